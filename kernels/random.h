@@ -1,0 +1,13 @@
+// random_normal, random_uniform, dropout masks: Philox-based, so results depend only on
+// (seed, counter) and not on the thread count.
+#pragma once
+
+#include <cstdint>
+
+namespace pare::kernels::cpu {
+
+// Element i uses Philox counter `counter + i / 4`; n elements consume (n + 3) / 4 counters.
+void random_normal(float* out, std::int64_t n, std::uint64_t seed, std::uint64_t counter, float mean, float std);
+void random_uniform(float* out, std::int64_t n, std::uint64_t seed, std::uint64_t counter, float low, float high);
+
+}  // namespace pare::kernels::cpu

@@ -1,0 +1,42 @@
+#include "runtime/dtype.h"
+
+#include "runtime/error.h"
+
+namespace pare {
+
+std::size_t dtype_size(DType dtype) {
+  switch (dtype) {
+    case DType::f32: return 4;
+    case DType::bf16: return 2;
+    case DType::f16: return 2;
+    case DType::i32: return 4;
+    case DType::i64: return 8;
+    case DType::u8: return 1;
+  }
+  throw Error("dtype_size: invalid dtype");
+}
+
+std::string_view dtype_name(DType dtype) {
+  switch (dtype) {
+    case DType::f32: return "F32";
+    case DType::bf16: return "BF16";
+    case DType::f16: return "F16";
+    case DType::i32: return "I32";
+    case DType::i64: return "I64";
+    case DType::u8: return "U8";
+  }
+  throw Error("dtype_name: invalid dtype");
+}
+
+DType dtype_from_name(std::string_view name) {
+  for (DType d : {DType::f32, DType::bf16, DType::f16, DType::i32, DType::i64, DType::u8}) {
+    if (dtype_name(d) == name) return d;
+  }
+  throw Error(detail::concat("unknown dtype '", name, "' (supported: F32, BF16, F16, I32, I64, U8)"));
+}
+
+bool is_floating(DType dtype) {
+  return dtype == DType::f32 || dtype == DType::bf16 || dtype == DType::f16;
+}
+
+}  // namespace pare

@@ -1,0 +1,33 @@
+// DType: element types a tensor can hold, their sizes and names (safetensors spelling).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace pare {
+
+// f32 is the compute type on CPU; bf16/f16 are storage and GPU compute types; i32/i64 hold ids and
+// labels; u8 holds masks.
+enum class DType : std::uint8_t { f32, bf16, f16, i32, i64, u8 };
+
+std::size_t dtype_size(DType dtype);
+// Names as safetensors writes them: "F32", "BF16", "F16", "I32", "I64", "U8".
+std::string_view dtype_name(DType dtype);
+// Inverse of dtype_name; throws pare::Error naming `name` when it is not one of ours.
+DType dtype_from_name(std::string_view name);
+bool is_floating(DType dtype);
+
+template <typename T>
+constexpr DType dtype_of();
+template <>
+constexpr DType dtype_of<float>() { return DType::f32; }
+template <>
+constexpr DType dtype_of<std::int32_t>() { return DType::i32; }
+template <>
+constexpr DType dtype_of<std::int64_t>() { return DType::i64; }
+template <>
+constexpr DType dtype_of<std::uint8_t>() { return DType::u8; }
+
+}  // namespace pare

@@ -1,0 +1,42 @@
+// Storage: one owned buffer on one device, shared by every tensor that views it.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+#include "runtime/device.h"
+
+namespace pare {
+
+// CPU buffers are 64-byte aligned and come from a size-keyed cache, so a training step that
+// allocates the same shapes every iteration does not fault fresh pages in each time.
+class Storage {
+ public:
+  static std::shared_ptr<Storage> allocate(std::size_t bytes, Device device);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data() const { return data_; }
+  std::size_t bytes() const { return bytes_; }
+  Device device() const { return device_; }
+
+ private:
+  Storage(void* data, std::size_t bytes, Device device) : data_(data), bytes_(bytes), device_(device) {}
+  void* data_;
+  std::size_t bytes_;
+  Device device_;
+};
+
+// Statistics of the CPU buffer cache, for benchmarks and peak-memory reports.
+struct CpuMemoryStats {
+  std::size_t in_use_bytes = 0;
+  std::size_t peak_in_use_bytes = 0;
+  std::size_t cached_bytes = 0;
+};
+CpuMemoryStats cpu_memory_stats();
+void reset_cpu_peak_memory();
+// Returns every cached (unused) CPU buffer to the system.
+void release_cached_cpu_memory();
+
+}  // namespace pare
