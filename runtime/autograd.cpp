@@ -13,6 +13,25 @@ thread_local bool grad_mode_enabled = true;
 bool GradMode::enabled() { return grad_mode_enabled; }
 void GradMode::set_enabled(bool enabled) { grad_mode_enabled = enabled; }
 
+Node::~Node() {
+  std::vector<std::shared_ptr<Node>> pending;
+  auto detach_inputs = [&pending](std::vector<Tensor>& tensors) {
+    for (Tensor& t : tensors) {
+      // Only nodes nobody else holds would be destroyed now; take them over.
+      if (t.impl_ptr().use_count() == 1 && t.impl()->grad_fn.use_count() == 1) {
+        pending.push_back(std::move(t.impl()->grad_fn));
+      }
+    }
+    tensors.clear();
+  };
+  detach_inputs(inputs);
+  while (!pending.empty()) {
+    std::shared_ptr<Node> node = std::move(pending.back());
+    pending.pop_back();
+    detach_inputs(node->inputs);
+  }
+}
+
 Tensor record(Tensor result, const char* op_name, std::vector<Tensor> inputs, BackwardFn backward) {
   if (!GradMode::enabled()) return result;
   bool any = false;

@@ -20,6 +20,10 @@ struct Node {
   const char* op_name;
   std::vector<Tensor> inputs;
   BackwardFn backward;
+
+  // Releases long chains of nodes iteratively: the default recursive destruction of a graph
+  // 100k ops deep (an unrolled loop) would overflow the stack.
+  ~Node();
 };
 
 class GradMode {
