@@ -111,3 +111,28 @@ TEST(Reduce, GradientsMatchFiniteDifferences) {
 
 }  // namespace
 }  // namespace pare
+
+namespace pare {
+namespace {
+
+TEST(Gradcheck, DetectsAWrongBackward) {
+  // doubles x but claims the gradient is 3: the checker must report every element.
+  auto wrong_double = [](const std::vector<Tensor>& in) {
+    Tensor out;
+    {
+      NoGradGuard no_grad;
+      out = scale(in[0], 2.0);
+    }
+    return record(out, "wrong_double", {in[0]}, [](const Tensor& g, const NeedsGrad&) {
+      return std::vector<Tensor>{scale(g, 3.0)};
+    });
+  };
+  Generator gen(3);
+  const GradcheckResult result = check_gradients(wrong_double, {testing::random_param({2, 3}, gen)});
+  EXPECT_FALSE(result.ok());
+  EXPECT_EQ(result.mismatches.size(), 6u);
+  EXPECT_EQ(result.checked_elements, 6);
+}
+
+}  // namespace
+}  // namespace pare
