@@ -1,0 +1,179 @@
+#include "runtime/ops/matmul.h"
+
+#include <limits>
+#include <optional>
+
+#include "kernels/gemm.h"  // gemm, gemm_batched, gemm_bias
+#include "runtime/autograd.h"
+#include "runtime/ops/reduce.h"  // sum, sum_to
+
+namespace pare {
+namespace {
+
+using kernels::cpu::GemmOperand;
+
+// How GEMM reads the last two axes [rows, cols] of `t` in place: row-major with a row stride, or as
+// the transpose of a row-major matrix (a transposed view). Size-1 axes may have any stride.
+std::optional<GemmOperand> matrix_operand(const Tensor& t) {
+  const std::int64_t rows = t.size(-2), cols = t.size(-1);
+  const std::int64_t row_stride = t.strides()[t.strides().size() - 2], col_stride = t.strides().back();
+  if ((cols == 1 || col_stride == 1) && (rows == 1 || row_stride >= cols)) {
+    return GemmOperand{t.data<float>(), rows == 1 ? std::max<std::int64_t>(cols, 1) : row_stride, false};
+  }
+  if ((rows == 1 || row_stride == 1) && (cols == 1 || col_stride >= rows)) {
+    return GemmOperand{t.data<float>(), cols == 1 ? std::max<std::int64_t>(rows, 1) : col_stride, true};
+  }
+  return std::nullopt;
+}
+
+// The operand for `t`, packing it first (into `keep`, which must outlive the GEMM) when its layout
+// is neither form.
+GemmOperand operand_or_copy(const Tensor& t, Tensor& keep) {
+  keep = t;
+  if (auto op = matrix_operand(t)) return *op;
+  keep = t.detach().contiguous();
+  return *matrix_operand(keep);
+}
+
+void check_blas_int(std::int64_t value, const char* what, const char* op) {
+  PARE_CHECK(value <= std::numeric_limits<int>::max(), op, ": ", what, " ", value,
+             " exceeds the 32-bit BLAS index range");
+}
+
+void check_operand(const Tensor& t, const char* op, const char* arg) {
+  check_dtype(t, DType::f32, op, arg);
+  check_cpu(t, op);
+}
+
+// Element offsets of each batch entry of `t` (its axes before the last two) inside the broadcast
+// batch shape `batch`; broadcast axes contribute nothing.
+std::vector<std::int64_t> batch_offsets(const Tensor& t, const Shape& batch) {
+  const std::size_t t_batch = t.shape().size() - 2, lead = batch.size() - t_batch;
+  std::vector<std::int64_t> offsets(static_cast<std::size_t>(shape_numel(batch)));
+  for (std::size_t i = 0; i < offsets.size(); ++i) {
+    std::int64_t rem = static_cast<std::int64_t>(i), offset = 0;
+    for (std::size_t d = batch.size(); d-- > lead;) {
+      const std::int64_t idx = rem % batch[d];
+      rem /= batch[d];
+      if (t.shape()[d - lead] != 1) offset += idx * t.strides()[d - lead];
+    }
+    offsets[i] = offset;
+  }
+  return offsets;
+}
+
+Tensor matmul_forward(const Tensor& a, const Tensor& b) {
+  check_operand(a, "matmul", "a");
+  check_operand(b, "matmul", "b");
+  check_same_device(a, b, "matmul");
+  PARE_CHECK(a.dim() >= 2 && b.dim() >= 2, "matmul: operands need at least 2 dimensions, got a ",
+             shape_str(a.shape()), " and b ", shape_str(b.shape()));
+  const std::int64_t m = a.size(-2), k = a.size(-1), n = b.size(-1);
+  PARE_CHECK(b.size(-2) == k, "matmul: a ", shape_str(a.shape()), " @ b ", shape_str(b.shape()),
+             ": inner dimensions ", k, " and ", b.size(-2), " differ");
+  const Shape a_batch(a.shape().begin(), a.shape().end() - 2), b_batch(b.shape().begin(), b.shape().end() - 2);
+  const std::size_t nb = std::max(a_batch.size(), b_batch.size());
+  Shape batch(nb);
+  for (std::size_t i = 0; i < nb; ++i) {
+    const std::int64_t da = i < nb - a_batch.size() ? 1 : a_batch[i - (nb - a_batch.size())];
+    const std::int64_t db = i < nb - b_batch.size() ? 1 : b_batch[i - (nb - b_batch.size())];
+    PARE_CHECK(da == db || da == 1 || db == 1, "matmul: batch axes of a ", shape_str(a.shape()), " and b ",
+               shape_str(b.shape()), " cannot be broadcast together");
+    batch[i] = da == 1 ? db : da;
+  }
+  Shape out_shape = batch;
+  out_shape.push_back(m);
+  out_shape.push_back(n);
+  Tensor out = Tensor::empty(out_shape);
+  const std::int64_t count = shape_numel(batch);
+  check_blas_int(count * m, "row count", "matmul");
+  check_blas_int(n, "column count", "matmul");
+  check_blas_int(k, "inner dimension", "matmul");
+  if (out.numel() == 0) return out;
+
+  Tensor a_keep, b_keep;
+  const GemmOperand op_b = operand_or_copy(b, b_keep);
+  // A packed batch of rows times one shared matrix is a single GEMM over all rows.
+  if (b.dim() == 2 && a.is_contiguous()) {
+    const GemmOperand op_a{a.data<float>(), std::max<std::int64_t>(k, 1), false};
+    kernels::cpu::gemm(count * m, n, k, 1.0f, op_a, op_b, 0.0f, out.data<float>(), n);
+    return out;
+  }
+  const GemmOperand op_a = operand_or_copy(a, a_keep);
+  check_blas_int(op_a.ld, "leading dimension", "matmul");
+  check_blas_int(op_b.ld, "leading dimension", "matmul");
+  const std::vector<std::int64_t> a_off = batch_offsets(a_keep, batch), b_off = batch_offsets(b_keep, batch);
+  kernels::cpu::gemm_batched(count, m, n, k, op_a, a_off.data(), op_b, b_off.data(), out.data<float>());
+  return out;
+}
+
+}  // namespace
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  Tensor out = matmul_forward(a, b);
+  return record(out, "matmul", {a, b}, [a = a.detach(), b = b.detach()](const Tensor& g, const NeedsGrad& needs) {
+    Tensor ga, gb;
+    if (needs[0]) ga = sum_to(matmul(g, b.transpose(-1, -2)), a.shape());
+    if (needs[1]) {
+      if (b.dim() == 2 && a.dim() > 2) {
+        // One GEMM over all rows instead of a batch of products summed afterwards.
+        const std::int64_t k = a.size(-1), n = b.size(-1);
+        gb = matmul(a.reshape({-1, k}).transpose(0, 1), g.reshape({-1, n}));
+      } else {
+        gb = sum_to(matmul(a.transpose(-1, -2), g), b.shape());
+      }
+    }
+    return std::vector<Tensor>{ga, gb};
+  });
+}
+
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  check_operand(x, "linear", "x");
+  check_operand(weight, "linear", "weight");
+  check_same_device(x, weight, "linear");
+  PARE_CHECK(weight.dim() == 2, "linear: weight must be [out, in], got ", shape_str(weight.shape()));
+  PARE_CHECK(x.dim() >= 1 && x.size(-1) == weight.size(1), "linear: x ", shape_str(x.shape()), " has ",
+             x.dim() >= 1 ? x.size(-1) : 0, " features but weight ", shape_str(weight.shape()), " expects ",
+             weight.size(1));
+  const std::int64_t in = weight.size(1), out_features = weight.size(0);
+  if (bias.defined()) {
+    check_operand(bias, "linear", "bias");
+    PARE_CHECK(bias.shape() == Shape{out_features}, "linear: bias ", shape_str(bias.shape()),
+               " does not match weight ", shape_str(weight.shape()), " (expected [", out_features, "])");
+  }
+  const Tensor xc = x.detach().contiguous();
+  const std::int64_t rows = in == 0 ? shape_numel(Shape(x.shape().begin(), x.shape().end() - 1)) : x.numel() / in;
+  Shape out_shape = x.shape();
+  out_shape.back() = out_features;
+  Tensor out = Tensor::empty(out_shape);
+  check_blas_int(rows, "row count", "linear");
+  check_blas_int(out_features, "output features", "linear");
+  check_blas_int(in, "input features", "linear");
+
+  if (out.numel() > 0) {
+    Tensor w_keep;
+    const GemmOperand w = operand_or_copy(weight, w_keep);
+    // x @ W^T: a row-major W is read transposed, a transposed view of one is read as it is.
+    const GemmOperand w_t{w.data, w.ld, !w.transposed};
+    const GemmOperand x_op{xc.data<float>(), std::max<std::int64_t>(in, 1), false};
+    if (bias.defined()) {
+      const Tensor bc = bias.detach().contiguous();
+      kernels::cpu::gemm_bias(rows, out_features, in, x_op, w_t, bc.data<float>(), out.data<float>());
+    } else {
+      kernels::cpu::gemm(rows, out_features, in, 1.0f, x_op, w_t, 0.0f, out.data<float>(), out_features);
+    }
+  }
+
+  return record(out, "linear", {x, weight, bias},
+                [xc, w = weight.detach(), rows, in, out_features, x_shape = x.shape()](const Tensor& g,
+                                                                                     const NeedsGrad& needs) {
+                  const Tensor g2 = g.reshape({rows, out_features});
+                  Tensor gx, gw, gb;
+                  if (needs[0]) gx = matmul(g2, w).reshape(x_shape);
+                  if (needs[1]) gw = matmul(g2.transpose(0, 1), xc.reshape({rows, in}));
+                  if (needs[2]) gb = sum(g2, {0});
+                  return std::vector<Tensor>{gx, gw, gb};
+                });
+}
+
+}  // namespace pare
