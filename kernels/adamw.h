@@ -1,0 +1,27 @@
+// adamw_update: the fused AdamW step over one parameter (one pass over p, g, m, v).
+#pragma once
+
+#include <cstdint>
+
+namespace pare::kernels::cpu {
+
+// Scalars of one AdamW step, computed once per parameter by the caller.
+struct AdamWStep {
+  float lr;
+  float beta1;
+  float beta2;
+  float eps;
+  // Decoupled decay: p is multiplied by (1 - lr * weight_decay) before the Adam update.
+  float weight_decay;
+  // 1 - beta1^t and sqrt(1 - beta2^t) for this parameter's step count t.
+  float bias_correction1;
+  float bias_correction2_sqrt;
+};
+
+// For each i, in PyTorch's order of operations:
+//   p *= 1 - lr * wd;  m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;
+//   p -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps).
+// Element-wise, so the result does not depend on the thread count.
+void adamw_update(float* p, const float* g, float* m, float* v, std::int64_t n, const AdamWStep& s);
+
+}  // namespace pare::kernels::cpu
