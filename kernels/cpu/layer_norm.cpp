@@ -1,0 +1,107 @@
+#include "kernels/layer_norm.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace pare::kernels::cpu {
+namespace {
+
+constexpr std::int64_t kParallelThreshold = 16384;
+
+// Blocks of rows for the parameter gradients: a function of `rows` alone (never of the thread
+// count), at least 32 rows each and at most 128 blocks, which bounds the workspace.
+std::int64_t rows_per_block(std::int64_t rows) { return std::max<std::int64_t>(32, (rows + 127) / 128); }
+
+std::int64_t block_count(std::int64_t rows) { return (rows + rows_per_block(rows) - 1) / rows_per_block(rows); }
+
+}  // namespace
+
+void layer_norm_forward(const float* x, const float* weight, const float* bias, float eps, float* y, float* mean,
+                        float* rstd, std::int64_t rows, std::int64_t cols) {
+  const float inv_cols = 1.0f / static_cast<float>(cols);
+#pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold)
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * cols;
+    float* yr = y + r * cols;
+    float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+    for (std::int64_t j = 0; j < cols; ++j) sum += xr[j];
+    const float mu = sum * inv_cols;
+    // Two passes: the variance of centred values does not cancel catastrophically.
+    float sq = 0.0f;
+#pragma omp simd reduction(+ : sq)
+    for (std::int64_t j = 0; j < cols; ++j) sq += (xr[j] - mu) * (xr[j] - mu);
+    const float rs = 1.0f / std::sqrt(sq * inv_cols + eps);
+#pragma omp simd
+    for (std::int64_t j = 0; j < cols; ++j) yr[j] = (xr[j] - mu) * rs * weight[j] + bias[j];
+    mean[r] = mu;
+    rstd[r] = rs;
+  }
+}
+
+std::int64_t layer_norm_backward_workspace(std::int64_t rows, std::int64_t cols) {
+  return 2 * block_count(rows) * cols;
+}
+
+void layer_norm_backward(const float* dy, const float* x, const float* mean, const float* rstd, const float* weight,
+                         float* dx, float* dweight, float* dbias, float* workspace, std::int64_t rows,
+                         std::int64_t cols) {
+  const bool params = dweight != nullptr || dbias != nullptr;
+  const std::int64_t per_block = rows_per_block(rows), blocks = block_count(rows);
+  const float inv_cols = 1.0f / static_cast<float>(cols);
+#pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold)
+  for (std::int64_t blk = 0; blk < blocks; ++blk) {
+    float* dw_part = workspace + 2 * blk * cols;
+    float* db_part = dw_part + cols;
+    if (params) std::fill(dw_part, dw_part + 2 * cols, 0.0f);
+    const std::int64_t end = std::min(rows, (blk + 1) * per_block);
+    for (std::int64_t r = blk * per_block; r < end; ++r) {
+      const float* xr = x + r * cols;
+      const float* gr = dy + r * cols;
+      const float mu = mean[r], rs = rstd[r];
+      if (params) {
+#pragma omp simd
+        for (std::int64_t j = 0; j < cols; ++j) {
+          dw_part[j] += gr[j] * (xr[j] - mu) * rs;
+          db_part[j] += gr[j];
+        }
+      }
+      if (dx == nullptr) continue;
+      // dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = dy * weight.
+      float sum_g = 0.0f, sum_gx = 0.0f;
+#pragma omp simd reduction(+ : sum_g, sum_gx)
+      for (std::int64_t j = 0; j < cols; ++j) {
+        const float g = gr[j] * weight[j];
+        sum_g += g;
+        sum_gx += g * (xr[j] - mu) * rs;
+      }
+      const float mean_g = sum_g * inv_cols, mean_gx = sum_gx * inv_cols;
+      float* dr = dx + r * cols;
+#pragma omp simd
+      for (std::int64_t j = 0; j < cols; ++j) dr[j] = rs * (gr[j] * weight[j] - mean_g - (xr[j] - mu) * rs * mean_gx);
+    }
+  }
+  if (!params) return;
+  // Block 0's partial sums accumulate the others in block order, a chunk of columns per thread.
+  constexpr std::int64_t kChunk = 256;
+  const std::int64_t chunks = (cols + kChunk - 1) / kChunk;
+  float* dw_total = workspace;
+  float* db_total = workspace + cols;
+#pragma omp parallel for schedule(static) if (blocks * cols > kParallelThreshold)
+  for (std::int64_t c = 0; c < chunks; ++c) {
+    const std::int64_t begin = c * kChunk, end = std::min(cols, begin + kChunk);
+    for (std::int64_t blk = 1; blk < blocks; ++blk) {
+      const float* dw_part = workspace + 2 * blk * cols;
+      const float* db_part = dw_part + cols;
+#pragma omp simd
+      for (std::int64_t j = begin; j < end; ++j) {
+        dw_total[j] += dw_part[j];
+        db_total[j] += db_part[j];
+      }
+    }
+    if (dweight != nullptr) std::copy(dw_total + begin, dw_total + end, dweight + begin);
+    if (dbias != nullptr) std::copy(db_total + begin, db_total + end, dbias + begin);
+  }
+}
+
+}  // namespace pare::kernels::cpu

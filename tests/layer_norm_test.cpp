@@ -1,0 +1,133 @@
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <cmath>
+
+#include "runtime/ops/layer_norm.h"
+#include "tests/gradcheck.h"
+
+namespace pare {
+namespace {
+
+using testing::expect_close;
+using testing::expect_gradients_match;
+using testing::random_param;
+
+struct Reference {
+  std::vector<float> y, dx, dw, db;
+};
+
+// Naive forward and closed-form backward in double, for upstream gradient `g`.
+Reference naive_layer_norm(const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& g, double eps) {
+  const std::int64_t cols = x.shape().back(), rows = x.numel() / cols;
+  const std::vector<float> vx = x.to_vector<float>(), vw = w.to_vector<float>(), vb = b.to_vector<float>(),
+                           vg = g.to_vector<float>();
+  Reference ref{std::vector<float>(vx.size()), std::vector<float>(vx.size()),
+                std::vector<float>(static_cast<std::size_t>(cols)), std::vector<float>(static_cast<std::size_t>(cols))};
+  std::vector<double> dw(static_cast<std::size_t>(cols)), db(static_cast<std::size_t>(cols));
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const auto at = [&](std::int64_t j) { return static_cast<std::size_t>(r * cols + j); };
+    double mean = 0.0, var = 0.0;
+    for (std::int64_t j = 0; j < cols; ++j) mean += vx[at(j)];
+    mean /= static_cast<double>(cols);
+    for (std::int64_t j = 0; j < cols; ++j) var += (vx[at(j)] - mean) * (vx[at(j)] - mean);
+    const double rstd = 1.0 / std::sqrt(var / static_cast<double>(cols) + eps);
+    double mean_g = 0.0, mean_gx = 0.0;
+    for (std::int64_t j = 0; j < cols; ++j) {
+      const auto c = static_cast<std::size_t>(j);
+      const double xhat = (vx[at(j)] - mean) * rstd;
+      ref.y[at(j)] = static_cast<float>(xhat * vw[c] + vb[c]);
+      mean_g += static_cast<double>(vg[at(j)]) * vw[c] / static_cast<double>(cols);
+      mean_gx += static_cast<double>(vg[at(j)]) * vw[c] * xhat / static_cast<double>(cols);
+      dw[c] += vg[at(j)] * xhat;
+      db[c] += vg[at(j)];
+    }
+    for (std::int64_t j = 0; j < cols; ++j) {
+      const double xhat = (vx[at(j)] - mean) * rstd;
+      ref.dx[at(j)] = static_cast<float>(rstd * (vg[at(j)] * vw[static_cast<std::size_t>(j)] - mean_g - xhat * mean_gx));
+    }
+  }
+  for (std::size_t c = 0; c < dw.size(); ++c) {
+    ref.dw[c] = static_cast<float>(dw[c]);
+    ref.db[c] = static_cast<float>(db[c]);
+  }
+  return ref;
+}
+
+class LayerNormTest : public ::testing::TestWithParam<Shape> {};
+
+TEST_P(LayerNormTest, ForwardAndBackwardMatchNaiveLoop) {
+  Generator gen(41);
+  const Shape& shape = GetParam();
+  const std::int64_t cols = shape.back();
+  // A mean large next to the spread, as after a residual add.
+  Tensor x = Tensor::randn(shape, gen, 50.0f, 3.0f);
+  x.requires_grad_();
+  Tensor w = random_param({cols}, gen), b = random_param({cols}, gen);
+  const Tensor g = Tensor::randn(shape, gen);
+  const double eps = 1e-5;
+  const Tensor y = layer_norm(x, w, b, eps);
+  y.backward(g);
+  const Reference ref = naive_layer_norm(x, w, b, g, eps);
+  expect_close(y, Tensor::from_vector(ref.y, shape), 1e-4, 1e-4, "y");
+  expect_close(x.grad(), Tensor::from_vector(ref.dx, shape), 1e-4, 1e-3, "dx");
+  expect_close(w.grad(), Tensor::from_vector(ref.dw, {cols}), 1e-4, 1e-3, "dweight");
+  expect_close(b.grad(), Tensor::from_vector(ref.db, {cols}), 1e-4, 1e-4, "dbias");
+}
+
+TEST_P(LayerNormTest, GradientsMatchFiniteDifferences) {
+  const Shape& shape = GetParam();
+  if (shape_numel(shape) > 1000) GTEST_SKIP() << "finite differences on the small shapes only";
+  Generator gen(42);
+  const std::int64_t cols = shape.back();
+  Tensor x = random_param(shape, gen), w = random_param({cols}, gen), b = random_param({cols}, gen);
+  expect_gradients_match([](const std::vector<Tensor>& in) { return layer_norm(in[0], in[1], in[2], 1e-5); },
+                         {x, w, b});
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, LayerNormTest,
+                         ::testing::Values(Shape{7}, Shape{3, 1}, Shape{2, 3, 5}, Shape{4, 1, 9}, Shape{300, 130}));
+
+TEST(LayerNorm, ParameterGradientsDoNotDependOnThreadCount) {
+  Generator gen(43);
+  Tensor x = random_param({517, 96}, gen), w = random_param({96}, gen), b = random_param({96}, gen);
+  const Tensor g = Tensor::randn({517, 96}, gen);
+  std::vector<std::vector<float>> grads;
+  const int saved = omp_get_max_threads();
+  for (int threads : {1, 2, 3}) {
+    omp_set_num_threads(threads);
+    for (Tensor* t : {&x, &w, &b}) t->zero_grad();
+    layer_norm(x, w, b).backward(g);
+    grads.push_back(w.grad().to_vector<float>());
+    grads.push_back(b.grad().to_vector<float>());
+  }
+  omp_set_num_threads(saved);
+  for (std::size_t i = 2; i < grads.size(); ++i) EXPECT_EQ(grads[i], grads[i % 2]) << "run " << i / 2;
+}
+
+TEST(LayerNorm, ConstantRowGivesBias) {
+  const Tensor x = Tensor::full({2, 4}, 3.0), w = Tensor::ones({4}), b = Tensor::from_vector<float>({1, 2, 3, 4}, {4});
+  EXPECT_EQ(layer_norm(x, w, b).to_vector<float>(), (std::vector<float>{1, 2, 3, 4, 1, 2, 3, 4}));
+}
+
+TEST(LayerNorm, NonContiguousInputIsReadInOrder) {
+  Generator gen(44);
+  const Tensor x = Tensor::randn({6, 5}, gen).transpose(0, 1), w = Tensor::randn({6}, gen), b = Tensor::randn({6}, gen);
+  EXPECT_EQ(layer_norm(x, w, b).to_vector<float>(), layer_norm(x.contiguous(), w, b).to_vector<float>());
+}
+
+TEST(LayerNorm, MismatchedParametersNameShapes) {
+  try {
+    layer_norm(Tensor::zeros({2, 8}), Tensor::ones({7}), Tensor::zeros({8}));
+    FAIL() << "expected pare::Error";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("[7]"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("[2, 8]"), std::string::npos) << msg;
+  }
+  EXPECT_THROW(layer_norm(Tensor::zeros({2, 0}), Tensor::ones({0}), Tensor::zeros({0})), Error);
+  EXPECT_THROW(layer_norm(Tensor::zeros({2, 3}), Tensor::ones({3}), Tensor::zeros({3}), -1.0), Error);
+}
+
+}  // namespace
+}  // namespace pare
