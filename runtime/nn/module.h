@@ -1,0 +1,101 @@
+// Module: owns named parameters, buffers and child modules, and names them with the dotted paths
+// Hugging Face uses ("encoder.layer.0.attention.self.query.weight"), so checkpoints map one to one.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "runtime/named_tensors.h"
+#include "runtime/tensor.h"
+
+namespace pare {
+
+// What load_state_dict(strict = false) left alone.
+struct StateDictLoadReport {
+  std::vector<std::string> missing;     // module entries the dict does not hold
+  std::vector<std::string> unexpected;  // dict entries the module does not hold
+};
+
+class Module {
+ public:
+  Module() = default;
+  virtual ~Module() = default;
+  // Modules are shared by pointer (children, optimizers); a copy would silently share parameters.
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  // Marks `value` as requiring grad and keeps it under `name`. Names are unique within a module
+  // across parameters, buffers and children; the order of registration is the order of iteration.
+  Tensor register_parameter(const std::string& name, Tensor value);
+  // A tensor saved in the state dict that the optimizer does not train (running statistics, masks).
+  Tensor register_buffer(const std::string& name, Tensor value);
+  template <typename M>
+  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> module) {
+    add_child(name, module);
+    return module;
+  }
+
+  // Replace an existing entry, keeping its place in the order: how surgery swaps in a smaller
+  // tensor or layer. The new tensor may have another shape.
+  void set_parameter(const std::string& name, Tensor value);
+  void set_buffer(const std::string& name, Tensor value);
+  void set_module(const std::string& name, std::shared_ptr<Module> module);
+
+  // This module's own entries by local name; throw naming the module's entries when absent.
+  const Tensor& parameter(const std::string& name) const;
+  const Tensor& buffer(const std::string& name) const;
+  const std::shared_ptr<Module>& child(const std::string& name) const;
+
+  // Recursive, depth first: a module's own entries, then each child's under "child_name.".
+  NamedTensors named_parameters() const;
+  std::vector<Tensor> parameters() const;
+  NamedTensors named_buffers() const;
+  // Every module of the tree with its dotted path; this module first, named "".
+  std::vector<std::pair<std::string, Module*>> named_modules();
+  const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& children() const { return children_; }
+
+  // Training mode (dropout active) for this module and all below it.
+  void train(bool enabled = true);
+  void eval() { train(false); }
+  bool is_training() const { return training_; }
+
+  void zero_grad();
+
+  // Parameters and buffers by dotted name, detached views of the module's own storage.
+  StateDict state_dict() const;
+  // Copies every entry of `dict` into the tensor of the same name (converting dtype). Throws one
+  // pare::Error listing missing and unexpected names and shape mismatches; with strict = false only
+  // shape mismatches throw and the missing and unexpected names are returned. Nothing is copied
+  // when it throws.
+  StateDictLoadReport load_state_dict(const StateDict& dict, bool strict = true);
+
+ private:
+  void check_new_name(const std::string& name) const;
+  void add_child(const std::string& name, std::shared_ptr<Module> module);
+  void collect(const std::string& prefix, bool buffers, NamedTensors& out) const;
+
+  NamedTensors parameters_;
+  NamedTensors buffers_;
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+  bool training_ = true;
+};
+
+// Children named "0", "1", ... as in torch.nn.ModuleList (BERT's "encoder.layer.N").
+template <typename M>
+class ModuleList : public Module {
+ public:
+  std::shared_ptr<M> push_back(std::shared_ptr<M> module) {
+    return register_module(std::to_string(size()), std::move(module));
+  }
+  std::size_t size() const { return children().size(); }
+  std::shared_ptr<M> operator[](std::size_t i) const {
+    PARE_CHECK(i < size(), "ModuleList: index ", i, " out of range for ", size(), " modules");
+    auto module = std::dynamic_pointer_cast<M>(children()[i].second);
+    PARE_CHECK(module != nullptr, "ModuleList: module ", i, " was replaced by one of another type");
+    return module;
+  }
+};
+
+}  // namespace pare
