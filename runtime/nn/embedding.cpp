@@ -1,0 +1,26 @@
+#include "runtime/nn/embedding.h"
+
+#include "runtime/ops/indexing.h"  // embedding
+
+namespace pare {
+namespace {
+
+Tensor normal_table(std::int64_t num_embeddings, std::int64_t dim, Generator& gen, float init_std) {
+  PARE_CHECK(num_embeddings > 0 && dim > 0, "Embedding: sizes must be positive, got ", num_embeddings, " x ", dim);
+  return Tensor::randn({num_embeddings, dim}, gen, 0.0f, init_std);
+}
+
+}  // namespace
+
+Embedding::Embedding(std::int64_t num_embeddings, std::int64_t dim, Generator& gen, float init_std)
+    : Embedding(normal_table(num_embeddings, dim, gen, init_std)) {}
+
+Embedding::Embedding(Tensor weight) {
+  check_defined(weight, "Embedding", "weight");
+  PARE_CHECK(weight.dim() == 2, "Embedding: weight must be [num_embeddings, dim], got ", shape_str(weight.shape()));
+  register_parameter("weight", std::move(weight));
+}
+
+Tensor Embedding::forward(const Tensor& ids) const { return embedding(weight(), ids); }
+
+}  // namespace pare
