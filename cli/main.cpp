@@ -1,13 +1,24 @@
-// The pare executable: sub-commands wired with CLI11. Errors end with one line and exit status 2.
+// The pare executable. Library errors (pare::Error) end with one line on stderr and exit status 2.
 #include <CLI/CLI.hpp>
 
+#include <exception>
 #include <iostream>
 
+#include "cli/commands.h"
 #include "runtime/error.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"pare: prune and distil BERT-class models"};
   app.require_subcommand(1);
-  CLI11_PARSE(app, argc, argv);
+  app.set_version_flag("--version", "pare 0.1.0");
+  pare::cli::add_selftest_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    std::cerr << "pare: error: " << e.what() << "\n";
+    return 2;
+  }
   return 0;
 }
