@@ -1,0 +1,139 @@
+#include "kernels/attention.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <limits>
+#include <vector>
+
+#include "kernels/cpu/vector_math.h"  // vexp, vselect
+#include "kernels/dropout.h"          // keep_mask_slice
+
+namespace pare::kernels::cpu {
+namespace {
+
+constexpr float kLowest = std::numeric_limits<float>::lowest();
+// Multiply-adds of one q k^T product summed over the pairs below which threads cost more than they save.
+constexpr std::int64_t kParallelWork = 32768;
+
+// c[m, n] = alpha * op(a) @ op(b) for row-major operands; ld* are the stored row lengths.
+void sgemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const float* a,
+           std::int64_t lda, const float* b, std::int64_t ldb, float* c, std::int64_t ldc) {
+  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
+              static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,
+              static_cast<blasint>(lda), b, static_cast<blasint>(ldb), 0.0f, c, static_cast<blasint>(ldc));
+}
+
+// Adds the mask row to the scores row and replaces it by its softmax. Scores are clamped to the
+// most negative finite float, so a row whose keys are all masked (even with -inf) is uniform, not NaN.
+void masked_softmax_row(float* row, const float* mask_row, std::int64_t mask_stride, std::int64_t n) {
+  float max = kLowest;
+  if (mask_row != nullptr) {
+    for (std::int64_t s = 0; s < n; ++s) row[s] += mask_row[s * mask_stride];
+  }
+#pragma omp simd reduction(max : max)
+  for (std::int64_t s = 0; s < n; ++s) {
+    row[s] = std::max(row[s], kLowest);
+    max = std::max(max, row[s]);
+  }
+  float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+  for (std::int64_t s = 0; s < n; ++s) {
+    row[s] = vexp(row[s] - max);
+    sum += row[s];
+  }
+  const float inv = 1.0f / sum;
+#pragma omp simd
+  for (std::int64_t s = 0; s < n; ++s) row[s] *= inv;
+}
+
+// dst = src * keep * keep_scale: the probabilities after dropout, or the gradient through it.
+void apply_keep(const float* src, const std::uint8_t* keep, float keep_scale, float* dst, std::int64_t n) {
+#pragma omp simd
+  for (std::int64_t i = 0; i < n; ++i) dst[i] = vselect(keep[i] != 0, src[i] * keep_scale, 0.0f);
+}
+
+}  // namespace
+
+void attention_forward(const AttentionDims& dims, float scale, const float* q, const float* k, const float* v,
+                       const AttentionMask& mask, const AttentionDropout& dropout, float* probs, float* out) {
+  const std::int64_t T = dims.q_len, S = dims.kv_len, d = dims.head_dim, H = dims.heads;
+  const std::int64_t pairs = dims.batch * H;
+  const bool drop = dropout.p > 0.0f;
+  const float keep_scale = dropout.p < 1.0f ? 1.0f / (1.0f - dropout.p) : 0.0f;
+  // One (batch, head) pair per thread: OpenBLAS runs single-threaded inside a parallel region.
+#pragma omp parallel if (pairs > 1 && pairs * T * S * d > kParallelWork)
+  {
+    std::vector<float> dropped(drop ? static_cast<std::size_t>(T * S) : 0);
+    std::vector<std::uint8_t> keep(dropped.size());
+#pragma omp for schedule(static)
+    for (std::int64_t bh = 0; bh < pairs; ++bh) {
+      const std::int64_t b = bh / H, h = bh % H;
+      float* p = probs + bh * T * S;
+      sgemm(false, true, T, S, d, scale, q + bh * T * d, d, k + bh * S * d, d, p, S);
+      for (std::int64_t t = 0; t < T; ++t) {
+        const float* mask_row = mask.data == nullptr
+                                    ? nullptr
+                                    : mask.data + b * mask.strides[0] + h * mask.strides[1] + t * mask.strides[2];
+        masked_softmax_row(p + t * S, mask_row, mask.strides[3], S);
+      }
+      const float* weights = p;
+      if (drop) {
+        keep_mask_slice(keep.data(), T * S, dropout.seed, dropout.counter, bh * T * S, dropout.p);
+        apply_keep(p, keep.data(), keep_scale, dropped.data(), T * S);
+        weights = dropped.data();
+      }
+      sgemm(false, false, T, d, S, 1.0f, weights, S, v + bh * S * d, d, out + bh * T * d, d);
+    }
+  }
+}
+
+void attention_backward(const AttentionDims& dims, float scale, const float* q, const float* k, const float* v,
+                        const float* probs, const AttentionDropout& dropout, const float* grad_out, float* grad_q,
+                        float* grad_k, float* grad_v, float* grad_scores) {
+  const std::int64_t T = dims.q_len, S = dims.kv_len, d = dims.head_dim;
+  const std::int64_t pairs = dims.batch * dims.heads;
+  const bool drop = dropout.p > 0.0f;
+  const float keep_scale = dropout.p < 1.0f ? 1.0f / (1.0f - dropout.p) : 0.0f;
+  const bool need_scores = grad_q != nullptr || grad_k != nullptr || grad_scores != nullptr;
+#pragma omp parallel if (pairs > 1 && pairs * T * S * d > kParallelWork)
+  {
+    std::vector<float> dropped(drop ? static_cast<std::size_t>(T * S) : 0);
+    std::vector<std::uint8_t> keep(dropped.size());
+    std::vector<float> scratch(need_scores && grad_scores == nullptr ? static_cast<std::size_t>(T * S) : 0);
+#pragma omp for schedule(static)
+    for (std::int64_t bh = 0; bh < pairs; ++bh) {
+      const float* p = probs + bh * T * S;
+      const float* dout = grad_out + bh * T * d;
+      const float* weights = p;
+      if (drop) {
+        keep_mask_slice(keep.data(), T * S, dropout.seed, dropout.counter, bh * T * S, dropout.p);
+        apply_keep(p, keep.data(), keep_scale, dropped.data(), T * S);
+        weights = dropped.data();
+      }
+      // dV = P_dropped^T dO.
+      if (grad_v != nullptr) sgemm(true, false, S, d, T, 1.0f, weights, S, dout, d, grad_v + bh * S * d, d);
+      if (!need_scores) continue;
+      // dS = P * (dP - rowsum(dP * P)), where dP is the gradient of the probabilities before
+      // dropout; rowsum(dP * P) equals rowsum(dP_dropped * P_dropped), computed before dP replaces it.
+      float* ds = grad_scores != nullptr ? grad_scores + bh * T * S : scratch.data();
+      sgemm(false, true, T, S, d, 1.0f, dout, d, v + bh * S * d, d, ds, S);
+      for (std::int64_t t = 0; t < T; ++t) {
+        float* row = ds + t * S;
+        const float* p_row = p + t * S;
+        const float* w_row = weights + t * S;
+        float dot = 0.0f;
+#pragma omp simd reduction(+ : dot)
+        for (std::int64_t s = 0; s < S; ++s) dot += row[s] * w_row[s];
+        if (drop) apply_keep(row, keep.data() + t * S, keep_scale, row, S);
+#pragma omp simd
+        for (std::int64_t s = 0; s < S; ++s) row[s] = p_row[s] * (row[s] - dot);
+      }
+      // dQ = dS K * scale, dK = dS^T Q * scale.
+      if (grad_q != nullptr) sgemm(false, false, T, d, S, scale, ds, S, k + bh * S * d, d, grad_q + bh * T * d, d);
+      if (grad_k != nullptr) sgemm(true, false, S, d, T, scale, ds, S, q + bh * T * d, d, grad_k + bh * S * d, d);
+    }
+  }
+}
+
+}  // namespace pare::kernels::cpu

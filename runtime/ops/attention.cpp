@@ -1,0 +1,91 @@
+#include "runtime/ops/attention.h"
+
+#include <cmath>
+
+#include "kernels/attention.h"  // attention_forward, attention_backward
+#include "kernels/dropout.h"    // keep_mask_counters
+#include "runtime/autograd.h"
+#include "runtime/ops/elementwise.h"  // broadcast_shapes
+#include "runtime/ops/reduce.h"       // sum_to
+
+namespace pare {
+namespace {
+
+constexpr const char* kOp = "scaled_dot_product_attention";
+
+void check_operand(const Tensor& t, const char* arg) {
+  check_dtype(t, DType::f32, kOp, arg);
+  check_cpu(t, kOp);
+  PARE_CHECK(t.dim() == 4, kOp, ": ", arg, " must be [batch, heads, seq, head_dim], got shape ", shape_str(t.shape()));
+}
+
+// The mask's strides as the kernel reads it: [B, H, T, S] with 0 on broadcast axes.
+kernels::cpu::AttentionMask mask_view(const Tensor& mask, const Shape& scores_shape) {
+  kernels::cpu::AttentionMask view;
+  if (!mask.defined()) return view;
+  view.data = mask.data<float>();
+  const std::size_t lead = 4 - mask.shape().size();
+  for (std::size_t i = 0; i < mask.shape().size(); ++i) {
+    view.strides[lead + i] = mask.shape()[i] == 1 && scores_shape[lead + i] != 1 ? 0 : mask.strides()[i];
+  }
+  return view;
+}
+
+}  // namespace
+
+Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& additive_mask,
+                                    double dropout_p, Generator* gen) {
+  check_operand(q, "q");
+  check_operand(k, "k");
+  check_operand(v, "v");
+  const std::int64_t B = q.size(0), H = q.size(1), T = q.size(2), d = q.size(3), S = k.size(2);
+  PARE_CHECK(k.shape() == v.shape() && k.size(0) == B && k.size(1) == H && k.size(3) == d, kOp, ": q ",
+             shape_str(q.shape()), ", k ", shape_str(k.shape()), " and v ", shape_str(v.shape()),
+             " must be [B, H, T, d], [B, H, S, d] and [B, H, S, d]");
+  PARE_CHECK(d > 0 && S > 0, kOp, ": head_dim and key length must be positive, got q ", shape_str(q.shape()), " and k ",
+             shape_str(k.shape()));
+  const Shape scores_shape = {B, H, T, S};
+  if (additive_mask.defined()) {
+    check_dtype(additive_mask, DType::f32, kOp, "additive_mask");
+    check_cpu(additive_mask, kOp);
+    PARE_CHECK(additive_mask.dim() <= 4 && broadcast_shapes(additive_mask.shape(), scores_shape, kOp) == scores_shape,
+               kOp, ": additive_mask of shape ", shape_str(additive_mask.shape()), " does not broadcast to the scores ",
+               shape_str(scores_shape));
+  }
+  PARE_CHECK(dropout_p >= 0.0 && dropout_p < 1.0, kOp, ": dropout_p must be in [0, 1), got ", dropout_p);
+
+  const Tensor qc = q.contiguous(), kc = k.contiguous(), vc = v.contiguous();
+  const kernels::cpu::AttentionDims dims{B, H, T, S, d};
+  const auto scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
+  kernels::cpu::AttentionDropout dropout;
+  if (gen != nullptr && dropout_p > 0.0) {
+    dropout.p = static_cast<float>(dropout_p);
+    dropout.seed = gen->seed();
+    dropout.counter = gen->reserve(kernels::cpu::keep_mask_counters(B * H * T * S));
+  }
+  Tensor probs = Tensor::empty(scores_shape);
+  Tensor out = Tensor::empty({B, H, T, d});
+  kernels::cpu::attention_forward(dims, scale, qc.data<float>(), kc.data<float>(), vc.data<float>(),
+                                  mask_view(additive_mask, scores_shape), dropout, probs.data<float>(),
+                                  out.data<float>());
+
+  return record(out, kOp, {q, k, v, additive_mask},
+                [dims, scale, dropout, q = qc.detach(), k = kc.detach(), v = vc.detach(), probs,
+                 mask_shape = additive_mask.defined() ? additive_mask.shape() : Shape{},
+                 scores_shape](const Tensor& g, const NeedsGrad& needs) {
+                  const Tensor grad_out = g.contiguous();
+                  std::vector<Tensor> grads(4);
+                  for (std::size_t i = 0; i < 3; ++i) {
+                    if (needs[i]) grads[i] = Tensor::empty(i == 0 ? q.shape() : k.shape());
+                  }
+                  if (needs[3]) grads[3] = Tensor::empty(scores_shape);
+                  auto ptr = [](const Tensor& t) { return t.defined() ? t.data<float>() : nullptr; };
+                  kernels::cpu::attention_backward(dims, scale, q.data<float>(), k.data<float>(), v.data<float>(),
+                                                   probs.data<float>(), dropout, grad_out.data<float>(), ptr(grads[0]),
+                                                   ptr(grads[1]), ptr(grads[2]), ptr(grads[3]));
+                  if (needs[3]) grads[3] = sum_to(grads[3], mask_shape);
+                  return grads;
+                });
+}
+
+}  // namespace pare
