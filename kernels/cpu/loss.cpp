@@ -1,0 +1,130 @@
+#include "kernels/loss.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "kernels/cpu/vector_math.h"  // vexp
+
+namespace pare::kernels::cpu {
+namespace {
+
+// Elements below which a parallel region costs more than it saves.
+constexpr std::int64_t kParallelElements = 16384;
+constexpr std::int64_t kSumBlock = 4096;
+
+// logsumexp of x[j] * mult over a row.
+float row_logsumexp(const float* x, std::int64_t c, float mult) {
+  float max = -std::numeric_limits<float>::infinity();
+#pragma omp simd reduction(max : max)
+  for (std::int64_t j = 0; j < c; ++j) max = std::max(max, x[j] * mult);
+  float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+  for (std::int64_t j = 0; j < c; ++j) sum += vexp(x[j] * mult - max);
+  return max + std::log(sum);
+}
+
+}  // namespace
+
+void cross_entropy_forward(const float* logits, const std::int64_t* targets, std::int64_t n, std::int64_t c,
+                           std::int64_t ignore_index, float eps, float* row_loss, float* lse) {
+#pragma omp parallel for schedule(static) if (n * c > kParallelElements)
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float* z = logits + i * c;
+    if (targets[i] == ignore_index) {
+      row_loss[i] = 0.0f;
+      lse[i] = 0.0f;
+      continue;
+    }
+    const float l = row_logsumexp(z, c, 1.0f);
+    float total = 0.0f;
+#pragma omp simd reduction(+ : total)
+    for (std::int64_t j = 0; j < c; ++j) total += z[j];
+    // -log p_j = l - z_j, so mean_j(-log p_j) = l - mean_j(z_j).
+    row_loss[i] = (1.0f - eps) * (l - z[targets[i]]) + eps * (l - total / static_cast<float>(c));
+    lse[i] = l;
+  }
+}
+
+void cross_entropy_backward(const float* logits, const std::int64_t* targets, const float* lse, std::int64_t n,
+                            std::int64_t c, std::int64_t ignore_index, float eps, float scale, float* grad) {
+  const float uniform = eps / static_cast<float>(c);
+#pragma omp parallel for schedule(static) if (n * c > kParallelElements)
+  for (std::int64_t i = 0; i < n; ++i) {
+    float* g = grad + i * c;
+    if (targets[i] == ignore_index) {
+      std::fill(g, g + c, 0.0f);
+      continue;
+    }
+    const float* z = logits + i * c;
+    const float l = lse[i];
+#pragma omp simd
+    for (std::int64_t j = 0; j < c; ++j) g[j] = scale * (vexp(z[j] - l) - uniform);
+    g[targets[i]] -= scale * (1.0f - eps);
+  }
+}
+
+void kl_div_forward(const float* s, const float* t, std::int64_t rows, std::int64_t c, float inv_t, float* row_kl,
+                    float* lse_s, float* lse_t) {
+#pragma omp parallel for schedule(static) if (rows * c > kParallelElements)
+  for (std::int64_t i = 0; i < rows; ++i) {
+    const float* si = s + i * c;
+    const float* ti = t + i * c;
+    const float ls = row_logsumexp(si, c, inv_t), lt = row_logsumexp(ti, c, inv_t);
+    float kl = 0.0f;
+#pragma omp simd reduction(+ : kl)
+    for (std::int64_t j = 0; j < c; ++j) {
+      const float log_p = ti[j] * inv_t - lt, log_q = si[j] * inv_t - ls;
+      kl += vexp(log_p) * (log_p - log_q);
+    }
+    row_kl[i] = kl;
+    lse_s[i] = ls;
+    lse_t[i] = lt;
+  }
+}
+
+void kl_div_backward(const float* s, const float* t, std::int64_t rows, std::int64_t c, float inv_t,
+                     const float* row_kl, const float* lse_s, const float* lse_t, float scale, float* grad_s,
+                     float* grad_t) {
+#pragma omp parallel for schedule(static) if (rows * c > kParallelElements)
+  for (std::int64_t i = 0; i < rows; ++i) {
+    const float* si = s + i * c;
+    const float* ti = t + i * c;
+    const float ls = lse_s[i], lt = lse_t[i], kl = row_kl[i];
+    if (grad_s != nullptr) {
+      float* g = grad_s + i * c;
+#pragma omp simd
+      for (std::int64_t j = 0; j < c; ++j) g[j] = scale * (vexp(si[j] * inv_t - ls) - vexp(ti[j] * inv_t - lt));
+    }
+    if (grad_t != nullptr) {
+      float* g = grad_t + i * c;
+#pragma omp simd
+      for (std::int64_t j = 0; j < c; ++j) {
+        const float log_p = ti[j] * inv_t - lt, log_q = si[j] * inv_t - ls;
+        g[j] = scale * vexp(log_p) * (log_p - log_q - kl);
+      }
+    }
+  }
+}
+
+double squared_error_sum(const float* a, const float* b, std::int64_t n) {
+  const std::int64_t blocks = (n + kSumBlock - 1) / kSumBlock;
+  std::vector<double> partial(static_cast<std::size_t>(blocks));
+#pragma omp parallel for schedule(static) if (n > 65536)
+  for (std::int64_t k = 0; k < blocks; ++k) {
+    const std::int64_t begin = k * kSumBlock, end = std::min(n, begin + kSumBlock);
+    double sum = 0.0;
+#pragma omp simd reduction(+ : sum)
+    for (std::int64_t i = begin; i < end; ++i) {
+      const double d = static_cast<double>(a[i]) - static_cast<double>(b[i]);
+      sum += d * d;
+    }
+    partial[static_cast<std::size_t>(k)] = sum;
+  }
+  double total = 0.0;
+  for (double p : partial) total += p;
+  return total;
+}
+
+}  // namespace pare::kernels::cpu
