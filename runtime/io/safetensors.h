@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "runtime/io/mapped_file.h"
+#include "runtime/named_tensors.h"  // NamedTensors
 #include "runtime/tensor.h"
 
 namespace pare {
@@ -54,8 +55,6 @@ class SafetensorsFile {
   std::map<std::string, std::size_t> index_;
   std::map<std::string, std::string> metadata_;
 };
-
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 
 // Writes `tensors` in the order given (CUDA tensors are copied to the CPU, views are packed) with
 // `metadata` as "__metadata__"; the file appears complete or not at all (see AtomicFileWriter).
