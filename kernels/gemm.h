@@ -20,8 +20,8 @@ void gemm(std::int64_t m, std::int64_t n, std::int64_t k, float alpha, GemmOpera
           float* c, std::int64_t ldc);
 
 // For each batch entry i: c + i*m*n (packed) = op(a + a_offsets[i]) @ op(b + b_offsets[i]).
-// Many small products run one per thread (a BLAS call inside a parallel region is single-threaded);
-// few large ones run one after another, each using every thread.
+// Products run one per thread (a BLAS call inside a parallel region is single-threaded), except a few
+// large ones that do not split evenly over the threads: those run one after another on all threads.
 void gemm_batched(std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k, GemmOperand a,
                   const std::int64_t* a_offsets, GemmOperand b, const std::int64_t* b_offsets, float* c);
 
