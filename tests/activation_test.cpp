@@ -128,6 +128,8 @@ TEST(Activation, SaturatesAtInfinity) {
   EXPECT_EQ(tanh(x).to_vector<float>(), (std::vector<float>{-1.0f, 1.0f}));
   EXPECT_EQ(sigmoid(x).to_vector<float>(), (std::vector<float>{0.0f, 1.0f}));
   EXPECT_EQ(relu(x).to_vector<float>(), (std::vector<float>{0.0f, inf}));
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_TRUE(std::isnan(relu(Tensor::from_vector<float>({nan}, {1})).item()));
 }
 
 TEST(Activation, GeluFormsDiffer) {

@@ -27,7 +27,7 @@ template <Activation Act>
 inline float forward(float x) {
   if constexpr (Act == Activation::gelu_erf) return x * normal_cdf(x);
   if constexpr (Act == Activation::gelu_tanh) return x * gelu_tanh_gate(x);
-  if constexpr (Act == Activation::relu) return vselect(x > 0.0f, x, 0.0f);
+  if constexpr (Act == Activation::relu) return vselect(x < 0.0f, 0.0f, x);  // NaN passes through
   if constexpr (Act == Activation::tanh) return vtanh(x);
   return 1.0f / (1.0f + vexp(-x));
 }
