@@ -93,6 +93,7 @@ Tensor matmul_forward(const Tensor& a, const Tensor& b) {
 
   Tensor a_keep, b_keep;
   const GemmOperand op_b = operand_or_copy(b, b_keep);
+  check_blas_int(op_b.ld, "leading dimension", "matmul");
   // A packed batch of rows times one shared matrix is a single GEMM over all rows.
   if (b.dim() == 2 && a.is_contiguous()) {
     const GemmOperand op_a{a.data<float>(), std::max<std::int64_t>(k, 1), false};
@@ -101,7 +102,6 @@ Tensor matmul_forward(const Tensor& a, const Tensor& b) {
   }
   const GemmOperand op_a = operand_or_copy(a, a_keep);
   check_blas_int(op_a.ld, "leading dimension", "matmul");
-  check_blas_int(op_b.ld, "leading dimension", "matmul");
   const std::vector<std::int64_t> a_off = batch_offsets(a_keep, batch), b_off = batch_offsets(b_keep, batch);
   kernels::cpu::gemm_batched(count, m, n, k, op_a, a_off.data(), op_b, b_off.data(), out.data<float>());
   return out;
@@ -153,6 +153,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   if (out.numel() > 0) {
     Tensor w_keep;
     const GemmOperand w = operand_or_copy(weight, w_keep);
+    check_blas_int(w.ld, "leading dimension", "linear");
     // x @ W^T: a row-major W is read transposed, a transposed view of one is read as it is.
     const GemmOperand w_t{w.data, w.ld, !w.transposed};
     const GemmOperand x_op{xc.data<float>(), std::max<std::int64_t>(in, 1), false};
