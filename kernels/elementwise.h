@@ -1,4 +1,4 @@
-// binary_broadcast, scale_add, unary activations' forward/backward loops: element-wise f32 kernels.
+// binary_broadcast and scale_add: element-wise f32 arithmetic with broadcasting.
 #pragma once
 
 #include <cstdint>
