@@ -2,7 +2,6 @@
 
 #include <cblas.h>
 
-#include <algorithm>
 #include <limits>
 #include <vector>
 
@@ -26,15 +25,27 @@ void sgemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int6
 
 // Adds the mask row to the scores row and replaces it by its softmax. Scores are clamped to the
 // most negative finite float, so a row whose keys are all masked (even with -inf) is uniform, not NaN.
+// vselect rather than std::max: GCC leaves std::max reductions scalar (5x slower here).
 void masked_softmax_row(float* row, const float* mask_row, std::int64_t mask_stride, std::int64_t n) {
   float max = kLowest;
-  if (mask_row != nullptr) {
-    for (std::int64_t s = 0; s < n; ++s) row[s] += mask_row[s * mask_stride];
-  }
+  if (mask_row != nullptr && mask_stride == 1) {
+    // The usual layout (a padding or causal mask row) gets a contiguous loop.
 #pragma omp simd reduction(max : max)
-  for (std::int64_t s = 0; s < n; ++s) {
-    row[s] = std::max(row[s], kLowest);
-    max = std::max(max, row[s]);
+    for (std::int64_t s = 0; s < n; ++s) {
+      const float x = row[s] + mask_row[s];
+      row[s] = vselect(x < kLowest, kLowest, x);
+      max = vselect(row[s] > max, row[s], max);
+    }
+  } else {
+    const float zero = 0.0f;
+    const float* m = mask_row != nullptr ? mask_row : &zero;
+    const std::int64_t stride = mask_row != nullptr ? mask_stride : 0;
+#pragma omp simd reduction(max : max)
+    for (std::int64_t s = 0; s < n; ++s) {
+      const float x = row[s] + m[s * stride];
+      row[s] = vselect(x < kLowest, kLowest, x);
+      max = vselect(row[s] > max, row[s], max);
+    }
   }
   float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)

@@ -5,7 +5,7 @@
 #include <limits>
 #include <vector>
 
-#include "kernels/cpu/vector_math.h"  // vexp
+#include "kernels/cpu/vector_math.h"  // vexp, vselect
 
 namespace pare::kernels::cpu {
 namespace {
@@ -17,8 +17,9 @@ constexpr std::int64_t kSumBlock = 4096;
 // logsumexp of x[j] * mult over a row.
 float row_logsumexp(const float* x, std::int64_t c, float mult) {
   float max = -std::numeric_limits<float>::infinity();
+  // vselect rather than std::max, which GCC leaves scalar.
 #pragma omp simd reduction(max : max)
-  for (std::int64_t j = 0; j < c; ++j) max = std::max(max, x[j] * mult);
+  for (std::int64_t j = 0; j < c; ++j) max = vselect(x[j] * mult > max, x[j] * mult, max);
   float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
   for (std::int64_t j = 0; j < c; ++j) sum += vexp(x[j] * mult - max);
