@@ -1,4 +1,4 @@
-// random_normal, random_uniform, dropout masks: Philox-based, so results depend only on
+// random_normal, random_uniform: Philox-based, so results depend only on
 // (seed, counter) and not on the thread count.
 #pragma once
 
