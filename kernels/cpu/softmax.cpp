@@ -14,7 +14,7 @@ constexpr std::int64_t kParallelThreshold = 16384;
 float row_max(const float* x, std::int64_t cols) {
   float m = -std::numeric_limits<float>::infinity();
 #pragma omp simd reduction(max : m)
-  for (std::int64_t j = 0; j < cols; ++j) m = std::max(m, x[j]);
+  for (std::int64_t j = 0; j < cols; ++j) m = vselect(x[j] > m, x[j], m);  // std::max stays scalar under GCC
   return m;
 }
 
