@@ -6,6 +6,8 @@ packages=(
   cmake ninja-build g++ ccache pkg-config
   libopenblas-openmp-dev   # CBLAS for CPU GEMM, built on OpenMP so it shares our thread pool
   nlohmann-json3-dev libcli11-dev
+  libsentencepiece-dev     # sentencepiece tokenizers and vocabulary training
+  libutf8proc-dev          # Unicode normalisation and categories for BERT's basic tokenizer
   libgtest-dev libbenchmark-dev
 )
 
