@@ -1,10 +1,14 @@
-// Each sub-command of the pare executable registers itself on the CLI11 app.
+// Each sub-command of the pare executable registers itself on the CLI11 app; main.cpp calls these.
 #pragma once
 
 #include <CLI/CLI.hpp>
 
 namespace pare::cli {
 
-void add_selftest_command(CLI::App& app);
+void add_selftest_command(CLI::App& app);   // cli/selftest_command.cpp
+void add_forward_command(CLI::App& app);    // cli/forward_command.cpp
+void add_tokenizer_command(CLI::App& app);  // cli/tokenizer_command.cpp
+void add_train_commands(CLI::App& app);     // cli/train_commands.cpp: pretrain, finetune, eval
+void add_bench_command(CLI::App& app);      // cli/bench_command.cpp
 
 }  // namespace pare::cli
