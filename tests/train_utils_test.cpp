@@ -84,3 +84,57 @@ TEST(MetricsLog, TornLastLineIsIgnoredButCorruptionElsewhereIsReported) {
 
 }  // namespace
 }  // namespace pare
+
+#include "runtime/random.h"
+#include "runtime/tensor.h"
+#include "runtime/io/safetensors.h"
+#include "train/trainer_state.h"
+
+namespace pare {
+namespace {
+
+TEST(TrainerState, RoundTripsEveryField) {
+  Generator gen(1);
+  TrainerState state;
+  state.step = 1234;
+  state.epoch = 3;
+  state.batches_in_epoch = 17;
+  state.data_seed = 99;
+  state.has_best = true;
+  state.best_metric = 0.8125;
+  state.generators["dropout"] = {42, 1ull << 40};
+  state.extra = {{"pruning", {{"threshold", 0.25}}}};
+  state.optimizer["exp_avg.w"] = Tensor::randn({3, 4}, gen);
+  state.optimizer["step"] = Tensor::full({}, 1234, DType::i64);
+  const auto path = temp_path("trainer_state.safetensors");
+  save_trainer_state(path, state);
+  const TrainerState back = load_trainer_state(path);
+  EXPECT_EQ(back.step, 1234);
+  EXPECT_EQ(back.epoch, 3);
+  EXPECT_EQ(back.batches_in_epoch, 17);
+  EXPECT_EQ(back.data_seed, 99u);
+  EXPECT_TRUE(back.has_best);
+  EXPECT_EQ(back.best_metric, 0.8125);
+  EXPECT_EQ(back.generators, state.generators);
+  EXPECT_EQ(back.extra, state.extra);
+  ASSERT_EQ(back.optimizer.size(), 2u);
+  EXPECT_EQ(back.optimizer.at("exp_avg.w").to_vector<float>(), state.optimizer.at("exp_avg.w").to_vector<float>());
+  EXPECT_EQ(back.optimizer.at("step").item(), 1234.0);
+  std::filesystem::remove(path);
+}
+
+TEST(TrainerState, ForeignFileIsRejectedWithItsName) {
+  const auto path = temp_path("weights.safetensors");
+  save_safetensors(path, {{"w", Tensor::zeros({2})}});
+  try {
+    load_trainer_state(path);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("weights.safetensors"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("not a pare trainer state"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace pare
