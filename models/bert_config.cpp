@@ -1,0 +1,346 @@
+#include "models/bert_config.h"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "runtime/error.h"
+#include "runtime/io/atomic_file.h"  // write_file_atomically
+
+namespace pare {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kLayerShapesKey = "pare_layer_shapes";
+
+// Keys this file reads or writes itself; every other key is kept in `extra`.
+const std::set<std::string>& known_keys() {
+  static const std::set<std::string> keys = {
+      "vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
+      "hidden_act", "hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout",
+      "max_position_embeddings", "type_vocab_size", "initializer_range", "layer_norm_eps", "pad_token_id",
+      "model_type", "architectures", "id2label", "label2id", "num_labels", "problem_type", "pruned_heads",
+      "position_embedding_type", kLayerShapesKey};
+  return keys;
+}
+
+// Reads typed fields of one JSON object and names the source and the field in every error.
+class FieldReader {
+ public:
+  FieldReader(const json& object, const std::string& source) : object_(object), source_(source) {}
+
+  bool has(const char* key) const { return object_.contains(key) && !object_.at(key).is_null(); }
+
+  std::int64_t integer(const char* key, std::int64_t fallback, std::int64_t min) const {
+    if (!has(key)) return fallback;
+    const json& v = object_.at(key);
+    check(v.is_number_integer(), key, "must be an integer", v);
+    const auto value = v.get<std::int64_t>();
+    check(value >= min, key, "must be at least " + std::to_string(min), v);
+    return value;
+  }
+
+  double number(const char* key, double fallback, double min, double max) const {
+    if (!has(key)) return fallback;
+    const json& v = object_.at(key);
+    check(v.is_number(), key, "must be a number", v);
+    const auto value = v.get<double>();
+    check(value >= min && value <= max, key, "must lie in [" + num(min) + ", " + num(max) + "]", v);
+    return value;
+  }
+
+  std::string string(const char* key, const std::string& fallback) const {
+    if (!has(key)) return fallback;
+    const json& v = object_.at(key);
+    check(v.is_string(), key, "must be a string", v);
+    return v.get<std::string>();
+  }
+
+  void check(bool ok, const std::string& key, const std::string& what, const json& value) const {
+    PARE_CHECK(ok, source_, ": field \"", key, "\" ", what, ", got ", value.dump());
+  }
+
+ private:
+  static std::string num(double v) {
+    std::ostringstream out;
+    out << v;
+    return out.str();
+  }
+
+  const json& object_;
+  const std::string& source_;
+};
+
+std::int64_t parse_index(const std::string& text, const FieldReader& reader, const std::string& key, const json& value) {
+  std::size_t used = 0;
+  std::int64_t index = -1;
+  try {
+    index = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  reader.check(used == text.size() && !text.empty(), key, "has a key that is not an integer (\"" + text + "\")", value);
+  return index;
+}
+
+std::map<std::int64_t, std::string> read_id2label(const json& json_config, const FieldReader& reader) {
+  std::map<std::int64_t, std::string> id2label;
+  const json& v = json_config.at("id2label");
+  reader.check(v.is_object(), "id2label", "must be an object of \"id\": \"label\"", v);
+  for (const auto& [key, label] : v.items()) {
+    reader.check(label.is_string(), "id2label", "must map ids to strings", v);
+    id2label[parse_index(key, reader, "id2label", v)] = label.get<std::string>();
+  }
+  std::int64_t expected = 0;
+  for (const auto& [id, label] : id2label) {
+    reader.check(id == expected++, "id2label", "must hold the ids 0 .. num_labels-1", v);
+  }
+  return id2label;
+}
+
+std::map<std::int64_t, std::vector<std::int64_t>> read_pruned_heads(const json& v, const FieldReader& reader) {
+  std::map<std::int64_t, std::vector<std::int64_t>> pruned;
+  reader.check(v.is_object(), "pruned_heads", "must be an object of \"layer\": [heads]", v);
+  for (const auto& [key, heads] : v.items()) {
+    reader.check(heads.is_array(), "pruned_heads", "must map layers to arrays of head indices", v);
+    std::vector<std::int64_t> list;
+    for (const json& h : heads) {
+      reader.check(h.is_number_integer(), "pruned_heads", "must hold integer head indices", v);
+      list.push_back(h.get<std::int64_t>());
+    }
+    pruned[parse_index(key, reader, "pruned_heads", v)] = list;
+  }
+  return pruned;
+}
+
+std::vector<BertLayerShape> read_layer_shapes(const json& v, const FieldReader& reader, const std::string& source) {
+  reader.check(v.is_array(), kLayerShapesKey, "must be an array of {\"heads\", \"head_dim\", \"ffn_dim\"}", v);
+  std::vector<BertLayerShape> shapes;
+  for (const json& layer : v) {
+    reader.check(layer.is_object(), kLayerShapesKey, "must hold objects", v);
+    const FieldReader layer_reader(layer, source);
+    BertLayerShape shape;
+    for (const char* key : {"heads", "head_dim", "ffn_dim"}) {
+      reader.check(layer.contains(key), kLayerShapesKey, std::string("has a layer without \"") + key + "\"", layer);
+    }
+    shape.heads = layer_reader.integer("heads", 0, 0);
+    shape.head_dim = layer_reader.integer("head_dim", 0, 1);
+    shape.ffn_dim = layer_reader.integer("ffn_dim", 0, 0);
+    shapes.push_back(shape);
+  }
+  return shapes;
+}
+
+}  // namespace
+
+void BertConfig::set_num_labels(std::int64_t n) {
+  PARE_CHECK(n >= 1, "BertConfig: num_labels must be at least 1, got ", n);
+  id2label.clear();
+  for (std::int64_t i = 0; i < n; ++i) id2label[i] = "LABEL_" + std::to_string(i);
+}
+
+BertActivation BertConfig::activation() const {
+  if (hidden_act == "gelu") return BertActivation::gelu;
+  if (hidden_act == "gelu_new" || hidden_act == "gelu_pytorch_tanh") return BertActivation::gelu_tanh;
+  if (hidden_act == "relu") return BertActivation::relu;
+  throw Error("BertConfig: field \"hidden_act\" must be gelu, gelu_new, gelu_pytorch_tanh or relu, got \"" +
+              hidden_act + "\"");
+}
+
+std::vector<BertLayerShape> BertConfig::hf_layer_shapes() const {
+  PARE_CHECK(num_attention_heads > 0 && hidden_size % num_attention_heads == 0, "BertConfig: field \"hidden_size\" (",
+             hidden_size, ") is not a multiple of \"num_attention_heads\" (", num_attention_heads, ") and there is no \"",
+             kLayerShapesKey, "\" giving each layer's shape");
+  const std::int64_t head_dim = hidden_size / num_attention_heads;
+  std::vector<BertLayerShape> shapes(static_cast<std::size_t>(num_hidden_layers),
+                                     BertLayerShape{num_attention_heads, head_dim, intermediate_size});
+  for (const auto& [layer, heads] : pruned_heads) {
+    if (layer >= 0 && layer < num_hidden_layers) {
+      shapes[static_cast<std::size_t>(layer)].heads -= static_cast<std::int64_t>(heads.size());
+    }
+  }
+  return shapes;
+}
+
+void BertConfig::reset_layer_shapes() { layer_shapes = hf_layer_shapes(); }
+
+void BertConfig::validate(const std::string& source) const {
+  auto fail = [&](const char* field, const auto& value, const std::string& what) {
+    throw Error(detail::concat(source, ": field \"", field, "\" ", what, ", got ", value));
+  };
+  if (vocab_size < 1) fail("vocab_size", vocab_size, "must be positive");
+  if (hidden_size < 1) fail("hidden_size", hidden_size, "must be positive");
+  if (num_hidden_layers < 0) fail("num_hidden_layers", num_hidden_layers, "must not be negative");
+  if (num_attention_heads < 1) fail("num_attention_heads", num_attention_heads, "must be positive");
+  if (intermediate_size < 0) fail("intermediate_size", intermediate_size, "must not be negative");
+  if (max_position_embeddings < 1) fail("max_position_embeddings", max_position_embeddings, "must be positive");
+  if (type_vocab_size < 1) fail("type_vocab_size", type_vocab_size, "must be positive");
+  if (!(layer_norm_eps > 0)) fail("layer_norm_eps", layer_norm_eps, "must be positive");
+  if (pad_token_id < 0 || pad_token_id >= vocab_size) {
+    fail("pad_token_id", pad_token_id, "must be a token id below vocab_size (" + std::to_string(vocab_size) + ")");
+  }
+  for (double p : {hidden_dropout_prob, attention_probs_dropout_prob, classifier_dropout_prob()}) {
+    if (!(p >= 0 && p < 1)) fail("hidden_dropout_prob/attention_probs_dropout_prob/classifier_dropout", p, "must lie in [0, 1)");
+  }
+  try {
+    (void)activation();
+  } catch (const Error&) {
+    fail("hidden_act", "\"" + hidden_act + "\"", "must be gelu, gelu_new, gelu_pytorch_tanh or relu");
+  }
+  if (id2label.empty()) fail("id2label", "{}", "must hold at least one label");
+  if (!problem_type.empty() && problem_type != "regression" && problem_type != "single_label_classification" &&
+      problem_type != "multi_label_classification") {
+    fail("problem_type", "\"" + problem_type + "\"",
+         "must be regression, single_label_classification or multi_label_classification");
+  }
+  if (problem_type == "regression" && num_labels() != 1) {
+    fail("problem_type", "\"regression\"", "needs exactly one label, not " + std::to_string(num_labels()));
+  }
+  for (const auto& [layer, heads] : pruned_heads) {
+    if (layer < 0 || layer >= num_hidden_layers) {
+      fail("pruned_heads", layer, "names a layer outside 0 .. " + std::to_string(num_hidden_layers - 1));
+    }
+    std::set<std::int64_t> seen;
+    for (std::int64_t h : heads) {
+      if (h < 0 || h >= num_attention_heads || !seen.insert(h).second) {
+        fail("pruned_heads", h, "of layer " + std::to_string(layer) + " is not a distinct head below num_attention_heads");
+      }
+    }
+  }
+  if (static_cast<std::int64_t>(layer_shapes.size()) != num_hidden_layers) {
+    fail(kLayerShapesKey, layer_shapes.size(),
+         "must have one entry per layer (num_hidden_layers = " + std::to_string(num_hidden_layers) + ")");
+  }
+  for (std::size_t i = 0; i < layer_shapes.size(); ++i) {
+    const BertLayerShape& s = layer_shapes[i];
+    if (s.heads < 0 || s.head_dim < 1 || s.ffn_dim < 0) {
+      fail(kLayerShapesKey, "{heads " + std::to_string(s.heads) + ", head_dim " + std::to_string(s.head_dim) +
+                                ", ffn_dim " + std::to_string(s.ffn_dim) + "}",
+           "layer " + std::to_string(i) + " needs heads >= 0, head_dim >= 1 and ffn_dim >= 0");
+    }
+  }
+}
+
+BertConfig BertConfig::from_json(const json& j, const std::string& source) {
+  PARE_CHECK(j.is_object(), source, ": a BERT config must be a JSON object, got ", j.type_name());
+  const FieldReader r(j, source);
+  BertConfig c;
+  c.model_type = r.string("model_type", c.model_type);
+  r.check(c.model_type == "bert" || c.model_type == "pare_bert", "model_type", "must be \"bert\"", j.at("model_type"));
+  c.vocab_size = r.integer("vocab_size", c.vocab_size, 1);
+  c.hidden_size = r.integer("hidden_size", c.hidden_size, 1);
+  c.num_hidden_layers = r.integer("num_hidden_layers", c.num_hidden_layers, 0);
+  c.num_attention_heads = r.integer("num_attention_heads", c.num_attention_heads, 1);
+  c.intermediate_size = r.integer("intermediate_size", c.intermediate_size, 0);
+  c.hidden_act = r.string("hidden_act", c.hidden_act);
+  c.hidden_dropout_prob = r.number("hidden_dropout_prob", c.hidden_dropout_prob, 0.0, 1.0);
+  c.attention_probs_dropout_prob = r.number("attention_probs_dropout_prob", c.attention_probs_dropout_prob, 0.0, 1.0);
+  if (r.has("classifier_dropout")) c.classifier_dropout = r.number("classifier_dropout", 0.0, 0.0, 1.0);
+  c.max_position_embeddings = r.integer("max_position_embeddings", c.max_position_embeddings, 1);
+  c.type_vocab_size = r.integer("type_vocab_size", c.type_vocab_size, 1);
+  c.initializer_range = r.number("initializer_range", c.initializer_range, 0.0, 1e9);
+  c.layer_norm_eps = r.number("layer_norm_eps", c.layer_norm_eps, 0.0, 1.0);
+  c.pad_token_id = r.integer("pad_token_id", c.pad_token_id, 0);
+  c.problem_type = r.string("problem_type", "");
+  const std::string position_type = r.string("position_embedding_type", "absolute");
+  r.check(position_type == "absolute", "position_embedding_type", "must be \"absolute\" (the only kind pare implements)",
+          j.at("position_embedding_type"));
+  if (r.has("architectures")) {
+    const json& a = j.at("architectures");
+    r.check(a.is_array() && std::all_of(a.begin(), a.end(), [](const json& e) { return e.is_string(); }),
+            "architectures", "must be an array of strings", a);
+    c.architectures = a.get<std::vector<std::string>>();
+  }
+  if (r.has("id2label")) {
+    c.id2label = read_id2label(j, r);
+    if (r.has("num_labels")) {
+      r.check(r.integer("num_labels", 0, 1) == c.num_labels(), "num_labels", "disagrees with id2label", j.at("num_labels"));
+    }
+  } else if (r.has("num_labels")) {
+    c.set_num_labels(r.integer("num_labels", 2, 1));
+  }
+  if (r.has("pruned_heads")) c.pruned_heads = read_pruned_heads(j.at("pruned_heads"), r);
+  if (r.has(kLayerShapesKey)) {
+    c.layer_shapes = read_layer_shapes(j.at(kLayerShapesKey), r, source);
+  } else {
+    try {
+      c.reset_layer_shapes();
+    } catch (const Error& e) {
+      throw Error(source + ": " + e.what());
+    }
+  }
+  for (const auto& [key, value] : j.items()) {
+    if (!known_keys().count(key)) c.extra[key] = value;
+  }
+  c.validate(source);
+  return c;
+}
+
+BertConfig BertConfig::load(const std::filesystem::path& path) {
+  const std::filesystem::path file = std::filesystem::is_directory(path) ? path / "config.json" : path;
+  std::ifstream in(file);
+  PARE_CHECK(in.good(), file.string(), ": cannot open the model config");
+  json j;
+  try {
+    j = json::parse(in);
+  } catch (const json::exception& e) {
+    throw Error(file.string() + ": not valid JSON: " + e.what());
+  }
+  return from_json(j, file.string());
+}
+
+json BertConfig::to_json() const {
+  json j = extra;
+  j["model_type"] = model_type;
+  if (!architectures.empty()) j["architectures"] = architectures;
+  j["vocab_size"] = vocab_size;
+  j["hidden_size"] = hidden_size;
+  j["num_hidden_layers"] = num_hidden_layers;
+  j["num_attention_heads"] = num_attention_heads;
+  j["intermediate_size"] = intermediate_size;
+  j["hidden_act"] = hidden_act;
+  j["hidden_dropout_prob"] = hidden_dropout_prob;
+  j["attention_probs_dropout_prob"] = attention_probs_dropout_prob;
+  j["classifier_dropout"] = classifier_dropout ? json(*classifier_dropout) : json(nullptr);
+  j["max_position_embeddings"] = max_position_embeddings;
+  j["type_vocab_size"] = type_vocab_size;
+  j["initializer_range"] = initializer_range;
+  j["layer_norm_eps"] = layer_norm_eps;
+  j["pad_token_id"] = pad_token_id;
+  j["position_embedding_type"] = "absolute";
+  json id2label_json = json::object(), label2id_json = json::object();
+  for (const auto& [id, label] : id2label) {
+    id2label_json[std::to_string(id)] = label;
+    label2id_json[label] = id;
+  }
+  j["id2label"] = id2label_json;
+  j["label2id"] = label2id_json;
+  if (!problem_type.empty()) j["problem_type"] = problem_type;
+  json pruned = json::object();
+  for (const auto& [layer, heads] : pruned_heads) pruned[std::to_string(layer)] = heads;
+  j["pruned_heads"] = pruned;
+  bool hf_shapes = false;
+  try {
+    hf_shapes = layer_shapes == hf_layer_shapes();
+  } catch (const Error&) {
+    hf_shapes = false;
+  }
+  if (!hf_shapes) {
+    json shapes = json::array();
+    for (const BertLayerShape& s : layer_shapes) {
+      shapes.push_back({{"heads", s.heads}, {"head_dim", s.head_dim}, {"ffn_dim", s.ffn_dim}});
+    }
+    j[kLayerShapesKey] = shapes;
+  }
+  return j;
+}
+
+void BertConfig::save(const std::filesystem::path& path) const {
+  validate(path.string());
+  const std::filesystem::path file = std::filesystem::is_directory(path) ? path / "config.json" : path;
+  write_file_atomically(file, to_json().dump(2) + "\n");
+}
+
+}  // namespace pare

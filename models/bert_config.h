@@ -1,0 +1,79 @@
+// BertConfig: Hugging Face's BERT config.json, plus the shape of every layer (heads, head size, FFN
+// size), so that a pruned model is an ordinary model with other numbers.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace pare {
+
+// The shape of one encoder layer. heads == 0 leaves only the attention output bias; ffn_dim == 0
+// leaves only the FFN output bias.
+struct BertLayerShape {
+  std::int64_t heads = 0;
+  std::int64_t head_dim = 0;
+  std::int64_t ffn_dim = 0;
+  bool operator==(const BertLayerShape&) const = default;
+};
+
+enum class BertActivation { gelu, gelu_tanh, relu };
+
+struct BertConfig {
+  // HF fields, with HF's defaults (bert-base-uncased).
+  std::int64_t vocab_size = 30522;
+  std::int64_t hidden_size = 768;
+  std::int64_t num_hidden_layers = 12;
+  std::int64_t num_attention_heads = 12;
+  std::int64_t intermediate_size = 3072;
+  std::string hidden_act = "gelu";  // gelu, gelu_new, gelu_pytorch_tanh, relu
+  double hidden_dropout_prob = 0.1;
+  double attention_probs_dropout_prob = 0.1;
+  std::optional<double> classifier_dropout;  // hidden_dropout_prob when absent
+  std::int64_t max_position_embeddings = 512;
+  std::int64_t type_vocab_size = 2;
+  double initializer_range = 0.02;
+  double layer_norm_eps = 1e-12;
+  std::int64_t pad_token_id = 0;
+  std::string model_type = "bert";
+  std::vector<std::string> architectures;
+  std::map<std::int64_t, std::string> id2label = {{0, "LABEL_0"}, {1, "LABEL_1"}};
+  std::string problem_type;  // "", "regression", "single_label_classification", "multi_label_classification"
+  // HF's own pruned form: layer -> removed heads (Q/K/V rows of those heads are absent).
+  std::map<std::int64_t, std::vector<std::int64_t>> pruned_heads;
+
+  // One entry per layer. Saved under "pare_layer_shapes" only when it differs from what the HF
+  // fields and pruned_heads imply, so unpruned configs stay plain HF configs.
+  std::vector<BertLayerShape> layer_shapes;
+  // Keys pare does not interpret (transformers_version, torch_dtype, ...), written back unchanged.
+  nlohmann::json extra = nlohmann::json::object();
+
+  std::int64_t num_labels() const { return static_cast<std::int64_t>(id2label.size()); }
+  // Sets id2label to LABEL_0 .. LABEL_{n-1}, as HF does for num_labels = n.
+  void set_num_labels(std::int64_t n);
+  double classifier_dropout_prob() const { return classifier_dropout.value_or(hidden_dropout_prob); }
+  BertActivation activation() const;
+
+  // The shapes the HF fields and pruned_heads describe; throws when hidden_size is not a multiple
+  // of num_attention_heads.
+  std::vector<BertLayerShape> hf_layer_shapes() const;
+  // layer_shapes = hf_layer_shapes(): call after changing the HF fields of a config built in code.
+  void reset_layer_shapes();
+  // Throws pare::Error naming `source` and the field at fault.
+  void validate(const std::string& source = "BertConfig") const;
+
+  // `source` (a file name) is named in every error.
+  static BertConfig from_json(const nlohmann::json& json, const std::string& source = "config.json");
+  // `path` is a config.json or a directory holding one.
+  static BertConfig load(const std::filesystem::path& path);
+  nlohmann::json to_json() const;
+  // Writes `path` (a file, or config.json inside a directory) atomically.
+  void save(const std::filesystem::path& path) const;
+};
+
+}  // namespace pare
