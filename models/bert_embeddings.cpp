@@ -1,0 +1,64 @@
+#include "models/bert_embeddings.h"
+
+#include <numeric>
+#include <vector>
+
+#include "runtime/autograd.h"  // GradMode
+#include "runtime/ops/elementwise.h"
+#include "runtime/ops/indexing.h"  // embedding
+#include "runtime/ops/masking.h"  // masked_fill
+
+namespace pare {
+
+BertEmbeddings::BertEmbeddings(const BertConfig& config, Generator& gen) : pad_token_id_(config.pad_token_id) {
+  const auto std = static_cast<float>(config.initializer_range);
+  word_ = register_module("word_embeddings", std::make_shared<Embedding>(config.vocab_size, config.hidden_size, gen, std));
+  position_ = register_module("position_embeddings",
+                             std::make_shared<Embedding>(config.max_position_embeddings, config.hidden_size, gen, std));
+  token_type_ = register_module("token_type_embeddings",
+                                std::make_shared<Embedding>(config.type_vocab_size, config.hidden_size, gen, std));
+  norm_ = register_module("LayerNorm", std::make_shared<LayerNorm>(config.hidden_size, config.layer_norm_eps));
+  dropout_ = register_module("dropout", std::make_shared<Dropout>(config.hidden_dropout_prob, gen));
+  // HF initialises the pad row to zero.
+  word_->weight().slice(0, pad_token_id_, pad_token_id_ + 1).fill_(0.0);
+}
+
+Tensor BertEmbeddings::lookup_words(const Tensor& input_ids) const {
+  const Tensor& table = word_->weight();
+  const Tensor words = embedding(table, input_ids);
+  if (!GradMode::enabled() || !table.requires_grad()) return words;
+  const std::vector<std::int64_t> ids = input_ids.to_vector<std::int64_t>();
+  std::vector<std::uint8_t> is_pad(ids.size());
+  bool any_pad = false;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    is_pad[i] = ids[i] == pad_token_id_;
+    any_pad = any_pad || is_pad[i];
+  }
+  if (!any_pad) return words;
+  Shape mask_shape = input_ids.shape();
+  mask_shape.push_back(1);
+  const Tensor pad_mask = Tensor::from_vector(is_pad, mask_shape);
+  std::vector<std::uint8_t> not_pad(is_pad.size());
+  for (std::size_t i = 0; i < is_pad.size(); ++i) not_pad[i] = !is_pad[i];
+  // Adding an exact zero keeps the values bit-identical; only the gradient path differs.
+  return add(masked_fill(words, pad_mask, 0.0),
+             masked_fill(embedding(table.detach(), input_ids), Tensor::from_vector(not_pad, mask_shape), 0.0));
+}
+
+Tensor BertEmbeddings::forward(const Tensor& input_ids, const Tensor& token_type_ids) const {
+  check_defined(input_ids, "BertEmbeddings", "input_ids");
+  PARE_CHECK(input_ids.dim() == 2, "BertEmbeddings: input_ids must be [batch, seq], got ", shape_str(input_ids.shape()));
+  PARE_CHECK(token_type_ids.shape() == input_ids.shape(), "BertEmbeddings: token_type_ids of shape ",
+             shape_str(token_type_ids.shape()), " must match input_ids ", shape_str(input_ids.shape()));
+  const std::int64_t seq = input_ids.size(1);
+  PARE_CHECK(seq <= position_->num_embeddings(), "BertEmbeddings: sequence length ", seq,
+             " exceeds max_position_embeddings (", position_->num_embeddings(), ")");
+  std::vector<std::int64_t> positions(static_cast<std::size_t>(seq));
+  std::iota(positions.begin(), positions.end(), 0);
+  const Tensor position_vectors = position_->forward(Tensor::from_vector(positions, {seq}));
+  // HF's order of additions: (words + token types) + positions.
+  const Tensor sum = add(add(lookup_words(input_ids), token_type_->forward(token_type_ids)), position_vectors);
+  return dropout_->forward(norm_->forward(sum));
+}
+
+}  // namespace pare
