@@ -1,0 +1,115 @@
+#include "models/bert_heads.h"
+
+#include "runtime/ops/loss.h"    // cross_entropy, mse_loss
+#include "runtime/ops/matmul.h"  // linear
+
+namespace pare {
+namespace {
+
+Tensor class_labels(const Tensor& labels, const Shape& expected, const char* model) {
+  PARE_CHECK(labels.shape() == expected, model, ": labels of shape ", shape_str(labels.shape()), " must be ",
+             shape_str(expected));
+  PARE_CHECK(labels.dtype() == DType::i64 || labels.dtype() == DType::i32, model,
+             ": class labels must be int64 or int32, got ", dtype_name(labels.dtype()));
+  return labels.to(DType::i64);
+}
+
+// Cross-entropy of logits [..., C] against labels [...] with -100 ignored, with labels checked
+// against the class count so a bad label names itself instead of failing deep in the kernel.
+Tensor token_loss(const Tensor& logits, const Tensor& labels, const char* model) {
+  const std::int64_t classes = logits.size(-1);
+  const Tensor flat_labels = labels.reshape({-1});
+  for (std::int64_t label : flat_labels.to_vector<std::int64_t>()) {
+    PARE_CHECK(label == -100 || (label >= 0 && label < classes), model, ": label ", label, " is outside 0 .. ",
+               classes - 1, " (and is not the ignore index -100)");
+  }
+  return cross_entropy(logits.reshape({-1, classes}), flat_labels, -100);
+}
+
+}  // namespace
+
+BertForSequenceClassification::BertForSequenceClassification(BertConfig config, std::uint64_t seed) {
+  bert_ = register_module("bert", std::make_shared<BertModel>(std::move(config), seed, true));
+  const BertConfig& c = bert_->model_config();
+  dropout_ = register_module("dropout", std::make_shared<Dropout>(c.classifier_dropout_prob(), bert_->generator()));
+  classifier_ = register_module("classifier", std::make_shared<Linear>(c.hidden_size, c.num_labels(), bert_->generator(),
+                                                                       true, static_cast<float>(c.initializer_range)));
+}
+
+bool BertForSequenceClassification::is_regression() const {
+  const BertConfig& c = config();
+  return c.problem_type == "regression" || (c.problem_type.empty() && c.num_labels() == 1);
+}
+
+BertOutputs BertForSequenceClassification::forward(const BertInputs& inputs, const Tensor& labels) const {
+  BertOutputs out = bert_->forward(inputs);
+  out.logits = classifier_->forward(dropout_->forward(out.pooler_output));
+  if (!labels.defined()) return out;
+  const std::int64_t batch = out.logits.size(0);
+  const char* model = "BertForSequenceClassification";
+  if (is_regression()) {
+    PARE_CHECK(labels.numel() == batch && is_floating(labels.dtype()), model,
+               ": regression labels must be float [batch] (", batch, "), got ", dtype_name(labels.dtype()), " ",
+               shape_str(labels.shape()));
+    out.loss = mse_loss(out.logits.reshape({batch}), labels.to(DType::f32).reshape({batch}));
+    return out;
+  }
+  PARE_CHECK(config().problem_type != "multi_label_classification" && !is_floating(labels.dtype()), model,
+             ": multi-label classification (float labels, binary cross-entropy) is not implemented");
+  out.loss = token_loss(out.logits, class_labels(labels, {batch}, model), model);
+  return out;
+}
+
+BertForTokenClassification::BertForTokenClassification(BertConfig config, std::uint64_t seed) {
+  bert_ = register_module("bert", std::make_shared<BertModel>(std::move(config), seed, false));
+  const BertConfig& c = bert_->model_config();
+  dropout_ = register_module("dropout", std::make_shared<Dropout>(c.classifier_dropout_prob(), bert_->generator()));
+  classifier_ = register_module("classifier", std::make_shared<Linear>(c.hidden_size, c.num_labels(), bert_->generator(),
+                                                                       true, static_cast<float>(c.initializer_range)));
+}
+
+BertOutputs BertForTokenClassification::forward(const BertInputs& inputs, const Tensor& labels) const {
+  BertOutputs out = bert_->forward(inputs);
+  out.logits = classifier_->forward(dropout_->forward(out.last_hidden_state));
+  if (labels.defined()) {
+    const char* model = "BertForTokenClassification";
+    out.loss = token_loss(out.logits, class_labels(labels, inputs.input_ids.shape(), model), model);
+  }
+  return out;
+}
+
+BertForMaskedLM::BertForMaskedLM(BertConfig config, std::uint64_t seed) {
+  bert_ = register_module("bert", std::make_shared<BertModel>(std::move(config), seed, false));
+  const BertConfig& c = bert_->model_config();
+  auto predictions = register_module("cls", std::make_shared<Module>())->register_module("predictions", std::make_shared<Module>());
+  predictions->register_parameter("bias", Tensor::zeros({c.vocab_size}));
+  auto transform = predictions->register_module("transform", std::make_shared<Module>());
+  transform_dense_ = transform->register_module("dense", std::make_shared<Linear>(c.hidden_size, c.hidden_size, bert_->generator(),
+                                                                                  true, static_cast<float>(c.initializer_range)));
+  transform_norm_ = transform->register_module("LayerNorm", std::make_shared<LayerNorm>(c.hidden_size, c.layer_norm_eps));
+}
+
+BertOutputs BertForMaskedLM::forward(const BertInputs& inputs, const Tensor& labels) const {
+  BertOutputs out = bert_->forward(inputs);
+  const Tensor transformed =
+      transform_norm_->forward(apply_activation(transform_dense_->forward(out.last_hidden_state), config().activation()));
+  const Module& predictions = *child("cls")->child("predictions");
+  out.logits = linear(transformed, bert_->embeddings().word_embeddings().weight(), predictions.parameter("bias"));
+  if (labels.defined()) {
+    const char* model = "BertForMaskedLM";
+    out.loss = token_loss(out.logits, class_labels(labels, inputs.input_ids.shape(), model), model);
+  }
+  return out;
+}
+
+std::shared_ptr<BertTaskModel> make_bert_model(const BertConfig& config, BertTask task, std::uint64_t seed) {
+  switch (task) {
+    case BertTask::base: return std::make_shared<BertModel>(config, seed);
+    case BertTask::sequence_classification: return std::make_shared<BertForSequenceClassification>(config, seed);
+    case BertTask::token_classification: return std::make_shared<BertForTokenClassification>(config, seed);
+    case BertTask::masked_lm: return std::make_shared<BertForMaskedLM>(config, seed);
+  }
+  throw Error("make_bert_model: unknown task");
+}
+
+}  // namespace pare

@@ -1,0 +1,69 @@
+// Task heads on BertModel with HF's names ("bert." prefix): sequence classification and regression,
+// token classification, and masked LM with the decoder tied to the word embeddings.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "models/bert.h"
+
+namespace pare {
+
+// dropout(pooler_output) -> "classifier". Loss: cross-entropy for single-label classification, MSE
+// when num_labels == 1 or problem_type is "regression"; multi-label classification is refused.
+class BertForSequenceClassification : public BertTaskModel {
+ public:
+  explicit BertForSequenceClassification(BertConfig config, std::uint64_t seed = 0);
+
+  // labels: i64 [B] class ids, or f32 [B] targets for regression.
+  BertOutputs forward(const BertInputs& inputs, const Tensor& labels = Tensor()) const override;
+  BertModel& bert() const override { return *bert_; }
+  BertTask task() const override { return BertTask::sequence_classification; }
+  std::string bert_prefix() const override { return "bert."; }
+  bool is_regression() const;
+
+ private:
+  std::shared_ptr<BertModel> bert_;
+  std::shared_ptr<Dropout> dropout_;
+  std::shared_ptr<Linear> classifier_;
+};
+
+// dropout(last_hidden_state) -> "classifier" per token; cross-entropy over labels != -100.
+class BertForTokenClassification : public BertTaskModel {
+ public:
+  explicit BertForTokenClassification(BertConfig config, std::uint64_t seed = 0);
+
+  // labels: i64 [B, T], -100 where no loss is taken (padding, word continuations).
+  BertOutputs forward(const BertInputs& inputs, const Tensor& labels = Tensor()) const override;
+  BertModel& bert() const override { return *bert_; }
+  BertTask task() const override { return BertTask::token_classification; }
+  std::string bert_prefix() const override { return "bert."; }
+
+ private:
+  std::shared_ptr<BertModel> bert_;
+  std::shared_ptr<Dropout> dropout_;
+  std::shared_ptr<Linear> classifier_;
+};
+
+// "cls.predictions.transform.{dense,LayerNorm}" with the activation, then the decoder whose weight
+// is the word embedding table and whose bias is "cls.predictions.bias". Logits [B, T, vocab].
+class BertForMaskedLM : public BertTaskModel {
+ public:
+  explicit BertForMaskedLM(BertConfig config, std::uint64_t seed = 0);
+
+  // labels: i64 [B, T] token ids, -100 at positions that were not masked.
+  BertOutputs forward(const BertInputs& inputs, const Tensor& labels = Tensor()) const override;
+  BertModel& bert() const override { return *bert_; }
+  BertTask task() const override { return BertTask::masked_lm; }
+  std::string bert_prefix() const override { return "bert."; }
+
+ private:
+  std::shared_ptr<BertModel> bert_;
+  std::shared_ptr<Linear> transform_dense_;
+  std::shared_ptr<LayerNorm> transform_norm_;
+};
+
+// A freshly initialised model of `task`.
+std::shared_ptr<BertTaskModel> make_bert_model(const BertConfig& config, BertTask task, std::uint64_t seed = 0);
+
+}  // namespace pare
