@@ -1,0 +1,105 @@
+// load_tokenizer: finds the tokenizer of a Hugging Face model directory (or takes one file).
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <fstream>
+
+#include "models/tokenizers/sentencepiece_tokenizer.h"
+#include "models/tokenizers/tokenizer.h"
+#include "models/tokenizers/wordpiece_tokenizer.h"
+#include "runtime/error.h"
+
+namespace pare {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+json read_json(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  PARE_CHECK(in, "tokenizer: cannot open ", path);
+  try {
+    return json::parse(in);
+  } catch (const json::exception& e) {
+    throw Error(detail::concat("tokenizer: ", path, " is not valid JSON: ", e.what()));
+  }
+}
+
+// The "model" "type" of a tokenizer.json ("WordPiece", "Unigram", "BPE", ...), empty when absent.
+std::string tokenizer_json_model_type(const fs::path& path) {
+  const json root = read_json(path);
+  if (!root.is_object() || !root.contains("model") || !root["model"].is_object()) return "";
+  const json& type = root["model"].value("type", json());
+  return type.is_string() ? type.get<std::string>() : "";
+}
+
+// BERT's basic-tokenizer settings for a vocab.txt: tokenizer_config.json beside it when present,
+// otherwise Hugging Face's BertTokenizer defaults (uncased).
+WordPieceOptions vocab_options(const fs::path& vocab_file) {
+  WordPieceOptions options;
+  const fs::path config_file = vocab_file.parent_path() / "tokenizer_config.json";
+  if (!fs::is_regular_file(config_file)) return options;
+  const json config = read_json(config_file);
+  PARE_CHECK(config.is_object(), "tokenizer: ", config_file, " is not a JSON object");
+  auto flag = [&](const char* key) -> std::optional<bool> {
+    const auto it = config.find(key);
+    if (it == config.end() || it->is_null()) return std::nullopt;
+    PARE_CHECK(it->is_boolean(), "tokenizer: ", config_file, ": '", key, "' is not true or false");
+    return it->get<bool>();
+  };
+  options.basic.lowercase = flag("do_lower_case").value_or(true);
+  options.basic.strip_accents = flag("strip_accents");
+  options.basic.handle_chinese_chars = flag("tokenize_chinese_chars").value_or(true);
+  return options;
+}
+
+std::unique_ptr<Tokenizer> load_file(const fs::path& file) {
+  if (file.extension() == ".json") {
+    return std::make_unique<WordPieceTokenizer>(WordPieceTokenizer::from_tokenizer_json(file));
+  }
+  if (file.extension() == ".model") return std::make_unique<SentencePieceTokenizer>(file);
+  return std::make_unique<WordPieceTokenizer>(WordPieceTokenizer::from_vocab_file(file, vocab_options(file)));
+}
+
+// The sentencepiece model of `dir`: a conventional name first, else the only *.model file.
+std::optional<fs::path> find_sentencepiece_model(const fs::path& dir) {
+  for (const char* name : {"spiece.model", "sentencepiece.bpe.model", "tokenizer.model", "sentencepiece.model"}) {
+    if (fs::is_regular_file(dir / name)) return dir / name;
+  }
+  std::vector<fs::path> models;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".model") models.push_back(entry.path());
+  }
+  if (models.empty()) return std::nullopt;
+  std::sort(models.begin(), models.end());
+  std::string names;
+  for (const auto& model : models) {
+    if (!names.empty()) names += ", ";
+    names += model.filename().string();
+  }
+  PARE_CHECK(models.size() == 1, "tokenizer: ", dir, " holds several sentencepiece models (", names,
+             "); pass the one to use");
+  return models.front();
+}
+
+}  // namespace
+
+std::unique_ptr<Tokenizer> load_tokenizer(const fs::path& path) {
+  PARE_CHECK(fs::exists(path), "tokenizer: ", path, " does not exist");
+  if (!fs::is_directory(path)) return load_file(path);
+
+  std::string tokenizer_json_note;
+  if (const fs::path json_file = path / "tokenizer.json"; fs::is_regular_file(json_file)) {
+    const std::string type = tokenizer_json_model_type(json_file);
+    if (type == "WordPiece") return load_file(json_file);
+    tokenizer_json_note = detail::concat("; tokenizer.json is there but its model type is '", type, "', not WordPiece");
+  }
+  if (const fs::path vocab = path / "vocab.txt"; fs::is_regular_file(vocab)) return load_file(vocab);
+  if (const auto model = find_sentencepiece_model(path)) return load_file(*model);
+  throw Error(detail::concat("tokenizer: no tokenizer found in ", path,
+                             ": looked for tokenizer.json (WordPiece model), vocab.txt and a sentencepiece *.model"
+                             " (spiece.model, sentencepiece.bpe.model, tokenizer.model or any *.model)",
+                             tokenizer_json_note));
+}
+
+}  // namespace pare
