@@ -1,0 +1,103 @@
+// pare tokenizer train: a BERT-ready sentencepiece vocabulary from text files.
+// pare tokenizer encode: the tokens, ids and token types pare gives a text (or a pair), as JSON, for
+// checking parity with another implementation.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "models/tokenizers/sentencepiece_training.h"  // train_sentencepiece
+#include "models/tokenizers/tokenizer.h"
+
+namespace pare::cli {
+namespace {
+
+struct TrainArgs {
+  std::vector<std::string> corpus;
+  std::int64_t vocab_size = 0;
+  std::string out;
+  std::string model_type = "unigram";
+  double character_coverage = 0.9995;
+  int threads = 0;
+};
+
+struct EncodeArgs {
+  std::string model;
+  std::string text;
+  std::string pair;
+  std::size_t max_length = 0;
+  std::string truncation = "longest_first";
+};
+
+void train(const TrainArgs& args) {
+  SentencePieceTrainingOptions options;
+  options.corpus_files.assign(args.corpus.begin(), args.corpus.end());
+  options.vocab_size = args.vocab_size;
+  options.model_type = parse_sentencepiece_model_type(args.model_type);
+  options.output_prefix = std::filesystem::path(args.out) / "spiece";
+  options.character_coverage = args.character_coverage;
+  options.num_threads = args.threads;
+  const std::filesystem::path model = train_sentencepiece(options);
+  const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(model);
+  std::printf("wrote %s (%lld pieces; [PAD]=%lld [UNK]=%lld [CLS]=%lld [SEP]=%lld [MASK]=%lld)\n",
+              model.string().c_str(), static_cast<long long>(tokenizer->vocab_size()),
+              static_cast<long long>(tokenizer->pad_id()), static_cast<long long>(tokenizer->unk_id()),
+              static_cast<long long>(tokenizer->cls_id()), static_cast<long long>(tokenizer->sep_id()),
+              static_cast<long long>(tokenizer->mask_id()));
+}
+
+void encode(const EncodeArgs& args, bool has_pair) {
+  const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(args.model);
+  const Truncation truncation = parse_truncation(args.truncation);
+  const Encoding encoding = has_pair ? tokenizer->encode_pair(args.text, args.pair, args.max_length, truncation)
+                                     : tokenizer->encode_single(args.text, args.max_length);
+  // One line per field keeps it readable and still valid JSON.
+  auto line = [](const nlohmann::json& value) { return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); };
+  std::cout << "{\n  \"tokens\": " << line(encoding.tokens) << ",\n  \"input_ids\": " << line(encoding.ids)
+            << ",\n  \"token_type_ids\": " << line(encoding.token_type_ids) << "\n}\n";
+}
+
+}  // namespace
+
+void add_tokenizer_command(CLI::App& app) {
+  CLI::App* cmd = app.add_subcommand("tokenizer", "Train a sentencepiece vocabulary or show how a text is encoded");
+  cmd->require_subcommand(1);
+
+  auto train_args = std::make_shared<TrainArgs>();
+  CLI::App* train_cmd = cmd->add_subcommand("train", "Train a sentencepiece vocabulary with BERT's special tokens");
+  train_cmd->add_option("--corpus", train_args->corpus, "Text files, one sentence per line")->required()->check(
+      CLI::ExistingFile);
+  train_cmd->add_option("--vocab-size", train_args->vocab_size, "Number of pieces, special tokens included")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  train_cmd->add_option("--out", train_args->out, "Folder that receives spiece.model and spiece.vocab")->required();
+  train_cmd->add_option("--model-type", train_args->model_type, "unigram or bpe")
+      ->check(CLI::IsMember({"unigram", "bpe"}))
+      ->capture_default_str();
+  train_cmd->add_option("--character-coverage", train_args->character_coverage,
+                        "Share of the corpus' characters the alphabet covers")
+      ->capture_default_str();
+  train_cmd->add_option("--threads", train_args->threads, "Training threads (0: one per hardware thread)")
+      ->capture_default_str();
+  train_cmd->callback([train_args] { train(*train_args); });
+
+  auto encode_args = std::make_shared<EncodeArgs>();
+  CLI::App* encode_cmd = cmd->add_subcommand("encode", "Print the tokens, ids and token types of a text as JSON");
+  encode_cmd->add_option("--model", encode_args->model,
+                         "Model folder (tokenizer.json, vocab.txt or *.model) or one tokenizer file")
+      ->required();
+  encode_cmd->add_option("--text", encode_args->text, "Text to encode")->required();
+  CLI::Option* pair = encode_cmd->add_option("--pair", encode_args->pair, "Second text: [CLS] text [SEP] pair [SEP]");
+  encode_cmd->add_option("--max-length", encode_args->max_length, "Truncate to this many tokens (0: no limit)")
+      ->capture_default_str();
+  encode_cmd->add_option("--truncation", encode_args->truncation, "longest_first, only_first or only_second")
+      ->check(CLI::IsMember({"longest_first", "only_first", "only_second"}))
+      ->capture_default_str();
+  encode_cmd->callback([encode_args, pair] { encode(*encode_args, pair->count() > 0); });
+}
+
+}  // namespace pare::cli
