@@ -9,7 +9,9 @@
 //     BERT counts as punctuation ($, +, <, =, >, ^, `, | and ~ included).
 // Special tokens ("never split") found verbatim in the raw text are kept as single words, untouched.
 // Invalid UTF-8 bytes decode to U+FFFD, which step 1 drops (as BERT drops U+FFFD); without clean
-// text they stay as U+FFFD characters. Unlike Python's BasicTokenizer there is no NFC pass.
+// text they stay as U+FFFD characters. Differences from Python's BasicTokenizer: no NFC pass, and
+// lower-casing maps one character at a time (final sigma stays σ; "İ" becomes "i", the same as
+// Python's "i̇" once accents are stripped).
 #pragma once
 
 #include <optional>

@@ -1,6 +1,7 @@
 // Tokenizer: text to token ids for BERT-class models, with BERT's single and pair layouts
 // ([CLS] a [SEP] and [CLS] a [SEP] b [SEP]), truncation to a maximum length and the special ids.
 // Implementations: WordPieceTokenizer (vocab.txt, tokenizer.json) and SentencePieceTokenizer.
+// A loaded tokenizer holds no mutable state: its const methods may run on several threads at once.
 #pragma once
 
 #include <cstddef>
