@@ -9,6 +9,10 @@
 
 namespace pare {
 
+// Token label of positions a tagging loss and metric skip (padding, special tokens, sub-tokens
+// after a word's first), as PyTorch's cross-entropy ignore_index.
+inline constexpr std::int64_t kIgnoreLabel = -100;
+
 enum class TaskKind { classification, regression, tagging };
 
 // Which part of a dataset; a test split may come without labels (GLUE's do).

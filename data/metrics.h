@@ -15,9 +15,6 @@
 
 namespace pare {
 
-// Label value that tagging tasks use for positions to ignore (padding, non-first sub-tokens).
-inline constexpr std::int64_t kIgnoreLabel = -100;
-
 double accuracy(std::span<const std::int64_t> predictions, std::span<const std::int64_t> labels);
 // F1 of class 1; every value must be 0 or 1.
 double f1_binary(std::span<const std::int64_t> predictions, std::span<const std::int64_t> labels);
