@@ -1,0 +1,191 @@
+#include "models/checkpoint.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/io/pytorch_checkpoint.h"  // load_pytorch_checkpoint
+#include "runtime/io/safetensors.h"
+
+namespace pare {
+namespace fs = std::filesystem;
+namespace {
+
+bool starts_with(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+void add_tensor(StateDict& dict, const std::string& name, Tensor t, const std::string& source) {
+  PARE_CHECK(dict.emplace(name, std::move(t)).second, source, ": tensor \"", name, "\" appears twice");
+}
+
+void read_safetensors_into(StateDict& dict, const fs::path& file, const std::vector<std::string>* only) {
+  const SafetensorsFile st = SafetensorsFile::open(file);
+  const std::vector<std::string> names = only ? *only : st.names();
+  for (const std::string& name : names) {
+    const SafetensorsEntry& entry = st.info(name);  // throws naming the file when absent
+    if (shape_numel(entry.shape) == 0) continue;
+    add_tensor(dict, name, st.load(name), file.string());
+  }
+}
+
+void read_sharded(StateDict& dict, const fs::path& index_path) {
+  std::ifstream in(index_path);
+  PARE_CHECK(in.good(), index_path.string(), ": cannot open");
+  nlohmann::json index;
+  try {
+    index = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(index_path.string() + ": not valid JSON: " + e.what());
+  }
+  PARE_CHECK(index.is_object() && index.contains("weight_map") && index["weight_map"].is_object(), index_path.string(),
+             ": needs an object \"weight_map\" of tensor name -> shard file");
+  std::map<std::string, std::vector<std::string>> by_shard;
+  for (const auto& [name, file] : index["weight_map"].items()) {
+    PARE_CHECK(file.is_string(), index_path.string(), ": weight_map[\"", name, "\"] must be a file name, got ", file.dump());
+    const std::string shard = file.get<std::string>();
+    PARE_CHECK(!shard.empty() && shard.find('/') == std::string::npos && shard.find('\\') == std::string::npos &&
+                   shard != "." && shard != "..",
+               index_path.string(), ": weight_map[\"", name, "\"] names \"", shard,
+               "\"; shards must be plain file names in the model directory");
+    by_shard[shard].push_back(name);
+  }
+  PARE_CHECK(!by_shard.empty(), index_path.string(), ": weight_map is empty");
+  for (const auto& [shard, names] : by_shard) read_safetensors_into(dict, index_path.parent_path() / shard, &names);
+}
+
+// Legacy and prefix spellings -> the model's names, dropping what HF itself never loads.
+StateDict normalise_names(const BertTaskModel& model, const StateDict& tensors, CheckpointLoadReport& report) {
+  const std::string prefix = model.bert_prefix();
+  StateDict out;
+  for (const auto& [original, tensor] : tensors) {
+    std::string name = original;
+    if (ends_with(name, "embeddings.position_ids")) continue;  // a buffer HF recomputes
+    if (ends_with(name, "LayerNorm.gamma")) name = name.substr(0, name.size() - 5) + "weight";
+    if (ends_with(name, "LayerNorm.beta")) name = name.substr(0, name.size() - 4) + "bias";
+    if (prefix.empty() && starts_with(name, "bert.")) {
+      name = name.substr(5);
+    } else if (!prefix.empty() &&
+               (starts_with(name, "embeddings.") || starts_with(name, "encoder.") || starts_with(name, "pooler."))) {
+      name = prefix + name;
+    }
+    if (name != original) report.renamed.push_back(original + " -> " + name);
+    add_tensor(out, name, tensor, report.source);
+  }
+  if (model.task() == BertTask::masked_lm) {
+    // The decoder is the word embedding table; HF ties it, and older files also store the copy.
+    out.erase("cls.predictions.decoder.weight");
+    auto bias = out.find("cls.predictions.decoder.bias");
+    if (bias != out.end()) {
+      if (!out.count("cls.predictions.bias")) out.emplace("cls.predictions.bias", bias->second);
+      out.erase(bias);
+    }
+  }
+  return out;
+}
+
+bool is_head_or_pooler(const std::string& name, const std::string& prefix) {
+  return !starts_with(name, prefix) || starts_with(name, prefix + "pooler.") ||
+         (prefix.empty() && !starts_with(name, "embeddings.") && !starts_with(name, "encoder."));
+}
+
+}  // namespace
+
+CheckpointTensors read_checkpoint_tensors(const fs::path& dir) {
+  PARE_CHECK(fs::is_directory(dir), dir.string(), ": not a model directory");
+  CheckpointTensors out;
+  if (fs::exists(dir / "model.safetensors")) {
+    out.source = (dir / "model.safetensors").string();
+    read_safetensors_into(out.tensors, dir / "model.safetensors", nullptr);
+  } else if (fs::exists(dir / "model.safetensors.index.json")) {
+    out.source = (dir / "model.safetensors.index.json").string();
+    read_sharded(out.tensors, dir / "model.safetensors.index.json");
+  } else if (fs::exists(dir / "pytorch_model.bin")) {
+    out.source = (dir / "pytorch_model.bin").string();
+    for (auto& [name, t] : load_pytorch_checkpoint(dir / "pytorch_model.bin")) {
+      if (t.numel() > 0) add_tensor(out.tensors, name, t, out.source);
+    }
+  } else {
+    throw Error(dir.string() + ": no weights (looked for model.safetensors, model.safetensors.index.json, pytorch_model.bin)");
+  }
+  for (auto& [name, t] : out.tensors) {
+    if (t.dtype() == DType::f16 || t.dtype() == DType::bf16) t = t.to(DType::f32);
+  }
+  return out;
+}
+
+void load_checkpoint_tensors(BertTaskModel& model, const StateDict& tensors, const std::string& source,
+                             CheckpointLoadReport& report) {
+  report.source = source;
+  const StateDict named = normalise_names(model, tensors, report);
+  const StateDict own = model.state_dict();
+  for (const auto& [name, t] : named) {
+    PARE_CHECK(is_floating(t.dtype()) || !own.count(name), source, ": tensor \"", name, "\" has dtype ",
+               dtype_name(t.dtype()), "; model weights must be floating point");
+  }
+  StateDictLoadReport loaded;
+  try {
+    loaded = model.load_state_dict(named, false);
+  } catch (const Error& e) {
+    throw Error(source + " does not fit the model that config.json describes: " + e.what());
+  }
+  std::vector<std::string> missing_encoder;
+  const std::string prefix = model.bert_prefix();
+  for (const std::string& name : loaded.missing) {
+    (is_head_or_pooler(name, prefix) ? report.initialised : missing_encoder).push_back(name);
+  }
+  PARE_CHECK(missing_encoder.empty(), source, ": the checkpoint lacks encoder weights (", missing_encoder.size(),
+             "): ", join(missing_encoder));
+  report.unexpected = loaded.unexpected;
+}
+
+LoadedBert load_pretrained(const fs::path& dir, const LoadOptions& options) {
+  BertConfig config = BertConfig::load(dir);
+  const std::string config_path = (dir / "config.json").string();
+  const BertTask task = options.task ? *options.task : task_from_architectures(config.architectures, config_path);
+  if (options.num_labels) config.set_num_labels(*options.num_labels);
+  if (options.problem_type) config.problem_type = *options.problem_type;
+  config.architectures = {architecture_name(task)};
+  config.validate(config_path);
+  LoadedBert out;
+  out.model = make_bert_model(config, task, options.seed);
+  const CheckpointTensors weights = read_checkpoint_tensors(dir);
+  load_checkpoint_tensors(*out.model, weights.tensors, weights.source, out.report);
+  return out;
+}
+
+std::string CheckpointLoadReport::summary() const {
+  std::string out = "loaded " + source;
+  if (!initialised.empty()) out += "\n  initialised (not in the checkpoint): " + join(initialised);
+  if (!unexpected.empty()) out += "\n  ignored (not in the model): " + join(unexpected);
+  return out;
+}
+
+NamedTensors hf_state_dict(const BertTaskModel& model) {
+  NamedTensors out;
+  for (const auto& [name, t] : model.named_parameters()) out.emplace_back(name, t.detach());
+  return out;
+}
+
+void save_pretrained(const BertTaskModel& model, const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  PARE_CHECK(!ec && fs::is_directory(dir), dir.string(), ": cannot create the model directory: ", ec.message());
+  BertConfig config = model.config();
+  config.architectures = {architecture_name(model.task())};
+  config.validate(dir.string());
+  save_safetensors(dir / "model.safetensors", hf_state_dict(model), {{"format", "pt"}});
+  config.save(dir / "config.json");
+}
+
+}  // namespace pare

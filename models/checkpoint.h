@@ -1,0 +1,67 @@
+// Hugging Face model directories: load config.json with model.safetensors, a sharded
+// model.safetensors.index.json or pytorch_model.bin into a BertTaskModel, and save one back as
+// config.json + model.safetensors that transformers loads unchanged (for unpruned models).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/bert_heads.h"
+#include "runtime/named_tensors.h"  // StateDict
+
+namespace pare {
+
+// The weights of a directory as stored (names unchanged, dtypes as stored, zero-element tensors
+// left out) and the file(s) they came from. Tries model.safetensors, then
+// model.safetensors.index.json, then pytorch_model.bin.
+struct CheckpointTensors {
+  StateDict tensors;
+  std::string source;
+};
+CheckpointTensors read_checkpoint_tensors(const std::filesystem::path& dir);
+
+struct CheckpointLoadReport {
+  std::string source;                      // the weight file(s) read
+  std::vector<std::string> initialised;    // head or pooler weights the checkpoint lacks, freshly initialised
+  std::vector<std::string> unexpected;     // checkpoint tensors the model does not hold, ignored
+  std::vector<std::string> renamed;        // "old -> new" for legacy names (gamma/beta) and prefixes
+  // One line per non-empty list, for logs.
+  std::string summary() const;
+};
+
+struct LoadOptions {
+  std::optional<BertTask> task;           // default: from config.json's "architectures"
+  std::optional<std::int64_t> num_labels; // overrides config.json's labels (a new head)
+  std::optional<std::string> problem_type;
+  std::uint64_t seed = 0;                 // initialises missing head weights and seeds dropout
+};
+
+struct LoadedBert {
+  std::shared_ptr<BertTaskModel> model;
+  CheckpointLoadReport report;
+};
+
+// Names with or without "bert.", legacy LayerNorm.gamma/beta, the tied decoder weight, HF's
+// pruned_heads form and f16/bf16 weights (converted to f32) are all accepted. Missing encoder or
+// embedding weights, shapes that disagree with config.json and unreadable files throw pare::Error
+// naming the directory and the tensors.
+LoadedBert load_pretrained(const std::filesystem::path& dir, const LoadOptions& options = {});
+
+// Maps checkpoint names onto `model`'s names and loads them (non-strict), filling `report`. The
+// part of load_pretrained that works on tensors already in memory.
+void load_checkpoint_tensors(BertTaskModel& model, const StateDict& tensors, const std::string& source,
+                             CheckpointLoadReport& report);
+
+// The tensors save_pretrained writes, in the model's order, with HF's names: the tied decoder
+// appears once, as the word embeddings and cls.predictions.bias, as transformers saves it.
+NamedTensors hf_state_dict(const BertTaskModel& model);
+
+// Writes dir/model.safetensors then dir/config.json, each atomically; creates dir if needed.
+// config.json's "architectures" names the model's task.
+void save_pretrained(const BertTaskModel& model, const std::filesystem::path& dir);
+
+}  // namespace pare
