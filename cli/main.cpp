@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "pare 0.1.0");
   pare::cli::add_selftest_command(app);
+  pare::cli::add_forward_command(app);
   pare::cli::add_tokenizer_command(app);
   try {
     app.parse(argc, argv);
