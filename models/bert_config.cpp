@@ -32,6 +32,8 @@ class FieldReader {
   FieldReader(const json& object, const std::string& source) : object_(object), source_(source) {}
 
   bool has(const char* key) const { return object_.contains(key) && !object_.at(key).is_null(); }
+  // The raw value for error messages; null when absent.
+  json value(const char* key) const { return object_.contains(key) ? object_.at(key) : json(); }
 
   std::int64_t integer(const char* key, std::int64_t fallback, std::int64_t min) const {
     if (!has(key)) return fallback;
@@ -228,7 +230,7 @@ BertConfig BertConfig::from_json(const json& j, const std::string& source) {
   const FieldReader r(j, source);
   BertConfig c;
   c.model_type = r.string("model_type", c.model_type);
-  r.check(c.model_type == "bert" || c.model_type == "pare_bert", "model_type", "must be \"bert\"", j.at("model_type"));
+  r.check(c.model_type == "bert", "model_type", "must be \"bert\"", r.value("model_type"));
   c.vocab_size = r.integer("vocab_size", c.vocab_size, 1);
   c.hidden_size = r.integer("hidden_size", c.hidden_size, 1);
   c.num_hidden_layers = r.integer("num_hidden_layers", c.num_hidden_layers, 0);
@@ -246,7 +248,7 @@ BertConfig BertConfig::from_json(const json& j, const std::string& source) {
   c.problem_type = r.string("problem_type", "");
   const std::string position_type = r.string("position_embedding_type", "absolute");
   r.check(position_type == "absolute", "position_embedding_type", "must be \"absolute\" (the only kind pare implements)",
-          j.at("position_embedding_type"));
+          r.value("position_embedding_type"));
   if (r.has("architectures")) {
     const json& a = j.at("architectures");
     r.check(a.is_array() && std::all_of(a.begin(), a.end(), [](const json& e) { return e.is_string(); }),
@@ -256,7 +258,7 @@ BertConfig BertConfig::from_json(const json& j, const std::string& source) {
   if (r.has("id2label")) {
     c.id2label = read_id2label(j, r);
     if (r.has("num_labels")) {
-      r.check(r.integer("num_labels", 0, 1) == c.num_labels(), "num_labels", "disagrees with id2label", j.at("num_labels"));
+      r.check(r.integer("num_labels", 0, 1) == c.num_labels(), "num_labels", "disagrees with id2label", r.value("num_labels"));
     }
   } else if (r.has("num_labels")) {
     c.set_num_labels(r.integer("num_labels", 2, 1));
@@ -279,7 +281,8 @@ BertConfig BertConfig::from_json(const json& j, const std::string& source) {
 }
 
 BertConfig BertConfig::load(const std::filesystem::path& path) {
-  const std::filesystem::path file = std::filesystem::is_directory(path) ? path / "config.json" : path;
+  const bool is_file = !std::filesystem::is_directory(path) && path.extension() == ".json";
+  const std::filesystem::path file = is_file ? path : path / "config.json";
   std::ifstream in(file);
   PARE_CHECK(in.good(), file.string(), ": cannot open the model config");
   json j;

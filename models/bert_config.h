@@ -69,7 +69,7 @@ struct BertConfig {
 
   // `source` (a file name) is named in every error.
   static BertConfig from_json(const nlohmann::json& json, const std::string& source = "config.json");
-  // `path` is a config.json or a directory holding one.
+  // `path` is a .json file or a model directory holding config.json.
   static BertConfig load(const std::filesystem::path& path);
   nlohmann::json to_json() const;
   // Writes `path` (a file, or config.json inside a directory) atomically.
