@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,12 @@ struct TaskInfo {
   bool is_regression() const { return kind == TaskKind::regression; }
   bool is_tagging() const { return kind == TaskKind::tagging; }
 };
+
+// The label names, one per line, written atomically (a model directory keeps its task's labels so
+// a tag or class id means the same thing when the model is loaded again).
+void save_label_names(const TaskInfo& task, const std::filesystem::path& file);
+// Reads such a file; an empty or duplicated name throws pare::Error with "<file>:<line>:".
+std::vector<std::string> load_label_names(const std::filesystem::path& file);
 
 // One example. Sentence tasks fill text_a (and text_b for pairs) and, when labelled, `label`
 // (classification) or `score` (regression). Tagging fills `words` and one tag index per word in

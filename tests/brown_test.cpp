@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <set>
@@ -183,6 +186,17 @@ TEST(Brown, ErrorsNameFileAndLine) {
   EXPECT_NE(missing.find("scripts/fetch-brown.sh"), std::string::npos) << missing;
   const std::string empty = error_of([] { brown_text_files(kBrown); });
   EXPECT_NE(empty.find("no Brown texts"), std::string::npos) << empty;
+}
+
+TEST(Brown, TagVocabularySavesAndLoads) {
+  const fs::path dir = fs::temp_directory_path() / ("pare_brown_test_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  save_label_names(brown_pos_task(), dir / "labels.txt");
+  EXPECT_EQ(load_label_names(dir / "labels.txt"), brown_pos_tags());
+  std::ofstream(dir / "dup.txt") << "nn\nvb\nnn\n";
+  const std::string dup = error_of([&] { load_label_names(dir / "dup.txt"); });
+  EXPECT_NE(dup.find("dup.txt:3: label 'nn' appears twice"), std::string::npos) << dup;
+  fs::remove_all(dir);
 }
 
 // The whole corpus, when scripts/fetch-brown.sh has put it in corpora/brown.
