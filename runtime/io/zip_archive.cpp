@@ -82,12 +82,19 @@ Directory read_directory(const std::filesystem::path& path, const unsigned char*
     }
     const unsigned char* record64 = data + zip64_end;
     if (u32(record64) != kZip64EndSignature) fail(path, "no ZIP64 end record at offset ", zip64_end, " (corrupt locator)");
+    // The classic record's fields stand for themselves unless saturated; then the ZIP64 ones count.
+    const auto agree = [&](std::uint64_t classic, std::uint64_t saturated, std::uint64_t wide, const char* field) {
+      if (classic != saturated && classic != wide) {
+        fail(path, "the end records disagree on the ", field, " (", classic, " vs ZIP64 ", wide, ")");
+      }
+      return wide;
+    };
     disk = u32(record64 + 16);
     directory_disk = u32(record64 + 20);
     entries_here = u64(record64 + 24);
-    dir.entries = u64(record64 + 32);
-    dir.size = u64(record64 + 40);
-    dir.offset = u64(record64 + 48);
+    dir.entries = agree(dir.entries, 0xFFFF, u64(record64 + 32), "entry count");
+    dir.size = agree(dir.size, 0xFFFFFFFF, u64(record64 + 40), "directory size");
+    dir.offset = agree(dir.offset, 0xFFFFFFFF, u64(record64 + 48), "directory offset");
     dir.records_begin = zip64_end;
   }
   if (disk != 0 || directory_disk != 0 || entries_here != dir.entries) {
