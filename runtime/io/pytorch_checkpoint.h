@@ -12,6 +12,9 @@ namespace pare {
 // dtype (f32, f16, bf16, i32, i64, u8); views (storage offsets, strides) are honoured. Anything the
 // restricted unpickler does not know (other globals, other opcodes), a truncated or corrupt archive,
 // or a storage too small for a tensor throws pare::Error naming the file and the record.
+// The pickle must be a dict of tensors, or a dict with exactly one dict of tensors among its values
+// (a wrapper such as {"state_dict": ..., "epoch": 3}). bool tensors load as u8; every tensor owns its
+// buffer (tied weights load as equal copies). torch's legacy pre-1.6 format is rejected with advice.
 NamedTensors load_pytorch_checkpoint(const std::filesystem::path& path);
 
 }  // namespace pare

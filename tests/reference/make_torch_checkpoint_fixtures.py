@@ -5,7 +5,8 @@ tests/data/torch_checkpoints/ (run with /usr/bin/python3, which has torch; CI ne
   state.bin            an OrderedDict state dict: f32, f16, bf16, i32, i64, u8 and bool tensors, a
                        transposed (non-contiguous) view, a slice with a storage offset, a tensor
                        stored under two names, a second view of that storage, a 0-d tensor, an
-                       expanded view (stride 0), an empty tensor and a Parameter
+                       expanded view (stride 0), an empty tensor, a Parameter, and the
+                       `_metadata` attribute Module.state_dict() adds
   state.safetensors    the values each name must load as (contiguous copies; bool as U8)
   wrapped.bin          {"epoch": 3, "model": OrderedDict(...), "lr": 0.1}: a wrapper around one state dict
   wrapped.safetensors  the values of the wrapped state dict
@@ -77,6 +78,8 @@ def state_dict():
     sd["position_ids"] = row.expand(2, -1)                  # stride 0 on the first axis
     sd["empty"] = torch.zeros(0, 4)
     sd["param"] = torch.nn.Parameter(torch.randn(3, generator=g))
+    # As Module.state_dict() sets it: pickled as the OrderedDict's BUILD state.
+    sd._metadata = collections.OrderedDict([("", {"version": 1}), ("encoder", {"version": 2})])
     return sd
 
 
