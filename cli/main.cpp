@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   pare::cli::add_selftest_command(app);
   pare::cli::add_forward_command(app);
   pare::cli::add_tokenizer_command(app);
+  pare::cli::add_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,61 @@
+// pare bench: times inference or training steps of a model directory or a named BERT size on
+// random inputs and prints one JSON object (seq_per_s, ms_per_step, peak memory, ...).
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "cli/commands.h"
+#include "kernels/blas_info.h"  // blas_description
+#include "runtime/error.h"
+#include "train/model_benchmark.h"
+
+namespace pare::cli {
+namespace {
+
+BertTask head_task(const std::string& head) {
+  if (head == "seqcls") return BertTask::sequence_classification;
+  if (head == "mlm") return BertTask::masked_lm;
+  throw Error("bench: --head must be seqcls or mlm, got \"" + head + "\"");
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+  struct Options {
+    std::string model, size, mode = "infer", head = "seqcls";
+    std::int64_t vocab = 30522;
+    ModelBenchmarkOptions bench;
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("bench", "Time inference or training steps of a model on random inputs; prints JSON");
+  auto* model = cmd->add_option("--model", options->model, "HF model directory (config.json + weights)");
+  auto* size = cmd->add_option("--size", options->size, "a named size instead: tiny, mini, small, medium or base");
+  model->excludes(size);
+  size->excludes(model);
+  cmd->add_option("--mode", options->mode, "infer (no-grad forward of the encoder) or train (forward, loss, backward, AdamW)")
+      ->capture_default_str();
+  cmd->add_option("--head", options->head, "training loss: seqcls (sequence classification) or mlm (masked LM)")
+      ->capture_default_str();
+  cmd->add_option("--batch", options->bench.batch, "sequences per step")->capture_default_str();
+  cmd->add_option("--seq", options->bench.seq, "tokens per sequence")->capture_default_str();
+  cmd->add_option("--steps", options->bench.steps, "timed steps")->capture_default_str();
+  cmd->add_option("--warmup", options->bench.warmup, "untimed steps first")->capture_default_str();
+  cmd->add_option("--vocab", options->vocab, "vocabulary size of a named size")->capture_default_str();
+  cmd->add_option("--threads", options->bench.threads, "OpenMP threads (0: as the environment sets)")->capture_default_str();
+  cmd->add_option("--seed", options->bench.seed, "seed of the inputs and of the model's initialisation")->capture_default_str();
+  cmd->callback([options] {
+    PARE_CHECK(!options->model.empty() || !options->size.empty(), "bench: give --model DIR or --size NAME");
+    options->bench.mode = bench_mode_from_name(options->mode);
+    const BertTask task = head_task(options->head);
+    validate(options->bench);
+    BenchModelSource source{options->model, options->size, options->vocab};
+    auto built = build_benchmark_model(source, options->bench.mode, task, options->bench.seed);
+    const ModelBenchmarkResult result =
+        run_model_benchmark(*built, options->bench, options->model.empty() ? options->size : options->model);
+    nlohmann::ordered_json json = to_json(result);
+    json["blas"] = kernels::cpu::blas_description();
+    std::cout << json.dump(2) << "\n";
+  });
+}
+
+}  // namespace pare::cli

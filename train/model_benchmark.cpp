@@ -1,0 +1,244 @@
+#include "train/model_benchmark.h"
+
+#include <omp.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <set>
+
+#include "models/bert_heads.h"
+#include "models/bert_sizes.h"    // named_bert_config
+#include "models/checkpoint.h"    // load_pretrained
+#include "runtime/autograd.h"     // NoGradGuard
+#include "runtime/error.h"
+#include "runtime/optim/adamw.h"
+#include "runtime/storage.h"      // cpu_memory_stats, reset_cpu_peak_memory
+#include "train/mlm_masking.h"
+
+namespace pare {
+namespace {
+
+// Sets the OpenMP thread count for its scope (0 leaves it alone) and restores it after.
+class ThreadCountScope {
+ public:
+  explicit ThreadCountScope(int threads) : saved_(omp_get_max_threads()) {
+    if (threads > 0) omp_set_num_threads(threads);
+  }
+  ~ThreadCountScope() { omp_set_num_threads(saved_); }
+  ThreadCountScope(const ThreadCountScope&) = delete;
+  ThreadCountScope& operator=(const ThreadCountScope&) = delete;
+
+ private:
+  int saved_;
+};
+
+Tensor random_ints(const Shape& shape, std::int64_t low, std::int64_t high, std::mt19937_64& rng) {
+  std::uniform_int_distribution<std::int64_t> dist(low, high - 1);
+  std::vector<std::int64_t> values(static_cast<std::size_t>(shape_numel(shape)));
+  for (auto& v : values) v = dist(rng);
+  return Tensor::from_vector(values, shape);
+}
+
+// Each parameter tensor counted once, even when a module shares it (a tied decoder).
+std::int64_t count_parameters(const Module& model) {
+  std::set<const void*> seen;
+  std::int64_t total = 0;
+  for (const Tensor& p : model.parameters()) {
+    if (seen.insert(p.data<float>()).second) total += p.numel();
+  }
+  return total;
+}
+
+struct TrainingBatch {
+  BertInputs inputs;
+  Tensor labels;
+};
+
+// Random ids (never the pad id 0 unless the vocabulary is that small) and labels for the task.
+TrainingBatch random_batch(const BertTaskModel& model, const ModelBenchmarkOptions& options) {
+  const BertConfig& config = model.config();
+  std::mt19937_64 rng(options.seed);
+  const Shape shape = {options.batch, options.seq};
+  const std::int64_t low_id = config.vocab_size > 1 ? 1 : 0;
+  TrainingBatch batch;
+  batch.inputs.input_ids = random_ints(shape, low_id, config.vocab_size, rng);
+  batch.inputs.attention_mask = Tensor::ones(shape, DType::i64);
+  batch.inputs.token_type_ids = Tensor::zeros(shape, DType::i64);
+  if (options.mode == BenchMode::infer) return batch;
+  switch (model.task()) {
+    case BertTask::base:
+      throw Error("bench: training needs a model with a head and a loss, got BertModel");
+    case BertTask::sequence_classification: {
+      const auto& head = dynamic_cast<const BertForSequenceClassification&>(model);
+      if (head.is_regression()) {
+        Generator gen(options.seed);
+        batch.labels = Tensor::randn({options.batch}, gen);
+      } else {
+        batch.labels = random_ints({options.batch}, 0, config.num_labels(), rng);
+      }
+      break;
+    }
+    case BertTask::token_classification:
+      batch.labels = random_ints(shape, 0, config.num_labels(), rng);
+      break;
+    case BertTask::masked_lm: {
+      MlmMaskingOptions masking;
+      masking.vocab_size = config.vocab_size;
+      masking.mask_token_id = std::min<std::int64_t>(103, config.vocab_size - 1);
+      Generator gen(options.seed);
+      MlmBatch mlm = mask_tokens_for_mlm(batch.inputs.input_ids, batch.inputs.attention_mask, masking, gen);
+      batch.inputs.input_ids = mlm.input_ids;
+      batch.labels = mlm.labels;
+      break;
+    }
+  }
+  return batch;
+}
+
+double percentile_nearest_rank(const std::vector<double>& sorted, double fraction) {
+  const auto rank = static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(sorted.size())));
+  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
+}
+
+double median(const std::vector<double>& sorted) {
+  const std::size_t n = sorted.size();
+  return n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+}
+
+std::size_t max_rss_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<std::size_t>(usage.ru_maxrss) * 1024;  // Linux reports kilobytes
+}
+
+}  // namespace
+
+BenchMode bench_mode_from_name(const std::string& name) {
+  if (name == "infer") return BenchMode::infer;
+  if (name == "train") return BenchMode::train;
+  throw Error("bench: --mode must be infer or train, got \"" + name + "\"");
+}
+
+std::string bench_mode_name(BenchMode mode) { return mode == BenchMode::infer ? "infer" : "train"; }
+
+void validate(const ModelBenchmarkOptions& options) {
+  PARE_CHECK(options.batch >= 1, "bench: --batch must be at least 1, got ", options.batch);
+  PARE_CHECK(options.seq >= 1, "bench: --seq must be at least 1, got ", options.seq);
+  PARE_CHECK(options.steps >= 1, "bench: --steps must be at least 1, got ", options.steps);
+  PARE_CHECK(options.warmup >= 0, "bench: --warmup must not be negative, got ", options.warmup);
+  PARE_CHECK(options.threads >= 0, "bench: --threads must not be negative, got ", options.threads);
+  PARE_CHECK(options.learning_rate >= 0 && std::isfinite(options.learning_rate),
+             "bench: learning rate must be finite and not negative, got ", options.learning_rate);
+}
+
+std::shared_ptr<BertTaskModel> build_benchmark_model(const BenchModelSource& source, BenchMode mode, BertTask task,
+                                                     std::uint64_t seed) {
+  const bool has_dir = !source.model_dir.empty();
+  PARE_CHECK(has_dir != !source.size.empty(), "bench: give exactly one of a model directory (--model) or a size (--size)");
+  const BertTask built_task = mode == BenchMode::infer ? BertTask::base : task;
+  if (!has_dir) return make_bert_model(named_bert_config(source.size, source.vocab_size), built_task, seed);
+  LoadOptions load;
+  load.task = built_task;
+  load.seed = seed;
+  return load_pretrained(source.model_dir, load).model;
+}
+
+ModelBenchmarkResult run_model_benchmark(BertTaskModel& model, const ModelBenchmarkOptions& options,
+                                         const std::string& model_name) {
+  validate(options);
+  const BertConfig& config = model.config();
+  PARE_CHECK(options.seq <= config.max_position_embeddings, "bench: --seq ", options.seq,
+             " exceeds the model's max_position_embeddings (", config.max_position_embeddings, ")");
+  const ThreadCountScope thread_scope(options.threads);
+  const bool training = options.mode == BenchMode::train;
+  BertTaskModel& benchmarked = training ? model : static_cast<BertTaskModel&>(model.bert());
+  const TrainingBatch batch = random_batch(model, options);
+
+  ModelBenchmarkResult result;
+  result.options = options;
+  result.model = model_name;
+  result.architecture = architecture_name(benchmarked.task());
+  result.num_layers = config.num_hidden_layers;
+  result.hidden_size = config.hidden_size;
+  result.vocab_size = config.vocab_size;
+  result.parameters = count_parameters(benchmarked);
+  result.threads = omp_get_max_threads();
+
+  std::unique_ptr<AdamW> optimizer;
+  if (training) {
+    optimizer = std::make_unique<AdamW>(parameter_groups_for_weight_decay(benchmarked.named_parameters(), 0.01),
+                                        options.learning_rate);
+  }
+  benchmarked.train(training);
+  auto step = [&] {
+    if (!training) {
+      const NoGradGuard no_grad;
+      (void)benchmarked.forward(batch.inputs);
+      return;
+    }
+    optimizer->zero_grad();
+    const Tensor loss = benchmarked.forward(batch.inputs, batch.labels).loss;
+    loss.backward();
+    optimizer->step();
+    result.final_loss = loss.item();
+    PARE_CHECK(std::isfinite(result.final_loss), "bench: training loss is not finite (", result.final_loss, ")");
+  };
+  for (std::int64_t i = 0; i < options.warmup; ++i) step();
+  result.start_memory_bytes = cpu_memory_stats().in_use_bytes;
+  reset_cpu_peak_memory();
+  using Clock = std::chrono::steady_clock;
+  for (std::int64_t i = 0; i < options.steps; ++i) {
+    const auto start = Clock::now();
+    step();
+    result.step_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+  }
+  result.peak_memory_bytes = cpu_memory_stats().peak_in_use_bytes;
+  result.max_rss_bytes = max_rss_bytes();
+
+  std::vector<double> sorted = result.step_ms;
+  std::sort(sorted.begin(), sorted.end());
+  result.ms_per_step = median(sorted);
+  result.ms_min = sorted.front();
+  result.ms_max = sorted.back();
+  result.ms_p90 = percentile_nearest_rank(sorted, 0.9);
+  result.ms_mean = std::accumulate(sorted.begin(), sorted.end(), 0.0) / static_cast<double>(sorted.size());
+  result.seq_per_s = static_cast<double>(options.batch) * 1000.0 / result.ms_per_step;
+  result.tokens_per_s = result.seq_per_s * static_cast<double>(options.seq);
+  return result;
+}
+
+nlohmann::ordered_json to_json(const ModelBenchmarkResult& r) {
+  nlohmann::ordered_json j;
+  j["model"] = r.model;
+  j["architecture"] = r.architecture;
+  j["mode"] = bench_mode_name(r.options.mode);
+  j["batch"] = r.options.batch;
+  j["seq"] = r.options.seq;
+  j["steps"] = r.options.steps;
+  j["warmup"] = r.options.warmup;
+  j["num_layers"] = r.num_layers;
+  j["hidden_size"] = r.hidden_size;
+  j["vocab_size"] = r.vocab_size;
+  j["parameters"] = r.parameters;
+  j["threads"] = r.threads;
+  j["device"] = r.device;
+  j["seq_per_s"] = r.seq_per_s;
+  j["tokens_per_s"] = r.tokens_per_s;
+  j["ms_per_step"] = r.ms_per_step;
+  j["ms_min"] = r.ms_min;
+  j["ms_p90"] = r.ms_p90;
+  j["ms_max"] = r.ms_max;
+  j["ms_mean"] = r.ms_mean;
+  j["step_ms"] = r.step_ms;
+  j["start_memory_bytes"] = r.start_memory_bytes;
+  j["peak_memory_bytes"] = r.peak_memory_bytes;
+  j["max_rss_bytes"] = r.max_rss_bytes;
+  if (r.options.mode == BenchMode::train) j["final_loss"] = r.final_loss;
+  return j;
+}
+
+}  // namespace pare
