@@ -4,10 +4,12 @@
 // one entry that is a dict of tensors (a wrapper such as {"state_dict": ..., "epoch": 3}).
 #include "runtime/io/pytorch_checkpoint.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 
 #include "runtime/io/restricted_unpickler.h"  // pickle::unpickle, pickle::Value
 #include "runtime/io/torch_pickle.h"          // TorchPickleHost, TorchTensorSpec
@@ -86,8 +88,14 @@ bool all_tensors(const Value& dict) {
   return true;
 }
 
+// A name for a message, cut short: a crafted key may be megabytes long.
+std::string cut_name(const std::string& text) {
+  constexpr std::size_t kMaxChars = 60;
+  return "'" + (text.size() > kMaxChars ? text.substr(0, kMaxChars) + "..." : text) + "'";
+}
+
 std::string describe_key(const Value& key) {
-  return key.is(Kind::string) ? "'" + key.text + "'" : detail::concat("a ", pickle::kind_name(key.kind), " key");
+  return key.is(Kind::string) ? cut_name(key.text) : detail::concat("a ", pickle::kind_name(key.kind), " key");
 }
 
 std::string describe_value(const Value& v) {
@@ -98,15 +106,22 @@ std::string describe_value(const Value& v) {
 const Value& find_state_dict(const std::filesystem::path& path, const Value& root) {
   if (!root.is(Kind::dict)) fail(path, "the pickle holds a ", describe_value(root), ", not a dict of tensors");
   if (all_tensors(root)) return root;
+  // Each distinct dict is checked once: the memo lets one dict be every value of the root (and the
+  // same dict under two names is still one state dict).
+  std::unordered_set<const Value*> checked;
   const Value* found = nullptr;
   int count = 0;
-  std::string contents;
   for (const auto& [key, value] : root.entries) {
-    if (value->is(Kind::dict) && !value->entries.empty() && all_tensors(*value)) {
+    if (!value->is(Kind::dict) || value->entries.empty()) continue;
+    if (checked.insert(value).second && all_tensors(*value)) {
       found = value;
       ++count;
     }
-    if (contents.size() < 200) contents += detail::concat(contents.empty() ? "" : ", ", describe_key(*key), ": ", describe_value(*value));
+  }
+  std::string contents;
+  for (const auto& [key, value] : root.entries) {
+    if (contents.size() > 200) break;
+    contents += detail::concat(contents.empty() ? "" : ", ", describe_key(*key), ": ", describe_value(*value));
   }
   if (count == 1) return *found;
   fail(path, "the pickled dict is not a state dict (a dict of tensors) and ",
@@ -173,7 +188,7 @@ NamedTensors load_pytorch_checkpoint(const std::filesystem::path& path) {
     const auto& spec = std::any_cast<const TorchTensorSpec&>(value->object);
     total += static_cast<std::uint64_t>(shape_numel(spec.shape)) * dtype_size(spec.storage->dtype);
     if (total > budget) {
-      fail(path, "tensor '", key->text, "' brings the tensors to ", total, " bytes, more than ", kMaxExpansion,
+      fail(path, "tensor ", cut_name(key->text), " brings the tensors to ", total, " bytes, more than ", kMaxExpansion,
            "x the archive's ", file_bytes, " bytes of entries (a crafted file?)");
     }
     tensors.emplace_back(key->text, materialise(archive, spec));

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <ios>
 #include <optional>
+#include <unordered_map>
 
 #include "runtime/error.h"
 
@@ -62,6 +63,8 @@ enum Op : unsigned char {
 };
 
 constexpr int kHighestProtocol = 5;
+// Module and attribute names are Python identifiers; real ones are far shorter.
+constexpr std::size_t kMaxGlobalName = 256;
 
 std::string opcode_name(unsigned char op) {
   switch (op) {
@@ -136,29 +139,36 @@ bool is_utf8(std::string_view text) {
   return true;
 }
 
-std::string tagged(char tag, std::string_view body) {
-  std::string out(1, tag);
-  out.append(body);
-  return out;
-}
+using KeyId = std::pair<char, std::int64_t>;
 
-// A key's identity for dict lookups, following Python's equalities between bool, int and float.
-std::optional<std::string> key_signature(const Value& key) {
+// A key's identity for dict lookups, following Python's equalities between bool, int and float;
+// nullopt for keys compared by identity here (tuples, objects).
+std::optional<KeyId> key_id(const Value& key) {
   switch (key.kind) {
-    case Value::Kind::none: return tagged('n', "");
-    case Value::Kind::boolean: return tagged('i', key.boolean ? "1" : "0");
-    case Value::Kind::integer: return tagged('i', std::to_string(key.integer));
+    case Value::Kind::none: return KeyId{'n', 0};
+    case Value::Kind::boolean: return KeyId{'i', key.boolean ? 1 : 0};
+    case Value::Kind::integer: return KeyId{'i', key.integer};
     case Value::Kind::floating: {
       const double v = key.floating;
-      if (std::isfinite(v) && v == std::trunc(v) && std::fabs(v) < 9.2e18) {
-        return tagged('i', std::to_string(static_cast<std::int64_t>(v)));
-      }
-      return tagged('f', std::to_string(std::bit_cast<std::uint64_t>(v)));
+      if (std::isfinite(v) && v == std::trunc(v) && std::fabs(v) < 9.2e18) return KeyId{'i', static_cast<std::int64_t>(v)};
+      return KeyId{'f', std::bit_cast<std::int64_t>(v)};
     }
-    case Value::Kind::string: return tagged('s', key.text);
-    case Value::Kind::bytes: return tagged('b', key.text);
+    case Value::Kind::string: return KeyId{'s', key.text_id};
+    case Value::Kind::bytes: return KeyId{'b', key.text_id};
     default: return std::nullopt;
   }
+}
+
+// dict[key] = value: a repeated key keeps its place and takes the new value, as in Python.
+void set_item(Value& dict, Value* key, Value* value) {
+  if (const std::optional<KeyId> id = key_id(*key)) {
+    const auto [it, inserted] = dict.key_positions.emplace(*id, dict.entries.size());
+    if (!inserted) {
+      dict.entries[it->second].second = value;
+      return;
+    }
+  }
+  dict.entries.emplace_back(key, value);
 }
 
 class Machine {
@@ -241,6 +251,9 @@ class Machine {
     Value* v = arena_.make(kind);
     v->text.assign(reinterpret_cast<const char*>(at), static_cast<std::size_t>(length));
     if (kind == Value::Kind::string && !is_utf8(v->text)) fail("a string that is not valid UTF-8");
+    // Values never move in the arena, so the view stays valid as the table's key.
+    auto& ids = kind == Value::Kind::string ? string_ids_ : bytes_ids_;
+    v->text_id = ids.emplace(std::string_view(v->text), static_cast<std::int64_t>(ids.size())).first->second;
     push(v);
   }
 
@@ -288,6 +301,9 @@ class Machine {
   }
 
   Value* make_global(const std::string& module, const std::string& name) {
+    if (module.size() > kMaxGlobalName || name.size() > kMaxGlobalName) {
+      fail("a global name longer than ", kMaxGlobalName, " bytes");
+    }
     return ask_host([&] { return host_.find_global(arena_, module, name); });
   }
 
@@ -446,21 +462,10 @@ class Machine {
   std::vector<Value*> stack_;
   std::vector<std::size_t> marks_;
   std::unordered_map<std::uint64_t, Value*> memo_;
+  std::unordered_map<std::string_view, std::int64_t> string_ids_, bytes_ids_;
 };
 
 }  // namespace
-
-void set_item(Value& dict, Value* key, Value* value) {
-  const std::optional<std::string> signature = key_signature(*key);
-  if (signature) {
-    const auto [it, inserted] = dict.key_positions.emplace(*signature, dict.entries.size());
-    if (!inserted) {
-      dict.entries[it->second].second = value;
-      return;
-    }
-  }
-  dict.entries.emplace_back(key, value);
-}
 
 std::string_view kind_name(Value::Kind kind) {
   switch (kind) {

@@ -14,10 +14,10 @@
 #include <any>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -31,18 +31,17 @@ struct Value {
   std::int64_t integer = 0;
   double floating = 0.0;
   std::string text;                                // string, bytes; a global's "module.name"
+  std::int64_t text_id = 0;                        // string, bytes: equal for equal texts
   std::vector<Value*> items;                       // tuple, list
   std::vector<std::pair<Value*, Value*>> entries;  // dict, in insertion order
-  std::unordered_map<std::string, std::size_t> key_positions;  // dict: entry of each scalar key
+  // dict: the entry of each scalar key, by (kind tag, value or text_id), so that a repeated key
+  // costs the same whatever its length.
+  std::map<std::pair<char, std::int64_t>, std::size_t> key_positions;
   std::any object;                                 // object: the host's payload
   std::string type;                                // object: what it is, for messages
 
   bool is(Kind k) const { return kind == k; }
 };
-
-// dict[key] = value with Python's semantics for scalar keys (a repeated key keeps its place and
-// takes the new value); keys without value equality here (tuples, objects) are always appended.
-void set_item(Value& dict, Value* key, Value* value);
 
 // "dict", "tuple", ... for messages.
 std::string_view kind_name(Value::Kind kind);

@@ -21,6 +21,8 @@ constexpr std::string_view kTensorClass = "torch.Tensor";
 constexpr std::string_view kParameterClass = "torch.nn.parameter.Parameter";
 // Tensors have at most this many axes here; it bounds the work one pickled tuple can cause.
 constexpr std::size_t kMaxRank = 64;
+// Storage keys are decimal numbers; the bound keeps lookups of memo-repeated keys cheap.
+constexpr std::size_t kMaxStorageKey = 64;
 
 std::optional<DType> storage_dtype(std::string_view global) {
   if (global == "torch.FloatStorage") return DType::f32;
@@ -195,6 +197,7 @@ Value* TorchPickleHost::persistent_load(Arena& arena, Value& pid) {
   const std::optional<DType> dtype = storage_dtype(type.text);
   PARE_CHECK(dtype.has_value(), what, ": ", type.text, " is not a storage type");
   const std::string& key = arg(pid, 2, Kind::string, what, "key").text;
+  PARE_CHECK(key.size() <= kMaxStorageKey, what, ": a storage key of ", key.size(), " bytes (torch writes short numbers)");
   arg(pid, 3, Kind::string, what, "location");
   const Value& numel = arg(pid, 4, Kind::integer, what, "numel");
   PARE_CHECK(numel.integer >= 0, "storage '", key, "': negative size ", numel.integer);
