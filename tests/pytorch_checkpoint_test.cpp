@@ -302,6 +302,37 @@ TEST_F(PytorchCheckpoint, HonoursOffsetAndStridesOfAHandWrittenPickle) {
   EXPECT_EQ(loaded[1].second.to_vector<std::int64_t>(), (std::vector<std::int64_t>{7, -3}));
 }
 
+TEST_F(PytorchCheckpoint, AcceptsTheOtherRebuildersAndProtocol4Opcodes) {
+  const std::string storage = p_storage("FloatStorage", "0", 2);
+  const std::string hooks = p_global("collections", "OrderedDict") + ")R";
+  const std::string from_type =
+      p_global("torch._tensor", "_rebuild_from_type_v2") +
+      p_tuple({p_global("torch._utils", "_rebuild_tensor_v2"), p_global("torch", "Tensor"),
+               p_tuple({storage, p_int(0), p_ints({2}), p_ints({1}), "\x89", hooks}), "}"}) +
+      "R";
+  const std::string with_state = p_global("torch._utils", "_rebuild_parameter_with_state") +
+                                 p_tuple({p_tensor(storage, 1, {}, {}), "\x88", hooks, "}"}) + "R";
+  // Protocol 4 spelling: FRAME, SHORT_BINUNICODE, MEMOIZE, STACK_GLOBAL and NEWOBJ for the OrderedDict.
+  const std::string body = raw("\x8c\x0b" "collections\x94\x8c\x0b" "OrderedDict\x94\x93\x94)\x81\x94(\x8c\x01" "a") +
+                           from_type + raw("\x8c\x01" "b") + with_state + "u.";
+  const std::string pickle = std::string("\x80\x04\x95", 3) + le(body.size(), 8) + body;
+  const NamedTensors loaded = load_bytes(torch_zip(pickle, {{"0", float_bytes({1.5f, -2.0f})}}));
+  ASSERT_EQ(loaded.size(), 2u);
+  EXPECT_EQ(loaded[0].first, "a");
+  EXPECT_EQ(loaded[0].second.to_vector<float>(), (std::vector<float>{1.5f, -2.0f}));
+  EXPECT_EQ(loaded[1].first, "b");
+  EXPECT_EQ(loaded[1].second.dim(), 0);
+  EXPECT_EQ(loaded[1].second.item(), -2.0);
+
+  const std::string subclass = p_global("torch._tensor", "_rebuild_from_type_v2") +
+                               p_tuple({p_global("torch._utils", "_rebuild_tensor_v2"), p_global("torch", "Tensor"),
+                                        p_tuple({storage, p_int(0), p_ints({2}), p_ints({1}), "\x89", hooks}),
+                                        p_dict({{"attr", p_int(1)}})}) +
+                               "R";
+  expect_rejected(torch_zip(p_program(p_dict({{"a", subclass}})), {{"0", float_bytes({1, 2})}}),
+                  {"tensors with Python attributes are not supported"});
+}
+
 TEST_F(PytorchCheckpoint, RejectsLegacyFormatWithAdvice) {
   const std::string error = error_of([] { load_pytorch_checkpoint(kFixtures / "legacy.bin"); });
   EXPECT_NE(error.find("legacy"), std::string::npos) << error;

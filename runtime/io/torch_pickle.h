@@ -16,9 +16,9 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <string>
+#include <utility>
 
 #include "runtime/dtype.h"
 #include "runtime/io/restricted_unpickler.h"

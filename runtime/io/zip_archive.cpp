@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <ios>
 
 #include "runtime/error.h"
 
