@@ -1,0 +1,399 @@
+// The training loop on a tiny BERT and synthetic data: exact resume, best checkpoint selection,
+// non-finite loss detection, gradient accumulation, atomic checkpoints.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <set>
+
+#include "models/checkpoint.h"
+#include "runtime/error.h"
+#include "runtime/io/safetensors.h"
+#include "runtime/ops/elementwise.h"
+#include "runtime/ops/reduce.h"
+#include "train/evaluate.h"
+#include "train/metrics_log.h"
+#include "train/trainer.h"
+#include "train/trainer_state.h"
+
+namespace pare {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  explicit TempDir(const std::string& name)
+      : path_(fs::temp_directory_path() / ("pare_trainer_" + name + "_" + std::to_string(::getpid()))) {
+    fs::remove_all(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+constexpr std::int64_t kVocab = 40;
+
+BertConfig tiny_config(double dropout, std::int64_t num_labels) {
+  BertConfig c;
+  c.vocab_size = kVocab;
+  c.hidden_size = 16;
+  c.num_hidden_layers = 2;
+  c.num_attention_heads = 2;
+  c.intermediate_size = 24;
+  c.max_position_embeddings = 32;
+  c.hidden_dropout_prob = dropout;
+  c.attention_probs_dropout_prob = dropout;
+  c.set_num_labels(num_labels);
+  c.reset_layer_shapes();
+  return c;
+}
+
+// Sequences [CLS]=1 w.. [SEP]=2 of lengths 4..11; the class is the first word's id mod 3, the tag of
+// a token its id mod 4 (special tokens ignored), so both are learnable.
+std::vector<TokenizedExample> synthetic_examples(std::size_t n, std::uint64_t seed, TaskKind kind) {
+  std::vector<TokenizedExample> out;
+  std::uint64_t x = seed * 2654435761u + 17;
+  auto next = [&x] {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return x >> 33;
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    TokenizedExample e;
+    const std::size_t words = 2 + next() % 8;
+    e.input_ids.push_back(1);
+    for (std::size_t w = 0; w < words; ++w) e.input_ids.push_back(5 + static_cast<std::int64_t>(next() % (kVocab - 5)));
+    e.input_ids.push_back(2);
+    if (kind == TaskKind::classification) {
+      e.label = e.input_ids[1] % 3;
+    } else if (kind == TaskKind::tagging) {
+      for (std::int64_t id : e.input_ids) e.token_labels.push_back(id <= 2 ? kIgnoreLabel : id % 4);
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+TaskInfo synthetic_task() {
+  TaskInfo t;
+  t.name = "synthetic";
+  t.label_names = {"a", "b", "c"};
+  t.metric_names = {"accuracy"};
+  return t;
+}
+
+TrainerOptions quiet_options(const fs::path& out) {
+  TrainerOptions o;
+  o.output_dir = out;
+  o.batch_size = 4;
+  o.lr = 1e-2;
+  o.warmup_steps = 2;
+  o.log_every = 2;
+  o.progress_out = nullptr;
+  o.stop_on_sigint = false;
+  o.seed = 7;
+  return o;
+}
+
+// Records every step's loss, stops the trainer after `stop_at` steps, and brings a trainable scalar
+// with a small penalty, so hook parameters and hook state go through the checkpoint too.
+class RecordingHook : public TrainingHook {
+ public:
+  RecordingHook(Trainer* trainer, std::int64_t stop_at) : trainer_(trainer), stop_at_(stop_at) {
+    w_ = Tensor::full({1}, 0.5);
+    w_.requires_grad_(true);
+  }
+  std::string name() const override { return "recorder"; }
+  NamedTensors parameters() const override { return {{"w", w_}}; }
+  Tensor extra_loss(const MicroBatchView&) override {
+    ++calls_;
+    return scale(sum(mul(w_, w_)), 0.01);
+  }
+  void after_step(const StepInfo& info) override {
+    losses.push_back(info.loss);
+    if (info.step == stop_at_) trainer_->request_stop();
+  }
+  nlohmann::json state() const override { return {{"calls", calls_}}; }
+  void load_state(const nlohmann::json& state) override { calls_ = state.at("calls").get<std::int64_t>(); }
+  StateDict state_tensors() const override { return {{"w", w_.detach()}}; }
+  void load_state_tensors(const StateDict& tensors) override { w_.detach().copy_(tensors.at("w")); }
+
+  std::vector<double> losses;
+  std::int64_t calls_ = 0;
+  Tensor w_;
+
+ private:
+  Trainer* trainer_;
+  std::int64_t stop_at_;
+};
+
+struct RunOutcome {
+  std::vector<double> losses;
+  std::int64_t hook_calls = 0;
+  float w = 0;
+  TrainResult result;
+};
+
+// MLM (with the masking transform) or sequence classification, 8 steps with dropout on,
+// accumulation 2 and an evaluation every 3 steps.
+RunOutcome run_tiny(const fs::path& out, bool mlm, std::int64_t stop_at, bool resume, std::uint64_t init_seed) {
+  const BertTask task = mlm ? BertTask::masked_lm : BertTask::sequence_classification;
+  auto model = make_bert_model(tiny_config(0.1, 3), task, init_seed);
+  TrainerOptions o = quiet_options(out);
+  o.max_steps = 8;
+  o.gradient_accumulation = 2;
+  o.eval_every = 3;
+  o.resume = resume;
+  o.metric_for_best = "loss";
+  o.greater_is_better = false;
+  Trainer trainer(model, o);
+  trainer.set_train_data(synthetic_examples(30, 1, mlm ? TaskKind::regression : TaskKind::classification),
+                         TaskKind::classification, 0);
+  const auto dev = synthetic_examples(12, 2, TaskKind::classification);
+  const MlmMaskingOptions masking{0.3, 3, kVocab, {0, 1, 2}};
+  if (mlm) {
+    trainer.set_batch_transform([masking](Batch& batch, Generator& gen) {
+      MlmBatch m = mask_tokens_for_mlm(batch.input_ids, batch.attention_mask, masking, gen);
+      batch.input_ids = m.input_ids;
+      batch.labels = m.labels;
+    });
+    trainer.set_evaluator([dev, masking](const BertTaskModel& m) { return evaluate_mlm(m, dev, masking, 5); });
+  } else {
+    const TaskInfo info = synthetic_task();
+    trainer.set_evaluator([dev, info](const BertTaskModel& m) { return evaluate_task(m, info, dev); });
+  }
+  auto hook = std::make_shared<RecordingHook>(&trainer, stop_at);
+  trainer.add_hook(hook);
+  RunOutcome outcome;
+  outcome.result = trainer.train();
+  outcome.losses = hook->losses;
+  outcome.hook_calls = hook->calls_;
+  outcome.w = hook->w_.to_vector<float>()[0];
+  return outcome;
+}
+
+void expect_resume_is_exact(bool mlm) {
+  TempDir straight_dir(mlm ? "straight_mlm" : "straight"), split_dir(mlm ? "split_mlm" : "split");
+  const RunOutcome straight = run_tiny(straight_dir.path(), mlm, -1, false, 3);
+  ASSERT_EQ(straight.losses.size(), 8u);
+  const RunOutcome first = run_tiny(split_dir.path(), mlm, 4, false, 3);
+  EXPECT_TRUE(first.result.stopped);
+  EXPECT_EQ(first.result.steps, 4);
+  // Another initialisation: everything must come from the checkpoint.
+  const RunOutcome second = run_tiny(split_dir.path(), mlm, -1, true, 99);
+  EXPECT_FALSE(second.result.stopped);
+  std::vector<double> joined = first.losses;
+  joined.insert(joined.end(), second.losses.begin(), second.losses.end());
+  ASSERT_EQ(joined.size(), straight.losses.size());
+  for (std::size_t i = 0; i < joined.size(); ++i) EXPECT_EQ(joined[i], straight.losses[i]) << "step " << i + 1;
+  EXPECT_EQ(second.hook_calls, straight.hook_calls);
+  EXPECT_EQ(second.w, straight.w);
+  EXPECT_EQ(second.result.best_metric, straight.result.best_metric);
+  // Losses still change from step to step: the comparison above is not of constants.
+  EXPECT_NE(straight.losses.front(), straight.losses.back());
+}
+
+TEST(Trainer, ResumeContinuesBitForBitClassification) { expect_resume_is_exact(false); }
+
+TEST(Trainer, ResumeContinuesBitForBitMaskedLm) { expect_resume_is_exact(true); }
+
+// An evaluator that reports scripted values and keeps a copy of a weight at each call.
+struct ScriptedEvaluator {
+  std::vector<double> values;
+  std::shared_ptr<std::vector<std::vector<float>>> snapshots = std::make_shared<std::vector<std::vector<float>>>();
+  std::vector<MetricValue> operator()(const BertTaskModel& model) const {
+    const std::size_t i = snapshots->size();
+    snapshots->push_back(model.state_dict().at("classifier.weight").to_vector<float>());
+    return {{"score", values.at(i)}, {"other", 0.0}};
+  }
+};
+
+std::vector<float> saved_classifier(const fs::path& dir) {
+  return SafetensorsFile::open(dir / "model.safetensors").load("classifier.weight").to_vector<float>();
+}
+
+TEST(Trainer, BestCheckpointHoldsTheBestEvaluation) {
+  for (const bool greater : {true, false}) {
+    TempDir dir(greater ? "best_max" : "best_min");
+    auto model = make_bert_model(tiny_config(0.0, 3), BertTask::sequence_classification, 1);
+    TrainerOptions o = quiet_options(dir.path());
+    o.max_steps = 4;
+    o.eval_every = 1;
+    o.metric_for_best = "score";
+    o.greater_is_better = greater;
+    Trainer trainer(model, o);
+    trainer.set_train_data(synthetic_examples(16, 3, TaskKind::classification), TaskKind::classification, 0);
+    ScriptedEvaluator evaluator{{0.3, 0.7, 0.5, 0.2}};
+    trainer.set_evaluator(evaluator);
+    const TrainResult result = trainer.train();
+    const std::size_t best = greater ? 1 : 3;
+    EXPECT_TRUE(result.has_best);
+    EXPECT_EQ(result.best_metric, evaluator.values[best]);
+    ASSERT_EQ(evaluator.snapshots->size(), 4u);
+    EXPECT_EQ(saved_classifier(result.best_dir), (*evaluator.snapshots)[best]);
+    EXPECT_NE(saved_classifier(result.best_dir), (*evaluator.snapshots)[best == 1 ? 3 : 1]);
+    EXPECT_EQ(saved_classifier(result.checkpoint_dir), evaluator.snapshots->back());
+    // The best model loads as a model directory.
+    EXPECT_EQ(load_pretrained(result.best_dir).model->task(), BertTask::sequence_classification);
+
+    const auto records = MetricsLog::read(dir.path() / "metrics.jsonl");
+    std::int64_t train_records = 0, eval_records = 0;
+    for (const auto& r : records) {
+      if (r["type"] == "train") {
+        ++train_records;
+        EXPECT_TRUE(r.contains("lr") && r.contains("grad_norm") && r.contains("seq_per_s") && r.contains("loss")) << r;
+      } else {
+        ++eval_records;
+        EXPECT_EQ(r["score"].get<double>(), evaluator.values.at(static_cast<std::size_t>(eval_records - 1)));
+      }
+    }
+    EXPECT_EQ(train_records, 2);  // log_every 2 over 4 steps
+    EXPECT_EQ(eval_records, 4);
+  }
+}
+
+class NanAtStep : public TrainingHook {
+ public:
+  explicit NanAtStep(std::int64_t step) : step_(step) {}
+  std::string name() const override { return "nan"; }
+  Tensor extra_loss(const MicroBatchView& batch) override {
+    return Tensor::full({}, batch.step + 1 == step_ ? std::numeric_limits<double>::quiet_NaN() : 0.0);
+  }
+
+ private:
+  std::int64_t step_;
+};
+
+TEST(Trainer, NonFiniteLossIsReportedWithItsStepAndNothingBrokenIsSaved) {
+  TempDir dir("nan");
+  auto model = make_bert_model(tiny_config(0.0, 3), BertTask::sequence_classification, 1);
+  TrainerOptions o = quiet_options(dir.path());
+  o.max_steps = 6;
+  o.save_every = 1;
+  Trainer trainer(model, o);
+  trainer.set_train_data(synthetic_examples(16, 3, TaskKind::classification), TaskKind::classification, 0);
+  trainer.add_hook(std::make_shared<NanAtStep>(3));
+  try {
+    trainer.train();
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("non-finite loss (nan) at step 3"), std::string::npos) << e.what();
+  }
+  const TrainerState state = load_trainer_state(dir.path() / "checkpoint" / "trainer_state.safetensors");
+  EXPECT_EQ(state.step, 2);
+  const SafetensorsFile weights = SafetensorsFile::open(dir.path() / "checkpoint" / "model.safetensors");
+  for (const std::string& name : weights.names()) {
+    for (float v : weights.load(name).to_vector<float>()) ASSERT_TRUE(std::isfinite(v)) << name;
+  }
+}
+
+// Gradients of step 0, by parameter name.
+class GradientCapture : public TrainingHook {
+ public:
+  std::string name() const override { return "grads"; }
+  void after_backward(std::int64_t step, BertTaskModel& model) override {
+    if (step != 0) return;
+    for (const auto& [name, p] : model.named_parameters()) {
+      if (p.grad().defined()) grads[name] = p.grad().to_vector<float>();
+    }
+  }
+  std::map<std::string, std::vector<float>> grads;
+};
+
+std::map<std::string, std::vector<float>> first_step_gradients(const fs::path& out, TaskKind kind, std::int64_t accumulation) {
+  const BertTask task = kind == TaskKind::tagging ? BertTask::token_classification : BertTask::sequence_classification;
+  auto model = make_bert_model(tiny_config(0.0, kind == TaskKind::tagging ? 4 : 3), task, 5);
+  TrainerOptions o = quiet_options(out);
+  o.max_steps = 1;
+  o.batch_size = 8;
+  o.gradient_accumulation = accumulation;
+  o.warmup_steps = 0;
+  Trainer trainer(model, o);
+  trainer.set_train_data(synthetic_examples(8, 4, kind), kind, 0);  // one batch: the same 8 examples
+  auto capture = std::make_shared<GradientCapture>();
+  trainer.add_hook(capture);
+  trainer.train();
+  return capture->grads;
+}
+
+TEST(Trainer, AccumulatedMicroBatchesEqualOneLargeBatch) {
+  for (const TaskKind kind : {TaskKind::classification, TaskKind::tagging}) {
+    TempDir whole("accum_1"), parts("accum_4");
+    const auto reference = first_step_gradients(whole.path(), kind, 1);
+    const auto accumulated = first_step_gradients(parts.path(), kind, 4);
+    ASSERT_EQ(reference.size(), accumulated.size());
+    ASSERT_GT(reference.size(), 10u);
+    double max_abs = 0;
+    for (const auto& [name, g] : reference) {
+      const auto& a = accumulated.at(name);
+      ASSERT_EQ(g.size(), a.size()) << name;
+      for (std::size_t i = 0; i < g.size(); ++i) {
+        EXPECT_NEAR(a[i], g[i], 1e-5 + 1e-4 * std::abs(g[i])) << name << "[" << i << "]";
+        max_abs = std::max(max_abs, static_cast<double>(std::abs(g[i])));
+      }
+    }
+    EXPECT_GT(max_abs, 1e-3);  // real gradients, not zeros
+  }
+}
+
+TEST(Trainer, CheckpointsAreAtomicAndAnInterruptedSwapIsRecovered) {
+  TempDir dir("atomic");
+  auto run = [&](std::int64_t steps, bool resume) {
+    auto model = make_bert_model(tiny_config(0.0, 3), BertTask::sequence_classification, 1);
+    TrainerOptions o = quiet_options(dir.path());
+    o.max_steps = steps;
+    o.save_every = 1;
+    o.eval_every = 2;
+    o.resume = resume;
+    Trainer trainer(model, o);
+    trainer.set_train_data(synthetic_examples(16, 3, TaskKind::classification), TaskKind::classification, 0);
+    const auto dev = synthetic_examples(8, 2, TaskKind::classification);
+    const TaskInfo info = synthetic_task();
+    trainer.set_evaluator([dev, info](const BertTaskModel& m) { return evaluate_task(m, info, dev); });
+    return trainer.train();
+  };
+  run(3, false);
+  std::set<std::string> entries;
+  for (const auto& e : fs::directory_iterator(dir.path())) entries.insert(e.path().filename().string());
+  EXPECT_EQ(entries, (std::set<std::string>{"best", "checkpoint", "metrics.jsonl"}));
+  std::set<std::string> files;
+  for (const auto& e : fs::directory_iterator(dir.path() / "checkpoint")) files.insert(e.path().filename().string());
+  EXPECT_EQ(files, (std::set<std::string>{"config.json", "model.safetensors", "trainer_state.safetensors"}));
+
+  // A fresh run must not overwrite a checkpoint.
+  EXPECT_THROW(run(3, false), Error);
+
+  // A crash between the two renames of a checkpoint swap leaves checkpoint.old and a partial .tmp.
+  fs::rename(dir.path() / "checkpoint", dir.path() / "checkpoint.old");
+  fs::create_directories(dir.path() / "checkpoint.tmp");
+  const TrainResult resumed = run(5, true);
+  EXPECT_EQ(resumed.steps, 5);
+  EXPECT_FALSE(fs::exists(dir.path() / "checkpoint.old"));
+  EXPECT_FALSE(fs::exists(dir.path() / "checkpoint.tmp"));
+  EXPECT_EQ(load_trainer_state(dir.path() / "checkpoint" / "trainer_state.safetensors").step, 5);
+}
+
+TEST(Trainer, BadOptionsAreRefusedWithTheirName) {
+  TrainerOptions o;
+  o.batch_size = 6;
+  o.gradient_accumulation = 4;
+  EXPECT_THROW(make_training_plan(o, 10), Error);
+  o.gradient_accumulation = 2;
+  o.epochs = 2;
+  const TrainingPlan plan = make_training_plan(o, 10);  // micro-batches of 3: 4 per epoch, 2 per step
+  EXPECT_EQ(plan.steps_per_epoch, 2);
+  EXPECT_EQ(plan.total_steps, 4);
+  o.warmup_ratio = 0.5;
+  EXPECT_EQ(make_training_plan(o, 10).warmup_steps, 2);
+  EXPECT_THROW(make_training_plan(o, 0), Error);
+  o.lr = 0;
+  EXPECT_THROW(make_training_plan(o, 10), Error);
+}
+
+}  // namespace
+}  // namespace pare

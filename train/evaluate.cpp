@@ -1,0 +1,165 @@
+#include "train/evaluate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "data/tokenize.h"     // token_lengths
+#include "runtime/autograd.h"  // NoGradGuard
+#include "runtime/error.h"
+
+namespace pare {
+namespace {
+
+// Restores the model's training mode when evaluation ends, also by an exception.
+class EvalMode {
+ public:
+  explicit EvalMode(const BertTaskModel& model)
+      : model_(const_cast<BertTaskModel&>(model)), was_training_(model.is_training()) {
+    model_.eval();
+  }
+  ~EvalMode() { model_.train(was_training_); }
+  EvalMode(const EvalMode&) = delete;
+  EvalMode& operator=(const EvalMode&) = delete;
+
+ private:
+  BertTaskModel& model_;
+  bool was_training_;
+};
+
+// Batches of example indices, longest first so similar lengths share a batch and padding is small.
+std::vector<std::vector<std::size_t>> eval_batches(std::span<const TokenizedExample> examples, std::size_t batch_size) {
+  PARE_CHECK(batch_size >= 1, "evaluation: batch_size must be at least 1");
+  const std::vector<std::size_t> lengths = token_lengths(examples);
+  std::vector<std::size_t> order(examples.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return lengths[a] > lengths[b]; });
+  std::vector<std::vector<std::size_t>> batches;
+  for (std::size_t start = 0; start < order.size(); start += batch_size) {
+    batches.emplace_back(order.begin() + static_cast<std::ptrdiff_t>(start),
+                         order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), start + batch_size)));
+  }
+  return batches;
+}
+
+std::int64_t argmax(const float* row, std::int64_t n) {
+  return static_cast<std::int64_t>(std::max_element(row, row + n) - row);
+}
+
+BertInputs inputs_of(const Batch& batch) { return {batch.input_ids, batch.attention_mask, batch.token_type_ids}; }
+
+// Predictions and, when `loss` is non-null, the loss summed over its units (examples or tokens).
+TaskPredictions run_task(const BertTaskModel& model, const TaskInfo& task, std::span<const TokenizedExample> examples,
+                         const EvalOptions& options, double* loss, std::int64_t* loss_units) {
+  PARE_CHECK(!examples.empty(), "evaluation of '", task.name, "': no examples");
+  EvalMode mode(model);
+  NoGradGuard no_grad;
+  TaskPredictions out;
+  if (task.is_tagging()) out.tags.resize(examples.size());
+  else if (task.is_regression()) out.scores.resize(examples.size());
+  else out.classes.resize(examples.size());
+  for (const std::vector<std::size_t>& indices : eval_batches(examples, options.batch_size)) {
+    const Batch batch = collate(examples, indices, task.kind, options.pad_id);
+    const Tensor labels = loss != nullptr ? batch.labels : Tensor();
+    PARE_CHECK(loss == nullptr || labels.defined(), "evaluation of '", task.name, "': the examples carry no labels");
+    const BertOutputs outputs = model.forward(inputs_of(batch), labels);
+    const Tensor logits = outputs.logits.contiguous();
+    const float* data = logits.data<float>();
+    const std::int64_t classes = logits.size(logits.dim() - 1);
+    std::int64_t units = 0;
+    if (task.is_tagging()) {
+      const std::int64_t t = logits.size(1);
+      for (std::size_t row = 0; row < indices.size(); ++row) {
+        const std::size_t n = examples[indices[row]].input_ids.size();
+        std::vector<std::int64_t>& tags = out.tags[indices[row]];
+        tags.resize(n);
+        for (std::size_t j = 0; j < n; ++j) {
+          tags[j] = argmax(data + (static_cast<std::int64_t>(row) * t + static_cast<std::int64_t>(j)) * classes, classes);
+        }
+        for (std::int64_t l : examples[indices[row]].token_labels) units += l != kIgnoreLabel;
+      }
+    } else {
+      for (std::size_t row = 0; row < indices.size(); ++row) {
+        const float* r = data + static_cast<std::int64_t>(row) * classes;
+        if (task.is_regression()) out.scores[indices[row]] = r[0];
+        else out.classes[indices[row]] = argmax(r, classes);
+      }
+      units = static_cast<std::int64_t>(indices.size());
+    }
+    if (loss != nullptr) {
+      *loss += outputs.loss.item() * static_cast<double>(units);
+      *loss_units += units;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TaskPredictions predict_task(const BertTaskModel& model, const TaskInfo& task,
+                             std::span<const TokenizedExample> examples, const EvalOptions& options) {
+  return run_task(model, task, examples, options, nullptr, nullptr);
+}
+
+std::vector<MetricValue> evaluate_task(const BertTaskModel& model, const TaskInfo& task,
+                                       std::span<const TokenizedExample> examples, const EvalOptions& options) {
+  double loss_sum = 0.0;
+  std::int64_t units = 0;
+  const TaskPredictions predictions = run_task(model, task, examples, options, &loss_sum, &units);
+  std::vector<MetricValue> metrics;
+  if (task.is_regression()) {
+    std::vector<double> labels;
+    for (const TokenizedExample& e : examples) labels.push_back(static_cast<double>(*e.score));
+    metrics = task_metrics(task, predictions.scores, labels);
+  } else if (task.is_tagging()) {
+    std::vector<std::int64_t> flat_predictions, flat_labels;
+    for (std::size_t i = 0; i < examples.size(); ++i) {
+      flat_predictions.insert(flat_predictions.end(), predictions.tags[i].begin(), predictions.tags[i].end());
+      flat_labels.insert(flat_labels.end(), examples[i].token_labels.begin(), examples[i].token_labels.end());
+    }
+    metrics = task_metrics(task, flat_predictions, flat_labels);
+  } else {
+    std::vector<std::int64_t> labels;
+    for (const TokenizedExample& e : examples) labels.push_back(*e.label);
+    metrics = task_metrics(task, predictions.classes, labels);
+  }
+  metrics.push_back({"loss", units > 0 ? loss_sum / static_cast<double>(units) : 0.0});
+  return metrics;
+}
+
+std::vector<MetricValue> evaluate_mlm(const BertTaskModel& model, std::span<const TokenizedExample> examples,
+                                      const MlmMaskingOptions& masking, std::uint64_t seed, const EvalOptions& options) {
+  PARE_CHECK(!examples.empty(), "masked-LM evaluation: no examples");
+  EvalMode mode(model);
+  NoGradGuard no_grad;
+  Generator gen(seed);
+  double loss_sum = 0.0;
+  std::int64_t masked = 0;
+  std::int64_t correct = 0;
+  // In example order (not by length), so the masks do not depend on the batch size's grouping.
+  for (std::size_t start = 0; start < examples.size(); start += options.batch_size) {
+    std::vector<std::size_t> indices;
+    for (std::size_t i = start; i < std::min(examples.size(), start + options.batch_size); ++i) indices.push_back(i);
+    const Batch batch = collate(examples, indices, TaskKind::classification, options.pad_id);
+    const MlmBatch corrupted = mask_tokens_for_mlm(batch.input_ids, batch.attention_mask, masking, gen);
+    const std::vector<std::int64_t> labels = corrupted.labels.to_vector<std::int64_t>();
+    std::int64_t units = 0;
+    for (std::int64_t l : labels) units += l != kIgnoreLabel;
+    if (units == 0) continue;
+    const BertOutputs outputs =
+        model.forward({corrupted.input_ids, batch.attention_mask, batch.token_type_ids}, corrupted.labels);
+    loss_sum += outputs.loss.item() * static_cast<double>(units);
+    masked += units;
+    const Tensor logits = outputs.logits.contiguous();
+    const std::int64_t vocab = logits.size(2);
+    const float* data = logits.data<float>();
+    for (std::size_t p = 0; p < labels.size(); ++p) {
+      if (labels[p] != kIgnoreLabel) correct += argmax(data + static_cast<std::int64_t>(p) * vocab, vocab) == labels[p];
+    }
+  }
+  PARE_CHECK(masked > 0, "masked-LM evaluation: no token was masked in ", examples.size(), " examples");
+  const double loss = loss_sum / static_cast<double>(masked);
+  return {{"loss", loss}, {"perplexity", std::exp(loss)}, {"accuracy", static_cast<double>(correct) / static_cast<double>(masked)}};
+}
+
+}  // namespace pare
