@@ -4,66 +4,34 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <functional>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "runtime/error.h"
+#include "tests/test_support.h"  // ScratchDir, read_bytes, error_of
 
 namespace pare {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using testing::error_of;
+using testing::read_bytes;
+using testing::ScratchDir;
 
 class AtomicFile : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("pare_atomic_file_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  // Every file in the directory, to catch leftover temporaries.
-  std::vector<std::string> listing() const {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(dir_)) names.push_back(entry.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
-  fs::path dir_;
+  ScratchDir scratch_;
+  const fs::path dir_ = scratch_.path();
 };
 
 TEST_F(AtomicFile, WritesWholeFileAndLeavesNoTemporary) {
   const fs::path path = dir_ / "out.txt";
   write_file_atomically(path, "first");
-  EXPECT_EQ(read_text(path), "first");
+  EXPECT_EQ(read_bytes(path), "first");
   write_file_atomically(path, "second, longer");
-  EXPECT_EQ(read_text(path), "second, longer");
-  EXPECT_EQ(listing(), std::vector<std::string>{"out.txt"});
+  EXPECT_EQ(read_bytes(path), "second, longer");
+  EXPECT_EQ(scratch_.listing(), std::vector<std::string>{"out.txt"});
 }
 
 TEST_F(AtomicFile, WritesToTemporaryUntilCommit) {
@@ -73,11 +41,11 @@ TEST_F(AtomicFile, WritesToTemporaryUntilCommit) {
   EXPECT_EQ(writer.temp_path().string(), path.string() + ".tmp." + std::to_string(::getpid()));
   writer.write("new ");
   writer.write("contents");
-  EXPECT_EQ(read_text(path), "old");
+  EXPECT_EQ(read_bytes(path), "old");
   EXPECT_TRUE(fs::exists(writer.temp_path()));
   writer.commit();
-  EXPECT_EQ(read_text(path), "new contents");
-  EXPECT_EQ(listing(), std::vector<std::string>{"out.bin"});
+  EXPECT_EQ(read_bytes(path), "new contents");
+  EXPECT_EQ(scratch_.listing(), std::vector<std::string>{"out.bin"});
   EXPECT_NE(error_of([&] { writer.write("more"); }).find("already committed"), std::string::npos);
 }
 
@@ -91,8 +59,8 @@ TEST_F(AtomicFile, AbandonedWriteKeepsOldFileAndRemovesTemporary) {
         throw Error("failure while writing");
       },
       Error);
-  EXPECT_EQ(read_text(path), "old");
-  EXPECT_EQ(listing(), std::vector<std::string>{"out.bin"});
+  EXPECT_EQ(read_bytes(path), "old");
+  EXPECT_EQ(scratch_.listing(), std::vector<std::string>{"out.bin"});
 }
 
 TEST_F(AtomicFile, MissingDirectoryIsAClearError) {
@@ -111,7 +79,7 @@ TEST_F(AtomicFile, SecondWriterOfTheSamePathFails) {
   EXPECT_NE(error.find("File exists"), std::string::npos) << error;
   first.write("one");
   first.commit();
-  EXPECT_EQ(read_text(path), "one");
+  EXPECT_EQ(read_bytes(path), "one");
 }
 
 }  // namespace

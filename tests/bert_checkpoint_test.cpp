@@ -4,11 +4,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <string>
 
 #include "models/checkpoint.h"
@@ -16,6 +13,7 @@
 #include "runtime/autograd.h"  // NoGradGuard
 #include "runtime/ops.h"
 #include "tests/bert_test_util.h"
+#include "tests/test_support.h"  // ScratchDir, write_bytes, error_of
 
 namespace pare {
 namespace {
@@ -24,32 +22,11 @@ namespace fs = std::filesystem;
 using testing::bert_fixture;
 using testing::bitwise_equal;
 using testing::close_relative;
+using testing::error_of;
 using testing::fixture_inputs;
 using testing::read_all;
-
-// A fresh directory under the system temp dir, removed at the end of the test.
-class TempDir {
- public:
-  explicit TempDir(const std::string& name)
-      : path_(fs::temp_directory_path() / ("pare_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::ScratchDir;
+using testing::write_bytes;
 
 void expect_same_parameters(const BertTaskModel& a, const BertTaskModel& b) {
   const NamedTensors pa = a.named_parameters(), pb = b.named_parameters();
@@ -88,7 +65,7 @@ TEST(BertCheckpoint, SavePretrainedRoundTripKeepsHfForm) {
   const StateDict expected = read_all(bert_fixture("seqcls") / "expected.safetensors");
   for (const char* name : {"seqcls", "pruned", "mlm"}) {
     SCOPED_TRACE(name);
-    TempDir dir(std::string("roundtrip_") + name);
+    ScratchDir dir(name);
     LoadedBert original = load_pretrained(bert_fixture(name));
     save_pretrained(*original.model, dir.path());
     LoadedBert reloaded = load_pretrained(dir.path());
@@ -116,7 +93,7 @@ TEST(BertCheckpoint, HalfPrecisionWeightsAreWidenedToF32) {
   const CheckpointTensors weights = read_checkpoint_tensors(bert_fixture("token"));
   for (DType dtype : {DType::f16, DType::bf16}) {
     SCOPED_TRACE(std::string(dtype_name(dtype)));
-    TempDir dir("half");
+    ScratchDir dir;
     NamedTensors narrow;
     for (const auto& [name, t] : weights.tensors) narrow.emplace_back(name, t.to(dtype));
     save_safetensors(dir.path() / "model.safetensors", narrow);
@@ -151,7 +128,7 @@ TEST(BertCheckpoint, MissingHeadIsInitialisedAndReportedUnexpectedNamesReported)
 
 TEST(BertCheckpoint, MissingEncoderWeightAndWrongShapesAreErrors) {
   const CheckpointTensors weights = read_checkpoint_tensors(bert_fixture("token"));
-  TempDir dir("broken");
+  ScratchDir dir;
   fs::copy_file(bert_fixture("token") / "config.json", dir.path() / "config.json");
   NamedTensors some;
   for (const auto& [name, t] : weights.tensors) {
@@ -174,9 +151,9 @@ TEST(BertCheckpoint, MissingEncoderWeightAndWrongShapesAreErrors) {
 }
 
 TEST(BertCheckpoint, ShardIndexNamingAFileOutsideTheDirectoryIsRefused) {
-  TempDir dir("badindex");
+  ScratchDir dir;
   fs::copy_file(bert_fixture("token") / "config.json", dir.path() / "config.json");
-  std::ofstream(dir.path() / "model.safetensors.index.json") << R"({"weight_map": {"x": "../model.safetensors"}})";
+  write_bytes(dir.path() / "model.safetensors.index.json", R"({"weight_map": {"x": "../model.safetensors"}})");
   const std::string error = error_of([&] { load_pretrained(dir.path()); });
   EXPECT_NE(error.find("plain file names"), std::string::npos) << error;
 }
@@ -217,7 +194,7 @@ TEST(BertCheckpoint, PerLayerShapesBeyondHfFormRoundTrip) {
   const Tensor expected = norm(add(attended, params.at("encoder.layer.1.output.dense.bias")), "encoder.layer.1.output.LayerNorm");
   EXPECT_TRUE(close_relative(out.last_hidden_state, expected, 1e-6));
 
-  TempDir dir("shapes");
+  ScratchDir dir;
   save_pretrained(model, dir.path());
   std::ifstream in(dir.path() / "config.json");
   const nlohmann::json saved = nlohmann::json::parse(in);

@@ -3,25 +3,18 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <functional>
 #include <string>
 
 #include "models/bert_heads.h"
 #include "tests/bert_test_util.h"
+#include "tests/test_support.h"  // error_of
 
 namespace pare {
 namespace {
 
 using nlohmann::json;
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::error_of;
 
 json small_config() {
   return json{{"model_type", "bert"},   {"vocab_size", 20},        {"hidden_size", 8},

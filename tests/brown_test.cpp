@@ -2,34 +2,25 @@
 
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <functional>
 #include <map>
 #include <set>
 #include <string>
 
 #include "runtime/error.h"
+#include "tests/test_support.h"  // ScratchDir, write_bytes, error_of
 
 namespace pare {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::error_of;
+using testing::ScratchDir;
+using testing::write_bytes;
 
 const fs::path kBrown = fs::path(PARE_TEST_DATA_DIR) / "brown";
 const fs::path kCorpus = kBrown / "corpus";
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 std::int64_t tag_id(const std::string& tag) {
   const auto& tags = brown_pos_tags();
@@ -189,14 +180,13 @@ TEST(Brown, ErrorsNameFileAndLine) {
 }
 
 TEST(Brown, TagVocabularySavesAndLoads) {
-  const fs::path dir = fs::temp_directory_path() / ("pare_brown_test_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  const ScratchDir scratch;
+  const fs::path dir = scratch.path();
   save_label_names(brown_pos_task(), dir / "labels.txt");
   EXPECT_EQ(load_label_names(dir / "labels.txt"), brown_pos_tags());
-  std::ofstream(dir / "dup.txt") << "nn\nvb\nnn\n";
+  write_bytes(dir / "dup.txt", "nn\nvb\nnn\n");
   const std::string dup = error_of([&] { load_label_names(dir / "dup.txt"); });
   EXPECT_NE(dup.find("dup.txt:3: label 'nn' appears twice"), std::string::npos) << dup;
-  fs::remove_all(dir);
 }
 
 // The whole corpus, when scripts/fetch-brown.sh has put it in corpora/brown.

@@ -3,26 +3,18 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <functional>
 #include <string>
 
 #include "runtime/error.h"
+#include "tests/test_support.h"  // error_of
 
 namespace pare {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::error_of;
 
 const fs::path kGlue = fs::path(PARE_TEST_DATA_DIR) / "glue";
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 TEST(Glue, ColaTrainHasNoHeaderAndFixedColumns) {
   const GlueData d = read_glue("CoLA", kGlue / "CoLA", Split::train);

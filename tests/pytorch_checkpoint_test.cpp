@@ -2,55 +2,29 @@
 
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdint>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <functional>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "runtime/io/safetensors.h"    // SafetensorsFile: the fixtures' expected values
 #include "runtime/io/zip_archive.h"    // ZipArchive: the fixtures' entries, to rebuild them as ZIP64
+#include "tests/test_support.h"        // ScratchDir, write_bytes, read_bytes, bytes_of, float_bytes, error_of
 
 namespace pare {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::bytes_of;
+using testing::error_of;
+using testing::float_bytes;
+using testing::read_bytes;
+using testing::ScratchDir;
+using testing::write_bytes;
 
 const fs::path kFixtures = fs::path(PARE_TEST_DATA_DIR) / "torch_checkpoints";
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-void write_bytes(const fs::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
-
-// The tensor's elements as packed bytes, for exact comparisons of every dtype (NaN included).
-std::string bytes_of(const Tensor& t) {
-  const Tensor packed = t.contiguous();
-  return std::string(static_cast<const char*>(packed.raw_data()), packed.nbytes());
-}
 
 std::string le(std::uint64_t value, int bytes) {
   std::string out(static_cast<std::size_t>(bytes), '\0');
@@ -161,12 +135,6 @@ std::string p_dict(const std::vector<std::pair<std::string, std::string>>& items
 }
 std::string p_program(const std::string& body) { return std::string("\x80\x02", 2) + body + "."; }
 
-std::string float_bytes(const std::vector<float>& values) {
-  std::string out(values.size() * 4, '\0');
-  std::memcpy(out.data(), values.data(), out.size());
-  return out;
-}
-
 // A torch.save-shaped archive: the pickle and the storages under `archive/`.
 std::string torch_zip(const std::string& pickle, const std::vector<std::pair<std::string, std::string>>& storages = {},
                       bool zip64 = false) {
@@ -178,14 +146,6 @@ std::string torch_zip(const std::string& pickle, const std::vector<std::pair<std
 
 class PytorchCheckpoint : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("pare_pytorch_checkpoint_test_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   NamedTensors load_bytes(const std::string& bytes) {
     const fs::path path = dir_ / "model.bin";
     write_bytes(path, bytes);
@@ -212,7 +172,8 @@ class PytorchCheckpoint : public ::testing::Test {
     }
   }
 
-  fs::path dir_;
+  ScratchDir scratch_;
+  const fs::path dir_ = scratch_.path();
 };
 
 void expect_same_tensors(const NamedTensors& loaded, const fs::path& expected_path) {

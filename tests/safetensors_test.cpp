@@ -3,35 +3,27 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <unistd.h>
-
-#include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <limits>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "runtime/random.h"
+#include "tests/test_support.h"  // ScratchDir, write_bytes, read_bytes, bytes_of, float_bytes, error_of
 
 namespace pare {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::bytes_of;
+using testing::error_of;
+using testing::float_bytes;
+using testing::read_bytes;
+using testing::ScratchDir;
+using testing::write_bytes;
 
 std::string u64_le(std::uint64_t value) {
   std::string bytes(8, '\0');
@@ -56,47 +48,8 @@ std::string entry(const std::string& dtype, const std::string& shape, const std:
   return "{\"dtype\":" + dtype + ",\"shape\":" + shape + ",\"data_offsets\":" + offsets + "}";
 }
 
-std::string float_bytes(const std::vector<float>& values) {
-  std::string bytes(values.size() * 4, '\0');
-  std::memcpy(bytes.data(), values.data(), bytes.size());
-  return bytes;
-}
-
-// The tensor's elements as packed bytes, for exact comparisons of every dtype.
-std::string bytes_of(const Tensor& t) {
-  const Tensor packed = t.contiguous();
-  return std::string(static_cast<const char*>(packed.raw_data()), packed.nbytes());
-}
-
-void write_bytes(const fs::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
-
 class Safetensors : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("pare_safetensors_test_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::vector<std::string> listing() const {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir_)) names.push_back(e.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
   // Writes `bytes` as a file and expects opening it to fail with every fragment (and the path) in
   // the message.
   void expect_rejected(const std::string& bytes, const std::vector<std::string>& fragments) {
@@ -108,7 +61,8 @@ class Safetensors : public ::testing::Test {
     for (const std::string& fragment : fragments) EXPECT_NE(error.find(fragment), std::string::npos) << error;
   }
 
-  fs::path dir_;
+  ScratchDir scratch_;
+  const fs::path dir_ = scratch_.path();
 };
 
 NamedTensors every_dtype(Generator& gen) {
@@ -247,7 +201,7 @@ TEST_F(Safetensors, SavesCudaTensorsThroughTheCpu) {
 TEST_F(Safetensors, SaveIsAtomic) {
   const fs::path path = dir_ / "model.safetensors";
   save_safetensors(path, {{"w", Tensor::from_vector<float>({1, 2}, {2})}});
-  EXPECT_EQ(listing(), std::vector<std::string>{"model.safetensors"});
+  EXPECT_EQ(scratch_.listing(), std::vector<std::string>{"model.safetensors"});
 
   // A failed save leaves the old file as it was and no temporary behind.
   const Tensor x = Tensor::from_vector<float>({9}, {1});
@@ -256,12 +210,12 @@ TEST_F(Safetensors, SaveIsAtomic) {
   EXPECT_NE(error_of([&] { save_safetensors(path, {{"u", Tensor()}}); }).find("'u' is undefined"), std::string::npos);
   EXPECT_NE(error_of([&] { save_safetensors(path, {{"bad\xff", x}}); }).find("UTF-8"), std::string::npos);
   EXPECT_EQ(SafetensorsFile::open(path).load("w").to_vector<float>(), (std::vector<float>{1, 2}));
-  EXPECT_EQ(listing(), std::vector<std::string>{"model.safetensors"});
+  EXPECT_EQ(scratch_.listing(), std::vector<std::string>{"model.safetensors"});
 
   // A successful save replaces it.
   save_safetensors(path, {{"x", x}});
   EXPECT_EQ(SafetensorsFile::open(path).names(), std::vector<std::string>{"x"});
-  EXPECT_EQ(listing(), std::vector<std::string>{"model.safetensors"});
+  EXPECT_EQ(scratch_.listing(), std::vector<std::string>{"model.safetensors"});
 }
 
 TEST_F(Safetensors, SaveIntoAMissingDirectoryFailsClearly) {

@@ -3,17 +3,15 @@
 #include "models/tokenizers/sentencepiece_tokenizer.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <functional>
 #include <string>
 #include <vector>
 
 #include "models/tokenizers/sentencepiece_training.h"
 #include "runtime/error.h"
+#include "tests/test_support.h"  // ScratchDir, write_bytes, error_of
 
 namespace pare {
 namespace {
@@ -21,14 +19,9 @@ namespace {
 namespace fs = std::filesystem;
 using Ids = std::vector<std::int64_t>;
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::error_of;
+using testing::ScratchDir;
+using testing::write_bytes;
 
 // A few hundred lines of varied English so a 100-piece vocabulary is reachable.
 std::string corpus_text() {
@@ -54,13 +47,7 @@ std::string corpus_text() {
 
 class SentencePiece : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "pare-sentencepiece-test.XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    std::ofstream(dir_ / "corpus.txt", std::ios::binary) << corpus_text();
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { write_bytes(dir_ / "corpus.txt", corpus_text()); }
 
   fs::path train(SentencePieceModelType type, const fs::path& out, std::int64_t vocab_size = 100) const {
     SentencePieceTrainingOptions options;
@@ -73,7 +60,8 @@ class SentencePiece : public ::testing::Test {
     return train_sentencepiece(options);
   }
 
-  fs::path dir_;
+  ScratchDir scratch_;
+  const fs::path dir_ = scratch_.path();
 };
 
 TEST_F(SentencePiece, TrainedUnigramModelHasBertSpecialTokensAndRoundTrips) {

@@ -7,18 +7,12 @@
 
 #include "runtime/random.h"
 #include "runtime/tensor.h"
+#include "tests/test_support.h"  // error_of
 
 namespace pare {
 namespace {
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::error_of;
 
 TEST(Tensor, CpuBuffersAre64ByteAligned) {
   for (std::int64_t n : {1, 3, 17, 1000, 300000}) {

@@ -3,24 +3,26 @@
 #include "models/tokenizers/tokenizer.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <functional>
 #include <string>
 #include <vector>
 
 #include "models/tokenizers/basic_tokenizer.h"
 #include "models/tokenizers/wordpiece_tokenizer.h"
 #include "runtime/error.h"
+#include "tests/test_support.h"  // ScratchDir, write_bytes, read_bytes, error_of
 
 namespace pare {
 namespace {
 
 namespace fs = std::filesystem;
 using Ids = std::vector<std::int64_t>;
+using testing::error_of;
+using testing::read_bytes;
+using testing::ScratchDir;
+using testing::write_bytes;
 
 // Ids of tests/data/tokenizers/wordpiece/vocab.txt (line number - 1).
 enum : std::int64_t {
@@ -31,40 +33,12 @@ enum : std::int64_t {
 
 const fs::path kData = fs::path(PARE_TEST_DATA_DIR) / "tokenizers" / "wordpiece";
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 WordPieceTokenizer uncased() { return WordPieceTokenizer::from_vocab_file(kData / "vocab.txt", {}); }
 
 WordPieceTokenizer cased() {
   WordPieceOptions options;
   options.basic.lowercase = false;
   return WordPieceTokenizer::from_vocab_file(kData / "vocab.txt", options);
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "pare-tokenizer-test.XXXXXX").string();
-    EXPECT_NE(::mkdtemp(pattern.data()), nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-void write(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
 }
 
 TEST(WordPiece, VocabularyAndSpecialIds) {
@@ -263,62 +237,61 @@ TEST(WordPiece, TokenizerJsonGivesTheSameIdsAsVocabTxt) {
 }
 
 TEST(WordPiece, TokenizerJsonSettingsAreHonoured) {
-  TempDir dir;
-  std::ifstream in(kData / "tokenizer.json");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ScratchDir dir;
+  const std::string text = read_bytes(kData / "tokenizer.json");
   auto replaced = [&](const std::string& from, const std::string& to) {
     std::string copy = text;
     copy.replace(copy.find(from), from.size(), to);
     return copy;
   };
-  write(dir.path() / "cased.json", replaced("\"lowercase\": true", "\"lowercase\": false"));
+  write_bytes(dir.path() / "cased.json", replaced("\"lowercase\": true", "\"lowercase\": false"));
   EXPECT_EQ(WordPieceTokenizer::from_tokenizer_json(dir.path() / "cased.json").encode("Héllo"),
             (Ids{kHelloCasedAccent}));
-  write(dir.path() / "short.json", replaced("\"max_input_chars_per_word\": 100", "\"max_input_chars_per_word\": 2"));
+  write_bytes(dir.path() / "short.json", replaced("\"max_input_chars_per_word\": 100", "\"max_input_chars_per_word\": 2"));
   EXPECT_EQ(WordPieceTokenizer::from_tokenizer_json(dir.path() / "short.json").encode("un unaffable"),
             (Ids{kUn, kUnk}));
-  write(dir.path() / "unigram.json", replaced("\"type\": \"WordPiece\",\n    \"unk_token\"", "\"type\": \"Unigram\",\n    \"unk_token\""));
+  write_bytes(dir.path() / "unigram.json", replaced("\"type\": \"WordPiece\",\n    \"unk_token\"", "\"type\": \"Unigram\",\n    \"unk_token\""));
   EXPECT_NE(error_of([&] { WordPieceTokenizer::from_tokenizer_json(dir.path() / "unigram.json"); })
                 .find("model type 'Unigram' is not supported"),
             std::string::npos);
-  write(dir.path() / "gap.json", replaced("\"héllo\": 27", "\"héllo\": 29"));
+  write_bytes(dir.path() / "gap.json", replaced("\"héllo\": 27", "\"héllo\": 29"));
   EXPECT_NE(error_of([&] { WordPieceTokenizer::from_tokenizer_json(dir.path() / "gap.json"); }).find("no token has id 27"),
             std::string::npos);
-  write(dir.path() / "broken.json", text.substr(0, text.size() / 2));
+  write_bytes(dir.path() / "broken.json", text.substr(0, text.size() / 2));
   EXPECT_NE(error_of([&] { WordPieceTokenizer::from_tokenizer_json(dir.path() / "broken.json"); }).find("not valid JSON"),
             std::string::npos);
 }
 
 TEST(WordPiece, VocabularyErrorsNameTheFile) {
-  TempDir dir;
-  write(dir.path() / "vocab.txt", "hello\nworld\n");
+  ScratchDir dir;
+  write_bytes(dir.path() / "vocab.txt", "hello\nworld\n");
   const std::string message = error_of([&] { WordPieceTokenizer::from_vocab_file(dir.path() / "vocab.txt", {}); });
   EXPECT_NE(message.find("'[UNK]' is not in the vocabulary"), std::string::npos) << message;
   EXPECT_NE(message.find("vocab.txt"), std::string::npos) << message;
-  write(dir.path() / "empty.txt", "");
+  write_bytes(dir.path() / "empty.txt", "");
   EXPECT_NE(error_of([&] { WordPieceTokenizer::from_vocab_file(dir.path() / "empty.txt", {}); }).find("empty"),
             std::string::npos);
   EXPECT_NE(error_of([&] { WordPieceTokenizer::from_vocab_file(dir.path() / "missing.txt", {}); }).find("cannot open"),
             std::string::npos);
   // CRLF line ends give the same pieces.
-  write(dir.path() / "crlf.txt", "[UNK]\r\nhello\r\n");
+  write_bytes(dir.path() / "crlf.txt", "[UNK]\r\nhello\r\n");
   EXPECT_EQ(WordPieceTokenizer::from_vocab_file(dir.path() / "crlf.txt", {}).encode("hello"), (Ids{1}));
 }
 
 TEST(Tokenizer, LoadTokenizerFindsTheFilesOfAModelDirectory) {
   EXPECT_EQ(load_tokenizer(kData)->encode("Héllo 中文"), (Ids{kHello, kZhong, kWen}));  // tokenizer.json
-  TempDir dir;
+  ScratchDir dir;
   fs::copy_file(kData / "vocab.txt", dir.path() / "vocab.txt");
   EXPECT_EQ(load_tokenizer(dir.path())->encode("Héllo"), (Ids{kHello}));  // uncased by default
-  write(dir.path() / "tokenizer_config.json", R"({"do_lower_case": false})");
+  write_bytes(dir.path() / "tokenizer_config.json", R"({"do_lower_case": false})");
   EXPECT_EQ(load_tokenizer(dir.path())->encode("Héllo"), (Ids{kHelloCasedAccent}));
   EXPECT_EQ(load_tokenizer(dir.path() / "vocab.txt")->encode("Héllo"), (Ids{kHelloCasedAccent}));
   // A non-WordPiece tokenizer.json is passed over for vocab.txt.
-  write(dir.path() / "tokenizer.json", R"({"model": {"type": "Unigram", "vocab": []}})");
+  write_bytes(dir.path() / "tokenizer.json", R"({"model": {"type": "Unigram", "vocab": []}})");
   EXPECT_EQ(load_tokenizer(dir.path())->encode("Héllo"), (Ids{kHelloCasedAccent}));
 
-  TempDir empty;
-  write(empty.path() / "tokenizer.json", R"({"model": {"type": "BPE"}})");
+  ScratchDir empty("empty");
+  write_bytes(empty.path() / "tokenizer.json", R"({"model": {"type": "BPE"}})");
   const std::string message = error_of([&] { load_tokenizer(empty.path()); });
   for (const char* looked_for : {"tokenizer.json", "vocab.txt", "*.model", "'BPE'"}) {
     EXPECT_NE(message.find(looked_for), std::string::npos) << message;

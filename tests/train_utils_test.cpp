@@ -1,22 +1,24 @@
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <string>
 
-#include "runtime/error.h"
+#include "runtime/io/safetensors.h"  // save_safetensors
+#include "runtime/random.h"
+#include "runtime/tensor.h"
+#include "tests/test_support.h"  // ScratchDir, error_of
 #include "train/metrics_log.h"
 #include "train/progress_bar.h"
+#include "train/trainer_state.h"
 
 namespace pare {
 namespace {
 
-std::filesystem::path temp_path(const std::string& name) {
-  return std::filesystem::temp_directory_path() / ("pare-test-" + std::to_string(getpid()) + "-" + name);
-}
+using testing::error_of;
+using testing::ScratchDir;
 
 TEST(ProgressBar, LineShowsStepRateEtaAndStatus) {
   ProgressBar bar("train", 200, stderr);
@@ -27,7 +29,8 @@ TEST(ProgressBar, LineShowsStepRateEtaAndStatus) {
 }
 
 TEST(ProgressBar, LogFileGetsALineEveryNUpdatesAndTheLast) {
-  const auto path = temp_path("progress.log");
+  const ScratchDir dir;
+  const auto path = dir.path() / "progress.log";
   {
     std::FILE* out = std::fopen(path.c_str(), "w");
     ProgressBar bar("eval", 7, out, 3);
@@ -41,12 +44,11 @@ TEST(ProgressBar, LogFileGetsALineEveryNUpdatesAndTheLast) {
   for (std::string line; std::getline(in, line); ++lines) last = line;
   EXPECT_EQ(lines, 3);  // updates 3, 6 and the final 7
   EXPECT_EQ(last.rfind("eval 7/7", 0), 0u) << last;
-  std::filesystem::remove(path);
 }
 
 TEST(MetricsLog, AppendsAcrossInstancesAndWritesNanAsNull) {
-  const auto path = temp_path("metrics.jsonl");
-  std::filesystem::remove(path);
+  const ScratchDir dir;
+  const auto path = dir.path() / "metrics.jsonl";
   {
     MetricsLog log(path);
     log.write({{"step", 1}, {"loss", 0.5}});
@@ -59,11 +61,11 @@ TEST(MetricsLog, AppendsAcrossInstancesAndWritesNanAsNull) {
   ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[0]["loss"].get<double>(), 0.5);
   EXPECT_TRUE(records[1]["loss"].is_null());
-  std::filesystem::remove(path);
 }
 
 TEST(MetricsLog, TornLastLineIsIgnoredButCorruptionElsewhereIsReported) {
-  const auto path = temp_path("torn.jsonl");
+  const ScratchDir dir;
+  const auto path = dir.path() / "torn.jsonl";
   {
     std::ofstream out(path);
     out << "{\"step\": 1}\n{\"step\": 2}\n{\"st";
@@ -73,25 +75,9 @@ TEST(MetricsLog, TornLastLineIsIgnoredButCorruptionElsewhereIsReported) {
     std::ofstream out(path);
     out << "{\"step\": 1}\nnot json\n{\"step\": 3}\n";
   }
-  try {
-    MetricsLog::read(path);
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("line 2"), std::string::npos) << e.what();
-  }
-  std::filesystem::remove(path);
+  const std::string error = error_of([&] { MetricsLog::read(path); });
+  EXPECT_NE(error.find("line 2"), std::string::npos) << error;
 }
-
-}  // namespace
-}  // namespace pare
-
-#include "runtime/random.h"
-#include "runtime/tensor.h"
-#include "runtime/io/safetensors.h"
-#include "train/trainer_state.h"
-
-namespace pare {
-namespace {
 
 TEST(TrainerState, RoundTripsEveryField) {
   Generator gen(1);
@@ -106,7 +92,8 @@ TEST(TrainerState, RoundTripsEveryField) {
   state.extra = {{"pruning", {{"threshold", 0.25}}}};
   state.optimizer["exp_avg.w"] = Tensor::randn({3, 4}, gen);
   state.optimizer["step"] = Tensor::full({}, 1234, DType::i64);
-  const auto path = temp_path("trainer_state.safetensors");
+  const ScratchDir dir;
+  const auto path = dir.path() / "trainer_state.safetensors";
   save_trainer_state(path, state);
   const TrainerState back = load_trainer_state(path);
   EXPECT_EQ(back.step, 1234);
@@ -120,20 +107,15 @@ TEST(TrainerState, RoundTripsEveryField) {
   ASSERT_EQ(back.optimizer.size(), 2u);
   EXPECT_EQ(back.optimizer.at("exp_avg.w").to_vector<float>(), state.optimizer.at("exp_avg.w").to_vector<float>());
   EXPECT_EQ(back.optimizer.at("step").item(), 1234.0);
-  std::filesystem::remove(path);
 }
 
 TEST(TrainerState, ForeignFileIsRejectedWithItsName) {
-  const auto path = temp_path("weights.safetensors");
+  const ScratchDir dir;
+  const auto path = dir.path() / "weights.safetensors";
   save_safetensors(path, {{"w", Tensor::zeros({2})}});
-  try {
-    load_trainer_state(path);
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("weights.safetensors"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("not a pare trainer state"), std::string::npos) << e.what();
-  }
-  std::filesystem::remove(path);
+  const std::string error = error_of([&] { load_trainer_state(path); });
+  EXPECT_NE(error.find("weights.safetensors"), std::string::npos) << error;
+  EXPECT_NE(error.find("not a pare trainer state"), std::string::npos) << error;
 }
 
 }  // namespace
