@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "runtime/error.h"
+#include "runtime/io/little_endian.h"  // read_little_endian
 
 namespace pare::pickle {
 namespace {
@@ -220,10 +221,7 @@ class Machine {
   }
 
   std::uint64_t take_uint(int count) {
-    const unsigned char* at = take(static_cast<std::uint64_t>(count));
-    std::uint64_t value = 0;
-    for (int i = count - 1; i >= 0; --i) value = (value << 8) | at[i];
-    return value;
+    return read_little_endian(take(static_cast<std::uint64_t>(count)), count);
   }
 
   // Little-endian two's complement of `count` bytes, as LONG1/LONG4 store them.

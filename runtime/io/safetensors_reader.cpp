@@ -10,6 +10,8 @@
 #include <set>
 #include <tuple>
 
+#include "runtime/io/little_endian.h"  // read_little_endian
+
 namespace pare {
 namespace {
 
@@ -35,12 +37,6 @@ std::string snippet(const json& value) {
   constexpr std::size_t kMaxChars = 80;
   if (text.size() > kMaxChars) text = text.substr(0, kMaxChars) + "...";
   return text;
-}
-
-std::uint64_t read_u64_le(const unsigned char* bytes) {
-  std::uint64_t value = 0;
-  for (int i = 7; i >= 0; --i) value = (value << 8) | bytes[i];
-  return value;
 }
 
 // First pass over the header, building nothing: reports syntax errors with their position,
@@ -222,7 +218,7 @@ SafetensorsFile SafetensorsFile::open(const std::filesystem::path& path) {
   const unsigned char* bytes = out.file_.data();
   const std::uint64_t size = out.file_.size();
   if (size < 8) fail(path, "file is ", size, " bytes, shorter than the 8-byte header length");
-  const std::uint64_t header_bytes = read_u64_le(bytes);
+  const std::uint64_t header_bytes = read_little_endian(bytes, 8);
   if (header_bytes > kMaxHeaderBytes) {
     fail(path, "header length ", header_bytes, " exceeds the limit of ", kMaxHeaderBytes, " bytes");
   }

@@ -5,6 +5,7 @@
 #include <ios>
 
 #include "runtime/error.h"
+#include "runtime/io/little_endian.h"  // read_little_endian
 
 namespace pare {
 namespace {
@@ -29,14 +30,9 @@ template <typename... Parts>
   throw Error(detail::concat("zip '", path.string(), "': ", parts...));
 }
 
-std::uint64_t read_le(const unsigned char* bytes, int count) {
-  std::uint64_t value = 0;
-  for (int i = count - 1; i >= 0; --i) value = (value << 8) | bytes[i];
-  return value;
-}
-std::uint16_t u16(const unsigned char* bytes) { return static_cast<std::uint16_t>(read_le(bytes, 2)); }
-std::uint32_t u32(const unsigned char* bytes) { return static_cast<std::uint32_t>(read_le(bytes, 4)); }
-std::uint64_t u64(const unsigned char* bytes) { return read_le(bytes, 8); }
+std::uint16_t u16(const unsigned char* bytes) { return static_cast<std::uint16_t>(read_little_endian(bytes, 2)); }
+std::uint32_t u32(const unsigned char* bytes) { return static_cast<std::uint32_t>(read_little_endian(bytes, 4)); }
+std::uint64_t u64(const unsigned char* bytes) { return read_little_endian(bytes, 8); }
 
 // [offset, offset + count) lies within [0, limit), without overflow.
 bool fits(std::uint64_t offset, std::uint64_t count, std::uint64_t limit) {
