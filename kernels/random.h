@@ -6,7 +6,9 @@
 
 namespace pare::kernels::cpu {
 
-// Element i uses Philox counter `counter + i / 4`; n elements consume (n + 3) / 4 counters.
+// Element i uses Philox counter `counter + i / 4`; n elements consume random_counters(n) counters.
+constexpr std::uint64_t random_counters(std::int64_t n) { return static_cast<std::uint64_t>((n + 3) / 4); }
+
 void random_normal(float* out, std::int64_t n, std::uint64_t seed, std::uint64_t counter, float mean, float std);
 void random_uniform(float* out, std::int64_t n, std::uint64_t seed, std::uint64_t counter, float low, float high);
 

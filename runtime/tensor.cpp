@@ -5,7 +5,7 @@
 #include <ostream>
 
 #include "kernels/copy.h"    // strided_copy, fill, f32/bf16/f16 conversions
-#include "kernels/random.h"  // random_normal, random_uniform
+#include "kernels/random.h"  // random_normal, random_uniform, random_counters
 #include "runtime/autograd.h"
 #include "runtime/ops/reduce.h"  // sum_to
 #include "runtime/random.h"
@@ -103,16 +103,16 @@ template Tensor Tensor::from_vector<std::uint8_t>(const std::vector<std::uint8_t
 Tensor Tensor::randn(const Shape& shape, Generator& gen, float mean, float std) {
   Tensor t = empty(shape);
   const std::int64_t n = t.numel();
-  kernels::cpu::random_normal(t.data<float>(), n, gen.seed(), gen.reserve(static_cast<std::uint64_t>((n + 3) / 4)),
-                              mean, std);
+  kernels::cpu::random_normal(t.data<float>(), n, gen.seed(), gen.reserve(kernels::cpu::random_counters(n)), mean,
+                              std);
   return t;
 }
 
 Tensor Tensor::rand(const Shape& shape, Generator& gen, float low, float high) {
   Tensor t = empty(shape);
   const std::int64_t n = t.numel();
-  kernels::cpu::random_uniform(t.data<float>(), n, gen.seed(), gen.reserve(static_cast<std::uint64_t>((n + 3) / 4)),
-                               low, high);
+  kernels::cpu::random_uniform(t.data<float>(), n, gen.seed(), gen.reserve(kernels::cpu::random_counters(n)), low,
+                               high);
   return t;
 }
 
