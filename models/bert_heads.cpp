@@ -28,13 +28,23 @@ Tensor token_loss(const Tensor& logits, const Tensor& labels, const char* model)
 
 }  // namespace
 
-BertForSequenceClassification::BertForSequenceClassification(BertConfig config, std::uint64_t seed) {
-  bert_ = register_module("bert", std::make_shared<BertModel>(std::move(config), seed, true));
+BertHead::BertHead(BertConfig config, std::uint64_t seed, bool add_pooling_layer)
+    : bert_(register_module("bert", std::make_shared<BertModel>(std::move(config), seed, add_pooling_layer))) {}
+
+BertClassifierHead::BertClassifierHead(BertConfig config, std::uint64_t seed, bool add_pooling_layer)
+    : BertHead(std::move(config), seed, add_pooling_layer) {
   const BertConfig& c = bert_->model_config();
   dropout_ = register_module("dropout", std::make_shared<Dropout>(c.classifier_dropout_prob(), bert_->generator()));
   classifier_ = register_module("classifier", std::make_shared<Linear>(c.hidden_size, c.num_labels(), bert_->generator(),
                                                                        true, static_cast<float>(c.initializer_range)));
 }
+
+Tensor BertClassifierHead::classify(const Tensor& features) const {
+  return classifier_->forward(dropout_->forward(features));
+}
+
+BertForSequenceClassification::BertForSequenceClassification(BertConfig config, std::uint64_t seed)
+    : BertClassifierHead(std::move(config), seed, /*add_pooling_layer=*/true) {}
 
 bool BertForSequenceClassification::is_regression() const {
   const BertConfig& c = config();
@@ -43,7 +53,7 @@ bool BertForSequenceClassification::is_regression() const {
 
 BertOutputs BertForSequenceClassification::forward(const BertInputs& inputs, const Tensor& labels) const {
   BertOutputs out = bert_->forward(inputs);
-  out.logits = classifier_->forward(dropout_->forward(out.pooler_output));
+  out.logits = classify(out.pooler_output);
   if (!labels.defined()) return out;
   const std::int64_t batch = out.logits.size(0);
   const char* model = "BertForSequenceClassification";
@@ -60,17 +70,12 @@ BertOutputs BertForSequenceClassification::forward(const BertInputs& inputs, con
   return out;
 }
 
-BertForTokenClassification::BertForTokenClassification(BertConfig config, std::uint64_t seed) {
-  bert_ = register_module("bert", std::make_shared<BertModel>(std::move(config), seed, false));
-  const BertConfig& c = bert_->model_config();
-  dropout_ = register_module("dropout", std::make_shared<Dropout>(c.classifier_dropout_prob(), bert_->generator()));
-  classifier_ = register_module("classifier", std::make_shared<Linear>(c.hidden_size, c.num_labels(), bert_->generator(),
-                                                                       true, static_cast<float>(c.initializer_range)));
-}
+BertForTokenClassification::BertForTokenClassification(BertConfig config, std::uint64_t seed)
+    : BertClassifierHead(std::move(config), seed, /*add_pooling_layer=*/false) {}
 
 BertOutputs BertForTokenClassification::forward(const BertInputs& inputs, const Tensor& labels) const {
   BertOutputs out = bert_->forward(inputs);
-  out.logits = classifier_->forward(dropout_->forward(out.last_hidden_state));
+  out.logits = classify(out.last_hidden_state);
   if (labels.defined()) {
     const char* model = "BertForTokenClassification";
     out.loss = token_loss(out.logits, class_labels(labels, inputs.input_ids.shape(), model), model);
@@ -78,8 +83,8 @@ BertOutputs BertForTokenClassification::forward(const BertInputs& inputs, const 
   return out;
 }
 
-BertForMaskedLM::BertForMaskedLM(BertConfig config, std::uint64_t seed) {
-  bert_ = register_module("bert", std::make_shared<BertModel>(std::move(config), seed, false));
+BertForMaskedLM::BertForMaskedLM(BertConfig config, std::uint64_t seed)
+    : BertHead(std::move(config), seed, /*add_pooling_layer=*/false) {
   const BertConfig& c = bert_->model_config();
   auto predictions = register_module("cls", std::make_shared<Module>())->register_module("predictions", std::make_shared<Module>());
   predictions->register_parameter("bias", Tensor::zeros({c.vocab_size}));

@@ -4,61 +4,71 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "models/bert.h"
 
 namespace pare {
 
+// What every head shares: the encoder registered as "bert", so its names carry HF's "bert." prefix.
+class BertHead : public BertTaskModel {
+ public:
+  BertModel& bert() const override { return *bert_; }
+  std::string bert_prefix() const override { return "bert."; }
+
+ protected:
+  BertHead(BertConfig config, std::uint64_t seed, bool add_pooling_layer);
+
+  std::shared_ptr<BertModel> bert_;
+};
+
+// HF's classification heads: "dropout" (classifier_dropout) then "classifier" to num_labels, with
+// weights drawn from the encoder's generator after the encoder's own.
+class BertClassifierHead : public BertHead {
+ protected:
+  BertClassifierHead(BertConfig config, std::uint64_t seed, bool add_pooling_layer);
+
+  // Logits of `features` [..., hidden].
+  Tensor classify(const Tensor& features) const;
+
+ private:
+  std::shared_ptr<Dropout> dropout_;
+  std::shared_ptr<Linear> classifier_;
+};
+
 // dropout(pooler_output) -> "classifier". Loss: cross-entropy for single-label classification, MSE
 // when num_labels == 1 or problem_type is "regression"; multi-label classification is refused.
-class BertForSequenceClassification : public BertTaskModel {
+class BertForSequenceClassification : public BertClassifierHead {
  public:
   explicit BertForSequenceClassification(BertConfig config, std::uint64_t seed = 0);
 
   // labels: i64 [B] class ids, or f32 [B] targets for regression.
   BertOutputs forward(const BertInputs& inputs, const Tensor& labels = Tensor()) const override;
-  BertModel& bert() const override { return *bert_; }
   BertTask task() const override { return BertTask::sequence_classification; }
-  std::string bert_prefix() const override { return "bert."; }
   bool is_regression() const;
-
- private:
-  std::shared_ptr<BertModel> bert_;
-  std::shared_ptr<Dropout> dropout_;
-  std::shared_ptr<Linear> classifier_;
 };
 
 // dropout(last_hidden_state) -> "classifier" per token; cross-entropy over labels != -100.
-class BertForTokenClassification : public BertTaskModel {
+class BertForTokenClassification : public BertClassifierHead {
  public:
   explicit BertForTokenClassification(BertConfig config, std::uint64_t seed = 0);
 
   // labels: i64 [B, T], -100 where no loss is taken (padding, word continuations).
   BertOutputs forward(const BertInputs& inputs, const Tensor& labels = Tensor()) const override;
-  BertModel& bert() const override { return *bert_; }
   BertTask task() const override { return BertTask::token_classification; }
-  std::string bert_prefix() const override { return "bert."; }
-
- private:
-  std::shared_ptr<BertModel> bert_;
-  std::shared_ptr<Dropout> dropout_;
-  std::shared_ptr<Linear> classifier_;
 };
 
 // "cls.predictions.transform.{dense,LayerNorm}" with the activation, then the decoder whose weight
 // is the word embedding table and whose bias is "cls.predictions.bias". Logits [B, T, vocab].
-class BertForMaskedLM : public BertTaskModel {
+class BertForMaskedLM : public BertHead {
  public:
   explicit BertForMaskedLM(BertConfig config, std::uint64_t seed = 0);
 
   // labels: i64 [B, T] token ids, -100 at positions that were not masked.
   BertOutputs forward(const BertInputs& inputs, const Tensor& labels = Tensor()) const override;
-  BertModel& bert() const override { return *bert_; }
   BertTask task() const override { return BertTask::masked_lm; }
-  std::string bert_prefix() const override { return "bert."; }
 
  private:
-  std::shared_ptr<BertModel> bert_;
   std::shared_ptr<Linear> transform_dense_;
   std::shared_ptr<LayerNorm> transform_norm_;
 };
