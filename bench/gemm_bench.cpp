@@ -37,20 +37,26 @@ void BM_LinearBias(benchmark::State& state) {
   report_flops(state, 2.0 * m * n * k);
 }
 
-// x [M, K] @ W^T with W [N, K]: linear's call without pare around it.
-void BM_DirectSgemmTransB(benchmark::State& state) {
+// A [M, K] @ B into a preallocated C [M, N], B stored as [N, K] and transposed (linear's weight) or
+// as [K, N] (matmul's operand): the call pare makes, without pare around it.
+void direct_sgemm(benchmark::State& state, bool b_transposed) {
   const int m = static_cast<int>(state.range(0)), n = static_cast<int>(state.range(1)),
             k = static_cast<int>(state.range(2));
   Generator gen(1);
-  const Tensor x = Tensor::randn({m, k}, gen), w = Tensor::randn({n, k}, gen);
+  const Tensor a = Tensor::randn({m, k}, gen);
+  const Tensor b = b_transposed ? Tensor::randn({n, k}, gen) : Tensor::randn({k, n}, gen);
+  const CBLAS_TRANSPOSE trans_b = b_transposed ? CblasTrans : CblasNoTrans;
+  const int ldb = b_transposed ? k : n;
   Tensor c = Tensor::zeros({m, n});
   for (auto _ : state) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f, x.data<float>(), k, w.data<float>(), k, 0.0f,
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b, m, n, k, 1.0f, a.data<float>(), k, b.data<float>(), ldb, 0.0f,
                 c.data<float>(), n);
     benchmark::ClobberMemory();
   }
   report_flops(state, 2.0 * m * n * k);
 }
+
+void BM_DirectSgemmTransB(benchmark::State& state) { direct_sgemm(state, /*b_transposed=*/true); }
 
 void BM_Matmul(benchmark::State& state) {
   const std::int64_t m = state.range(0), n = state.range(1), k = state.range(2);
@@ -60,19 +66,7 @@ void BM_Matmul(benchmark::State& state) {
   report_flops(state, 2.0 * m * n * k);
 }
 
-void BM_DirectSgemm(benchmark::State& state) {
-  const int m = static_cast<int>(state.range(0)), n = static_cast<int>(state.range(1)),
-            k = static_cast<int>(state.range(2));
-  Generator gen(1);
-  const Tensor a = Tensor::randn({m, k}, gen), b = Tensor::randn({k, n}, gen);
-  Tensor c = Tensor::zeros({m, n});
-  for (auto _ : state) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a.data<float>(), k, b.data<float>(), n, 0.0f,
-                c.data<float>(), n);
-    benchmark::ClobberMemory();
-  }
-  report_flops(state, 2.0 * m * n * k);
-}
+void BM_DirectSgemm(benchmark::State& state) { direct_sgemm(state, /*b_transposed=*/false); }
 
 void bert_shapes(benchmark::internal::Benchmark* b) {
   b->ArgNames({"M", "N", "K"});

@@ -49,39 +49,35 @@ void BM_LayerNormBackward(benchmark::State& state) {
   report_bytes(state, 3, rows * cols);  // read dy and x, write dx
 }
 
-void BM_SoftmaxForward(benchmark::State& state) {
+// A one-input op on x [rows, cols]: forward reads x and writes y; backward reads dy and one of x or
+// y (softmax keeps y, GELU x) and writes dx.
+template <typename Op>
+void unary_forward(benchmark::State& state, Op op) {
   const std::int64_t rows = state.range(0), cols = state.range(1);
   Generator gen(1);
   const Tensor x = Tensor::randn({rows, cols}, gen);
-  for (auto _ : state) benchmark::DoNotOptimize(softmax(x));
+  for (auto _ : state) benchmark::DoNotOptimize(op(x));
   report_bytes(state, 2, rows * cols);
 }
 
-void BM_SoftmaxBackward(benchmark::State& state) {
+template <typename Op>
+void unary_backward(benchmark::State& state, Op op) {
   const std::int64_t rows = state.range(0), cols = state.range(1);
   Generator gen(1);
   Tensor x = Tensor::randn({rows, cols}, gen);
   x.requires_grad_();
-  run_backward(state, softmax(x), Tensor::randn({rows, cols}, gen));
-  report_bytes(state, 3, rows * cols);  // read y and dy, write dx
+  run_backward(state, op(x), Tensor::randn({rows, cols}, gen));
+  report_bytes(state, 3, rows * cols);
 }
 
-void BM_GeluForward(benchmark::State& state) {
-  const std::int64_t rows = state.range(0), cols = state.range(1);
-  Generator gen(1);
-  const Tensor x = Tensor::randn({rows, cols}, gen);
-  for (auto _ : state) benchmark::DoNotOptimize(gelu(x));
-  report_bytes(state, 2, rows * cols);
-}
+// Lambdas, so each op is a type of its own and the call inlines.
+constexpr auto softmax_of = [](const Tensor& x) { return softmax(x); };
+constexpr auto gelu_of = [](const Tensor& x) { return gelu(x); };
 
-void BM_GeluBackward(benchmark::State& state) {
-  const std::int64_t rows = state.range(0), cols = state.range(1);
-  Generator gen(1);
-  Tensor x = Tensor::randn({rows, cols}, gen);
-  x.requires_grad_();
-  run_backward(state, gelu(x), Tensor::randn({rows, cols}, gen));
-  report_bytes(state, 3, rows * cols);  // read x and dy, write dx
-}
+void BM_SoftmaxForward(benchmark::State& state) { unary_forward(state, softmax_of); }
+void BM_SoftmaxBackward(benchmark::State& state) { unary_backward(state, softmax_of); }
+void BM_GeluForward(benchmark::State& state) { unary_forward(state, gelu_of); }
+void BM_GeluBackward(benchmark::State& state) { unary_backward(state, gelu_of); }
 
 void hidden(benchmark::internal::Benchmark* b) {
   b->ArgNames({"rows", "cols"})->Args({2048, 768})->UseRealTime()->Unit(benchmark::kMicrosecond);
