@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   pare::cli::add_forward_command(app);
   pare::cli::add_tokenizer_command(app);
   pare::cli::add_bench_command(app);
+  pare::cli::add_train_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

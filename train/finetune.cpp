@@ -1,0 +1,114 @@
+#include "train/finetune.h"
+
+#include "data/tokenize.h"
+#include "models/checkpoint.h"            // load_pretrained
+#include "models/tokenizers/tokenizer.h"  // load_tokenizer
+#include "runtime/error.h"
+#include "train/evaluate.h"
+#include "train/tokenizer_files.h"
+
+namespace pare {
+namespace {
+
+constexpr const char* kLabelsFile = "labels.txt";
+
+BertTask head_for(const TaskInfo& task) {
+  return task.is_tagging() ? BertTask::token_classification : BertTask::sequence_classification;
+}
+
+LoadOptions load_options_for(const TaskInfo& task, std::uint64_t seed) {
+  LoadOptions o;
+  o.task = head_for(task);
+  o.num_labels = task.num_labels();
+  o.problem_type = task.is_regression() ? "regression" : "single_label_classification";
+  o.seed = seed;
+  return o;
+}
+
+// The model's vocabulary and positions must hold what the tokenizer produces.
+void check_fits(const BertTaskModel& model, const Tokenizer& tokenizer, std::size_t max_length,
+                const std::filesystem::path& dir) {
+  const BertConfig& c = model.config();
+  PARE_CHECK(tokenizer.vocab_size() <= c.vocab_size, dir.string(), ": the tokenizer has ", tokenizer.vocab_size(),
+             " tokens but the model's vocab_size is ", c.vocab_size);
+  PARE_CHECK(max_length >= 3 && static_cast<std::int64_t>(max_length) <= c.max_position_embeddings,
+             "max_length ", max_length, " must lie in [3, ", c.max_position_embeddings,
+             "] (the model's max_position_embeddings)");
+}
+
+std::vector<TokenizedExample> tokenized_split(const Tokenizer& tokenizer, const TaskInfo& task,
+                                              const TaskDataSource& source, Split split, std::size_t max_length,
+                                              std::size_t max_examples) {
+  const std::vector<TextExample> examples = evenly_spaced(read_task_split(source, split), max_examples);
+  PARE_CHECK(!examples.empty(), "task '", task.name, "' has no ", split_name(split), " examples");
+  return tokenize_examples(tokenizer, task, examples, {max_length, Truncation::longest_first});
+}
+
+}  // namespace
+
+TrainResult finetune(const FinetuneOptions& options) {
+  const TaskInfo task = named_task_info(options.data.task);
+  const BertConfig stored = BertConfig::load(options.model_dir);
+  if (!stored.architectures.empty()) {
+    const BertTask stored_task = task_from_architectures(stored.architectures, (options.model_dir / "config.json").string());
+    PARE_CHECK(stored_task != head_for(task) || stored.num_labels() == task.num_labels(), options.model_dir.string(),
+               " has a ", architecture_name(stored_task), " head with ", stored.num_labels(), " labels but task '",
+               task.name, "' needs ", task.num_labels(), " (start from a model without this head)");
+  }
+  LoadedBert loaded = load_pretrained(options.model_dir, load_options_for(task, options.trainer.seed));
+  const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(options.model_dir);
+  check_fits(*loaded.model, *tokenizer, options.max_length, options.model_dir);
+
+  std::vector<TokenizedExample> train = tokenized_split(*tokenizer, task, options.data, Split::train,
+                                                        options.max_length, options.max_train_examples);
+  std::vector<TokenizedExample> dev = tokenized_split(*tokenizer, task, options.data, Split::dev, options.max_length,
+                                                      options.max_eval_examples);
+
+  TrainerOptions trainer_options = options.trainer;
+  PARE_CHECK(!trainer_options.output_dir.empty(), "finetune: an output directory is required");
+  std::filesystem::create_directories(trainer_options.output_dir);
+  const std::filesystem::path labels = trainer_options.output_dir / kLabelsFile;
+  if (!task.is_regression()) {
+    save_label_names(task, labels);
+    trainer_options.model_files.push_back(labels);
+  }
+  for (const auto& file : tokenizer_files(options.model_dir)) trainer_options.model_files.push_back(file);
+  if (trainer_options.metric_for_best.empty()) {
+    trainer_options.metric_for_best = task.metric_names.front();
+    trainer_options.greater_is_better = true;
+  }
+
+  Trainer trainer(loaded.model, trainer_options);
+  trainer.set_train_data(std::move(train), task.kind, tokenizer->pad_id());
+  const EvalOptions eval_options{options.eval_batch_size, tokenizer->pad_id()};
+  trainer.set_evaluator([task, dev = std::move(dev), eval_options](const BertTaskModel& model) {
+    return evaluate_task(model, task, dev, eval_options);
+  });
+  return trainer.train();
+}
+
+std::vector<MetricValue> evaluate_model(const EvaluateOptions& options) {
+  const TaskInfo task = named_task_info(options.data.task);
+  LoadedBert loaded = load_pretrained(options.model_dir);
+  const BertTaskModel& model = *loaded.model;
+  PARE_CHECK(model.task() == head_for(task), options.model_dir.string(), " is a ", architecture_name(model.task()),
+             "; task '", task.name, "' needs a ", architecture_name(head_for(task)));
+  PARE_CHECK(model.config().num_labels() == task.num_labels(), options.model_dir.string(), " has ",
+             model.config().num_labels(), " labels; task '", task.name, "' has ", task.num_labels());
+  const std::filesystem::path labels = options.model_dir / kLabelsFile;
+  if (std::filesystem::exists(labels)) {
+    PARE_CHECK(load_label_names(labels) == task.label_names, labels.string(), " does not list the labels of task '",
+               task.name, "'");
+  }
+  const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(options.model_dir);
+  check_fits(model, *tokenizer, options.max_length, options.model_dir);
+  const std::vector<TokenizedExample> examples = tokenized_split(*tokenizer, task, options.data, options.split,
+                                                                 options.max_length, options.max_examples);
+  for (const TokenizedExample& e : examples) {
+    PARE_CHECK(e.label || e.score || !e.token_labels.empty(), "the ", split_name(options.split), " split of task '",
+               task.name, "' has no labels to evaluate against");
+  }
+  return evaluate_task(model, task, examples, {options.batch_size, tokenizer->pad_id()});
+}
+
+}  // namespace pare

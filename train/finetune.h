@@ -1,0 +1,42 @@
+// Fine-tuning and evaluating a model directory on a named task (train/task_data.h): the model gets
+// the task's head (sequence classification or regression, or token classification for tagging),
+// the task's text goes through the directory's tokenizer, and the trainer evaluates task_metrics
+// on the dev split. Every saved model directory carries the tokenizer and labels.txt.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <vector>
+
+#include "data/metrics.h"
+#include "train/task_data.h"
+#include "train/trainer.h"
+
+namespace pare {
+
+struct FinetuneOptions {
+  std::filesystem::path model_dir;  // config.json, weights and a tokenizer
+  TaskDataSource data;
+  std::size_t max_length = 128;     // tokens per example, special tokens included
+  std::size_t eval_batch_size = 64;
+  std::size_t max_train_examples = 0;  // 0: all (else evenly spaced over the split)
+  std::size_t max_eval_examples = 0;
+  TrainerOptions trainer;           // metric_for_best defaults to the task's first metric
+};
+
+TrainResult finetune(const FinetuneOptions& options);
+
+struct EvaluateOptions {
+  std::filesystem::path model_dir;
+  TaskDataSource data;
+  Split split = Split::dev;
+  std::size_t max_length = 128;
+  std::size_t batch_size = 64;
+  std::size_t max_examples = 0;
+};
+
+// The task's metrics and "loss" of the model directory on a split. The model's head must fit the
+// task (its kind and number of labels, and labels.txt when the directory has one).
+std::vector<MetricValue> evaluate_model(const EvaluateOptions& options);
+
+}  // namespace pare

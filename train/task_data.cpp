@@ -1,0 +1,43 @@
+#include "train/task_data.h"
+
+#include "data/brown.h"
+#include "data/glue.h"
+#include "runtime/error.h"
+
+namespace pare {
+
+bool is_brown_task(const std::string& task) { return task == "brown-genre" || task == "brown-pos"; }
+
+TaskInfo named_task_info(const std::string& task) {
+  if (task == "brown-genre") return brown_genre_task();
+  if (task == "brown-pos") return brown_pos_task();
+  try {
+    return glue_task(task);
+  } catch (const Error&) {
+    std::string known = "brown-genre, brown-pos";
+    for (const std::string& name : glue_task_names()) known += ", " + name;
+    throw Error(detail::concat("unknown task '", task, "' (known: ", known, ")"));
+  }
+}
+
+std::vector<TextExample> read_task_split(const TaskDataSource& source, Split split) {
+  if (source.task == "brown-genre") return brown_genre_examples(source.brown_dir, split, source.sentences_per_passage);
+  if (source.task == "brown-pos") return brown_pos_examples(source.brown_dir, split);
+  named_task_info(source.task);  // an unknown name fails here, before the directory check
+  PARE_CHECK(!source.glue_dir.empty(), "task '", source.task, "' needs its GLUE directory (--data DIR)");
+  return read_glue(source.task, source.glue_dir, split).examples;
+}
+
+}  // namespace pare
+
+namespace pare {
+
+std::vector<TextExample> evenly_spaced(std::vector<TextExample> examples, std::size_t max) {
+  if (max == 0 || examples.size() <= max) return examples;
+  std::vector<TextExample> out;
+  out.reserve(max);
+  for (std::size_t i = 0; i < max; ++i) out.push_back(std::move(examples[i * examples.size() / max]));
+  return out;
+}
+
+}  // namespace pare
