@@ -1,5 +1,6 @@
 // attention_forward, attention_backward: softmax(q k^T * scale + mask) v computed per (batch, head)
-// pair, one pair per thread with single-threaded BLAS products inside.
+// pair, one pair per thread with single-threaded BLAS products inside. Q, K, V, the output and their
+// gradients are strided, so head-split views need no copies.
 #pragma once
 
 #include <cstdint>
@@ -25,16 +26,34 @@ struct AttentionDropout {
   std::uint64_t counter = 0;
 };
 
-// q [B, H, T, d], k and v [B, H, S, d], all packed. Writes probs [B, H, T, S], the softmax before
+// One operand of the [B, H, rows, d] family read in place: the (b, h) matrix starts at
+// data + b * batch_stride + h * head_stride, its rows are row_stride elements apart (at least d)
+// and the d elements of a row are adjacent. Head-split projections ([B, T, H, d] memory seen as
+// [B, H, T, d]) are read this way without a copy.
+struct HeadMatrices {
+  const float* data = nullptr;
+  std::int64_t batch_stride = 0, head_stride = 0, row_stride = 0;
+  const float* at(std::int64_t b, std::int64_t h) const { return data + b * batch_stride + h * head_stride; }
+};
+// The same for an output; data == nullptr means the output is not wanted.
+struct MutableHeadMatrices {
+  float* data = nullptr;
+  std::int64_t batch_stride = 0, head_stride = 0, row_stride = 0;
+  float* at(std::int64_t b, std::int64_t h) const { return data + b * batch_stride + h * head_stride; }
+};
+
+// q [B, H, T, d], k and v [B, H, S, d]. Writes probs [B, H, T, S] (packed), the softmax before
 // dropout (the backward needs it), and out [B, H, T, d]. scale is usually 1 / sqrt(d).
-void attention_forward(const AttentionDims& dims, float scale, const float* q, const float* k, const float* v,
-                       const AttentionMask& mask, const AttentionDropout& dropout, float* probs, float* out);
+void attention_forward(const AttentionDims& dims, float scale, const HeadMatrices& q, const HeadMatrices& k,
+                       const HeadMatrices& v, const AttentionMask& mask, const AttentionDropout& dropout, float* probs,
+                       const MutableHeadMatrices& out);
 
 // Given grad_out [B, H, T, d], writes the gradients of q, k, v and of the scores q k^T * scale +
-// mask ([B, H, T, S], which is the mask's gradient before broadcasting is undone). Any output may
-// be null when it is not wanted.
-void attention_backward(const AttentionDims& dims, float scale, const float* q, const float* k, const float* v,
-                        const float* probs, const AttentionDropout& dropout, const float* grad_out, float* grad_q,
-                        float* grad_k, float* grad_v, float* grad_scores);
+// mask ([B, H, T, S] packed, which is the mask's gradient before broadcasting is undone). Any
+// output may be left out (null data) when it is not wanted.
+void attention_backward(const AttentionDims& dims, float scale, const HeadMatrices& q, const HeadMatrices& k,
+                        const HeadMatrices& v, const float* probs, const AttentionDropout& dropout,
+                        const HeadMatrices& grad_out, const MutableHeadMatrices& grad_q,
+                        const MutableHeadMatrices& grad_k, const MutableHeadMatrices& grad_v, float* grad_scores);
 
 }  // namespace pare::kernels::cpu

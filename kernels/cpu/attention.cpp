@@ -66,8 +66,9 @@ void apply_keep(const float* src, const std::uint8_t* keep, float keep_scale, fl
 
 }  // namespace
 
-void attention_forward(const AttentionDims& dims, float scale, const float* q, const float* k, const float* v,
-                       const AttentionMask& mask, const AttentionDropout& dropout, float* probs, float* out) {
+void attention_forward(const AttentionDims& dims, float scale, const HeadMatrices& q, const HeadMatrices& k,
+                       const HeadMatrices& v, const AttentionMask& mask, const AttentionDropout& dropout, float* probs,
+                       const MutableHeadMatrices& out) {
   const std::int64_t T = dims.q_len, S = dims.kv_len, d = dims.head_dim, H = dims.heads;
   const std::int64_t pairs = dims.batch * H;
   const bool drop = dropout.p > 0.0f;
@@ -81,7 +82,7 @@ void attention_forward(const AttentionDims& dims, float scale, const float* q, c
     for (std::int64_t bh = 0; bh < pairs; ++bh) {
       const std::int64_t b = bh / H, h = bh % H;
       float* p = probs + bh * T * S;
-      sgemm(false, true, T, S, d, scale, q + bh * T * d, d, k + bh * S * d, d, p, S);
+      sgemm(false, true, T, S, d, scale, q.at(b, h), q.row_stride, k.at(b, h), k.row_stride, p, S);
       for (std::int64_t t = 0; t < T; ++t) {
         const float* mask_row = mask.data == nullptr
                                     ? nullptr
@@ -94,19 +95,20 @@ void attention_forward(const AttentionDims& dims, float scale, const float* q, c
         apply_keep(p, keep.data(), keep_scale, dropped.data(), T * S);
         weights = dropped.data();
       }
-      sgemm(false, false, T, d, S, 1.0f, weights, S, v + bh * S * d, d, out + bh * T * d, d);
+      sgemm(false, false, T, d, S, 1.0f, weights, S, v.at(b, h), v.row_stride, out.at(b, h), out.row_stride);
     }
   }
 }
 
-void attention_backward(const AttentionDims& dims, float scale, const float* q, const float* k, const float* v,
-                        const float* probs, const AttentionDropout& dropout, const float* grad_out, float* grad_q,
-                        float* grad_k, float* grad_v, float* grad_scores) {
-  const std::int64_t T = dims.q_len, S = dims.kv_len, d = dims.head_dim;
-  const std::int64_t pairs = dims.batch * dims.heads;
+void attention_backward(const AttentionDims& dims, float scale, const HeadMatrices& q, const HeadMatrices& k,
+                        const HeadMatrices& v, const float* probs, const AttentionDropout& dropout,
+                        const HeadMatrices& grad_out, const MutableHeadMatrices& grad_q,
+                        const MutableHeadMatrices& grad_k, const MutableHeadMatrices& grad_v, float* grad_scores) {
+  const std::int64_t T = dims.q_len, S = dims.kv_len, d = dims.head_dim, H = dims.heads;
+  const std::int64_t pairs = dims.batch * H;
   const bool drop = dropout.p > 0.0f;
   const float keep_scale = dropout.p < 1.0f ? 1.0f / (1.0f - dropout.p) : 0.0f;
-  const bool need_scores = grad_q != nullptr || grad_k != nullptr || grad_scores != nullptr;
+  const bool need_scores = grad_q.data != nullptr || grad_k.data != nullptr || grad_scores != nullptr;
 #pragma omp parallel if (pairs > 1 && pairs * T * S * d > kParallelWork)
   {
     std::vector<float> dropped(drop ? static_cast<std::size_t>(T * S) : 0);
@@ -114,8 +116,9 @@ void attention_backward(const AttentionDims& dims, float scale, const float* q, 
     std::vector<float> scratch(need_scores && grad_scores == nullptr ? static_cast<std::size_t>(T * S) : 0);
 #pragma omp for schedule(static)
     for (std::int64_t bh = 0; bh < pairs; ++bh) {
+      const std::int64_t b = bh / H, h = bh % H;
       const float* p = probs + bh * T * S;
-      const float* dout = grad_out + bh * T * d;
+      const float* dout = grad_out.at(b, h);
       const float* weights = p;
       if (drop) {
         keep_mask_slice(keep.data(), T * S, dropout.seed, dropout.counter, bh * T * S, dropout.p);
@@ -123,12 +126,14 @@ void attention_backward(const AttentionDims& dims, float scale, const float* q, 
         weights = dropped.data();
       }
       // dV = P_dropped^T dO.
-      if (grad_v != nullptr) sgemm(true, false, S, d, T, 1.0f, weights, S, dout, d, grad_v + bh * S * d, d);
+      if (grad_v.data != nullptr) {
+        sgemm(true, false, S, d, T, 1.0f, weights, S, dout, grad_out.row_stride, grad_v.at(b, h), grad_v.row_stride);
+      }
       if (!need_scores) continue;
       // dS = P * (dP - rowsum(dP * P)), where dP is the gradient of the probabilities before
       // dropout; rowsum(dP * P) equals rowsum(dP_dropped * P_dropped), computed before dP replaces it.
       float* ds = grad_scores != nullptr ? grad_scores + bh * T * S : scratch.data();
-      sgemm(false, true, T, S, d, 1.0f, dout, d, v + bh * S * d, d, ds, S);
+      sgemm(false, true, T, S, d, 1.0f, dout, grad_out.row_stride, v.at(b, h), v.row_stride, ds, S);
       for (std::int64_t t = 0; t < T; ++t) {
         float* row = ds + t * S;
         const float* p_row = p + t * S;
@@ -141,8 +146,12 @@ void attention_backward(const AttentionDims& dims, float scale, const float* q, 
         for (std::int64_t s = 0; s < S; ++s) row[s] = p_row[s] * (row[s] - dot);
       }
       // dQ = dS K * scale, dK = dS^T Q * scale.
-      if (grad_q != nullptr) sgemm(false, false, T, d, S, scale, ds, S, k + bh * S * d, d, grad_q + bh * T * d, d);
-      if (grad_k != nullptr) sgemm(true, false, S, d, T, scale, ds, S, q + bh * T * d, d, grad_k + bh * S * d, d);
+      if (grad_q.data != nullptr) {
+        sgemm(false, false, T, d, S, scale, ds, S, k.at(b, h), k.row_stride, grad_q.at(b, h), grad_q.row_stride);
+      }
+      if (grad_k.data != nullptr) {
+        sgemm(true, false, S, d, T, scale, ds, S, q.at(b, h), q.row_stride, grad_k.at(b, h), grad_k.row_stride);
+      }
     }
   }
 }

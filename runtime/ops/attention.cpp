@@ -31,6 +31,36 @@ kernels::cpu::AttentionMask mask_view(const Tensor& mask, const Shape& scores_sh
   return view;
 }
 
+// `t` itself when the kernel can read it in place (rows of adjacent elements), else a packed copy.
+Tensor readable(const Tensor& t) {
+  const bool rows_adjacent = t.size(3) == 1 || t.strides()[3] == 1;
+  const bool rows_apart = t.size(2) == 1 || t.strides()[2] >= t.size(3);
+  return rows_adjacent && rows_apart ? t : t.contiguous();
+}
+
+kernels::cpu::HeadMatrices heads_of(const Tensor& t) {
+  // A single row's stride is never stepped; BLAS still wants it to be at least the row length.
+  const std::int64_t row = t.size(2) == 1 ? t.size(3) : t.strides()[2];
+  return {t.data<float>(), t.strides()[0], t.strides()[1], row};
+}
+
+kernels::cpu::MutableHeadMatrices mutable_heads_of(const Tensor& t) {
+  if (!t.defined()) return {};
+  const kernels::cpu::HeadMatrices h = heads_of(t);
+  return {t.data<float>(), h.batch_stride, h.head_stride, h.row_stride};
+}
+
+// A fresh [B, H, rows, d] tensor laid out as `like` is: [B, rows, H, d] memory seen through a
+// permutation when `like` is such a head-split view (its heads lie closer together than its rows),
+// so the output of a head-split attention permutes back to [B, T, H, d] without a copy, and the
+// gradients flow back into the projections the same way. Packed otherwise.
+Tensor empty_like_heads(const Tensor& like) {
+  const Shape& shape = like.shape();
+  const bool heads_inside_rows = like.size(1) > 1 && like.size(2) > 1 && like.strides()[1] < like.strides()[2];
+  if (!heads_inside_rows) return Tensor::empty(shape);
+  return Tensor::empty({shape[0], shape[2], shape[1], shape[3]}).permute({0, 2, 1, 3});
+}
+
 }  // namespace
 
 Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& additive_mask,
@@ -54,7 +84,7 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
   }
   PARE_CHECK(dropout_p >= 0.0 && dropout_p < 1.0, kOp, ": dropout_p must be in [0, 1), got ", dropout_p);
 
-  const Tensor qc = q.contiguous(), kc = k.contiguous(), vc = v.contiguous();
+  const Tensor qc = readable(q), kc = readable(k), vc = readable(v);
   const kernels::cpu::AttentionDims dims{B, H, T, S, d};
   const auto scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
   kernels::cpu::AttentionDropout dropout;
@@ -64,25 +94,27 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
     dropout.counter = gen->reserve(kernels::cpu::keep_mask_counters(B * H * T * S));
   }
   Tensor probs = Tensor::empty(scores_shape);
-  Tensor out = Tensor::empty({B, H, T, d});
-  kernels::cpu::attention_forward(dims, scale, qc.data<float>(), kc.data<float>(), vc.data<float>(),
+  Tensor out = empty_like_heads(qc);
+  kernels::cpu::attention_forward(dims, scale, heads_of(qc), heads_of(kc), heads_of(vc),
                                   mask_view(additive_mask, scores_shape), dropout, probs.data<float>(),
-                                  out.data<float>());
+                                  mutable_heads_of(out));
 
   return record(out, kOp, {q, k, v, additive_mask},
                 [dims, scale, dropout, q = qc.detach(), k = kc.detach(), v = vc.detach(), probs,
                  mask_shape = additive_mask.defined() ? additive_mask.shape() : Shape{},
                  scores_shape](const Tensor& g, const NeedsGrad& needs) {
-                  const Tensor grad_out = g.contiguous();
+                  const Tensor grad_out = readable(g);
                   std::vector<Tensor> grads(4);
+                  const Tensor* inputs[3] = {&q, &k, &v};
                   for (std::size_t i = 0; i < 3; ++i) {
-                    if (needs[i]) grads[i] = Tensor::empty(i == 0 ? q.shape() : k.shape());
+                    if (needs[i]) grads[i] = empty_like_heads(*inputs[i]);
                   }
                   if (needs[3]) grads[3] = Tensor::empty(scores_shape);
-                  auto ptr = [](const Tensor& t) { return t.defined() ? t.data<float>() : nullptr; };
-                  kernels::cpu::attention_backward(dims, scale, q.data<float>(), k.data<float>(), v.data<float>(),
-                                                   probs.data<float>(), dropout, grad_out.data<float>(), ptr(grads[0]),
-                                                   ptr(grads[1]), ptr(grads[2]), ptr(grads[3]));
+                  kernels::cpu::attention_backward(dims, scale, heads_of(q), heads_of(k), heads_of(v),
+                                                   probs.data<float>(), dropout, heads_of(grad_out),
+                                                   mutable_heads_of(grads[0]), mutable_heads_of(grads[1]),
+                                                   mutable_heads_of(grads[2]),
+                                                   grads[3].defined() ? grads[3].data<float>() : nullptr);
                   if (needs[3]) grads[3] = sum_to(grads[3], mask_shape);
                   return grads;
                 });
