@@ -2,6 +2,7 @@
 // random inputs and prints one JSON object (seq_per_s, ms_per_step, peak memory, ...).
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/commands.h"
@@ -12,7 +13,8 @@
 namespace pare::cli {
 namespace {
 
-BertTask head_task(const std::string& head) {
+std::optional<BertTask> head_task(const std::string& head) {
+  if (head.empty()) return std::nullopt;
   if (head == "seqcls") return BertTask::sequence_classification;
   if (head == "mlm") return BertTask::masked_lm;
   throw Error("bench: --head must be seqcls or mlm, got \"" + head + "\"");
@@ -22,7 +24,7 @@ BertTask head_task(const std::string& head) {
 
 void add_bench_command(CLI::App& app) {
   struct Options {
-    std::string model, size, mode = "infer", head = "seqcls";
+    std::string model, size, mode = "infer", head;
     std::int64_t vocab = 30522;
     ModelBenchmarkOptions bench;
   };
@@ -34,8 +36,9 @@ void add_bench_command(CLI::App& app) {
   size->excludes(model);
   cmd->add_option("--mode", options->mode, "infer (no-grad forward of the encoder) or train (forward, loss, backward, AdamW)")
       ->capture_default_str();
-  cmd->add_option("--head", options->head, "training loss: seqcls (sequence classification) or mlm (masked LM)")
-      ->capture_default_str();
+  cmd->add_option("--head", options->head,
+                  "training loss: seqcls (sequence classification) or mlm (masked LM); default: a model directory's "
+                  "own head, else seqcls");
   cmd->add_option("--batch", options->bench.batch, "sequences per step")->capture_default_str();
   cmd->add_option("--seq", options->bench.seq, "tokens per sequence")->capture_default_str();
   cmd->add_option("--steps", options->bench.steps, "timed steps")->capture_default_str();
@@ -46,7 +49,7 @@ void add_bench_command(CLI::App& app) {
   cmd->callback([options] {
     PARE_CHECK(!options->model.empty() || !options->size.empty(), "bench: give --model DIR or --size NAME");
     options->bench.mode = bench_mode_from_name(options->mode);
-    const BertTask task = head_task(options->head);
+    const std::optional<BertTask> task = head_task(options->head);
     validate(options->bench);
     BenchModelSource source{options->model, options->size, options->vocab};
     auto built = build_benchmark_model(source, options->bench.mode, task, options->bench.seed);

@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <cmath>
+#include <filesystem>
 #include <string>
 
 #include "models/bert_heads.h"
@@ -112,6 +113,20 @@ TEST(ModelBenchmark, ThreadOptionAppliesForTheRunOnly) {
   EXPECT_EQ(omp_get_max_threads(), before);
 }
 
+TEST(ModelBenchmark, ModelDirectoryTrainsItsOwnHeadUnlessTold) {
+  const std::filesystem::path dir = std::filesystem::path(PARE_TEST_DATA_DIR) / "bert_tiny" / "mlm";
+  EXPECT_EQ(build_benchmark_model({dir, "", kVocab}, BenchMode::train)->task(), BertTask::masked_lm);
+  EXPECT_EQ(build_benchmark_model({dir, "", kVocab}, BenchMode::train, BertTask::sequence_classification)->task(),
+            BertTask::sequence_classification);
+  auto encoder = build_benchmark_model({dir, "", kVocab}, BenchMode::infer);
+  EXPECT_EQ(encoder->task(), BertTask::base);
+  ModelBenchmarkOptions options = two_steps(BenchMode::infer);
+  options.seq = 8;
+  const ModelBenchmarkResult result = run_model_benchmark(*encoder, options, dir.string());
+  EXPECT_EQ(result.vocab_size, encoder->config().vocab_size);
+  EXPECT_GT(result.seq_per_s, 0.0);
+}
+
 template <typename Fn>
 void expect_error(Fn&& fn, const std::string& fragment) {
   try {
@@ -128,6 +143,8 @@ TEST(ModelBenchmark, BadArgumentsAreRejected) {
   expect_error([] { build_benchmark_model({"", "", kVocab}, BenchMode::infer); }, "exactly one");
   expect_error([] { build_benchmark_model({"some/dir", "tiny", kVocab}, BenchMode::infer); }, "exactly one");
   expect_error([] { bench_mode_from_name("eval"); }, "--mode");
+  expect_error([] { build_benchmark_model({"/nonexistent/model", "", kVocab}, BenchMode::infer); },
+               "/nonexistent/model/config.json");
 
   auto model = build_benchmark_model({"", "tiny", kVocab}, BenchMode::infer);
   auto with = [&](auto change) {

@@ -135,11 +135,16 @@ void validate(const ModelBenchmarkOptions& options) {
              "bench: learning rate must be finite and not negative, got ", options.learning_rate);
 }
 
-std::shared_ptr<BertTaskModel> build_benchmark_model(const BenchModelSource& source, BenchMode mode, BertTask task,
-                                                     std::uint64_t seed) {
+std::shared_ptr<BertTaskModel> build_benchmark_model(const BenchModelSource& source, BenchMode mode,
+                                                     std::optional<BertTask> task, std::uint64_t seed) {
   const bool has_dir = !source.model_dir.empty();
   PARE_CHECK(has_dir != !source.size.empty(), "bench: give exactly one of a model directory (--model) or a size (--size)");
-  const BertTask built_task = mode == BenchMode::infer ? BertTask::base : task;
+  if (!task && has_dir) {
+    const BertConfig config = BertConfig::load(source.model_dir);
+    task = task_from_architectures(config.architectures, (source.model_dir / "config.json").string());
+  }
+  if (!task || *task == BertTask::base) task = BertTask::sequence_classification;
+  const BertTask built_task = mode == BenchMode::infer ? BertTask::base : *task;
   if (!has_dir) return make_bert_model(named_bert_config(source.size, source.vocab_size), built_task, seed);
   LoadOptions load;
   load.task = built_task;

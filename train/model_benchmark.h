@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,10 +44,11 @@ struct BenchModelSource {
 };
 
 // The model a benchmark of `mode` runs. Inference uses the encoder alone (BertModel); training
-// uses a head with its loss: sequence classification, or masked LM when `task` says so (a model
-// directory loads its weights into that head, initialising what the checkpoint lacks).
+// uses a head with its loss: `task` when given (a model directory loads its weights into that
+// head, initialising what the checkpoint lacks), else the directory's own head, else sequence
+// classification.
 std::shared_ptr<BertTaskModel> build_benchmark_model(const BenchModelSource& source, BenchMode mode,
-                                                     BertTask task = BertTask::sequence_classification,
+                                                     std::optional<BertTask> task = std::nullopt,
                                                      std::uint64_t seed = 0);
 
 struct ModelBenchmarkResult {
