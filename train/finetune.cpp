@@ -36,11 +36,15 @@ void check_fits(const BertTaskModel& model, const Tokenizer& tokenizer, std::siz
              "] (the model's max_position_embeddings)");
 }
 
-std::vector<TokenizedExample> tokenized_split(const Tokenizer& tokenizer, const TaskInfo& task,
-                                              const TaskDataSource& source, Split split, std::size_t max_length,
-                                              std::size_t max_examples) {
-  const std::vector<TextExample> examples = evenly_spaced(read_task_split(source, split), max_examples);
+std::vector<TextExample> read_split(const TaskInfo& task, const TaskDataSource& source, Split split,
+                                   std::size_t max_examples) {
+  std::vector<TextExample> examples = evenly_spaced(read_task_split(source, split), max_examples);
   PARE_CHECK(!examples.empty(), "task '", task.name, "' has no ", split_name(split), " examples");
+  return examples;
+}
+
+std::vector<TokenizedExample> tokenized(const Tokenizer& tokenizer, const TaskInfo& task,
+                                        const std::vector<TextExample>& examples, std::size_t max_length) {
   return tokenize_examples(tokenizer, task, examples, {max_length, Truncation::longest_first});
 }
 
@@ -48,10 +52,15 @@ std::vector<TokenizedExample> tokenized_split(const Tokenizer& tokenizer, const 
 
 TrainResult finetune(const FinetuneOptions& options) {
   const TaskInfo task = named_task_info(options.data.task);
+  // The data first: a missing directory or a malformed file fails before any model work.
+  const std::vector<TextExample> train_text = read_split(task, options.data, Split::train, options.max_train_examples);
+  const std::vector<TextExample> dev_text = read_split(task, options.data, Split::dev, options.max_eval_examples);
   const BertConfig stored = BertConfig::load(options.model_dir);
   if (!stored.architectures.empty()) {
     const BertTask stored_task = task_from_architectures(stored.architectures, (options.model_dir / "config.json").string());
-    PARE_CHECK(stored_task != head_for(task) || stored.num_labels() == task.num_labels(), options.model_dir.string(),
+    const bool has_classifier =
+        stored_task == BertTask::sequence_classification || stored_task == BertTask::token_classification;
+    PARE_CHECK(!has_classifier || stored.num_labels() == task.num_labels(), options.model_dir.string(),
                " has a ", architecture_name(stored_task), " head with ", stored.num_labels(), " labels but task '",
                task.name, "' needs ", task.num_labels(), " (start from a model without this head)");
   }
@@ -59,10 +68,8 @@ TrainResult finetune(const FinetuneOptions& options) {
   const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(options.model_dir);
   check_fits(*loaded.model, *tokenizer, options.max_length, options.model_dir);
 
-  std::vector<TokenizedExample> train = tokenized_split(*tokenizer, task, options.data, Split::train,
-                                                        options.max_length, options.max_train_examples);
-  std::vector<TokenizedExample> dev = tokenized_split(*tokenizer, task, options.data, Split::dev, options.max_length,
-                                                      options.max_eval_examples);
+  std::vector<TokenizedExample> train = tokenized(*tokenizer, task, train_text, options.max_length);
+  std::vector<TokenizedExample> dev = tokenized(*tokenizer, task, dev_text, options.max_length);
 
   TrainerOptions trainer_options = options.trainer;
   PARE_CHECK(!trainer_options.output_dir.empty(), "finetune: an output directory is required");
@@ -89,6 +96,7 @@ TrainResult finetune(const FinetuneOptions& options) {
 
 std::vector<MetricValue> evaluate_model(const EvaluateOptions& options) {
   const TaskInfo task = named_task_info(options.data.task);
+  const std::vector<TextExample> text = read_split(task, options.data, options.split, options.max_examples);
   LoadedBert loaded = load_pretrained(options.model_dir);
   const BertTaskModel& model = *loaded.model;
   PARE_CHECK(model.task() == head_for(task), options.model_dir.string(), " is a ", architecture_name(model.task()),
@@ -102,8 +110,7 @@ std::vector<MetricValue> evaluate_model(const EvaluateOptions& options) {
   }
   const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(options.model_dir);
   check_fits(model, *tokenizer, options.max_length, options.model_dir);
-  const std::vector<TokenizedExample> examples = tokenized_split(*tokenizer, task, options.data, options.split,
-                                                                 options.max_length, options.max_examples);
+  const std::vector<TokenizedExample> examples = tokenized(*tokenizer, task, text, options.max_length);
   for (const TokenizedExample& e : examples) {
     PARE_CHECK(e.label || e.score || !e.token_labels.empty(), "the ", split_name(options.split), " split of task '",
                task.name, "' has no labels to evaluate against");
