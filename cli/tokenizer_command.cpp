@@ -9,7 +9,16 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
 #include "cli/commands.h"
+#include "data/brown.h"  // brown_sentences
+#include "runtime/error.h"
+#include "runtime/io/atomic_file.h"
 #include "models/tokenizers/sentencepiece_training.h"  // train_sentencepiece
 #include "models/tokenizers/tokenizer.h"
 
@@ -18,6 +27,7 @@ namespace {
 
 struct TrainArgs {
   std::vector<std::string> corpus;
+  std::string brown = "corpora/brown";
   std::int64_t vocab_size = 0;
   std::string out;
   std::string model_type = "unigram";
@@ -33,9 +43,42 @@ struct EncodeArgs {
   std::string truncation = "longest_first";
 };
 
+// The Brown training split as a plain-text file (one sentence per line) for sentencepiece, removed
+// when this goes out of scope.
+class BrownTrainingText {
+ public:
+  explicit BrownTrainingText(const std::filesystem::path& brown_dir) {
+    std::string pattern = (std::filesystem::temp_directory_path() / "pare-brown-text.XXXXXX").string();
+    const int fd = mkstemp(pattern.data());
+    PARE_CHECK(fd >= 0, "cannot create a temporary file for the Brown text: ", std::strerror(errno));
+    close(fd);
+    path_ = pattern;
+    std::string text;
+    for (const std::string& sentence : brown_sentences(brown_dir, Split::train)) text += sentence + "\n";
+    write_file_atomically(path_, text);
+  }
+  ~BrownTrainingText() { std::filesystem::remove(path_); }
+  BrownTrainingText(const BrownTrainingText&) = delete;
+  BrownTrainingText& operator=(const BrownTrainingText&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
 void train(const TrainArgs& args) {
   SentencePieceTrainingOptions options;
-  options.corpus_files.assign(args.corpus.begin(), args.corpus.end());
+  std::unique_ptr<BrownTrainingText> brown_text;
+  for (const std::string& corpus : args.corpus) {
+    if (corpus == "brown") {
+      brown_text = std::make_unique<BrownTrainingText>(args.brown);
+      options.corpus_files.push_back(brown_text->path());
+    } else {
+      PARE_CHECK(std::filesystem::is_regular_file(corpus), "tokenizer train: corpus file '", corpus,
+                 "' does not exist (give text files or 'brown')");
+      options.corpus_files.push_back(corpus);
+    }
+  }
   options.vocab_size = args.vocab_size;
   options.model_type = parse_sentencepiece_model_type(args.model_type);
   options.output_prefix = std::filesystem::path(args.out) / "spiece";
@@ -69,8 +112,10 @@ void add_tokenizer_command(CLI::App& app) {
 
   auto train_args = std::make_shared<TrainArgs>();
   CLI::App* train_cmd = cmd->add_subcommand("train", "Train a sentencepiece vocabulary with BERT's special tokens");
-  train_cmd->add_option("--corpus", train_args->corpus, "Text files, one sentence per line")->required()->check(
-      CLI::ExistingFile);
+  train_cmd->add_option("--corpus", train_args->corpus,
+                        "Text files (one sentence per line), or 'brown' for the Brown corpus' training texts")
+      ->required();
+  train_cmd->add_option("--brown", train_args->brown, "Brown corpus directory")->capture_default_str();
   train_cmd->add_option("--vocab-size", train_args->vocab_size, "Number of pieces, special tokens included")
       ->required()
       ->check(CLI::PositiveNumber);

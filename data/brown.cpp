@@ -184,4 +184,17 @@ std::vector<TextExample> brown_pos_examples(const std::filesystem::path& dir, Sp
   return examples;
 }
 
+std::vector<std::string> brown_sentences(const std::filesystem::path& dir, Split split) {
+  std::vector<std::string> sentences;
+  for (const auto& file : brown_text_files(dir)) {
+    if (brown_split(file.filename().string()) != split) continue;
+    for (const BrownSentence& s : read_brown_text(file).sentences) {
+      std::string line;
+      for (const std::string& w : s.words) line += (line.empty() ? "" : " ") + w;
+      sentences.push_back(std::move(line));
+    }
+  }
+  return sentences;
+}
+
 }  // namespace pare

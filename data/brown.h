@@ -65,5 +65,8 @@ std::vector<std::filesystem::path> brown_text_files(const std::filesystem::path&
 std::vector<TextExample> brown_genre_examples(const std::filesystem::path& dir, Split split,
                                               std::size_t sentences_per_passage = 5);
 std::vector<TextExample> brown_pos_examples(const std::filesystem::path& dir, Split split);
+// Every sentence of the split's texts as plain text (words joined by spaces, tags dropped), in
+// file order: the raw text for pretraining and vocabulary training.
+std::vector<std::string> brown_sentences(const std::filesystem::path& dir, Split split);
 
 }  // namespace pare

@@ -27,16 +27,8 @@ struct Corpus {
 Corpus read_corpus(const PretrainOptions& options) {
   Corpus corpus;
   if (options.corpus_files.empty()) {
-    for (const auto& file : brown_text_files(options.brown_dir)) {
-      const BrownText text = read_brown_text(file);
-      const Split split = brown_split(text.name);
-      if (split == Split::test) continue;
-      for (const BrownSentence& s : text.sentences) {
-        std::string line;
-        for (const std::string& w : s.words) line += (line.empty() ? "" : " ") + w;
-        (split == Split::train ? corpus.train : corpus.dev).push_back(std::move(line));
-      }
-    }
+    corpus.train = brown_sentences(options.brown_dir, Split::train);
+    corpus.dev = brown_sentences(options.brown_dir, Split::dev);
     return corpus;
   }
   for (const auto& file : options.corpus_files) {
