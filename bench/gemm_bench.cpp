@@ -108,7 +108,12 @@ void BM_DirectSgemmAttentionScores(benchmark::State& state) {
 }
 
 void attention_shapes(benchmark::internal::Benchmark* b) {
-  b->ArgNames({"BH", "T"})->Args({12, 128})->Args({96, 128})->Args({12, 512})->UseRealTime()->Unit(benchmark::kMicrosecond);
+  b->ArgNames({"BH", "T"})
+      ->Args({12, 128})
+      ->Args({96, 128})
+      ->Args({12, 512})
+      ->UseRealTime()
+      ->Unit(benchmark::kMicrosecond);
 }
 
 BENCHMARK(BM_MatmulAttentionScores)->Apply(attention_shapes);

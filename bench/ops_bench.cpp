@@ -83,8 +83,11 @@ void hidden(benchmark::internal::Benchmark* b) {
   b->ArgNames({"rows", "cols"})->Args({2048, 768})->UseRealTime()->Unit(benchmark::kMicrosecond);
 }
 void scores(benchmark::internal::Benchmark* b) {
-  b->ArgNames({"rows", "cols"})->Args({128 * 12, 128})->Args({16 * 12 * 128, 128})->UseRealTime()->Unit(
-      benchmark::kMicrosecond);
+  b->ArgNames({"rows", "cols"})
+      ->Args({128 * 12, 128})
+      ->Args({16 * 12 * 128, 128})
+      ->UseRealTime()
+      ->Unit(benchmark::kMicrosecond);
 }
 void ffn(benchmark::internal::Benchmark* b) {
   b->ArgNames({"rows", "cols"})->Args({2048, 768})->Args({2048, 3072})->UseRealTime()->Unit(benchmark::kMicrosecond);

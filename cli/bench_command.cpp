@@ -29,12 +29,14 @@ void add_bench_command(CLI::App& app) {
     ModelBenchmarkOptions bench;
   };
   auto options = std::make_shared<Options>();
-  CLI::App* cmd = app.add_subcommand("bench", "Time inference or training steps of a model on random inputs; prints JSON");
+  CLI::App* cmd =
+      app.add_subcommand("bench", "Time inference or training steps of a model on random inputs; prints JSON");
   auto* model = cmd->add_option("--model", options->model, "HF model directory (config.json + weights)");
   auto* size = cmd->add_option("--size", options->size, "a named size instead: tiny, mini, small, medium or base");
   model->excludes(size);
   size->excludes(model);
-  cmd->add_option("--mode", options->mode, "infer (no-grad forward of the encoder) or train (forward, loss, backward, AdamW)")
+  cmd->add_option("--mode", options->mode,
+                  "infer (no-grad forward of the encoder) or train (forward, loss, backward, AdamW)")
       ->capture_default_str();
   cmd->add_option("--head", options->head,
                   "training loss: seqcls (sequence classification) or mlm (masked LM); default: a model directory's "
@@ -44,8 +46,10 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--steps", options->bench.steps, "timed steps")->capture_default_str();
   cmd->add_option("--warmup", options->bench.warmup, "untimed steps first")->capture_default_str();
   cmd->add_option("--vocab", options->vocab, "vocabulary size of a named size")->capture_default_str();
-  cmd->add_option("--threads", options->bench.threads, "OpenMP threads (0: as the environment sets)")->capture_default_str();
-  cmd->add_option("--seed", options->bench.seed, "seed of the inputs and of the model's initialisation")->capture_default_str();
+  cmd->add_option("--threads", options->bench.threads, "OpenMP threads (0: as the environment sets)")
+      ->capture_default_str();
+  cmd->add_option("--seed", options->bench.seed, "seed of the inputs and of the model's initialisation")
+      ->capture_default_str();
   cmd->callback([options] {
     PARE_CHECK(!options->model.empty() || !options->size.empty(), "bench: give --model DIR or --size NAME");
     options->bench.mode = bench_mode_from_name(options->mode);

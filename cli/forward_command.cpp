@@ -20,9 +20,11 @@ void add_forward_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "forward", "Run a model on input_ids [, attention_mask, token_type_ids] and write its outputs as safetensors");
   cmd->add_option("--model", options->model, "HF model directory (config.json + weights)")->required();
-  cmd->add_option("--input", options->input, "safetensors with int64 [batch, seq] input_ids, optional attention_mask and token_type_ids")
+  cmd->add_option("--input", options->input,
+                  "safetensors with int64 [batch, seq] input_ids, optional attention_mask and token_type_ids")
       ->required();
-  cmd->add_option("--output", options->output, "safetensors to write: last_hidden_state, pooler_output, logits, hidden_states.N")
+  cmd->add_option("--output", options->output,
+                  "safetensors to write: last_hidden_state, pooler_output, logits, hidden_states.N")
       ->required();
   cmd->callback([options] {
     LoadedBert loaded = load_pretrained(options->model);

@@ -1,6 +1,5 @@
 // The pare executable. Library errors (pare::Error) end with one line on stderr and exit status 2.
 #include <CLI/CLI.hpp>
-
 #include <exception>
 #include <iostream>
 

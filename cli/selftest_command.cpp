@@ -2,6 +2,7 @@
 // differences through a small attention block, a short deterministic training run, a safetensors
 // round trip of model and optimizer state, and a CUDA round trip when a device is present.
 #include <omp.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -9,7 +10,6 @@
 #include <functional>
 #include <iostream>
 #include <string>
-#include <unistd.h>
 
 #include "cli/commands.h"
 #include "kernels/blas_info.h"  // blas_description
@@ -29,19 +29,24 @@ GradcheckResult check_attention_block_gradients() {
   Generator gen(3);
   auto param = [&gen](const Shape& shape, float std) { return Tensor::randn(shape, gen, 0.0f, std).requires_grad_(); };
   const std::int64_t batch = 2, seq = 3, hidden = 6, heads = 2;
-  std::vector<Tensor> inputs = {param({batch, seq, hidden}, 1.0f), param({3 * hidden, hidden}, 0.4f),
-                                param({3 * hidden}, 0.1f),          param({hidden}, 0.3f),
-                                param({hidden}, 0.1f),              param({4, hidden}, 0.5f)};
+  std::vector<Tensor> inputs = {param({batch, seq, hidden}, 1.0f),
+                                param({3 * hidden, hidden}, 0.4f),
+                                param({3 * hidden}, 0.1f),
+                                param({hidden}, 0.3f),
+                                param({hidden}, 0.1f),
+                                param({4, hidden}, 0.5f)};
   inputs[3] = add_scalar(inputs[3].detach(), 1.0).requires_grad_();
   const Tensor padding = Tensor::from_vector<std::int64_t>({1, 1, 1, 1, 1, 0}, {batch, seq});
   const Tensor targets = Tensor::from_vector<std::int64_t>({0, 3, 1, 2, 0, -100}, {batch * seq});
   auto block = [&](const std::vector<Tensor>& in) {
     const Tensor qkv = gelu(linear(in[0], in[1], in[2]));
     auto split_heads = [&](std::int64_t part) {
-      return qkv.slice(2, part * hidden, (part + 1) * hidden).reshape({batch, seq, heads, hidden / heads}).permute({0, 2, 1, 3});
+      return qkv.slice(2, part * hidden, (part + 1) * hidden)
+          .reshape({batch, seq, heads, hidden / heads})
+          .permute({0, 2, 1, 3});
     };
-    const Tensor context = scaled_dot_product_attention(split_heads(0), split_heads(1), split_heads(2),
-                                                        additive_attention_mask(padding));
+    const Tensor context =
+        scaled_dot_product_attention(split_heads(0), split_heads(1), split_heads(2), additive_attention_mask(padding));
     const Tensor merged = context.permute({0, 2, 1, 3}).reshape({batch * seq, hidden});
     const Tensor normed = layer_norm(add(merged, in[0].reshape({batch * seq, hidden})), in[3], in[4], 1e-5);
     return cross_entropy(linear(normed, in[5]), targets, -100, 0.1);
@@ -105,7 +110,8 @@ std::string check_safetensors() {
   save_safetensors(path, tensors, {{"format", "pt"}});
   const SafetensorsFile file = SafetensorsFile::open(path);
   for (const auto& [name, t] : tensors) {
-    PARE_CHECK(file.load(name).to_vector<double>() == t.to_vector<double>(), "tensor ", name, " changed in the round trip");
+    PARE_CHECK(file.load(name).to_vector<double>() == t.to_vector<double>(), "tensor ", name,
+               " changed in the round trip");
   }
   const std::size_t bytes = std::filesystem::file_size(path);
   std::filesystem::remove_all(dir);

@@ -1,26 +1,24 @@
 // pare tokenizer train: a BERT-ready sentencepiece vocabulary from text files.
 // pare tokenizer encode: the tokens, ids and token types pare gives a text (or a pair), as JSON, for
 // checking parity with another implementation.
-#include <nlohmann/json.hpp>
-
-#include <cstdio>
-#include <iostream>
-#include <memory>
-#include <string>
-#include <vector>
-
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "cli/commands.h"
-#include "data/brown.h"  // brown_sentences
-#include "runtime/error.h"
-#include "runtime/io/atomic_file.h"
+#include "data/brown.h"                                // brown_sentences
 #include "models/tokenizers/sentencepiece_training.h"  // train_sentencepiece
 #include "models/tokenizers/tokenizer.h"
+#include "runtime/error.h"
+#include "runtime/io/atomic_file.h"
 
 namespace pare::cli {
 namespace {
@@ -99,7 +97,9 @@ void encode(const EncodeArgs& args, bool has_pair) {
   const Encoding encoding = has_pair ? tokenizer->encode_pair(args.text, args.pair, args.max_length, truncation)
                                      : tokenizer->encode_single(args.text, args.max_length);
   // One line per field keeps it readable and still valid JSON.
-  auto line = [](const nlohmann::json& value) { return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); };
+  auto line = [](const nlohmann::json& value) {
+    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
   std::cout << "{\n  \"tokens\": " << line(encoding.tokens) << ",\n  \"input_ids\": " << line(encoding.ids)
             << ",\n  \"token_type_ids\": " << line(encoding.token_type_ids) << "\n}\n";
 }
@@ -112,8 +112,9 @@ void add_tokenizer_command(CLI::App& app) {
 
   auto train_args = std::make_shared<TrainArgs>();
   CLI::App* train_cmd = cmd->add_subcommand("train", "Train a sentencepiece vocabulary with BERT's special tokens");
-  train_cmd->add_option("--corpus", train_args->corpus,
-                        "Text files (one sentence per line), or 'brown' for the Brown corpus' training texts")
+  train_cmd
+      ->add_option("--corpus", train_args->corpus,
+                   "Text files (one sentence per line), or 'brown' for the Brown corpus' training texts")
       ->required();
   train_cmd->add_option("--brown", train_args->brown, "Brown corpus directory")->capture_default_str();
   train_cmd->add_option("--vocab-size", train_args->vocab_size, "Number of pieces, special tokens included")
@@ -123,8 +124,9 @@ void add_tokenizer_command(CLI::App& app) {
   train_cmd->add_option("--model-type", train_args->model_type, "unigram or bpe")
       ->check(CLI::IsMember({"unigram", "bpe"}))
       ->capture_default_str();
-  train_cmd->add_option("--character-coverage", train_args->character_coverage,
-                        "Share of the corpus' characters the alphabet covers")
+  train_cmd
+      ->add_option("--character-coverage", train_args->character_coverage,
+                   "Share of the corpus' characters the alphabet covers")
       ->capture_default_str();
   train_cmd->add_option("--threads", train_args->threads, "Training threads (0: one per hardware thread)")
       ->capture_default_str();
@@ -132,8 +134,9 @@ void add_tokenizer_command(CLI::App& app) {
 
   auto encode_args = std::make_shared<EncodeArgs>();
   CLI::App* encode_cmd = cmd->add_subcommand("encode", "Print the tokens, ids and token types of a text as JSON");
-  encode_cmd->add_option("--model", encode_args->model,
-                         "Model folder (tokenizer.json, vocab.txt or *.model) or one tokenizer file")
+  encode_cmd
+      ->add_option("--model", encode_args->model,
+                   "Model folder (tokenizer.json, vocab.txt or *.model) or one tokenizer file")
       ->required();
   encode_cmd->add_option("--text", encode_args->text, "Text to encode")->required();
   CLI::Option* pair = encode_cmd->add_option("--pair", encode_args->pair, "Second text: [CLS] text [SEP] pair [SEP]");

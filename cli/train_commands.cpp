@@ -2,10 +2,9 @@
 // pare finetune: a model directory fine-tuned on brown-genre, brown-pos or a GLUE task.
 // pare eval: a model directory's metrics on a task's split, as JSON on stdout.
 // All three print one JSON object on stdout; progress and notes go to stderr.
-#include <nlohmann/json.hpp>
-
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -47,7 +46,8 @@ void add_train_flags(CLI::App* cmd, TrainFlags& f) {
   cmd->add_option("--lr", f.lr, "peak learning rate")->capture_default_str();
   cmd->add_option("--warmup", f.warmup, "warm-up steps (else --warmup-ratio of the run)");
   cmd->add_option("--warmup-ratio", f.warmup_ratio, "warm-up as a share of the run")->capture_default_str();
-  cmd->add_option("--weight-decay", f.weight_decay, "AdamW weight decay (not on biases and LayerNorm)")->capture_default_str();
+  cmd->add_option("--weight-decay", f.weight_decay, "AdamW weight decay (not on biases and LayerNorm)")
+      ->capture_default_str();
   cmd->add_option("--max-grad-norm", f.max_grad_norm, "gradient clipping norm (0: none)")->capture_default_str();
   cmd->add_option("--eval-every", f.eval_every, "evaluate every N steps (0: at the end only)")->capture_default_str();
   cmd->add_option("--log-every", f.log_every, "log the training loss every N steps")->capture_default_str();
@@ -120,7 +120,8 @@ void add_pretrain(CLI::App& app) {
   auto args = std::make_shared<Args>();
   args->train.lr = 5e-4;
   args->train.warmup_ratio = 0.06;
-  CLI::App* cmd = app.add_subcommand("pretrain", "Masked-LM pretraining (15% of tokens, 80/10/10) on Brown or text files");
+  CLI::App* cmd =
+      app.add_subcommand("pretrain", "Masked-LM pretraining (15% of tokens, 80/10/10) on Brown or text files");
   auto* model = cmd->add_option("--model", args->model, "model directory to continue pretraining");
   auto* size = cmd->add_option("--size", args->size, "fresh model of a named size: tiny, mini, small, medium, base");
   model->excludes(size);
@@ -156,9 +157,12 @@ void add_finetune(CLI::App& app) {
   auto args = std::make_shared<Args>();
   args->train.lr = 5e-5;
   args->train.warmup_ratio = 0.1;
-  CLI::App* cmd = app.add_subcommand("finetune", "Fine-tune a model directory on brown-genre, brown-pos or a GLUE task");
+  CLI::App* cmd =
+      app.add_subcommand("finetune", "Fine-tune a model directory on brown-genre, brown-pos or a GLUE task");
   cmd->add_option("--model", args->model, "model directory (config.json, weights, tokenizer)")->required();
-  cmd->add_option("--task", args->task, "brown-genre, brown-pos, or a GLUE task (cola, sst2, mrpc, stsb, qqp, mnli, mnli-mm, qnli, rte, wnli)")
+  cmd->add_option(
+         "--task", args->task,
+         "brown-genre, brown-pos, or a GLUE task (cola, sst2, mrpc, stsb, qqp, mnli, mnli-mm, qnli, rte, wnli)")
       ->required();
   cmd->add_option("--data", args->data, "GLUE: the task's directory (train.tsv, dev.tsv)");
   cmd->add_option("--brown", args->brown, "Brown corpus directory (default corpora/brown)");

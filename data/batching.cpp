@@ -56,31 +56,35 @@ std::vector<std::int64_t> first_subtoken_labels(std::span<const std::int64_t> wo
   std::int64_t previous = -1;
   for (std::size_t i = 0; i < word_of_token.size(); ++i) {
     const std::int64_t word = word_of_token[i];
-    PARE_CHECK(word >= -1 && word < static_cast<std::int64_t>(word_labels.size()), "token ", i,
-               " belongs to word ", word, " of ", word_labels.size());
+    PARE_CHECK(word >= -1 && word < static_cast<std::int64_t>(word_labels.size()), "token ", i, " belongs to word ",
+               word, " of ", word_labels.size());
     if (word >= 0 && word != previous) labels[i] = word_labels[static_cast<std::size_t>(word)];
     previous = word;
   }
   return labels;
 }
 
-Batch collate(std::span<const TokenizedExample> examples, std::span<const std::size_t> indices,
-              TaskKind kind, std::int64_t pad_id) {
+Batch collate(std::span<const TokenizedExample> examples, std::span<const std::size_t> indices, TaskKind kind,
+              std::int64_t pad_id) {
   PARE_CHECK(!indices.empty(), "collate: empty batch");
   std::size_t longest = 0;
   std::size_t labelled = 0;
   for (const std::size_t index : indices) {
-    PARE_CHECK(index < examples.size(), "collate: example index ", index, " out of range (",
-               examples.size(), " examples)");
+    PARE_CHECK(index < examples.size(), "collate: example index ", index, " out of range (", examples.size(),
+               " examples)");
     const TokenizedExample& ex = examples[index];
     const std::size_t n = ex.input_ids.size();
     PARE_CHECK(n > 0, where(index), "no tokens");
-    PARE_CHECK(ex.token_type_ids.empty() || ex.token_type_ids.size() == n, where(index),
-               ex.token_type_ids.size(), " token types for ", n, " tokens");
+    PARE_CHECK(ex.token_type_ids.empty() || ex.token_type_ids.size() == n, where(index), ex.token_type_ids.size(),
+               " token types for ", n, " tokens");
     bool has_label = false;
     switch (kind) {
-      case TaskKind::classification: has_label = ex.label.has_value(); break;
-      case TaskKind::regression: has_label = ex.score.has_value(); break;
+      case TaskKind::classification:
+        has_label = ex.label.has_value();
+        break;
+      case TaskKind::regression:
+        has_label = ex.score.has_value();
+        break;
       case TaskKind::tagging:
         has_label = !ex.token_labels.empty();
         PARE_CHECK(!has_label || ex.token_labels.size() == n, where(index), ex.token_labels.size(),
@@ -90,8 +94,8 @@ Batch collate(std::span<const TokenizedExample> examples, std::span<const std::s
     labelled += has_label;
     longest = std::max(longest, n);
   }
-  PARE_CHECK(labelled == 0 || labelled == indices.size(), "collate: ", labelled, " of ",
-             indices.size(), " examples carry labels; a batch is all labelled or all unlabelled");
+  PARE_CHECK(labelled == 0 || labelled == indices.size(), "collate: ", labelled, " of ", indices.size(),
+             " examples carry labels; a batch is all labelled or all unlabelled");
 
   const auto B = static_cast<std::int64_t>(indices.size());
   const auto T = static_cast<std::int64_t>(longest);
@@ -129,9 +133,8 @@ BatchSampler::BatchSampler(std::vector<std::size_t> lengths, BatchSamplerOptions
     : lengths_(std::move(lengths)), options_(options) {
   PARE_CHECK(options_.batch_size > 0, "BatchSampler: batch size must be positive");
   PARE_CHECK(!lengths_.empty(), "BatchSampler: no examples");
-  PARE_CHECK(!options_.drop_last || lengths_.size() >= options_.batch_size, "BatchSampler: ",
-             lengths_.size(), " examples make no full batch of ", options_.batch_size,
-             " and drop_last is set");
+  PARE_CHECK(!options_.drop_last || lengths_.size() >= options_.batch_size, "BatchSampler: ", lengths_.size(),
+             " examples make no full batch of ", options_.batch_size, " and drop_last is set");
   state_.seed = options_.seed;
 }
 
@@ -187,10 +190,9 @@ std::vector<std::size_t> BatchSampler::next() {
 }
 
 void BatchSampler::set_state(const SamplerState& state) {
-  PARE_CHECK(state.epoch >= 0 && state.position >= 0 &&
-                 static_cast<std::size_t>(state.position) <= batches_per_epoch(),
-             "BatchSampler: cannot resume at epoch ", state.epoch, " batch ", state.position, " (",
-             batches_per_epoch(), " batches per epoch)");
+  PARE_CHECK(state.epoch >= 0 && state.position >= 0 && static_cast<std::size_t>(state.position) <= batches_per_epoch(),
+             "BatchSampler: cannot resume at epoch ", state.epoch, " batch ", state.position, " (", batches_per_epoch(),
+             " batches per epoch)");
   state_ = state;
 }
 

@@ -41,8 +41,8 @@ struct Batch {
 // Pads examples[indices] into a batch. Either every chosen example carries the label `kind`
 // needs or none does; anything inconsistent (empty sequence, token types or token labels of
 // another length, an index out of range) throws pare::Error naming the example index.
-Batch collate(std::span<const TokenizedExample> examples, std::span<const std::size_t> indices,
-              TaskKind kind, std::int64_t pad_id = 0);
+Batch collate(std::span<const TokenizedExample> examples, std::span<const std::size_t> indices, TaskKind kind,
+              std::int64_t pad_id = 0);
 
 struct SamplerState {
   std::uint64_t seed = 0;

@@ -50,25 +50,25 @@ const std::string& brown_genre_letters() {
 }
 
 const TaskInfo& brown_genre_task() {
-  static const TaskInfo task{"brown-genre",
-                             TaskKind::classification,
-                             {"news", "editorial", "reviews", "religion", "hobbies", "lore",
-                              "belles_lettres", "government", "learned", "fiction", "mystery",
-                              "science_fiction", "adventure", "romance", "humor"},
-                             {"accuracy"}};
+  static const TaskInfo task{
+      "brown-genre",
+      TaskKind::classification,
+      {"news", "editorial", "reviews", "religion", "hobbies", "lore", "belles_lettres", "government", "learned",
+       "fiction", "mystery", "science_fiction", "adventure", "romance", "humor"},
+      {"accuracy"}};
   return task;
 }
 
 const std::vector<std::string>& brown_pos_tags() {
   static const std::vector<std::string> tags = {
-    "'", "''", "(", ")", "*", ",", "--", ".", ":", "``", "abl", "abn", "abx", "ap", "ap$", "at",
-    "be", "bed", "bed*", "bedz", "bedz*", "beg", "bem", "bem*", "ben", "ber", "ber*", "bez",
-    "bez*", "cc", "cd", "cd$", "cs", "do", "do*", "dod", "dod*", "doz", "doz*", "dt", "dt$", "dti",
-    "dts", "dtx", "ex", "hv", "hv*", "hvd", "hvd*", "hvg", "hvn", "hvz", "hvz*", "in", "jj", "jj$",
-    "jjr", "jjs", "jjt", "md", "md*", "nil", "nn", "nn$", "nns", "nns$", "np", "np$", "nps",
-    "nps$", "nr", "nr$", "nrs", "od", "pn", "pn$", "pp$", "pp$$", "ppl", "ppls", "ppo", "pps",
-    "ppss", "ql", "qlp", "rb", "rb$", "rbr", "rbt", "rn", "rp", "to", "uh", "vb", "vbd", "vbg",
-    "vbn", "vbz", "wdt", "wp$", "wpo", "wps", "wql", "wrb"};
+      "'",    "''",   "(",    ")",   "*",    ",",    "--",   ".",     ":",   "``",   "abl",  "abn", "abx",
+      "ap",   "ap$",  "at",   "be",  "bed",  "bed*", "bedz", "bedz*", "beg", "bem",  "bem*", "ben", "ber",
+      "ber*", "bez",  "bez*", "cc",  "cd",   "cd$",  "cs",   "do",    "do*", "dod",  "dod*", "doz", "doz*",
+      "dt",   "dt$",  "dti",  "dts", "dtx",  "ex",   "hv",   "hv*",   "hvd", "hvd*", "hvg",  "hvn", "hvz",
+      "hvz*", "in",   "jj",   "jj$", "jjr",  "jjs",  "jjt",  "md",    "md*", "nil",  "nn",   "nn$", "nns",
+      "nns$", "np",   "np$",  "nps", "nps$", "nr",   "nr$",  "nrs",   "od",  "pn",   "pn$",  "pp$", "pp$$",
+      "ppl",  "ppls", "ppo",  "pps", "ppss", "ql",   "qlp",  "rb",    "rb$", "rbr",  "rbt",  "rn",  "rp",
+      "to",   "uh",   "vb",   "vbd", "vbg",  "vbn",  "vbz",  "wdt",   "wp$", "wpo",  "wps",  "wql", "wrb"};
   return tags;
 }
 
@@ -81,17 +81,19 @@ std::string simplify_brown_tag(std::string_view tag) {
   if (tag.starts_with("fw-")) tag.remove_prefix(3);
   tag = tag.substr(0, tag.find('+'));
   // The length guard keeps a tag that is only a marker-like string ("--" of "---hl") whole.
-  while (tag.size() > 3 && (tag.ends_with("-tl") || tag.ends_with("-hl") || tag.ends_with("-nc")))
-    tag.remove_suffix(3);
+  while (tag.size() > 3 && (tag.ends_with("-tl") || tag.ends_with("-hl") || tag.ends_with("-nc"))) tag.remove_suffix(3);
   return std::string(tag);
 }
 
 Split brown_split(std::string_view text_name) {
   check_text_name(text_name);
   switch (text_number(text_name) % 10) {
-    case 1: return Split::test;
-    case 2: return Split::dev;
-    default: return Split::train;
+    case 1:
+      return Split::test;
+    case 2:
+      return Split::dev;
+    default:
+      return Split::train;
   }
 }
 
@@ -161,8 +163,7 @@ std::vector<TextExample> brown_genre_examples(const std::filesystem::path& dir, 
 std::vector<TextExample> brown_pos_examples(const std::filesystem::path& dir, Split split) {
   static const std::map<std::string, std::int64_t> tag_index = [] {
     std::map<std::string, std::int64_t> index;
-    for (std::size_t i = 0; i < brown_pos_tags().size(); ++i)
-      index[brown_pos_tags()[i]] = static_cast<std::int64_t>(i);
+    for (std::size_t i = 0; i < brown_pos_tags().size(); ++i) index[brown_pos_tags()[i]] = static_cast<std::int64_t>(i);
     return index;
   }();
   std::vector<TextExample> examples;
@@ -174,8 +175,8 @@ std::vector<TextExample> brown_pos_examples(const std::filesystem::path& dir, Sp
       ex.text_a = join(sentence.words);
       for (const std::string& raw : sentence.tags) {
         const auto it = tag_index.find(simplify_brown_tag(raw));
-        PARE_CHECK(it != tag_index.end(), file_line_prefix(text.file, sentence.line), "tag '", raw,
-                   "' simplifies to '", simplify_brown_tag(raw), "', which is not in the brown-pos tag set");
+        PARE_CHECK(it != tag_index.end(), file_line_prefix(text.file, sentence.line), "tag '", raw, "' simplifies to '",
+                   simplify_brown_tag(raw), "', which is not in the brown-pos tag set");
         ex.tags.push_back(it->second);
       }
       examples.push_back(std::move(ex));

@@ -35,7 +35,7 @@ struct BrownText {
   std::filesystem::path file;
   std::string name;  // "ca01"
   char genre = 'a';
-  int number = 0;    // 1 for ca01
+  int number = 0;  // 1 for ca01
   std::vector<BrownSentence> sentences;
 };
 

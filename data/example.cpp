@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "data/text_lines.h"          // read_text_lines, file_line_prefix
+#include "data/text_lines.h"  // read_text_lines, file_line_prefix
 #include "runtime/error.h"
 #include "runtime/io/atomic_file.h"  // write_file_atomically
 
@@ -10,9 +10,12 @@ namespace pare {
 
 const char* split_name(Split split) {
   switch (split) {
-    case Split::train: return "train";
-    case Split::dev: return "dev";
-    case Split::test: return "test";
+    case Split::train:
+      return "train";
+    case Split::dev:
+      return "dev";
+    case Split::test:
+      return "test";
   }
   return "?";
 }
@@ -39,8 +42,7 @@ std::vector<std::string> load_label_names(const std::filesystem::path& file) {
   std::set<std::string> seen;
   for (std::size_t i = 0; i < names.size(); ++i) {
     PARE_CHECK(!names[i].empty(), file_line_prefix(file, i + 1), "empty label name");
-    PARE_CHECK(seen.insert(names[i]).second, file_line_prefix(file, i + 1), "label '", names[i],
-               "' appears twice");
+    PARE_CHECK(seen.insert(names[i]).second, file_line_prefix(file, i + 1), "label '", names[i], "' appears twice");
   }
   return names;
 }

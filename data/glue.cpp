@@ -15,7 +15,7 @@ namespace {
 // How one task's files are laid out: the header names of the columns a reader takes.
 struct GlueSpec {
   TaskInfo info;
-  std::string file_suffix;  // "_matched" / "_mismatched" for MNLI's dev and test files
+  std::string file_suffix;                // "_matched" / "_mismatched" for MNLI's dev and test files
   std::string text_a, text_b, label, id;  // labelled files; empty: no such column
   std::string test_text_a, test_text_b, test_id;
   bool skip_broken_rows = false;  // QQP's documented quirk
@@ -34,28 +34,69 @@ const std::map<std::string, GlueSpec>& glue_specs() {
     const std::vector<std::string> binary = {"0", "1"};
     const std::vector<std::string> entail = {"entailment", "not_entailment"};
     std::map<std::string, GlueSpec> s;
-    s["cola"] = {classification("cola", binary, {"mcc"}), "", "sentence", "", "label", "",
-                 "sentence", "", "index"};
-    s["sst2"] = {classification("sst2", binary), "", "sentence", "", "label", "",
-                 "sentence", "", "index"};
-    s["mrpc"] = {classification("mrpc", binary, {"f1", "accuracy"}), "", "#1 String", "#2 String",
-                 "Quality", "", "#1 String", "#2 String", "index"};
-    s["stsb"] = {TaskInfo{"stsb", TaskKind::regression, {}, {"pearson", "spearman"}}, "",
-                 "sentence1", "sentence2", "score", "index", "sentence1", "sentence2", "index"};
-    s["qqp"] = {classification("qqp", binary, {"f1", "accuracy"}), "", "question1", "question2",
-                "is_duplicate", "id", "question1", "question2", "id", true};
+    s["cola"] = {classification("cola", binary, {"mcc"}), "", "sentence", "", "label", "", "sentence", "", "index"};
+    s["sst2"] = {classification("sst2", binary), "", "sentence", "", "label", "", "sentence", "", "index"};
+    s["mrpc"] = {classification("mrpc", binary, {"f1", "accuracy"}),
+                 "",
+                 "#1 String",
+                 "#2 String",
+                 "Quality",
+                 "",
+                 "#1 String",
+                 "#2 String",
+                 "index"};
+    s["stsb"] = {TaskInfo{"stsb", TaskKind::regression, {}, {"pearson", "spearman"}},
+                 "",
+                 "sentence1",
+                 "sentence2",
+                 "score",
+                 "index",
+                 "sentence1",
+                 "sentence2",
+                 "index"};
+    s["qqp"] = {classification("qqp", binary, {"f1", "accuracy"}),
+                "",
+                "question1",
+                "question2",
+                "is_duplicate",
+                "id",
+                "question1",
+                "question2",
+                "id",
+                true};
     const std::vector<std::string> nli = {"contradiction", "entailment", "neutral"};
-    s["mnli"] = {classification("mnli", nli), "_matched", "sentence1", "sentence2", "gold_label",
-                 "index", "sentence1", "sentence2", "index"};
+    s["mnli"] = {classification("mnli", nli),
+                 "_matched",
+                 "sentence1",
+                 "sentence2",
+                 "gold_label",
+                 "index",
+                 "sentence1",
+                 "sentence2",
+                 "index"};
     s["mnli-mm"] = s["mnli"];
     s["mnli-mm"].info.name = "mnli-mm";
     s["mnli-mm"].file_suffix = "_mismatched";
-    s["qnli"] = {classification("qnli", entail), "", "question", "sentence", "label", "index",
-                 "question", "sentence", "index"};
-    s["rte"] = {classification("rte", entail), "", "sentence1", "sentence2", "label", "index",
-                "sentence1", "sentence2", "index"};
-    s["wnli"] = {classification("wnli", binary), "", "sentence1", "sentence2", "label", "index",
-                 "sentence1", "sentence2", "index"};
+    s["qnli"] = {
+        classification("qnli", entail), "", "question", "sentence", "label", "index", "question", "sentence", "index"};
+    s["rte"] = {classification("rte", entail),
+                "",
+                "sentence1",
+                "sentence2",
+                "label",
+                "index",
+                "sentence1",
+                "sentence2",
+                "index"};
+    s["wnli"] = {classification("wnli", binary),
+                 "",
+                 "sentence1",
+                 "sentence2",
+                 "label",
+                 "index",
+                 "sentence1",
+                 "sentence2",
+                 "index"};
     return s;
   }();
   return specs;
@@ -82,15 +123,15 @@ const GlueSpec& glue_spec(const std::string& name) {
 }
 
 // Index of column `name` in `header`, or -1 for an empty name; a missing column is an error.
-int column_of(const std::vector<std::string>& header, const std::string& name,
-              const std::filesystem::path& file, const std::string& task) {
+int column_of(const std::vector<std::string>& header, const std::string& name, const std::filesystem::path& file,
+              const std::string& task) {
   if (name.empty()) return -1;
   const auto it = std::find(header.begin(), header.end(), name);
   if (it == header.end()) {
     std::string found;
     for (const auto& h : header) found += (found.empty() ? "" : ", ") + ("'" + h + "'");
-    throw Error(file_line_prefix(file, 1) + task + ": header has no column '" + name +
-                "' (found " + found + "); is this the right task and split?");
+    throw Error(file_line_prefix(file, 1) + task + ": header has no column '" + name + "' (found " + found +
+                "); is this the right task and split?");
   }
   return static_cast<int>(it - header.begin());
 }
@@ -107,15 +148,14 @@ float parse_score(std::string_view field, const std::string& where) {
 }  // namespace
 
 const std::vector<std::string>& glue_task_names() {
-  static const std::vector<std::string> names = {"cola", "sst2", "mrpc", "stsb", "qqp",
-                                                 "mnli", "mnli-mm", "qnli", "rte", "wnli"};
+  static const std::vector<std::string> names = {"cola", "sst2",    "mrpc", "stsb", "qqp",
+                                                 "mnli", "mnli-mm", "qnli", "rte",  "wnli"};
   return names;
 }
 
 const TaskInfo& glue_task(const std::string& name) { return glue_spec(name).info; }
 
-std::filesystem::path glue_file(const std::string& task, const std::filesystem::path& task_dir,
-                                Split split) {
+std::filesystem::path glue_file(const std::string& task, const std::filesystem::path& task_dir, Split split) {
   const GlueSpec& spec = glue_spec(task);
   const std::string base = split_name(split);
   return task_dir / (split == Split::train ? base + ".tsv" : base + spec.file_suffix + ".tsv");
@@ -155,12 +195,11 @@ GlueData read_glue_file(const std::string& task, const std::filesystem::path& fi
         data.skipped_lines.push_back(line_no);
         continue;
       }
-      throw Error(where + "expected " + std::to_string(header.size()) +
-                  " tab-separated fields, found " + std::to_string(fields.size()));
+      throw Error(where + "expected " + std::to_string(header.size()) + " tab-separated fields, found " +
+                  std::to_string(fields.size()));
     }
     TextExample ex;
-    ex.id = col_id >= 0 ? std::string(fields[col_id]) : file.filename().string() + ":" +
-                                                             std::to_string(line_no);
+    ex.id = col_id >= 0 ? std::string(fields[col_id]) : file.filename().string() + ":" + std::to_string(line_no);
     ex.text_a = fields[col_a];
     if (col_b >= 0) ex.text_b = std::string(fields[col_b]);
     if (col_label >= 0) {
@@ -173,8 +212,8 @@ GlueData read_glue_file(const std::string& task, const std::filesystem::path& fi
         if (it == names.end()) {
           std::string known;
           for (const auto& n : names) known += (known.empty() ? "" : ", ") + ("'" + n + "'");
-          throw Error(where + "label '" + std::string(value) + "' in column '" + spec.label +
-                      "' is not one of " + known);
+          throw Error(where + "label '" + std::string(value) + "' in column '" + spec.label + "' is not one of " +
+                      known);
         }
         ex.label = it - names.begin();
       }

@@ -36,13 +36,12 @@ const std::vector<std::string>& glue_task_names();
 const TaskInfo& glue_task(const std::string& name);
 
 // The file of `split` in the task's directory (for example MNLI/dev_mismatched.tsv for mnli-mm).
-std::filesystem::path glue_file(const std::string& task, const std::filesystem::path& task_dir,
-                                Split split);
+std::filesystem::path glue_file(const std::string& task, const std::filesystem::path& task_dir, Split split);
 
 struct GlueData {
   TaskInfo task;
   std::filesystem::path file;
-  std::vector<TextExample> examples;  // labelled unless split is test
+  std::vector<TextExample> examples;       // labelled unless split is test
   std::vector<std::size_t> skipped_lines;  // 1-based; QQP's broken rows only
 };
 

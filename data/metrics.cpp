@@ -20,8 +20,7 @@ void check_pair(std::span<const T> a, std::span<const T> b, const char* metric) 
 std::vector<double> average_ranks(std::span<const double> values) {
   std::vector<std::size_t> order(values.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
   std::vector<double> ranks(values.size());
   for (std::size_t start = 0; start < order.size();) {
     std::size_t end = start + 1;
@@ -47,8 +46,8 @@ double f1_binary(std::span<const std::int64_t> predictions, std::span<const std:
   double tp = 0, fp = 0, fn = 0;
   for (std::size_t i = 0; i < labels.size(); ++i) {
     PARE_CHECK((predictions[i] == 0 || predictions[i] == 1) && (labels[i] == 0 || labels[i] == 1),
-               "f1: binary F1 needs classes 0 and 1, got prediction ", predictions[i], " and label ",
-               labels[i], " at index ", i);
+               "f1: binary F1 needs classes 0 and 1, got prediction ", predictions[i], " and label ", labels[i],
+               " at index ", i);
     tp += predictions[i] == 1 && labels[i] == 1;
     fp += predictions[i] == 1 && labels[i] == 0;
     fn += predictions[i] == 0 && labels[i] == 1;
@@ -56,8 +55,7 @@ double f1_binary(std::span<const std::int64_t> predictions, std::span<const std:
   return tp == 0 ? 0.0 : 2 * tp / (2 * tp + fp + fn);
 }
 
-double matthews_correlation(std::span<const std::int64_t> predictions,
-                            std::span<const std::int64_t> labels) {
+double matthews_correlation(std::span<const std::int64_t> predictions, std::span<const std::int64_t> labels) {
   check_pair(predictions, labels, "mcc");
   // R_K = (c s - sum_k p_k t_k) / sqrt((s^2 - sum p_k^2)(s^2 - sum t_k^2)), with c the correct
   // count, s the sample count, p_k and t_k the predicted and true counts of class k.
@@ -119,10 +117,14 @@ std::vector<MetricValue> task_metrics(const TaskInfo& task, std::span<const std:
   }
   std::vector<MetricValue> values;
   for (const std::string& name : task.metric_names) {
-    if (name == "accuracy") values.push_back({name, accuracy(predictions, labels)});
-    else if (name == "f1") values.push_back({name, f1_binary(predictions, labels)});
-    else if (name == "mcc") values.push_back({name, matthews_correlation(predictions, labels)});
-    else throw Error(task.name + ": metric '" + name + "' does not apply to class predictions");
+    if (name == "accuracy")
+      values.push_back({name, accuracy(predictions, labels)});
+    else if (name == "f1")
+      values.push_back({name, f1_binary(predictions, labels)});
+    else if (name == "mcc")
+      values.push_back({name, matthews_correlation(predictions, labels)});
+    else
+      throw Error(task.name + ": metric '" + name + "' does not apply to class predictions");
   }
   return values;
 }
@@ -132,9 +134,12 @@ std::vector<MetricValue> task_metrics(const TaskInfo& task, std::span<const doub
   PARE_CHECK(task.is_regression(), task.name, ": class tasks need class predictions");
   std::vector<MetricValue> values;
   for (const std::string& name : task.metric_names) {
-    if (name == "pearson") values.push_back({name, pearson(predictions, labels)});
-    else if (name == "spearman") values.push_back({name, spearman(predictions, labels)});
-    else throw Error(task.name + ": metric '" + name + "' does not apply to regression");
+    if (name == "pearson")
+      values.push_back({name, pearson(predictions, labels)});
+    else if (name == "spearman")
+      values.push_back({name, spearman(predictions, labels)});
+    else
+      throw Error(task.name + ": metric '" + name + "' does not apply to regression");
   }
   return values;
 }

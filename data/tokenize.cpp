@@ -10,8 +10,8 @@ TokenizedExample tokenize_words(const Tokenizer& tokenizer, const TextExample& e
   const bool labelled = !example.tags.empty();
   PARE_CHECK(!labelled || example.tags.size() == example.words.size(), "example ", example.id, ": ",
              example.tags.size(), " tags for ", example.words.size(), " words");
-  PARE_CHECK(options.max_length == 0 || options.max_length >= 2, "tokenize: max_length ",
-             options.max_length, " cannot hold [CLS] and [SEP]");
+  PARE_CHECK(options.max_length == 0 || options.max_length >= 2, "tokenize: max_length ", options.max_length,
+             " cannot hold [CLS] and [SEP]");
   const std::size_t budget = options.max_length == 0 ? SIZE_MAX : options.max_length - 1;  // room for [SEP]
   std::vector<std::int64_t> ids = {tokenizer.cls_id()};
   std::vector<std::int64_t> word_of = {-1};
@@ -38,10 +38,9 @@ TokenizedExample tokenize_words(const Tokenizer& tokenizer, const TextExample& e
 TokenizedExample tokenize_example(const Tokenizer& tokenizer, const TaskInfo& task, const TextExample& example,
                                   const TokenizeOptions& options) {
   if (task.is_tagging()) return tokenize_words(tokenizer, example, options);
-  Encoding encoding = example.text_b
-                          ? tokenizer.encode_pair(example.text_a, *example.text_b, options.max_length,
-                                                  options.truncation)
-                          : tokenizer.encode_single(example.text_a, options.max_length);
+  Encoding encoding =
+      example.text_b ? tokenizer.encode_pair(example.text_a, *example.text_b, options.max_length, options.truncation)
+                     : tokenizer.encode_single(example.text_a, options.max_length);
   TokenizedExample out;
   out.input_ids = std::move(encoding.ids);
   out.token_type_ids = std::move(encoding.token_type_ids);
@@ -51,8 +50,7 @@ TokenizedExample tokenize_example(const Tokenizer& tokenizer, const TaskInfo& ta
 }
 
 std::vector<TokenizedExample> tokenize_examples(const Tokenizer& tokenizer, const TaskInfo& task,
-                                                std::span<const TextExample> examples,
-                                                const TokenizeOptions& options) {
+                                                std::span<const TextExample> examples, const TokenizeOptions& options) {
   std::vector<TokenizedExample> out;
   out.reserve(examples.size());
   for (const TextExample& example : examples) out.push_back(tokenize_example(tokenizer, task, example, options));

@@ -6,14 +6,14 @@
 #include <span>
 #include <vector>
 
-#include "data/batching.h"                // TokenizedExample
+#include "data/batching.h"  // TokenizedExample
 #include "data/example.h"
 #include "models/tokenizers/tokenizer.h"  // Tokenizer, Truncation
 
 namespace pare {
 
 struct TokenizeOptions {
-  std::size_t max_length = 128;  // including the special tokens; 0: no limit
+  std::size_t max_length = 128;                       // including the special tokens; 0: no limit
   Truncation truncation = Truncation::longest_first;  // pairs only
 };
 

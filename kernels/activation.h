@@ -8,9 +8,7 @@ namespace pare::kernels::cpu {
 enum class Activation : std::uint8_t { gelu_erf, gelu_tanh, relu, tanh, sigmoid };
 
 // The backward of tanh and sigmoid is cheapest from their output, the others' from their input.
-constexpr bool backward_uses_output(Activation act) {
-  return act == Activation::tanh || act == Activation::sigmoid;
-}
+constexpr bool backward_uses_output(Activation act) { return act == Activation::tanh || act == Activation::sigmoid; }
 
 // y[i] = f(x[i]).
 void activation_forward(Activation act, const float* x, float* y, std::int64_t n);

@@ -12,8 +12,8 @@ constexpr std::uint64_t keep_mask_counters(std::int64_t n) { return static_cast<
 
 // mask[i] = 1 when element first + i of the stream is kept (with probability 1 - p), else 0.
 // Single-threaded, for callers that already run one slice per thread (attention).
-void keep_mask_slice(std::uint8_t* mask, std::int64_t n, std::uint64_t seed, std::uint64_t counter,
-                     std::int64_t first, float p);
+void keep_mask_slice(std::uint8_t* mask, std::int64_t n, std::uint64_t seed, std::uint64_t counter, std::int64_t first,
+                     float p);
 // keep_mask_slice over elements [0, n), spread over threads.
 void keep_mask(std::uint8_t* mask, std::int64_t n, std::uint64_t seed, std::uint64_t counter, float p);
 // out[i] = mask[i] ? x[i] * scale : 0: dropout's forward and, applied to the gradient, its backward.

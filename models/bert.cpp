@@ -7,10 +7,14 @@ namespace pare {
 
 std::string architecture_name(BertTask task) {
   switch (task) {
-    case BertTask::base: return "BertModel";
-    case BertTask::sequence_classification: return "BertForSequenceClassification";
-    case BertTask::token_classification: return "BertForTokenClassification";
-    case BertTask::masked_lm: return "BertForMaskedLM";
+    case BertTask::base:
+      return "BertModel";
+    case BertTask::sequence_classification:
+      return "BertForSequenceClassification";
+    case BertTask::token_classification:
+      return "BertForTokenClassification";
+    case BertTask::masked_lm:
+      return "BertForMaskedLM";
   }
   throw Error("architecture_name: unknown task");
 }
@@ -18,8 +22,8 @@ std::string architecture_name(BertTask task) {
 BertTask task_from_architectures(const std::vector<std::string>& architectures, const std::string& source) {
   if (architectures.empty()) return BertTask::base;
   const std::string& name = architectures.front();
-  for (BertTask task : {BertTask::base, BertTask::sequence_classification, BertTask::token_classification,
-                        BertTask::masked_lm}) {
+  for (BertTask task :
+       {BertTask::base, BertTask::sequence_classification, BertTask::token_classification, BertTask::masked_lm}) {
     if (name == architecture_name(task)) return task;
   }
   if (name == "BertForPreTraining") return BertTask::masked_lm;
@@ -36,19 +40,21 @@ BertModel::BertModel(BertConfig config, std::uint64_t seed, bool add_pooling_lay
   embeddings_ = register_module("embeddings", std::make_shared<BertEmbeddings>(config_, *gen_));
   auto encoder = register_module("encoder", std::make_shared<Module>());
   layers_ = encoder->register_module("layer", std::make_shared<ModuleList<BertLayer>>());
-  for (const BertLayerShape& shape : config_.layer_shapes) layers_->push_back(std::make_shared<BertLayer>(config_, shape, *gen_));
+  for (const BertLayerShape& shape : config_.layer_shapes)
+    layers_->push_back(std::make_shared<BertLayer>(config_, shape, *gen_));
   if (add_pooling_layer) {
     auto pooler = register_module("pooler", std::make_shared<Module>());
-    pooler_ = pooler->register_module("dense", std::make_shared<Linear>(config_.hidden_size, config_.hidden_size, *gen_, true,
-                                                                        static_cast<float>(config_.initializer_range)));
+    pooler_ =
+        pooler->register_module("dense", std::make_shared<Linear>(config_.hidden_size, config_.hidden_size, *gen_, true,
+                                                                  static_cast<float>(config_.initializer_range)));
   }
 }
 
 BertInputs complete_inputs(const BertInputs& inputs) {
   const Tensor& ids = inputs.input_ids;
   check_defined(ids, "BertModel", "input_ids");
-  PARE_CHECK(ids.dim() == 2 && ids.size(0) > 0 && ids.size(1) > 0, "BertModel: input_ids must be [batch, seq], got shape ",
-             shape_str(ids.shape()));
+  PARE_CHECK(ids.dim() == 2 && ids.size(0) > 0 && ids.size(1) > 0,
+             "BertModel: input_ids must be [batch, seq], got shape ", shape_str(ids.shape()));
   auto checked = [&](const Tensor& t, const char* name, double fill) {
     if (!t.defined()) return Tensor::full(ids.shape(), fill, DType::i64);
     PARE_CHECK(t.shape() == ids.shape(), "BertModel: ", name, " of shape ", shape_str(t.shape()),
@@ -57,8 +63,8 @@ BertInputs complete_inputs(const BertInputs& inputs) {
                dtype_name(t.dtype()));
     return t.to(DType::i64);
   };
-  PARE_CHECK(ids.dtype() == DType::i64 || ids.dtype() == DType::i32, "BertModel: input_ids must be int64 or int32, got ",
-             dtype_name(ids.dtype()));
+  PARE_CHECK(ids.dtype() == DType::i64 || ids.dtype() == DType::i32,
+             "BertModel: input_ids must be int64 or int32, got ", dtype_name(ids.dtype()));
   return BertInputs{ids.to(DType::i64), checked(inputs.attention_mask, "attention_mask", 1.0),
                     checked(inputs.token_type_ids, "token_type_ids", 0.0)};
 }

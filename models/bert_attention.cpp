@@ -31,8 +31,9 @@ BertAttention::BertAttention(const BertConfig& config, const BertLayerShape& sha
   if (shape.heads > 0) self_ = register_module("self", std::make_shared<BertSelfAttention>(config, shape, gen));
   auto output = register_module("output", std::make_shared<Module>());
   if (shape.heads > 0) {
-    dense_ = output->register_module("dense", std::make_shared<Linear>(shape.heads * shape.head_dim, config.hidden_size,
-                                                                       gen, true, static_cast<float>(config.initializer_range)));
+    dense_ =
+        output->register_module("dense", std::make_shared<Linear>(shape.heads * shape.head_dim, config.hidden_size, gen,
+                                                                  true, static_cast<float>(config.initializer_range)));
   } else {
     dense_ = output->register_module("dense", std::make_shared<BiasOnlyDense>(config.hidden_size));
   }

@@ -17,12 +17,29 @@ constexpr const char* kLayerShapesKey = "pare_layer_shapes";
 
 // Keys this file reads or writes itself; every other key is kept in `extra`.
 const std::set<std::string>& known_keys() {
-  static const std::set<std::string> keys = {
-      "vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
-      "hidden_act", "hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout",
-      "max_position_embeddings", "type_vocab_size", "initializer_range", "layer_norm_eps", "pad_token_id",
-      "model_type", "architectures", "id2label", "label2id", "num_labels", "problem_type", "pruned_heads",
-      "position_embedding_type", kLayerShapesKey};
+  static const std::set<std::string> keys = {"vocab_size",
+                                             "hidden_size",
+                                             "num_hidden_layers",
+                                             "num_attention_heads",
+                                             "intermediate_size",
+                                             "hidden_act",
+                                             "hidden_dropout_prob",
+                                             "attention_probs_dropout_prob",
+                                             "classifier_dropout",
+                                             "max_position_embeddings",
+                                             "type_vocab_size",
+                                             "initializer_range",
+                                             "layer_norm_eps",
+                                             "pad_token_id",
+                                             "model_type",
+                                             "architectures",
+                                             "id2label",
+                                             "label2id",
+                                             "num_labels",
+                                             "problem_type",
+                                             "pruned_heads",
+                                             "position_embedding_type",
+                                             kLayerShapesKey};
   return keys;
 }
 
@@ -75,7 +92,8 @@ class FieldReader {
   const std::string& source_;
 };
 
-std::int64_t parse_index(const std::string& text, const FieldReader& reader, const std::string& key, const json& value) {
+std::int64_t parse_index(const std::string& text, const FieldReader& reader, const std::string& key,
+                         const json& value) {
   std::size_t used = 0;
   std::int64_t index = -1;
   try {
@@ -153,8 +171,8 @@ BertActivation BertConfig::activation() const {
 
 std::vector<BertLayerShape> BertConfig::hf_layer_shapes() const {
   PARE_CHECK(num_attention_heads > 0 && hidden_size % num_attention_heads == 0, "BertConfig: field \"hidden_size\" (",
-             hidden_size, ") is not a multiple of \"num_attention_heads\" (", num_attention_heads, ") and there is no \"",
-             kLayerShapesKey, "\" giving each layer's shape");
+             hidden_size, ") is not a multiple of \"num_attention_heads\" (", num_attention_heads,
+             ") and there is no \"", kLayerShapesKey, "\" giving each layer's shape");
   const std::int64_t head_dim = hidden_size / num_attention_heads;
   std::vector<BertLayerShape> shapes(static_cast<std::size_t>(num_hidden_layers),
                                      BertLayerShape{num_attention_heads, head_dim, intermediate_size});
@@ -184,7 +202,8 @@ void BertConfig::validate(const std::string& source) const {
     fail("pad_token_id", pad_token_id, "must be a token id below vocab_size (" + std::to_string(vocab_size) + ")");
   }
   for (double p : {hidden_dropout_prob, attention_probs_dropout_prob, classifier_dropout_prob()}) {
-    if (!(p >= 0 && p < 1)) fail("hidden_dropout_prob/attention_probs_dropout_prob/classifier_dropout", p, "must lie in [0, 1)");
+    if (!(p >= 0 && p < 1))
+      fail("hidden_dropout_prob/attention_probs_dropout_prob/classifier_dropout", p, "must lie in [0, 1)");
   }
   try {
     (void)activation();
@@ -207,7 +226,8 @@ void BertConfig::validate(const std::string& source) const {
     std::set<std::int64_t> seen;
     for (std::int64_t h : heads) {
       if (h < 0 || h >= num_attention_heads || !seen.insert(h).second) {
-        fail("pruned_heads", h, "of layer " + std::to_string(layer) + " is not a distinct head below num_attention_heads");
+        fail("pruned_heads", h,
+             "of layer " + std::to_string(layer) + " is not a distinct head below num_attention_heads");
       }
     }
   }
@@ -218,8 +238,9 @@ void BertConfig::validate(const std::string& source) const {
   for (std::size_t i = 0; i < layer_shapes.size(); ++i) {
     const BertLayerShape& s = layer_shapes[i];
     if (s.heads < 0 || s.head_dim < 1 || s.ffn_dim < 0) {
-      fail(kLayerShapesKey, "{heads " + std::to_string(s.heads) + ", head_dim " + std::to_string(s.head_dim) +
-                                ", ffn_dim " + std::to_string(s.ffn_dim) + "}",
+      fail(kLayerShapesKey,
+           "{heads " + std::to_string(s.heads) + ", head_dim " + std::to_string(s.head_dim) + ", ffn_dim " +
+               std::to_string(s.ffn_dim) + "}",
            "layer " + std::to_string(i) + " needs heads >= 0, head_dim >= 1 and ffn_dim >= 0");
     }
   }
@@ -247,8 +268,8 @@ BertConfig BertConfig::from_json(const json& j, const std::string& source) {
   c.pad_token_id = r.integer("pad_token_id", c.pad_token_id, 0);
   c.problem_type = r.string("problem_type", "");
   const std::string position_type = r.string("position_embedding_type", "absolute");
-  r.check(position_type == "absolute", "position_embedding_type", "must be \"absolute\" (the only kind pare implements)",
-          r.value("position_embedding_type"));
+  r.check(position_type == "absolute", "position_embedding_type",
+          "must be \"absolute\" (the only kind pare implements)", r.value("position_embedding_type"));
   if (r.has("architectures")) {
     const json& a = j.at("architectures");
     r.check(a.is_array() && std::all_of(a.begin(), a.end(), [](const json& e) { return e.is_string(); }),
@@ -258,7 +279,8 @@ BertConfig BertConfig::from_json(const json& j, const std::string& source) {
   if (r.has("id2label")) {
     c.id2label = read_id2label(j, r);
     if (r.has("num_labels")) {
-      r.check(r.integer("num_labels", 0, 1) == c.num_labels(), "num_labels", "disagrees with id2label", r.value("num_labels"));
+      r.check(r.integer("num_labels", 0, 1) == c.num_labels(), "num_labels", "disagrees with id2label",
+              r.value("num_labels"));
     }
   } else if (r.has("num_labels")) {
     c.set_num_labels(r.integer("num_labels", 2, 1));

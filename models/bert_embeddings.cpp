@@ -6,15 +6,16 @@
 #include "runtime/autograd.h"  // GradMode
 #include "runtime/ops/elementwise.h"
 #include "runtime/ops/indexing.h"  // embedding
-#include "runtime/ops/masking.h"  // masked_fill
+#include "runtime/ops/masking.h"   // masked_fill
 
 namespace pare {
 
 BertEmbeddings::BertEmbeddings(const BertConfig& config, Generator& gen) : pad_token_id_(config.pad_token_id) {
   const auto std = static_cast<float>(config.initializer_range);
-  word_ = register_module("word_embeddings", std::make_shared<Embedding>(config.vocab_size, config.hidden_size, gen, std));
-  position_ = register_module("position_embeddings",
-                             std::make_shared<Embedding>(config.max_position_embeddings, config.hidden_size, gen, std));
+  word_ =
+      register_module("word_embeddings", std::make_shared<Embedding>(config.vocab_size, config.hidden_size, gen, std));
+  position_ = register_module(
+      "position_embeddings", std::make_shared<Embedding>(config.max_position_embeddings, config.hidden_size, gen, std));
   token_type_ = register_module("token_type_embeddings",
                                 std::make_shared<Embedding>(config.type_vocab_size, config.hidden_size, gen, std));
   norm_ = register_module("LayerNorm", std::make_shared<LayerNorm>(config.hidden_size, config.layer_norm_eps));
@@ -47,7 +48,8 @@ Tensor BertEmbeddings::lookup_words(const Tensor& input_ids) const {
 
 Tensor BertEmbeddings::forward(const Tensor& input_ids, const Tensor& token_type_ids) const {
   check_defined(input_ids, "BertEmbeddings", "input_ids");
-  PARE_CHECK(input_ids.dim() == 2, "BertEmbeddings: input_ids must be [batch, seq], got ", shape_str(input_ids.shape()));
+  PARE_CHECK(input_ids.dim() == 2, "BertEmbeddings: input_ids must be [batch, seq], got ",
+             shape_str(input_ids.shape()));
   PARE_CHECK(token_type_ids.shape() == input_ids.shape(), "BertEmbeddings: token_type_ids of shape ",
              shape_str(token_type_ids.shape()), " must match input_ids ", shape_str(input_ids.shape()));
   const std::int64_t seq = input_ids.size(1);

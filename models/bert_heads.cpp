@@ -35,8 +35,9 @@ BertClassifierHead::BertClassifierHead(BertConfig config, std::uint64_t seed, bo
     : BertHead(std::move(config), seed, add_pooling_layer) {
   const BertConfig& c = bert_->model_config();
   dropout_ = register_module("dropout", std::make_shared<Dropout>(c.classifier_dropout_prob(), bert_->generator()));
-  classifier_ = register_module("classifier", std::make_shared<Linear>(c.hidden_size, c.num_labels(), bert_->generator(),
-                                                                       true, static_cast<float>(c.initializer_range)));
+  classifier_ =
+      register_module("classifier", std::make_shared<Linear>(c.hidden_size, c.num_labels(), bert_->generator(), true,
+                                                             static_cast<float>(c.initializer_range)));
 }
 
 Tensor BertClassifierHead::classify(const Tensor& features) const {
@@ -86,18 +87,21 @@ BertOutputs BertForTokenClassification::forward(const BertInputs& inputs, const 
 BertForMaskedLM::BertForMaskedLM(BertConfig config, std::uint64_t seed)
     : BertHead(std::move(config), seed, /*add_pooling_layer=*/false) {
   const BertConfig& c = bert_->model_config();
-  auto predictions = register_module("cls", std::make_shared<Module>())->register_module("predictions", std::make_shared<Module>());
+  auto predictions =
+      register_module("cls", std::make_shared<Module>())->register_module("predictions", std::make_shared<Module>());
   predictions->register_parameter("bias", Tensor::zeros({c.vocab_size}));
   auto transform = predictions->register_module("transform", std::make_shared<Module>());
-  transform_dense_ = transform->register_module("dense", std::make_shared<Linear>(c.hidden_size, c.hidden_size, bert_->generator(),
-                                                                                  true, static_cast<float>(c.initializer_range)));
-  transform_norm_ = transform->register_module("LayerNorm", std::make_shared<LayerNorm>(c.hidden_size, c.layer_norm_eps));
+  transform_dense_ =
+      transform->register_module("dense", std::make_shared<Linear>(c.hidden_size, c.hidden_size, bert_->generator(),
+                                                                   true, static_cast<float>(c.initializer_range)));
+  transform_norm_ =
+      transform->register_module("LayerNorm", std::make_shared<LayerNorm>(c.hidden_size, c.layer_norm_eps));
 }
 
 BertOutputs BertForMaskedLM::forward(const BertInputs& inputs, const Tensor& labels) const {
   BertOutputs out = bert_->forward(inputs);
-  const Tensor transformed =
-      transform_norm_->forward(apply_activation(transform_dense_->forward(out.last_hidden_state), config().activation()));
+  const Tensor transformed = transform_norm_->forward(
+      apply_activation(transform_dense_->forward(out.last_hidden_state), config().activation()));
   const Module& predictions = *child("cls")->child("predictions");
   out.logits = linear(transformed, bert_->embeddings().word_embeddings().weight(), predictions.parameter("bias"));
   if (labels.defined()) {
@@ -109,10 +113,14 @@ BertOutputs BertForMaskedLM::forward(const BertInputs& inputs, const Tensor& lab
 
 std::shared_ptr<BertTaskModel> make_bert_model(const BertConfig& config, BertTask task, std::uint64_t seed) {
   switch (task) {
-    case BertTask::base: return std::make_shared<BertModel>(config, seed);
-    case BertTask::sequence_classification: return std::make_shared<BertForSequenceClassification>(config, seed);
-    case BertTask::token_classification: return std::make_shared<BertForTokenClassification>(config, seed);
-    case BertTask::masked_lm: return std::make_shared<BertForMaskedLM>(config, seed);
+    case BertTask::base:
+      return std::make_shared<BertModel>(config, seed);
+    case BertTask::sequence_classification:
+      return std::make_shared<BertForSequenceClassification>(config, seed);
+    case BertTask::token_classification:
+      return std::make_shared<BertForTokenClassification>(config, seed);
+    case BertTask::masked_lm:
+      return std::make_shared<BertForMaskedLM>(config, seed);
   }
   throw Error("make_bert_model: unknown task");
 }

@@ -8,9 +8,12 @@ namespace pare {
 
 Tensor apply_activation(const Tensor& x, BertActivation activation) {
   switch (activation) {
-    case BertActivation::gelu: return gelu(x, GeluApproximation::none);
-    case BertActivation::gelu_tanh: return gelu(x, GeluApproximation::tanh);
-    case BertActivation::relu: return relu(x);
+    case BertActivation::gelu:
+      return gelu(x, GeluApproximation::none);
+    case BertActivation::gelu_tanh:
+      return gelu(x, GeluApproximation::tanh);
+    case BertActivation::relu:
+      return relu(x);
   }
   throw Error("apply_activation: unknown activation");
 }
@@ -21,11 +24,13 @@ BertLayer::BertLayer(const BertConfig& config, const BertLayerShape& shape, Gene
   attention_ = register_module("attention", std::make_shared<BertAttention>(config, shape, gen));
   if (shape.ffn_dim > 0) {
     auto intermediate = register_module("intermediate", std::make_shared<Module>());
-    intermediate_ = intermediate->register_module("dense", std::make_shared<Linear>(config.hidden_size, shape.ffn_dim, gen, true, std));
+    intermediate_ = intermediate->register_module(
+        "dense", std::make_shared<Linear>(config.hidden_size, shape.ffn_dim, gen, true, std));
   }
   auto output = register_module("output", std::make_shared<Module>());
   if (shape.ffn_dim > 0) {
-    output_dense_ = output->register_module("dense", std::make_shared<Linear>(shape.ffn_dim, config.hidden_size, gen, true, std));
+    output_dense_ =
+        output->register_module("dense", std::make_shared<Linear>(shape.ffn_dim, config.hidden_size, gen, true, std));
   } else {
     output_dense_ = output->register_module("dense", std::make_shared<BiasOnlyDense>(config.hidden_size));
   }
@@ -37,7 +42,8 @@ Tensor BertLayer::forward(const Tensor& x, const Tensor& additive_mask) const {
   const Tensor attended = attention_->forward(x, additive_mask);
   Tensor ffn;
   if (intermediate_) {
-    ffn = static_cast<const Linear&>(*output_dense_).forward(apply_activation(intermediate_->forward(attended), activation_));
+    ffn = static_cast<const Linear&>(*output_dense_)
+              .forward(apply_activation(intermediate_->forward(attended), activation_));
   } else {
     ffn = static_cast<const BiasOnlyDense&>(*output_dense_).forward({x.size(0), x.size(1)});
   }

@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "runtime/io/pytorch_checkpoint.h"  // load_pytorch_checkpoint
 #include "runtime/io/safetensors.h"
@@ -52,7 +51,8 @@ void read_sharded(StateDict& dict, const fs::path& index_path) {
              ": needs an object \"weight_map\" of tensor name -> shard file");
   std::map<std::string, std::vector<std::string>> by_shard;
   for (const auto& [name, file] : index["weight_map"].items()) {
-    PARE_CHECK(file.is_string(), index_path.string(), ": weight_map[\"", name, "\"] must be a file name, got ", file.dump());
+    PARE_CHECK(file.is_string(), index_path.string(), ": weight_map[\"", name, "\"] must be a file name, got ",
+               file.dump());
     const std::string shard = file.get<std::string>();
     PARE_CHECK(!shard.empty() && shard.find('/') == std::string::npos && shard.find('\\') == std::string::npos &&
                    shard != "." && shard != "..",
@@ -116,7 +116,8 @@ CheckpointTensors read_checkpoint_tensors(const fs::path& dir) {
       if (t.numel() > 0) add_tensor(out.tensors, name, t, out.source);
     }
   } else {
-    throw Error(dir.string() + ": no weights (looked for model.safetensors, model.safetensors.index.json, pytorch_model.bin)");
+    throw Error(dir.string() +
+                ": no weights (looked for model.safetensors, model.safetensors.index.json, pytorch_model.bin)");
   }
   for (auto& [name, t] : out.tensors) {
     if (t.dtype() == DType::f16 || t.dtype() == DType::bf16) t = t.to(DType::f32);

@@ -25,19 +25,19 @@ struct CheckpointTensors {
 CheckpointTensors read_checkpoint_tensors(const std::filesystem::path& dir);
 
 struct CheckpointLoadReport {
-  std::string source;                      // the weight file(s) read
-  std::vector<std::string> initialised;    // head or pooler weights the checkpoint lacks, freshly initialised
-  std::vector<std::string> unexpected;     // checkpoint tensors the model does not hold, ignored
-  std::vector<std::string> renamed;        // "old -> new" for legacy names (gamma/beta) and prefixes
+  std::string source;                    // the weight file(s) read
+  std::vector<std::string> initialised;  // head or pooler weights the checkpoint lacks, freshly initialised
+  std::vector<std::string> unexpected;   // checkpoint tensors the model does not hold, ignored
+  std::vector<std::string> renamed;      // "old -> new" for legacy names (gamma/beta) and prefixes
   // One line per non-empty list, for logs.
   std::string summary() const;
 };
 
 struct LoadOptions {
-  std::optional<BertTask> task;           // default: from config.json's "architectures"
-  std::optional<std::int64_t> num_labels; // overrides config.json's labels (a new head)
+  std::optional<BertTask> task;            // default: from config.json's "architectures"
+  std::optional<std::int64_t> num_labels;  // overrides config.json's labels (a new head)
   std::optional<std::string> problem_type;
-  std::uint64_t seed = 0;                 // initialises missing head weights and seeds dropout
+  std::uint64_t seed = 0;  // initialises missing head weights and seeds dropout
 };
 
 struct LoadedBert {

@@ -24,7 +24,7 @@ std::string concat(const Parts&... parts) {
 }  // namespace pare
 
 // Throws pare::Error with the message parts streamed together when `cond` is false.
-#define PARE_CHECK(cond, ...)                                          \
-  do {                                                                 \
+#define PARE_CHECK(cond, ...)                                              \
+  do {                                                                     \
     if (!(cond)) throw ::pare::Error(::pare::detail::concat(__VA_ARGS__)); \
   } while (0)

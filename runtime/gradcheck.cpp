@@ -50,8 +50,8 @@ GradcheckResult check_gradients(const TensorFunction& fn, std::vector<Tensor> in
   for (std::size_t k = 0; k < inputs.size(); ++k) {
     const Tensor& x = inputs[k];
     if (!x.requires_grad()) continue;
-    PARE_CHECK(x.is_contiguous() && x.device().is_cpu() && x.dtype() == DType::f32,
-               "check_gradients: input ", k, " must be a contiguous f32 CPU tensor");
+    PARE_CHECK(x.is_contiguous() && x.device().is_cpu() && x.dtype() == DType::f32, "check_gradients: input ", k,
+               " must be a contiguous f32 CPU tensor");
     PARE_CHECK(x.grad().defined(), "check_gradients: input ", k, " (shape ", shape_str(x.shape()),
                ") received no gradient");
     const std::vector<double> analytic = x.grad().to_vector<double>();

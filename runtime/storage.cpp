@@ -103,8 +103,8 @@ std::shared_ptr<Storage> Storage::allocate(std::size_t bytes, Device device) {
     return std::shared_ptr<Storage>(new Storage(cpu_cache().acquire(size), size, device));
   }
 #if PARE_HAVE_CUDA
-  PARE_CHECK(device.index < kernels::cuda::device_count(), "CUDA device ", device.str(),
-             " is not present (", kernels::cuda::device_count(), " visible)");
+  PARE_CHECK(device.index < kernels::cuda::device_count(), "CUDA device ", device.str(), " is not present (",
+             kernels::cuda::device_count(), " visible)");
   const std::size_t size = rounded_size(bytes);
   return std::shared_ptr<Storage>(new Storage(kernels::cuda::device_malloc(device.index, size), size, device));
 #else

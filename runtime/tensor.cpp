@@ -103,8 +103,7 @@ template Tensor Tensor::from_vector<std::uint8_t>(const std::vector<std::uint8_t
 Tensor Tensor::randn(const Shape& shape, Generator& gen, float mean, float std) {
   Tensor t = empty(shape);
   const std::int64_t n = t.numel();
-  kernels::cpu::random_normal(t.data<float>(), n, gen.seed(), gen.reserve(kernels::cpu::random_counters(n)), mean,
-                              std);
+  kernels::cpu::random_normal(t.data<float>(), n, gen.seed(), gen.reserve(kernels::cpu::random_counters(n)), mean, std);
   return t;
 }
 
@@ -158,11 +157,20 @@ std::vector<T> Tensor::to_vector() const {
   const std::int64_t n = packed.numel();
   std::vector<T> out(static_cast<std::size_t>(n));
   switch (packed.dtype()) {
-    case DType::f32: std::copy_n(packed.data<float>(), n, out.begin()); break;
-    case DType::i32: std::copy_n(packed.data<std::int32_t>(), n, out.begin()); break;
-    case DType::i64: std::copy_n(packed.data<std::int64_t>(), n, out.begin()); break;
-    case DType::u8: std::copy_n(packed.data<std::uint8_t>(), n, out.begin()); break;
-    default: throw Error("to_vector: unexpected dtype");
+    case DType::f32:
+      std::copy_n(packed.data<float>(), n, out.begin());
+      break;
+    case DType::i32:
+      std::copy_n(packed.data<std::int32_t>(), n, out.begin());
+      break;
+    case DType::i64:
+      std::copy_n(packed.data<std::int64_t>(), n, out.begin());
+      break;
+    case DType::u8:
+      std::copy_n(packed.data<std::uint8_t>(), n, out.begin());
+      break;
+    default:
+      throw Error("to_vector: unexpected dtype");
   }
   return out;
 }
@@ -204,8 +212,8 @@ Shape infer_shape(const Shape& requested, std::int64_t numel, const Shape& from)
                ": cannot infer the -1 axis");
     shape[static_cast<std::size_t>(infer_at)] = numel / known;
   }
-  PARE_CHECK(shape_numel(shape) == numel, "reshape ", shape_str(from), " (", numel, " elements) -> ",
-             shape_str(shape), " (", shape_numel(shape), " elements)");
+  PARE_CHECK(shape_numel(shape) == numel, "reshape ", shape_str(from), " (", numel, " elements) -> ", shape_str(shape),
+             " (", shape_numel(shape), " elements)");
   return shape;
 }
 
@@ -223,8 +231,8 @@ Tensor Tensor::reshape(const Shape& requested) const {
 
 Tensor Tensor::permute(const std::vector<std::int64_t>& axes) const {
   const std::int64_t n = dim();
-  PARE_CHECK(static_cast<std::int64_t>(axes.size()) == n, "permute: ", axes.size(), " axes given for a tensor of shape ",
-             shape_str(shape()));
+  PARE_CHECK(static_cast<std::int64_t>(axes.size()) == n, "permute: ", axes.size(),
+             " axes given for a tensor of shape ", shape_str(shape()));
   Shape shape(axes.size()), strides(axes.size());
   std::vector<std::int64_t> inverse(axes.size(), -1);
   for (std::size_t i = 0; i < axes.size(); ++i) {
@@ -235,9 +243,8 @@ Tensor Tensor::permute(const std::vector<std::int64_t>& axes) const {
     strides[i] = this->strides()[static_cast<std::size_t>(a)];
   }
   Tensor view = make_view(*this, shape, strides, storage_offset());
-  return record(view, "permute", {*this}, [inverse](const Tensor& g, const NeedsGrad&) {
-    return std::vector<Tensor>{g.permute(inverse)};
-  });
+  return record(view, "permute", {*this},
+                [inverse](const Tensor& g, const NeedsGrad&) { return std::vector<Tensor>{g.permute(inverse)}; });
 }
 
 Tensor Tensor::transpose(std::int64_t a, std::int64_t b) const {
@@ -299,9 +306,7 @@ Tensor Tensor::clone() const {
   return record(out, "clone", {*this}, [](const Tensor& g, const NeedsGrad&) { return std::vector<Tensor>{g}; });
 }
 
-Tensor Tensor::detach() const {
-  return make_view(*this, shape(), strides(), storage_offset());
-}
+Tensor Tensor::detach() const { return make_view(*this, shape(), strides(), storage_offset()); }
 
 Tensor Tensor::to(Device device) const {
   if (device == this->device()) return *this;
@@ -317,9 +322,8 @@ Tensor Tensor::to(Device device) const {
     throw Error("to(" + device.str() + "): copies between CUDA devices are not supported yet");
   }
   const Device from = this->device();
-  return record(out, "to_device", {*this}, [from](const Tensor& g, const NeedsGrad&) {
-    return std::vector<Tensor>{g.to(from)};
-  });
+  return record(out, "to_device", {*this},
+                [from](const Tensor& g, const NeedsGrad&) { return std::vector<Tensor>{g.to(from)}; });
 #else
   throw Error("to(" + device.str() + "): pare was built without CUDA");
 #endif
@@ -333,12 +337,24 @@ Tensor Tensor::to(DType target) const {
   // Every conversion goes through f32 (or i64 for integers) so n dtypes need 2n loops, not n^2.
   Tensor wide = empty(shape(), is_floating(dtype()) ? DType::f32 : DType::i64);
   switch (dtype()) {
-    case DType::f32: std::memcpy(wide.raw_data(), src.raw_data(), nbytes()); break;
-    case DType::bf16: kernels::cpu::bf16_to_f32(static_cast<const std::uint16_t*>(src.raw_data()), wide.data<float>(), n); break;
-    case DType::f16: kernels::cpu::f16_to_f32(static_cast<const std::uint16_t*>(src.raw_data()), wide.data<float>(), n); break;
-    case DType::i32: std::copy_n(src.data<std::int32_t>(), n, wide.data<std::int64_t>()); break;
-    case DType::i64: std::memcpy(wide.raw_data(), src.raw_data(), nbytes()); break;
-    case DType::u8: std::copy_n(src.data<std::uint8_t>(), n, wide.data<std::int64_t>()); break;
+    case DType::f32:
+      std::memcpy(wide.raw_data(), src.raw_data(), nbytes());
+      break;
+    case DType::bf16:
+      kernels::cpu::bf16_to_f32(static_cast<const std::uint16_t*>(src.raw_data()), wide.data<float>(), n);
+      break;
+    case DType::f16:
+      kernels::cpu::f16_to_f32(static_cast<const std::uint16_t*>(src.raw_data()), wide.data<float>(), n);
+      break;
+    case DType::i32:
+      std::copy_n(src.data<std::int32_t>(), n, wide.data<std::int64_t>());
+      break;
+    case DType::i64:
+      std::memcpy(wide.raw_data(), src.raw_data(), nbytes());
+      break;
+    case DType::u8:
+      std::copy_n(src.data<std::uint8_t>(), n, wide.data<std::int64_t>());
+      break;
   }
   if (is_floating(target) != is_floating(wide.dtype())) {
     Tensor other = empty(shape(), is_floating(target) ? DType::f32 : DType::i64);
@@ -354,8 +370,12 @@ Tensor Tensor::to(DType target) const {
   if (wide.dtype() == target) return wide;
   Tensor out = empty(shape(), target);
   switch (target) {
-    case DType::bf16: kernels::cpu::f32_to_bf16(wide.data<float>(), static_cast<std::uint16_t*>(out.raw_data()), n); break;
-    case DType::f16: kernels::cpu::f32_to_f16(wide.data<float>(), static_cast<std::uint16_t*>(out.raw_data()), n); break;
+    case DType::bf16:
+      kernels::cpu::f32_to_bf16(wide.data<float>(), static_cast<std::uint16_t*>(out.raw_data()), n);
+      break;
+    case DType::f16:
+      kernels::cpu::f32_to_f16(wide.data<float>(), static_cast<std::uint16_t*>(out.raw_data()), n);
+      break;
     case DType::i32:
       std::transform(wide.data<std::int64_t>(), wide.data<std::int64_t>() + n, out.data<std::int32_t>(),
                      [](std::int64_t v) { return static_cast<std::int32_t>(v); });
@@ -364,7 +384,8 @@ Tensor Tensor::to(DType target) const {
       std::transform(wide.data<std::int64_t>(), wide.data<std::int64_t>() + n, out.data<std::uint8_t>(),
                      [](std::int64_t v) { return static_cast<std::uint8_t>(v); });
       break;
-    default: throw Error("to(dtype): unexpected conversion");
+    default:
+      throw Error("to(dtype): unexpected conversion");
   }
   return out;
 }
@@ -376,12 +397,36 @@ Tensor& Tensor::fill_(double value) {
   PARE_CHECK(is_contiguous(), "fill_ on a non-contiguous view of shape ", shape_str(shape()));
   unsigned char bytes[8];
   switch (dtype()) {
-    case DType::f32: { const auto v = static_cast<float>(value); std::memcpy(bytes, &v, 4); break; }
-    case DType::bf16: { const auto v = static_cast<float>(value); kernels::cpu::f32_to_bf16(&v, reinterpret_cast<std::uint16_t*>(bytes), 1); break; }
-    case DType::f16: { const auto v = static_cast<float>(value); kernels::cpu::f32_to_f16(&v, reinterpret_cast<std::uint16_t*>(bytes), 1); break; }
-    case DType::i32: { const auto v = static_cast<std::int32_t>(value); std::memcpy(bytes, &v, 4); break; }
-    case DType::i64: { const auto v = static_cast<std::int64_t>(value); std::memcpy(bytes, &v, 8); break; }
-    case DType::u8: { const auto v = static_cast<std::uint8_t>(value); std::memcpy(bytes, &v, 1); break; }
+    case DType::f32: {
+      const auto v = static_cast<float>(value);
+      std::memcpy(bytes, &v, 4);
+      break;
+    }
+    case DType::bf16: {
+      const auto v = static_cast<float>(value);
+      kernels::cpu::f32_to_bf16(&v, reinterpret_cast<std::uint16_t*>(bytes), 1);
+      break;
+    }
+    case DType::f16: {
+      const auto v = static_cast<float>(value);
+      kernels::cpu::f32_to_f16(&v, reinterpret_cast<std::uint16_t*>(bytes), 1);
+      break;
+    }
+    case DType::i32: {
+      const auto v = static_cast<std::int32_t>(value);
+      std::memcpy(bytes, &v, 4);
+      break;
+    }
+    case DType::i64: {
+      const auto v = static_cast<std::int64_t>(value);
+      std::memcpy(bytes, &v, 8);
+      break;
+    }
+    case DType::u8: {
+      const auto v = static_cast<std::uint8_t>(value);
+      std::memcpy(bytes, &v, 1);
+      break;
+    }
   }
   kernels::cpu::fill(raw_data(), bytes, dtype_size(dtype()), numel());
   return *this;
@@ -391,7 +436,8 @@ Tensor& Tensor::copy_(const Tensor& src) {
   check_defined(src, "copy_", "src");
   PARE_CHECK(src.shape() == shape(), "copy_: source shape ", shape_str(src.shape()), " differs from destination ",
              shape_str(shape()));
-  PARE_CHECK(!(GradMode::enabled() && requires_grad()), "copy_ into a tensor that requires grad; wrap it in NoGradGuard");
+  PARE_CHECK(!(GradMode::enabled() && requires_grad()),
+             "copy_ into a tensor that requires grad; wrap it in NoGradGuard");
   const Tensor source = src.to(device()).to(dtype()).contiguous();
   check_cpu(*this, "copy_");
   if (is_contiguous()) {
@@ -438,7 +484,10 @@ void Tensor::set_grad(const Tensor& grad) const {
   impl_->grad = grad;
 }
 
-void Tensor::zero_grad() const { checked(); impl_->grad = Tensor(); }
+void Tensor::zero_grad() const {
+  checked();
+  impl_->grad = Tensor();
+}
 
 const std::shared_ptr<Node>& Tensor::grad_fn() const { return checked().grad_fn; }
 

@@ -21,8 +21,8 @@ void format_value(std::ostringstream& out, double v, bool floating) {
   out << buf;
 }
 
-void format_axis(std::ostringstream& out, const std::vector<double>& values, const Shape& shape,
-                 const Shape& strides, std::size_t axis, std::int64_t offset, bool floating, bool summarise) {
+void format_axis(std::ostringstream& out, const std::vector<double>& values, const Shape& shape, const Shape& strides,
+                 std::size_t axis, std::int64_t offset, bool floating, bool summarise) {
   if (shape.empty()) {
     format_value(out, values[static_cast<std::size_t>(offset)], floating);
     return;

@@ -1,9 +1,10 @@
+#include "runtime/ops/activation.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
-#include "runtime/ops/activation.h"
 #include "tests/gradcheck.h"
 
 namespace pare {
@@ -34,7 +35,8 @@ Reference reference(Kind kind, double x) {
       const double du = kSqrt2OverPi * (1.0 + 3.0 * 0.044715 * x * x);
       return {0.5 * x * (1.0 + t), 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * du};
     }
-    case Kind::relu: return {x > 0 ? x : 0.0, x > 0 ? 1.0 : 0.0};
+    case Kind::relu:
+      return {x > 0 ? x : 0.0, x > 0 ? 1.0 : 0.0};
     case Kind::tanh: {
       const double t = std::tanh(x);
       return {t, 1.0 - t * t};
@@ -49,11 +51,16 @@ Reference reference(Kind kind, double x) {
 
 Tensor apply(Kind kind, const Tensor& x) {
   switch (kind) {
-    case Kind::gelu_erf: return gelu(x);
-    case Kind::gelu_tanh: return gelu(x, GeluApproximation::tanh);
-    case Kind::relu: return relu(x);
-    case Kind::tanh: return tanh(x);
-    case Kind::sigmoid: return sigmoid(x);
+    case Kind::gelu_erf:
+      return gelu(x);
+    case Kind::gelu_tanh:
+      return gelu(x, GeluApproximation::tanh);
+    case Kind::relu:
+      return relu(x);
+    case Kind::tanh:
+      return tanh(x);
+    case Kind::sigmoid:
+      return sigmoid(x);
   }
   return Tensor();
 }

@@ -1,10 +1,11 @@
+#include "runtime/optim/adamw.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <string>
 #include <vector>
 
-#include "runtime/optim/adamw.h"
 #include "runtime/random.h"
 
 namespace pare {
@@ -15,8 +16,7 @@ struct ReferenceAdamW {
   std::vector<double> p, m, v;
   std::int64_t t = 0;
 
-  explicit ReferenceAdamW(const Tensor& param)
-      : p(param.to_vector<double>()), m(p.size(), 0.0), v(p.size(), 0.0) {}
+  explicit ReferenceAdamW(const Tensor& param) : p(param.to_vector<double>()), m(p.size(), 0.0), v(p.size(), 0.0) {}
 
   void step(const std::vector<double>& g, double lr, double wd, const AdamWOptions& o) {
     ++t;

@@ -28,8 +28,8 @@ TEST(AttentionLayout, HeadSplitViewsMatchPackedCopies) {
   Generator gen(5);
   const std::int64_t B = 2, T = 7, H = 3, d = 4;
   const Tensor qkv = Tensor::randn({B, T, 3 * H * d}, gen);
-  const Tensor mask = additive_attention_mask(Tensor::from_vector<std::int64_t>(
-      {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}, {B, T}));
+  const Tensor mask =
+      additive_attention_mask(Tensor::from_vector<std::int64_t>({1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0}, {B, T}));
   const Tensor q = split_heads(qkv, 0, H, d), k = split_heads(qkv, 1, H, d), v = split_heads(qkv, 2, H, d);
   ASSERT_FALSE(q.is_contiguous());
   const Tensor out = scaled_dot_product_attention(q, k, v, mask);

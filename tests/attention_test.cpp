@@ -1,3 +1,5 @@
+#include "runtime/ops/attention.h"
+
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -5,8 +7,7 @@
 #include <limits>
 #include <string>
 
-#include "kernels/dropout.h"  // keep_mask: the reference draws the same keep decisions
-#include "runtime/ops/attention.h"
+#include "kernels/dropout.h"      // keep_mask: the reference draws the same keep decisions
 #include "runtime/ops/masking.h"  // additive_attention_mask
 #include "tests/gradcheck.h"
 
@@ -32,7 +33,8 @@ Tensor naive_attention(const Tensor& q, const Tensor& k, const Tensor& v, const 
       for (std::int64_t s = 0; s < S; ++s) {
         double dot = 0.0;
         for (std::int64_t c = 0; c < d; ++c) {
-          dot += double{vq[static_cast<std::size_t>((bh * T + t) * d + c)]} * vk[static_cast<std::size_t>((bh * S + s) * d + c)];
+          dot += double{vq[static_cast<std::size_t>((bh * T + t) * d + c)]} *
+                 vk[static_cast<std::size_t>((bh * S + s) * d + c)];
         }
         double x = dot / std::sqrt(static_cast<double>(d));
         if (!vm.empty()) x += vm[static_cast<std::size_t>((bh * T + t) * S + s)];
@@ -102,11 +104,12 @@ TEST(Attention, PaddedBatchMatchesUnpaddedSequences) {
   const Tensor q = Tensor::randn({2, H, T, d}, gen), k = Tensor::randn({2, H, S, d}, gen);
   const Tensor v = Tensor::randn({2, H, S, d}, gen);
   // Sequence 0 uses every key; sequence 1 only its first 4, the rest is padding.
-  const Tensor mask = additive_attention_mask(Tensor::from_vector<std::int64_t>({1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0}, {2, S}));
+  const Tensor mask =
+      additive_attention_mask(Tensor::from_vector<std::int64_t>({1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0}, {2, S}));
   const Tensor out = scaled_dot_product_attention(q, k, v, mask);
   expect_close(out, naive_attention(q, k, v, mask), 1e-5, 1e-4);
-  const Tensor short_out = scaled_dot_product_attention(q.slice(0, 1, 2), k.slice(0, 1, 2).slice(2, 0, 4),
-                                                        v.slice(0, 1, 2).slice(2, 0, 4));
+  const Tensor short_out =
+      scaled_dot_product_attention(q.slice(0, 1, 2), k.slice(0, 1, 2).slice(2, 0, 4), v.slice(0, 1, 2).slice(2, 0, 4));
   expect_close(out.slice(0, 1, 2).contiguous(), short_out, 1e-6, 1e-5, "padded vs unpadded");
 }
 
@@ -160,7 +163,8 @@ TEST(Attention, DropoutGradientsMatchFiniteDifferences) {
 TEST(Attention, SameResultForOneAndTwoThreads) {
   Generator gen(7);
   // Large enough for the kernels to run one (batch, head) pair per thread.
-  Tensor q = random_param({2, 3, 32, 8}, gen), k = random_param({2, 3, 24, 8}, gen), v = random_param({2, 3, 24, 8}, gen);
+  Tensor q = random_param({2, 3, 32, 8}, gen), k = random_param({2, 3, 24, 8}, gen),
+         v = random_param({2, 3, 24, 8}, gen);
   const Tensor g = Tensor::randn({2, 3, 32, 8}, gen);
   auto run = [&](int threads) {
     const int saved = omp_get_max_threads();

@@ -1,6 +1,7 @@
+#include "runtime/autograd.h"
+
 #include <gtest/gtest.h>
 
-#include "runtime/autograd.h"
 #include "runtime/ops/elementwise.h"
 #include "runtime/ops/reduce.h"
 #include "tests/gradcheck.h"
@@ -123,9 +124,8 @@ TEST(Gradcheck, DetectsAWrongBackward) {
       NoGradGuard no_grad;
       out = scale(in[0], 2.0);
     }
-    return record(out, "wrong_double", {in[0]}, [](const Tensor& g, const NeedsGrad&) {
-      return std::vector<Tensor>{scale(g, 3.0)};
-    });
+    return record(out, "wrong_double", {in[0]},
+                  [](const Tensor& g, const NeedsGrad&) { return std::vector<Tensor>{scale(g, 3.0)}; });
   };
   Generator gen(3);
   const GradcheckResult result = check_gradients(wrong_double, {testing::random_param({2, 3}, gen)});

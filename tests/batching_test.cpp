@@ -32,8 +32,7 @@ TEST(Batching, FirstSubtokenLabels) {
 
 TEST(Batching, CollatePadsToTheLongestInTheBatch) {
   std::vector<TokenizedExample> data = {example({101, 7, 102}, {0, 0, 0}),
-                                        example({101, 8, 9, 102, 10, 102}, {0, 0, 0, 0, 1, 1}),
-                                        example({101, 102})};
+                                        example({101, 8, 9, 102, 10, 102}, {0, 0, 0, 0, 1, 1}), example({101, 102})};
   data[0].label = 1;
   data[1].label = 0;
   data[2].label = 2;
@@ -65,8 +64,7 @@ TEST(Batching, RegressionTaggingAndUnlabelled) {
   data[1].token_labels = {kIgnoreLabel, 9};
   const Batch tags = collate(data, Indices{1, 0}, TaskKind::tagging);
   EXPECT_EQ(tags.labels.shape(), (Shape{2, 3}));
-  EXPECT_EQ(tags.labels.to_vector<std::int64_t>(),
-            (Ids{kIgnoreLabel, 9, kIgnoreLabel, kIgnoreLabel, 3, kIgnoreLabel}));
+  EXPECT_EQ(tags.labels.to_vector<std::int64_t>(), (Ids{kIgnoreLabel, 9, kIgnoreLabel, kIgnoreLabel, 3, kIgnoreLabel}));
 
   const std::vector<TokenizedExample> test = {example({1, 2}), example({1})};
   const Batch unlabelled = collate(test, Indices{0, 1}, TaskKind::classification);
@@ -75,8 +73,7 @@ TEST(Batching, RegressionTaggingAndUnlabelled) {
 }
 
 TEST(Batching, CollateRejectsInconsistentExamples) {
-  std::vector<TokenizedExample> data = {example({1, 2}), example({1, 2}), example({}),
-                                        example({1, 2}, {0})};
+  std::vector<TokenizedExample> data = {example({1, 2}), example({1, 2}), example({}), example({1, 2}, {0})};
   data[0].label = 1;
   EXPECT_THROW(collate(data, Indices{0, 1}, TaskKind::classification), Error);  // half labelled
   EXPECT_THROW(collate(data, Indices{2}, TaskKind::classification), Error);     // no tokens
@@ -84,7 +81,7 @@ TEST(Batching, CollateRejectsInconsistentExamples) {
   EXPECT_THROW(collate(data, Indices{4}, TaskKind::classification), Error);     // out of range
   EXPECT_THROW(collate(data, Indices{}, TaskKind::classification), Error);
   data[1].token_labels = {1, 2, 3};
-  EXPECT_THROW(collate(data, Indices{1}, TaskKind::tagging), Error);            // labels length
+  EXPECT_THROW(collate(data, Indices{1}, TaskKind::tagging), Error);  // labels length
 }
 
 std::vector<std::size_t> iota_lengths(std::size_t n) {

@@ -2,10 +2,10 @@
 // pytorch_model.bin; save_pretrained round trips; f16/bf16 weights; missing and unexpected names;
 // per-layer shapes beyond HF's form; named forward outputs.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "models/checkpoint.h"
@@ -37,7 +37,9 @@ void expect_same_parameters(const BertTaskModel& a, const BertTaskModel& b) {
   }
 }
 
-Tensor logits_of(BertTaskModel& model, const StateDict& expected) { return model.forward(fixture_inputs(expected)).logits; }
+Tensor logits_of(BertTaskModel& model, const StateDict& expected) {
+  return model.forward(fixture_inputs(expected)).logits;
+}
 
 TEST(BertCheckpoint, ShardedLegacyNamesWithoutPrefixLoadTheSameWeights) {
   LoadedBert plain = load_pretrained(bert_fixture("token"));
@@ -191,7 +193,8 @@ TEST(BertCheckpoint, PerLayerShapesBeyondHfFormRoundTrip) {
   };
   const Tensor attended = norm(add(out.hidden_states[1], params.at("encoder.layer.1.attention.output.dense.bias")),
                                "encoder.layer.1.attention.output.LayerNorm");
-  const Tensor expected = norm(add(attended, params.at("encoder.layer.1.output.dense.bias")), "encoder.layer.1.output.LayerNorm");
+  const Tensor expected =
+      norm(add(attended, params.at("encoder.layer.1.output.dense.bias")), "encoder.layer.1.output.LayerNorm");
   EXPECT_TRUE(close_relative(out.last_hidden_state, expected, 1e-6));
 
   ScratchDir dir;
@@ -209,7 +212,8 @@ TEST(BertCheckpoint, PerLayerShapesBeyondHfFormRoundTrip) {
 TEST(BertCheckpoint, NamedForwardOutputsAsPareForwardWritesThem) {
   LoadedBert loaded = load_pretrained(bert_fixture("seqcls"));
   const StateDict expected = read_all(bert_fixture("seqcls") / "expected.safetensors");
-  StateDict inputs{{"input_ids", expected.at("input_ids")}, {"attention_mask", expected.at("attention_mask")},
+  StateDict inputs{{"input_ids", expected.at("input_ids")},
+                   {"attention_mask", expected.at("attention_mask")},
                    {"token_type_ids", expected.at("token_type_ids")}};
   const NamedTensors outputs = named_forward_outputs(*loaded.model, inputs, "in.safetensors");
   std::vector<std::string> names;
@@ -218,8 +222,8 @@ TEST(BertCheckpoint, NamedForwardOutputsAsPareForwardWritesThem) {
     EXPECT_FALSE(t.requires_grad()) << name;
     EXPECT_TRUE(close_relative(t, expected.at(name), 1e-5)) << name;
   }
-  const std::vector<std::string> expected_names = {"last_hidden_state", "pooler_output", "logits", "hidden_states.0",
-                                                   "hidden_states.1", "hidden_states.2"};
+  const std::vector<std::string> expected_names = {"last_hidden_state", "pooler_output",   "logits",
+                                                   "hidden_states.0",   "hidden_states.1", "hidden_states.2"};
   EXPECT_EQ(names, expected_names);
   inputs.erase("attention_mask");
   inputs.emplace("labels", expected.at("labels"));

@@ -1,8 +1,8 @@
 // BertConfig: HF fields and defaults, per-layer shapes, and errors that name the file and field;
 // the regression and multi-label paths of the sequence head.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "models/bert_heads.h"
@@ -17,8 +17,8 @@ using nlohmann::json;
 using testing::error_of;
 
 json small_config() {
-  return json{{"model_type", "bert"},   {"vocab_size", 20},        {"hidden_size", 8},
-              {"num_hidden_layers", 2}, {"num_attention_heads", 2}, {"intermediate_size", 12},
+  return json{{"model_type", "bert"},         {"vocab_size", 20},           {"hidden_size", 8},
+              {"num_hidden_layers", 2},       {"num_attention_heads", 2},   {"intermediate_size", 12},
               {"max_position_embeddings", 8}, {"hidden_dropout_prob", 0.0}, {"attention_probs_dropout_prob", 0.0}};
 }
 
@@ -64,7 +64,8 @@ TEST(BertConfig, PrunedHeadsAndPerLayerShapes) {
   // A hidden size no head count divides is fine once every layer's shape is given.
   j = small_config();
   j["hidden_size"] = 9;
-  j["pare_layer_shapes"] = json::array({{{"heads", 2}, {"head_dim", 3}, {"ffn_dim", 4}}, {{"heads", 0}, {"head_dim", 3}, {"ffn_dim", 0}}});
+  j["pare_layer_shapes"] =
+      json::array({{{"heads", 2}, {"head_dim", 3}, {"ffn_dim", 4}}, {{"heads", 0}, {"head_dim", 3}, {"ffn_dim", 0}}});
   EXPECT_EQ(BertConfig::from_json(j).layer_shapes[1], (BertLayerShape{0, 3, 0}));
 }
 
@@ -97,7 +98,8 @@ TEST(BertConfig, ErrorsNameTheFileAndTheField) {
     EXPECT_NE(error.find("dir/config.json"), std::string::npos) << c.field << ": " << error;
     EXPECT_NE(error.find(c.field), std::string::npos) << c.field << ": " << error;
   }
-  EXPECT_NE(error_of([] { BertConfig::load("/nonexistent/model"); }).find("/nonexistent/model/config.json"), std::string::npos);
+  EXPECT_NE(error_of([] { BertConfig::load("/nonexistent/model"); }).find("/nonexistent/model/config.json"),
+            std::string::npos);
   json j = small_config();
   j["architectures"] = {"GPT2LMHeadModel"};
   const BertConfig c = BertConfig::from_json(j);
@@ -119,7 +121,8 @@ TEST(BertHeads, RegressionIsMeanSquaredErrorOfTheSingleLogit) {
   const std::vector<float> logits = out.logits.to_vector<float>();
   ASSERT_EQ(logits.size(), 3u);
   const double expected = ((logits[0] - 0.5) * (logits[0] - 0.5) + (logits[1] + 1.0) * (logits[1] + 1.0) +
-                           (logits[2] - 2.0) * (logits[2] - 2.0)) / 3.0;
+                           (logits[2] - 2.0) * (logits[2] - 2.0)) /
+                          3.0;
   EXPECT_NEAR(out.loss.item(), expected, 1e-6);
 }
 
@@ -127,7 +130,9 @@ TEST(BertHeads, LabelErrorsAreClear) {
   BertConfig c = BertConfig::from_json(small_config());
   c.set_num_labels(3);
   BertForSequenceClassification classifier(c, 3);
-  std::string error = error_of([&] { classifier.forward(three_sequences(), Tensor::from_vector<std::int64_t>({0, 3, 1}, {3})); });
+  std::string error = error_of([&] {
+    classifier.forward(three_sequences(), Tensor::from_vector<std::int64_t>({0, 3, 1}, {3}));
+  });
   EXPECT_NE(error.find("label 3 is outside 0 .. 2"), std::string::npos) << error;
   error = error_of([&] { classifier.forward(three_sequences(), Tensor::from_vector<float>({0, 1, 1}, {3})); });
   EXPECT_NE(error.find("multi-label"), std::string::npos) << error;
@@ -135,9 +140,14 @@ TEST(BertHeads, LabelErrorsAreClear) {
   error = error_of([&] { tagger.forward(three_sequences(), Tensor::from_vector<std::int64_t>({0, 1, 2}, {3})); });
   EXPECT_NE(error.find("labels of shape [3] must be [3, 3]"), std::string::npos) << error;
   BertModel base(c, 3);
-  error = error_of([&] { base.forward(BertInputs{Tensor::from_vector<std::int64_t>({1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 9}), Tensor(), Tensor()}); });
+  error = error_of([&] {
+    base.forward(
+        BertInputs{Tensor::from_vector<std::int64_t>({1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 9}), Tensor(), Tensor()});
+  });
   EXPECT_NE(error.find("max_position_embeddings"), std::string::npos) << error;
-  error = error_of([&] { base.forward(BertInputs{Tensor::from_vector<std::int64_t>({1, 25}, {1, 2}), Tensor(), Tensor()}); });
+  error = error_of([&] {
+    base.forward(BertInputs{Tensor::from_vector<std::int64_t>({1, 25}, {1, 2}), Tensor(), Tensor()});
+  });
   EXPECT_FALSE(error.empty());
 }
 

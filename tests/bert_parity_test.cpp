@@ -28,7 +28,8 @@ void expect_forward_matches(const BertOutputs& out, const StateDict& expected) {
   while (expected.count("hidden_states." + std::to_string(layers))) ++layers;
   ASSERT_EQ(out.hidden_states.size(), layers);
   for (std::size_t i = 0; i < layers; ++i) {
-    EXPECT_TRUE(close_relative(out.hidden_states[i], expected.at("hidden_states." + std::to_string(i)), kForwardTolerance))
+    EXPECT_TRUE(
+        close_relative(out.hidden_states[i], expected.at("hidden_states." + std::to_string(i)), kForwardTolerance))
         << "hidden_states." << i;
   }
   EXPECT_TRUE(close_relative(out.last_hidden_state, expected.at("last_hidden_state"), kForwardTolerance));
@@ -59,7 +60,8 @@ void check_forward_and_gradients(const std::string& dir) {
   for (const auto& [name, p] : model.named_parameters()) {
     params.insert(name);
     ASSERT_TRUE(expected_grads.count(name)) << "no reference gradient for " << name;
-    EXPECT_TRUE(close_relative(p.grad(), expected.at("grad." + name), kGradientTolerance, kGradientNoise)) << "gradient of " << name;
+    EXPECT_TRUE(close_relative(p.grad(), expected.at("grad." + name), kGradientTolerance, kGradientNoise))
+        << "gradient of " << name;
   }
   EXPECT_EQ(params, expected_grads);
 }

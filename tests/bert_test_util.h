@@ -53,7 +53,8 @@ inline ::testing::AssertionResult close_relative(const Tensor& actual, const Ten
   }
   if (worst <= tolerance * scale + absolute) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << "max |diff| " << worst << " at element " << at << " (" << a[at] << " vs "
-                                       << e[at] << ") exceeds " << tolerance << " * max |expected| " << scale << " + " << absolute;
+                                       << e[at] << ") exceeds " << tolerance << " * max |expected| " << scale << " + "
+                                       << absolute;
 }
 
 inline bool bitwise_equal(const Tensor& a, const Tensor& b) {

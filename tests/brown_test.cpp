@@ -150,8 +150,8 @@ TEST(Brown, PosSentencesWithSimplifiedTags) {
   const TextExample& ex = test[3];
   EXPECT_EQ(ex.id, "ca01:10");
   EXPECT_EQ(ex.words, (std::vector<std::string>{"It", "did", "not", "take", "1-1/2", "hours", "."}));
-  EXPECT_EQ(ex.tags, (std::vector<std::int64_t>{tag_id("pps"), tag_id("dod"), tag_id("*"), tag_id("vb"),
-                                                tag_id("cd"), tag_id("nns"), tag_id(".")}));
+  EXPECT_EQ(ex.tags, (std::vector<std::int64_t>{tag_id("pps"), tag_id("dod"), tag_id("*"), tag_id("vb"), tag_id("cd"),
+                                                tag_id("nns"), tag_id(".")}));
   EXPECT_EQ(test[4].tags[0], tag_id("ppss"));  // I'm/ppss+bem
   EXPECT_EQ(test[4].tags[3], tag_id("md*"));   // can't/md*
   const TextExample& foreign = test[6];        // ---/---hl a/at la/fw-in+at-tl carte/fw-nn-tl

@@ -1,10 +1,11 @@
+#include "runtime/optim/clip_grad.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 #include <vector>
 
-#include "runtime/optim/clip_grad.h"
 #include "runtime/random.h"
 
 namespace pare {

@@ -1,10 +1,9 @@
-#include "data/tokenize.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
+#include "data/tokenize.h"
 #include "models/tokenizers/wordpiece_tokenizer.h"
 #include "runtime/error.h"
 
@@ -16,9 +15,9 @@ using Ids = std::vector<std::int64_t>;
 // Ids: [PAD] 0, [UNK] 1, [CLS] 2, [SEP] 3, [MASK] 4, the 5, cat 6, sat 7, play 8, ##ing 9, on 10,
 // mat 11, . 12, a 13.
 WordPieceTokenizer tiny_tokenizer() {
-  return WordPieceTokenizer({"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "cat", "sat", "play", "##ing",
-                             "on", "mat", ".", "a"},
-                            WordPieceOptions{});
+  return WordPieceTokenizer(
+      {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "cat", "sat", "play", "##ing", "on", "mat", ".", "a"},
+      WordPieceOptions{});
 }
 
 TEST(DataTokenize, SentencesAndPairsKeepTheirLabels) {

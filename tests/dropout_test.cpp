@@ -1,9 +1,10 @@
+#include "kernels/dropout.h"  // keep_mask, keep_mask_slice
+
 #include <gtest/gtest.h>
 #include <omp.h>
 
 #include <cmath>
 
-#include "kernels/dropout.h"  // keep_mask, keep_mask_slice
 #include "runtime/ops/dropout.h"
 #include "tests/gradcheck.h"
 

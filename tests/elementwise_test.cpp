@@ -1,6 +1,7 @@
+#include "runtime/ops/elementwise.h"
+
 #include <gtest/gtest.h>
 
-#include "runtime/ops/elementwise.h"
 #include "runtime/ops/reduce.h"
 #include "tests/gradcheck.h"
 
@@ -96,8 +97,8 @@ TEST(Elementwise, ScaleAndAddScalarGradients) {
 TEST(Elementwise, WeightMaskMultiplyPassesMaskedGradient) {
   Generator gen(5);
   Tensor w = random_param({4, 6}, gen);
-  const Tensor mask = Tensor::from_vector<float>({1, 0, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0},
-                                                 {4, 6});
+  const Tensor mask =
+      Tensor::from_vector<float>({1, 0, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0}, {4, 6});
   sum(mul(w, mask)).backward();
   EXPECT_EQ(w.grad().to_vector<float>(), mask.to_vector<float>());
 }

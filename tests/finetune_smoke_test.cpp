@@ -2,7 +2,6 @@
 // built from the Brown training texts, fine-tuned briefly on brown-genre, must beat the majority
 // class of the dev split clearly. Needs corpora/brown (scripts/fetch-brown.sh); skipped without it.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <algorithm>

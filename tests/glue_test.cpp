@@ -89,8 +89,7 @@ TEST(Glue, QqpSkipsItsBrokenRowsAndSaysWhich) {
 
 TEST(Glue, MnliMatchedAndMismatched) {
   const GlueData train = read_glue("mnli", kGlue / "MNLI", Split::train);
-  EXPECT_EQ(train.task.label_names,
-            (std::vector<std::string>{"contradiction", "entailment", "neutral"}));
+  EXPECT_EQ(train.task.label_names, (std::vector<std::string>{"contradiction", "entailment", "neutral"}));
   ASSERT_EQ(train.examples.size(), 2u);
   EXPECT_EQ(train.examples[0].label, 2);
   EXPECT_EQ(train.examples[1].label, 1);
@@ -117,8 +116,7 @@ TEST(Glue, QnliRteWnli) {
   ASSERT_EQ(rte.examples.size(), 2u);
   EXPECT_EQ(rte.examples[0].label, 1);
   EXPECT_EQ(rte.examples[1].label, 0);
-  EXPECT_EQ(read_glue("rte", kGlue / "RTE", Split::test).examples.at(0).text_b,
-            "Shukla is related to Mangla.");
+  EXPECT_EQ(read_glue("rte", kGlue / "RTE", Split::test).examples.at(0).text_b, "Shukla is related to Mangla.");
   EXPECT_EQ(read_glue("wnli", kGlue / "WNLI", Split::dev).examples.at(0).label, 0);
 }
 
@@ -138,8 +136,7 @@ TEST(Glue, MalformedRowsNameFileAndLine) {
   const std::string bad_score = message("stsb", "stsb_bad_score.tsv", Split::dev);
   EXPECT_NE(bad_score.find("stsb_bad_score.tsv:2:"), std::string::npos) << bad_score;
   EXPECT_NE(bad_score.find("'4.2x'"), std::string::npos);
-  EXPECT_NE(message("stsb", "stsb_nan_score.tsv", Split::dev).find("not a finite number"),
-            std::string::npos);
+  EXPECT_NE(message("stsb", "stsb_nan_score.tsv", Split::dev).find("not a finite number"), std::string::npos);
 
   const std::string header = message("rte", "rte_wrong_header.tsv", Split::train);
   EXPECT_NE(header.find("rte_wrong_header.tsv:1:"), std::string::npos) << header;
@@ -150,24 +147,19 @@ TEST(Glue, MalformedRowsNameFileAndLine) {
   EXPECT_NE(nli.find("'maybe'"), std::string::npos);
 
   const std::string extra = message("qnli", "qnli_extra_field.tsv", Split::train);
-  EXPECT_NE(extra.find("qnli_extra_field.tsv:2: qnli: expected 4 tab-separated fields, found 5"),
-            std::string::npos)
+  EXPECT_NE(extra.find("qnli_extra_field.tsv:2: qnli: expected 4 tab-separated fields, found 5"), std::string::npos)
       << extra;
 }
 
 TEST(Glue, WrongFilesAndNamesAreErrors) {
   // An SST-2 file read as RTE: the header names give it away.
-  EXPECT_NE(error_of([] { read_glue_file("rte", kGlue / "SST-2" / "train.tsv", Split::train); })
-                .find("no column"),
+  EXPECT_NE(error_of([] { read_glue_file("rte", kGlue / "SST-2" / "train.tsv", Split::train); }).find("no column"),
             std::string::npos);
-  EXPECT_NE(error_of([] { read_glue("rte", kGlue / "RTE", Split::dev); }).find("cannot open"),
-            std::string::npos);
+  EXPECT_NE(error_of([] { read_glue("rte", kGlue / "RTE", Split::dev); }).find("cannot open"), std::string::npos);
   // A test file read as labelled misses its label column.
-  EXPECT_NE(error_of([] { read_glue_file("rte", kGlue / "RTE" / "test.tsv", Split::train); })
-                .find("no column 'label'"),
+  EXPECT_NE(error_of([] { read_glue_file("rte", kGlue / "RTE" / "test.tsv", Split::train); }).find("no column 'label'"),
             std::string::npos);
-  EXPECT_NE(error_of([] { glue_task("squad"); }).find("unknown GLUE task 'squad'"),
-            std::string::npos);
+  EXPECT_NE(error_of([] { glue_task("squad"); }).find("unknown GLUE task 'squad'"), std::string::npos);
   EXPECT_EQ(glue_task_names().size(), 10u);
   for (const auto& name : glue_task_names()) EXPECT_EQ(glue_task(name).name, name);
 }

@@ -1,9 +1,10 @@
+#include "runtime/ops/indexing.h"
+
 #include <gtest/gtest.h>
 #include <omp.h>
 
 #include <string>
 
-#include "runtime/ops/indexing.h"
 #include "runtime/ops/reduce.h"  // sum
 #include "tests/gradcheck.h"
 
@@ -146,8 +147,7 @@ TEST_P(IndexSelectTest, GradientsMatchFiniteDifferences) {
 INSTANTIATE_TEST_SUITE_P(Shapes, IndexSelectTest,
                          ::testing::Values(SelectCase{{5, 3}, 0, {4, 0, 4, 2}, {4}},
                                            SelectCase{{2, 5, 3}, 1, {1, 1, 3, 0, 4, 1}, {2, 3}},
-                                           SelectCase{{3, 4}, -1, {3, 3, 3}, {3}},
-                                           SelectCase{{1, 7, 1}, 1, {6}, {1}},
+                                           SelectCase{{3, 4}, -1, {3, 3, 3}, {3}}, SelectCase{{1, 7, 1}, 1, {6}, {1}},
                                            SelectCase{{4}, 0, {2}, {}}));
 
 TEST(IndexSelect, RepeatedIndicesAddGradientsInOrder) {

@@ -46,10 +46,16 @@ TEST(KeepMask, SliceMatchesOneCounterPerElementReference) {
   // Unaligned starts and ends around whole blocks, counters whose high word changes inside the
   // slice, seeds with both key words set, and p at 0 and near 1.
   const std::vector<Case> cases = {
-      {0, 0, 0, 1000, 0.5f},          {7, 3, 1, 999, 0.1f},          {7, 3, 2, 33, 0.1f},
-      {7, 3, 3, 31, 0.9f},            {7, 3, 4, 32, 0.3f},           {7, 3, 5, 64, 0.3f},
-      {0x123456789abcdefull, 0xfffffff0ull, 0, 257, 0.5f},            {~0ull, ~0ull - 20, 6, 200, 0.25f},
-      {42, 1000, 16383, 70, 0.0f},    {42, 1000, 0, 4096, 0.999f},
+      {0, 0, 0, 1000, 0.5f},
+      {7, 3, 1, 999, 0.1f},
+      {7, 3, 2, 33, 0.1f},
+      {7, 3, 3, 31, 0.9f},
+      {7, 3, 4, 32, 0.3f},
+      {7, 3, 5, 64, 0.3f},
+      {0x123456789abcdefull, 0xfffffff0ull, 0, 257, 0.5f},
+      {~0ull, ~0ull - 20, 6, 200, 0.25f},
+      {42, 1000, 16383, 70, 0.0f},
+      {42, 1000, 0, 4096, 0.999f},
   };
   for (const Case& c : cases) {
     std::vector<std::uint8_t> mask(static_cast<std::size_t>(c.n), 2);

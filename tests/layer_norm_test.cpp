@@ -1,9 +1,10 @@
+#include "runtime/ops/layer_norm.h"
+
 #include <gtest/gtest.h>
 #include <omp.h>
 
 #include <cmath>
 
-#include "runtime/ops/layer_norm.h"
 #include "tests/gradcheck.h"
 
 namespace pare {
@@ -44,7 +45,8 @@ Reference naive_layer_norm(const Tensor& x, const Tensor& w, const Tensor& b, co
     }
     for (std::int64_t j = 0; j < cols; ++j) {
       const double xhat = (vx[at(j)] - mean) * rstd;
-      ref.dx[at(j)] = static_cast<float>(rstd * (vg[at(j)] * vw[static_cast<std::size_t>(j)] - mean_g - xhat * mean_gx));
+      ref.dx[at(j)] =
+          static_cast<float>(rstd * (vg[at(j)] * vw[static_cast<std::size_t>(j)] - mean_g - xhat * mean_gx));
     }
   }
   for (std::size_t c = 0; c < dw.size(); ++c) {

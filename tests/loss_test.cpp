@@ -1,9 +1,10 @@
+#include "runtime/ops/loss.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <string>
 
-#include "runtime/ops/loss.h"
 #include "tests/gradcheck.h"
 
 namespace pare {
@@ -153,7 +154,8 @@ class KlDivTest : public ::testing::TestWithParam<KlCase> {};
 
 TEST_P(KlDivTest, ForwardMatchesNaiveLoop) {
   Generator gen(4);
-  const Tensor s = Tensor::randn(GetParam().shape, gen, 0.0f, 2.0f), t = Tensor::randn(GetParam().shape, gen, 0.0f, 2.0f);
+  const Tensor s = Tensor::randn(GetParam().shape, gen, 0.0f, 2.0f),
+               t = Tensor::randn(GetParam().shape, gen, 0.0f, 2.0f);
   const double expected = naive_kl(s, t, GetParam().temperature);
   EXPECT_NEAR(kl_div_with_temperature(s, t, GetParam().temperature).item(), expected, 1e-5 * (1.0 + expected));
   EXPECT_NEAR(kl_div_with_temperature(t, t, GetParam().temperature).item(), 0.0, 1e-6);

@@ -1,9 +1,10 @@
+#include "runtime/optim/lr_schedule.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
 #include "runtime/error.h"
-#include "runtime/optim/lr_schedule.h"
 
 namespace pare {
 namespace {

@@ -1,9 +1,10 @@
+#include "runtime/ops/masking.h"
+
 #include <gtest/gtest.h>
 
 #include <limits>
 #include <string>
 
-#include "runtime/ops/masking.h"
 #include "tests/gradcheck.h"
 
 namespace pare {

@@ -1,7 +1,8 @@
+#include "runtime/ops/matmul.h"
+
 #include <gtest/gtest.h>
 
 #include "runtime/autograd.h"
-#include "runtime/ops/matmul.h"
 #include "tests/gradcheck.h"
 
 namespace pare {

@@ -30,8 +30,7 @@ TEST(Metrics, MccBinaryAndMultiClass) {
   EXPECT_DOUBLE_EQ(matthews_correlation(Ids{0, 1, 2}, Ids{0, 1, 2}), 1.0);
   EXPECT_DOUBLE_EQ(matthews_correlation(Ids{1, 0}, Ids{0, 1}), -1.0);
   // Three classes; the correlation of the one-hot matrices, worked out by hand: 12 / sqrt(22 * 24).
-  EXPECT_NEAR(matthews_correlation(Ids{0, 1, 1, 1, 2, 0}, Ids{0, 0, 1, 1, 2, 2}), 12 / std::sqrt(528.0),
-              1e-15);
+  EXPECT_NEAR(matthews_correlation(Ids{0, 1, 1, 1, 2, 0}, Ids{0, 0, 1, 1, 2, 2}), 12 / std::sqrt(528.0), 1e-15);
 }
 
 TEST(Metrics, DegenerateCasesAreDefined) {

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "train/mlm_masking.h"
+
+#include <gtest/gtest.h>
 
 namespace pare {
 namespace {

@@ -5,10 +5,10 @@
 #include <memory>
 #include <vector>
 
-#include "runtime/autograd.h"          // NoGradGuard
+#include "runtime/autograd.h"  // NoGradGuard
 #include "runtime/nn/linear.h"
-#include "runtime/ops/activation.h"    // gelu
-#include "runtime/ops/loss.h"          // cross_entropy
+#include "runtime/ops/activation.h"  // gelu
+#include "runtime/ops/loss.h"        // cross_entropy
 #include "runtime/optim/adamw.h"
 #include "runtime/optim/clip_grad.h"
 #include "runtime/optim/lr_schedule.h"

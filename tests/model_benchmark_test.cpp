@@ -1,5 +1,7 @@
 // The model benchmark behind `pare bench`: a tiny model for two steps in each mode, its JSON,
 // its parameter count against a hand count, and the errors bad options give.
+#include "train/model_benchmark.h"
+
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -9,7 +11,6 @@
 
 #include "models/bert_heads.h"
 #include "runtime/error.h"
-#include "train/model_benchmark.h"
 
 namespace pare {
 namespace {
@@ -59,7 +60,8 @@ void expect_consistent_json(const nlohmann::ordered_json& j, const ModelBenchmar
   ASSERT_EQ(j["step_ms"].size(), static_cast<std::size_t>(options.steps));
   const double ms = j["ms_per_step"], seq_per_s = j["seq_per_s"];
   EXPECT_NEAR(ms * seq_per_s, static_cast<double>(options.batch) * 1000.0, 1e-6 * options.batch * 1000.0);
-  EXPECT_NEAR(j["tokens_per_s"].get<double>(), seq_per_s * static_cast<double>(options.seq), 1e-6 * seq_per_s * options.seq);
+  EXPECT_NEAR(j["tokens_per_s"].get<double>(), seq_per_s * static_cast<double>(options.seq),
+              1e-6 * seq_per_s * options.seq);
   EXPECT_LE(j["ms_min"].get<double>(), ms);
   EXPECT_LE(ms, j["ms_p90"].get<double>());
   EXPECT_LE(j["ms_p90"].get<double>(), j["ms_max"].get<double>());
@@ -143,8 +145,11 @@ TEST(ModelBenchmark, BadArgumentsAreRejected) {
   expect_error([] { build_benchmark_model({"", "", kVocab}, BenchMode::infer); }, "exactly one");
   expect_error([] { build_benchmark_model({"some/dir", "tiny", kVocab}, BenchMode::infer); }, "exactly one");
   expect_error([] { bench_mode_from_name("eval"); }, "--mode");
-  expect_error([] { build_benchmark_model({"/nonexistent/model", "", kVocab}, BenchMode::infer); },
-               "/nonexistent/model/config.json");
+  expect_error(
+      [] {
+        build_benchmark_model({"/nonexistent/model", "", kVocab}, BenchMode::infer);
+      },
+      "/nonexistent/model/config.json");
 
   auto model = build_benchmark_model({"", "tiny", kVocab}, BenchMode::infer);
   auto with = [&](auto change) {

@@ -1,10 +1,11 @@
+#include "runtime/nn/module.h"
+
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "runtime/nn/module.h"
 #include "runtime/random.h"
 
 namespace pare {
@@ -97,14 +98,12 @@ TEST(Module, DottedNamesInRegistrationOrder) {
 
   std::vector<std::string> module_names;
   for (const auto& [name, m] : model.named_modules()) module_names.push_back(name);
-  EXPECT_EQ(module_names, (std::vector<std::string>{"", "embeddings", "embeddings.LayerNorm", "encoder", "encoder.layer",
-                                                    "encoder.layer.0", "encoder.layer.0.attention",
-                                                    "encoder.layer.0.attention.self",
-                                                    "encoder.layer.0.attention.self.query",
-                                                    "encoder.layer.0.attention.self.key", "encoder.layer.1",
-                                                    "encoder.layer.1.attention", "encoder.layer.1.attention.self",
-                                                    "encoder.layer.1.attention.self.query",
-                                                    "encoder.layer.1.attention.self.key"}));
+  EXPECT_EQ(module_names,
+            (std::vector<std::string>{"", "embeddings", "embeddings.LayerNorm", "encoder", "encoder.layer",
+                                      "encoder.layer.0", "encoder.layer.0.attention", "encoder.layer.0.attention.self",
+                                      "encoder.layer.0.attention.self.query", "encoder.layer.0.attention.self.key",
+                                      "encoder.layer.1", "encoder.layer.1.attention", "encoder.layer.1.attention.self",
+                                      "encoder.layer.1.attention.self.query", "encoder.layer.1.attention.self.key"}));
   EXPECT_EQ(model.layers->size(), 2u);
   EXPECT_EQ((*model.layers)[1].get(), model.child("encoder")->child("layer")->child("1").get());
 }
@@ -180,19 +179,21 @@ TEST(Module, LoadStateDictListsEveryProblemAndChangesNothing) {
 
   const std::string msg = load_error(target, dict);
   EXPECT_NE(msg.find("missing (2): embeddings.position_ids, encoder.layer.1.attention.self.key.bias"),
-            std::string::npos) << msg;
+            std::string::npos)
+      << msg;
   EXPECT_NE(msg.find("unexpected (1): encoder.layer.2.attention.self.query.weight"), std::string::npos) << msg;
   EXPECT_NE(msg.find("shape mismatch (1): encoder.layer.0.attention.self.query.weight expected [4, 4] got [4, 3]"),
-            std::string::npos) << msg;
+            std::string::npos)
+      << msg;
   EXPECT_EQ(target.parameters()[0].to_vector<float>(), before);
 
   // Non-strict loading reports names instead of throwing, but never accepts a wrong shape.
   EXPECT_THROW(target.load_state_dict(dict, false), Error);
   dict.erase("encoder.layer.0.attention.self.query.weight");
   const StateDictLoadReport report = target.load_state_dict(dict, false);
-  EXPECT_EQ(report.missing, (std::vector<std::string>{"embeddings.position_ids",
-                                                      "encoder.layer.0.attention.self.query.weight",
-                                                      "encoder.layer.1.attention.self.key.bias"}));
+  EXPECT_EQ(report.missing,
+            (std::vector<std::string>{"embeddings.position_ids", "encoder.layer.0.attention.self.query.weight",
+                                      "encoder.layer.1.attention.self.key.bias"}));
   EXPECT_EQ(report.unexpected, std::vector<std::string>{"encoder.layer.2.attention.self.query.weight"});
   EXPECT_EQ(target.parameters()[0].to_vector<float>(), source.parameters()[0].to_vector<float>());
 }
@@ -216,8 +217,11 @@ TEST(Module, SetParameterReplacesInPlaceOfOrder) {
 
   // Layers of different shapes live side by side; a state dict of the smaller model loads into it.
   Model other(2, 60);
-  other.layers->operator[](0)->child("attention")->child("self")->child("query")->set_parameter(
-      "weight", Tensor::ones({2, 4}));
+  other.layers->operator[](0)
+      ->child("attention")
+      ->child("self")
+      ->child("query")
+      ->set_parameter("weight", Tensor::ones({2, 4}));
   model.load_state_dict(other.state_dict());
   EXPECT_EQ(named[4].second.to_vector<float>(), std::vector<float>(8, 1.0f));
 

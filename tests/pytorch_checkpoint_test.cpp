@@ -9,9 +9,9 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/io/safetensors.h"    // SafetensorsFile: the fixtures' expected values
-#include "runtime/io/zip_archive.h"    // ZipArchive: the fixtures' entries, to rebuild them as ZIP64
-#include "tests/test_support.h"        // ScratchDir, write_bytes, read_bytes, bytes_of, float_bytes, error_of
+#include "runtime/io/safetensors.h"  // SafetensorsFile: the fixtures' expected values
+#include "runtime/io/zip_archive.h"  // ZipArchive: the fixtures' entries, to rebuild them as ZIP64
+#include "tests/test_support.h"      // ScratchDir, write_bytes, read_bytes, bytes_of, float_bytes, error_of
 
 namespace pare {
 namespace {
@@ -60,9 +60,8 @@ std::string build_zip(const std::vector<ZipInput>& inputs, bool zip64 = false) {
     const std::size_t header_end = local + 30 + in.name.size() + 4;
     const std::size_t padding = (64 - header_end % 64) % 64;
     const std::string extra = le(0x4246, 2) + le(padding, 2) + std::string(padding, 'Z');
-    out += le(0x04034b50, 4) + le(20, 2) + le(0, 2) + le(in.method, 2) + le(0, 4) + le(crc, 4) +
-           le(in.data.size(), 4) + le(in.data.size(), 4) + le(in.name.size(), 2) + le(extra.size(), 2) + in.name +
-           extra + in.data;
+    out += le(0x04034b50, 4) + le(20, 2) + le(0, 2) + le(in.method, 2) + le(0, 4) + le(crc, 4) + le(in.data.size(), 4) +
+           le(in.data.size(), 4) + le(in.name.size(), 2) + le(extra.size(), 2) + in.name + extra + in.data;
     const std::string central_extra =
         zip64 ? le(1, 2) + le(24, 2) + le(in.data.size(), 8) + le(in.data.size(), 8) + le(local, 8) : "";
     const std::uint64_t size32 = zip64 ? 0xFFFFFFFF : in.data.size();
@@ -107,7 +106,9 @@ std::string p_int(std::int64_t v) {
   if (v >= INT32_MIN && v <= INT32_MAX) return op('J', le(static_cast<std::uint64_t>(v), 4));
   return std::string("\x8a\x08", 2) + le(static_cast<std::uint64_t>(v), 8);
 }
-std::string p_global(const std::string& module, const std::string& name) { return op('c', module + "\n" + name + "\n"); }
+std::string p_global(const std::string& module, const std::string& name) {
+  return op('c', module + "\n" + name + "\n");
+}
 std::string p_tuple(const std::vector<std::string>& items) {
   std::string out = "(";
   for (const std::string& item : items) out += item;
@@ -157,7 +158,8 @@ class PytorchCheckpoint : public ::testing::Test {
     const fs::path path = dir_ / "bad.bin";
     write_bytes(path, bytes);
     const std::string error = error_of([&] { load_pytorch_checkpoint(path); });
-    ASSERT_FALSE(error.empty()) << "accepted a malformed checkpoint (expected " << ::testing::PrintToString(fragments) << ")";
+    ASSERT_FALSE(error.empty()) << "accepted a malformed checkpoint (expected " << ::testing::PrintToString(fragments)
+                                << ")";
     EXPECT_NE(error.find(path.string()), std::string::npos) << error;
     for (const std::string& fragment : fragments) EXPECT_NE(error.find(fragment), std::string::npos) << error;
   }
@@ -250,9 +252,8 @@ TEST_F(PytorchCheckpoint, ReadsZip64Archives) {
 
 TEST_F(PytorchCheckpoint, HonoursOffsetAndStridesOfAHandWrittenPickle) {
   // Storage 0..5; a 2x2 tensor at offset 1 with strides (1, 2) holds [[1, 3], [2, 4]].
-  const std::string pickle = p_program(p_dict(
-      {{"w", p_tensor(p_storage("FloatStorage", "0", 6), 1, {2, 2}, {1, 2})},
-       {"b", p_tensor(p_storage("LongStorage", "1", 2), 0, {2}, {1})}}));
+  const std::string pickle = p_program(p_dict({{"w", p_tensor(p_storage("FloatStorage", "0", 6), 1, {2, 2}, {1, 2})},
+                                               {"b", p_tensor(p_storage("LongStorage", "1", 2), 0, {2}, {1})}}));
   const std::string longs = le(7, 8) + le(static_cast<std::uint64_t>(-3), 8);
   const NamedTensors loaded = load_bytes(torch_zip(pickle, {{"0", float_bytes({0, 1, 2, 3, 4, 5})}, {"1", longs}}));
   ASSERT_EQ(loaded.size(), 2u);
@@ -266,16 +267,21 @@ TEST_F(PytorchCheckpoint, HonoursOffsetAndStridesOfAHandWrittenPickle) {
 TEST_F(PytorchCheckpoint, AcceptsTheOtherRebuildersAndProtocol4Opcodes) {
   const std::string storage = p_storage("FloatStorage", "0", 2);
   const std::string hooks = p_global("collections", "OrderedDict") + ")R";
-  const std::string from_type =
-      p_global("torch._tensor", "_rebuild_from_type_v2") +
-      p_tuple({p_global("torch._utils", "_rebuild_tensor_v2"), p_global("torch", "Tensor"),
-               p_tuple({storage, p_int(0), p_ints({2}), p_ints({1}), "\x89", hooks}), "}"}) +
-      "R";
+  const std::string from_type = p_global("torch._tensor", "_rebuild_from_type_v2") +
+                                p_tuple({p_global("torch._utils", "_rebuild_tensor_v2"), p_global("torch", "Tensor"),
+                                         p_tuple({storage, p_int(0), p_ints({2}), p_ints({1}), "\x89", hooks}), "}"}) +
+                                "R";
   const std::string with_state = p_global("torch._utils", "_rebuild_parameter_with_state") +
                                  p_tuple({p_tensor(storage, 1, {}, {}), "\x88", hooks, "}"}) + "R";
   // Protocol 4 spelling: FRAME, SHORT_BINUNICODE, MEMOIZE, STACK_GLOBAL and NEWOBJ for the OrderedDict.
-  const std::string body = raw("\x8c\x0b" "collections\x94\x8c\x0b" "OrderedDict\x94\x93\x94)\x81\x94(\x8c\x01" "a") +
-                           from_type + raw("\x8c\x01" "b") + with_state + "u.";
+  const std::string body = raw("\x8c\x0b"
+                               "collections\x94\x8c\x0b"
+                               "OrderedDict\x94\x93\x94)\x81\x94(\x8c\x01"
+                               "a") +
+                           from_type +
+                           raw("\x8c\x01"
+                               "b") +
+                           with_state + "u.";
   const std::string pickle = std::string("\x80\x04\x95", 3) + le(body.size(), 8) + body;
   const NamedTensors loaded = load_bytes(torch_zip(pickle, {{"0", float_bytes({1.5f, -2.0f})}}));
   ASSERT_EQ(loaded.size(), 2u);
@@ -285,11 +291,11 @@ TEST_F(PytorchCheckpoint, AcceptsTheOtherRebuildersAndProtocol4Opcodes) {
   EXPECT_EQ(loaded[1].second.dim(), 0);
   EXPECT_EQ(loaded[1].second.item(), -2.0);
 
-  const std::string subclass = p_global("torch._tensor", "_rebuild_from_type_v2") +
-                               p_tuple({p_global("torch._utils", "_rebuild_tensor_v2"), p_global("torch", "Tensor"),
-                                        p_tuple({storage, p_int(0), p_ints({2}), p_ints({1}), "\x89", hooks}),
-                                        p_dict({{"attr", p_int(1)}})}) +
-                               "R";
+  const std::string subclass =
+      p_global("torch._tensor", "_rebuild_from_type_v2") +
+      p_tuple({p_global("torch._utils", "_rebuild_tensor_v2"), p_global("torch", "Tensor"),
+               p_tuple({storage, p_int(0), p_ints({2}), p_ints({1}), "\x89", hooks}), p_dict({{"attr", p_int(1)}})}) +
+      "R";
   expect_rejected(torch_zip(p_program(p_dict({{"a", subclass}})), {{"0", float_bytes({1, 2})}}),
                   {"tensors with Python attributes are not supported"});
 }
@@ -330,13 +336,19 @@ TEST_F(PytorchCheckpoint, RejectsMalformedPickles) {
   expect_rejected(torch_zip(p_program("K\x01t")), {"TUPLE", "no MARK"});
   expect_rejected(torch_zip(p_program("(s")), {"SETITEM", "would pop past a MARK"});
   expect_rejected(torch_zip(p_program("h\x05")), {"BINGET", "memo entry 5 was never stored"});
-  expect_rejected(torch_zip(p_program(raw("X\xff\x00\x00\x00" "ab"))), {"BINUNICODE", "needs 255 bytes"});
+  expect_rejected(torch_zip(p_program(raw("X\xff\x00\x00\x00"
+                                          "ab"))),
+                  {"BINUNICODE", "needs 255 bytes"});
   expect_rejected(torch_zip(p_program(raw("X\x02\x00\x00\x00\xc3\x28"))), {"not valid UTF-8"});
   expect_rejected(torch_zip(p_program(std::string("\x8a\x09", 2) + std::string(9, '\x01'))),
                   {"LONG1", "does not fit in 64 bits"});
-  expect_rejected(torch_zip(p_program("K\x01K\x02" "a")), {"APPEND target must be a list, got a int"});
+  expect_rejected(torch_zip(p_program("K\x01K\x02"
+                                      "a")),
+                  {"APPEND target must be a list, got a int"});
   // A list appended to itself through the memo: a cycle, which must neither hang nor leak out.
-  expect_rejected(torch_zip(p_program(raw("]q\x00h\x00" "a"))), {"the pickle holds a list, not a dict of tensors"});
+  expect_rejected(torch_zip(p_program(raw("]q\x00h\x00"
+                                          "a"))),
+                  {"the pickle holds a list, not a dict of tensors"});
 }
 
 TEST_F(PytorchCheckpoint, RejectsWhatIsNotAStateDict) {
@@ -344,9 +356,9 @@ TEST_F(PytorchCheckpoint, RejectsWhatIsNotAStateDict) {
   const std::string tensor = p_tensor(p_storage("FloatStorage", "0", 2), 0, {2}, {1});
   expect_rejected(torch_zip(p_program(p_dict({{"w", tensor}, {"epoch", p_int(3)}})), {{"0", storage}}),
                   {"not a state dict", "'epoch': int"});
-  expect_rejected(torch_zip(p_program(p_dict({{"a", p_dict({{"w", tensor}})}, {"b", p_dict({{"v", tensor}})}})),
-                            {{"0", storage}}),
-                  {"holds several"});
+  expect_rejected(
+      torch_zip(p_program(p_dict({{"a", p_dict({{"w", tensor}})}, {"b", p_dict({{"v", tensor}})}})), {{"0", storage}}),
+      {"holds several"});
   expect_rejected(torch_zip(p_program("}" + p_int(1) + tensor + "s"), {{"0", storage}}),
                   {"a int key; tensor names must be strings"});
   expect_rejected(build_zip({{"other/file.txt", "x"}}), {"no '<archive>/data.pkl' entry"});
@@ -450,9 +462,9 @@ TEST_F(PytorchCheckpoint, MemoRepeatsCostNoMoreThanTheirBytes) {
 
   expect_rejected(torch_zip(p_program(p_str("torch") + p_str(std::string(300, 'x')) + "\x93")),
                   {"STACK_GLOBAL", "a global name longer than 256 bytes"});
-  expect_rejected(torch_zip(p_program(p_dict({{"w", p_tensor(p_storage("FloatStorage", std::string(100, '1'), 4), 0,
-                                                             {4}, {1})}}))),
-                  {"a storage key of 100 bytes"});
+  expect_rejected(
+      torch_zip(p_program(p_dict({{"w", p_tensor(p_storage("FloatStorage", std::string(100, '1'), 4), 0, {4}, {1})}}))),
+      {"a storage key of 100 bytes"});
 }
 
 TEST_F(PytorchCheckpoint, SurvivesTruncationAndCorruption) {

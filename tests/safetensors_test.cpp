@@ -1,12 +1,12 @@
 #include "runtime/io/safetensors.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 #include <vector>
@@ -86,7 +86,8 @@ NamedTensors every_dtype(Generator& gen) {
 TEST_F(Safetensors, RoundTripsEveryDtypeAndLayoutWithMetadata) {
   Generator gen(7);
   const NamedTensors tensors = every_dtype(gen);
-  const std::map<std::string, std::string> metadata = {{"format", "pt"}, {"note", "gr\u00fc\u00dfe \u2713"}, {"blank", ""}};
+  const std::map<std::string, std::string> metadata = {
+      {"format", "pt"}, {"note", "gr\u00fc\u00dfe \u2713"}, {"blank", ""}};
   const fs::path path = dir_ / "model.safetensors";
   save_safetensors(path, tensors, metadata);
 
@@ -133,9 +134,10 @@ TEST_F(Safetensors, LoadedTensorsOutliveTheFile) {
 
 TEST_F(Safetensors, ReadsAFileWrittenToTheSpecByHand) {
   // Header deliberately unpadded, with keys in a different order from the data.
-  const std::string header = "{\"__metadata__\":{\"format\":\"pt\"},"
-                             "\"b\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[8,16]},"
-                             "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
+  const std::string header =
+      "{\"__metadata__\":{\"format\":\"pt\"},"
+      "\"b\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[8,16]},"
+      "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
   std::string b(8, '\0');
   b[0] = 42;
   b[1] = 1;  // 42 + 256
@@ -261,13 +263,16 @@ TEST_F(Safetensors, RejectsMalformedEntries) {
   const std::string f32 = "\"F32\"", two = "[2]", eight = float_bytes({0, 0});
   expect_rejected(file_bytes("{\"w\":3}", eight), {"'w'", "entry must be an object"});
   expect_rejected(file_bytes("{\"w\":{\"shape\":[2],\"data_offsets\":[0,8]}}", eight), {"'w'", "missing \"dtype\""});
-  expect_rejected(file_bytes("{\"w\":{\"dtype\":\"F32\",\"data_offsets\":[0,8]}}", eight), {"'w'", "missing \"shape\""});
+  expect_rejected(file_bytes("{\"w\":{\"dtype\":\"F32\",\"data_offsets\":[0,8]}}", eight),
+                  {"'w'", "missing \"shape\""});
   expect_rejected(file_bytes("{\"w\":{\"dtype\":\"F32\",\"shape\":[2]}}", eight), {"'w'", "missing \"data_offsets\""});
   expect_rejected(file_bytes("{\"w\":" + entry("5", two, "[0,8]") + "}", eight), {"'w'", "dtype must be a string"});
   expect_rejected(file_bytes("{\"w\":" + entry("\"F64\"", two, "[0,8]") + "}", eight), {"'w'", "unknown dtype 'F64'"});
   expect_rejected(file_bytes("{\"w\":" + entry(f32, "\"2\"", "[0,8]") + "}", eight), {"'w'", "shape must be an array"});
-  expect_rejected(file_bytes("{\"w\":" + entry(f32, "[-2]", "[0,8]") + "}", eight), {"'w'", "[-2]", "non-negative integer"});
-  expect_rejected(file_bytes("{\"w\":" + entry(f32, "[2.5]", "[0,8]") + "}", eight), {"'w'", "2.5", "non-negative integer"});
+  expect_rejected(file_bytes("{\"w\":" + entry(f32, "[-2]", "[0,8]") + "}", eight),
+                  {"'w'", "[-2]", "non-negative integer"});
+  expect_rejected(file_bytes("{\"w\":" + entry(f32, "[2.5]", "[0,8]") + "}", eight),
+                  {"'w'", "2.5", "non-negative integer"});
   expect_rejected(file_bytes("{\"w\":" + entry(f32, "[18446744073709551615]", "[0,0]") + "}"), {"'w'", "too large"});
   expect_rejected(file_bytes("{\"w\":" + entry(f32, "[4294967296,4294967296]", "[0,8]") + "}", eight),
                   {"'w'", "too many elements"});
@@ -288,8 +293,12 @@ TEST_F(Safetensors, RejectsMalformedEntries) {
 
 TEST_F(Safetensors, RejectsBadCoverage) {
   const std::string f32 = "\"F32\"";
-  const auto a = [&](const std::string& shape, const std::string& offsets) { return "\"a\":" + entry(f32, shape, offsets); };
-  const auto b = [&](const std::string& shape, const std::string& offsets) { return "\"b\":" + entry(f32, shape, offsets); };
+  const auto a = [&](const std::string& shape, const std::string& offsets) {
+    return "\"a\":" + entry(f32, shape, offsets);
+  };
+  const auto b = [&](const std::string& shape, const std::string& offsets) {
+    return "\"b\":" + entry(f32, shape, offsets);
+  };
   expect_rejected(file_bytes("{" + a("[2]", "[0,8]") + "," + b("[2]", "[4,12]") + "}", std::string(12, 'x')),
                   {"'a' [0, 8]", "'b' [4, 12]", "overlap"});
   expect_rejected(file_bytes("{" + a("[2]", "[0,8]") + "," + b("[0]", "[4,4]") + "}", std::string(8, 'x')),

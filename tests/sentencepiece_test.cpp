@@ -1,7 +1,5 @@
 // SentencePiece: a tiny vocabulary trained from a text written here, loaded back through the
 // sentencepiece library: BERT's special ids, round trips, reproducibility and error paths.
-#include "models/tokenizers/sentencepiece_tokenizer.h"
-
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -9,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "models/tokenizers/sentencepiece_tokenizer.h"
 #include "models/tokenizers/sentencepiece_training.h"
 #include "runtime/error.h"
 #include "tests/test_support.h"  // ScratchDir, write_bytes, error_of
@@ -25,16 +24,16 @@ using testing::write_bytes;
 
 // A few hundred lines of varied English so a 100-piece vocabulary is reachable.
 std::string corpus_text() {
-  const std::vector<std::string> subjects = {"the cat", "a dog", "my neighbour", "the old farmer", "every child",
-                                             "the quick brown fox", "our teacher", "the river", "a tired soldier",
-                                             "the jolly baker", "my grandmother", "the young pilot"};
-  const std::vector<std::string> verbs = {"jumps over", "looks at", "walks beside", "sings to", "runs toward",
-                                          "quietly watches", "remembers", "carries", "paints", "forgets",
-                                          "explores", "buys"};
-  const std::vector<std::string> adjectives = {"lazy", "small", "green", "red", "bright", "wooden", "yellow",
-                                               "frozen", "heavy", "curious", "silver", "ancient"};
-  const std::vector<std::string> nouns = {"house", "hills", "apples", "train", "boat", "stars", "birds",
-                                          "mountain", "village", "whisky", "jacket", "puzzle"};
+  const std::vector<std::string> subjects = {
+      "the cat",     "a dog",     "my neighbour",    "the old farmer",  "every child",    "the quick brown fox",
+      "our teacher", "the river", "a tired soldier", "the jolly baker", "my grandmother", "the young pilot"};
+  const std::vector<std::string> verbs = {"jumps over",  "looks at",        "walks beside", "sings to",
+                                          "runs toward", "quietly watches", "remembers",    "carries",
+                                          "paints",      "forgets",         "explores",     "buys"};
+  const std::vector<std::string> adjectives = {"lazy",   "small",  "green", "red",     "bright", "wooden",
+                                               "yellow", "frozen", "heavy", "curious", "silver", "ancient"};
+  const std::vector<std::string> nouns = {"house", "hills",    "apples",  "train",  "boat",   "stars",
+                                          "birds", "mountain", "village", "whisky", "jacket", "puzzle"};
   std::string text;
   for (std::size_t i = 0; i < subjects.size(); ++i) {
     for (std::size_t j = 0; j < verbs.size(); ++j) {
@@ -94,8 +93,13 @@ TEST_F(SentencePiece, TrainedUnigramModelHasBertSpecialTokensAndRoundTrips) {
   EXPECT_EQ(tok.decode(ids), text);
   std::string joined;
   for (const std::string& piece : tok.tokenize(text)) joined += piece;
-  EXPECT_EQ(joined, "\xE2\x96\x81" + std::string("the\xE2\x96\x81quick\xE2\x96\x81" "brown\xE2\x96\x81" "fox\xE2\x96\x81"
-                                                 "looks\xE2\x96\x81" "at\xE2\x96\x81" "seven\xE2\x96\x81" "red\xE2\x96\x81"
+  EXPECT_EQ(joined, "\xE2\x96\x81" + std::string("the\xE2\x96\x81quick\xE2\x96\x81"
+                                                 "brown\xE2\x96\x81"
+                                                 "fox\xE2\x96\x81"
+                                                 "looks\xE2\x96\x81"
+                                                 "at\xE2\x96\x81"
+                                                 "seven\xE2\x96\x81"
+                                                 "red\xE2\x96\x81"
                                                  "birds."));
 
   // User-defined symbols stay whole inside text.

@@ -1,9 +1,10 @@
+#include "runtime/ops/softmax.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
-#include "runtime/ops/softmax.h"
 #include "tests/gradcheck.h"
 
 namespace pare {

@@ -1,12 +1,12 @@
-#include <gtest/gtest.h>
+#include "runtime/tensor.h"
 
+#include <gtest/gtest.h>
 #include <omp.h>
 
 #include <cstdint>
 #include <string>
 
 #include "runtime/random.h"
-#include "runtime/tensor.h"
 #include "tests/test_support.h"  // error_of
 
 namespace pare {

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-
 #include <stdlib.h>  // mkdtemp
 
 #include <algorithm>
@@ -34,7 +33,8 @@ class ScratchDir {
     }
     if (!label.empty()) name += label + "_";
     // Parameterised tests have '/' in their names.
-    std::replace_if(name.begin(), name.end(), [](unsigned char c) { return !std::isalnum(c) && c != '.'; }, '_');
+    std::replace_if(
+        name.begin(), name.end(), [](unsigned char c) { return !std::isalnum(c) && c != '.'; }, '_');
     std::string pattern = (std::filesystem::temp_directory_path() / (name + "XXXXXX")).string();
     PARE_CHECK(::mkdtemp(pattern.data()) != nullptr, "cannot create a scratch directory ", pattern);
     path_ = pattern;
@@ -51,7 +51,8 @@ class ScratchDir {
   // The names of the entries in the directory, sorted: what tests compare to catch leftover temporaries.
   std::vector<std::string> listing() const {
     std::vector<std::string> names;
-    for (const auto& entry : std::filesystem::directory_iterator(path_)) names.push_back(entry.path().filename().string());
+    for (const auto& entry : std::filesystem::directory_iterator(path_))
+      names.push_back(entry.path().filename().string());
     std::sort(names.begin(), names.end());
     return names;
   }

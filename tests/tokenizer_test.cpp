@@ -26,9 +26,34 @@ using testing::write_bytes;
 
 // Ids of tests/data/tokenizers/wordpiece/vocab.txt (line number - 1).
 enum : std::int64_t {
-  kPad, kUnk, kCls, kSep, kMask, kHello, kWorld, kHelloCasedAccent, kBang, kQuestion, kComma, kPeriod,
-  kZhong, kWen, kUn, kAffSuffix, kAbleSuffix, kAbSuffix, kA, kBSuffix, kOpenBracket, kCloseBracket,
-  kThe, kCat, kDollar, kSSuffix, kEAccent, kHelloAccent
+  kPad,
+  kUnk,
+  kCls,
+  kSep,
+  kMask,
+  kHello,
+  kWorld,
+  kHelloCasedAccent,
+  kBang,
+  kQuestion,
+  kComma,
+  kPeriod,
+  kZhong,
+  kWen,
+  kUn,
+  kAffSuffix,
+  kAbleSuffix,
+  kAbSuffix,
+  kA,
+  kBSuffix,
+  kOpenBracket,
+  kCloseBracket,
+  kThe,
+  kCat,
+  kDollar,
+  kSSuffix,
+  kEAccent,
+  kHelloAccent
 };
 
 const fs::path kData = fs::path(PARE_TEST_DATA_DIR) / "tokenizers" / "wordpiece";
@@ -106,8 +131,8 @@ TEST(WordPiece, EmptyAndWhitespaceOnlyTextGiveNoTokens) {
 
 TEST(WordPiece, WhitespaceAndControlCharactersAreCleaned) {
   EXPECT_EQ(uncased().encode("hello\xC2\xA0world"), (Ids{kHello, kWorld}));
-  EXPECT_EQ(uncased().encode("hel\x01lo"), (Ids{kHello}));           // C0 control dropped
-  EXPECT_EQ(uncased().encode("hel\xE2\x80\x8Blo"), (Ids{kHello}));   // zero-width space (Cf) dropped
+  EXPECT_EQ(uncased().encode("hel\x01lo"), (Ids{kHello}));          // C0 control dropped
+  EXPECT_EQ(uncased().encode("hel\xE2\x80\x8Blo"), (Ids{kHello}));  // zero-width space (Cf) dropped
   EXPECT_EQ(uncased().encode(std::string("hel\0lo", 6)), (Ids{kHello}));
 }
 
@@ -185,7 +210,7 @@ TEST(Tokenizer, PairLayoutAndTokenTypes) {
 TEST(Tokenizer, PairTruncationStrategies) {
   const auto tok = uncased();
   const std::string first = "hello world hello world";  // 4 tokens
-  const std::string second = "the cat";                  // 2 tokens
+  const std::string second = "the cat";                 // 2 tokens
   auto pair = [&](std::size_t max_length, Truncation t) { return tok.encode_pair(first, second, max_length, t).ids; };
   // max_length 8 leaves 5 tokens for the texts; one must go.
   EXPECT_EQ(pair(8, Truncation::longest_first), (Ids{kCls, kHello, kWorld, kHello, kSep, kThe, kCat, kSep}));
@@ -247,19 +272,24 @@ TEST(WordPiece, TokenizerJsonSettingsAreHonoured) {
   write_bytes(dir.path() / "cased.json", replaced("\"lowercase\": true", "\"lowercase\": false"));
   EXPECT_EQ(WordPieceTokenizer::from_tokenizer_json(dir.path() / "cased.json").encode("Héllo"),
             (Ids{kHelloCasedAccent}));
-  write_bytes(dir.path() / "short.json", replaced("\"max_input_chars_per_word\": 100", "\"max_input_chars_per_word\": 2"));
+  write_bytes(dir.path() / "short.json",
+              replaced("\"max_input_chars_per_word\": 100", "\"max_input_chars_per_word\": 2"));
   EXPECT_EQ(WordPieceTokenizer::from_tokenizer_json(dir.path() / "short.json").encode("un unaffable"),
             (Ids{kUn, kUnk}));
-  write_bytes(dir.path() / "unigram.json", replaced("\"type\": \"WordPiece\",\n    \"unk_token\"", "\"type\": \"Unigram\",\n    \"unk_token\""));
-  EXPECT_NE(error_of([&] { WordPieceTokenizer::from_tokenizer_json(dir.path() / "unigram.json"); })
-                .find("model type 'Unigram' is not supported"),
+  write_bytes(dir.path() / "unigram.json",
+              replaced("\"type\": \"WordPiece\",\n    \"unk_token\"", "\"type\": \"Unigram\",\n    \"unk_token\""));
+  EXPECT_NE(error_of([&] {
+              WordPieceTokenizer::from_tokenizer_json(dir.path() / "unigram.json");
+            }).find("model type 'Unigram' is not supported"),
             std::string::npos);
   write_bytes(dir.path() / "gap.json", replaced("\"héllo\": 27", "\"héllo\": 29"));
-  EXPECT_NE(error_of([&] { WordPieceTokenizer::from_tokenizer_json(dir.path() / "gap.json"); }).find("no token has id 27"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { WordPieceTokenizer::from_tokenizer_json(dir.path() / "gap.json"); }).find("no token has id 27"),
+      std::string::npos);
   write_bytes(dir.path() / "broken.json", text.substr(0, text.size() / 2));
-  EXPECT_NE(error_of([&] { WordPieceTokenizer::from_tokenizer_json(dir.path() / "broken.json"); }).find("not valid JSON"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { WordPieceTokenizer::from_tokenizer_json(dir.path() / "broken.json"); }).find("not valid JSON"),
+      std::string::npos);
 }
 
 TEST(WordPiece, VocabularyErrorsNameTheFile) {

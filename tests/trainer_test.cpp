@@ -1,7 +1,8 @@
 // The training loop on a tiny BERT and synthetic data: exact resume, best checkpoint selection,
 // non-finite loss detection, gradient accumulation, atomic checkpoints.
-#include <gtest/gtest.h>
+#include "train/trainer.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -16,7 +17,6 @@
 #include "runtime/ops/reduce.h"
 #include "train/evaluate.h"
 #include "train/metrics_log.h"
-#include "train/trainer.h"
 #include "train/trainer_state.h"
 
 namespace pare {
@@ -305,7 +305,8 @@ class GradientCapture : public TrainingHook {
   std::map<std::string, std::vector<float>> grads;
 };
 
-std::map<std::string, std::vector<float>> first_step_gradients(const fs::path& out, TaskKind kind, std::int64_t accumulation) {
+std::map<std::string, std::vector<float>> first_step_gradients(const fs::path& out, TaskKind kind,
+                                                               std::int64_t accumulation) {
   const BertTask task = kind == TaskKind::tagging ? BertTask::token_classification : BertTask::sequence_classification;
   auto model = make_bert_model(tiny_config(0.0, kind == TaskKind::tagging ? 4 : 3), task, 5);
   TrainerOptions o = quiet_options(out);

@@ -55,9 +55,12 @@ TaskPredictions run_task(const BertTaskModel& model, const TaskInfo& task, std::
   EvalMode mode(model);
   NoGradGuard no_grad;
   TaskPredictions out;
-  if (task.is_tagging()) out.tags.resize(examples.size());
-  else if (task.is_regression()) out.scores.resize(examples.size());
-  else out.classes.resize(examples.size());
+  if (task.is_tagging())
+    out.tags.resize(examples.size());
+  else if (task.is_regression())
+    out.scores.resize(examples.size());
+  else
+    out.classes.resize(examples.size());
   for (const std::vector<std::size_t>& indices : eval_batches(examples, options.batch_size)) {
     const Batch batch = collate(examples, indices, task.kind, options.pad_id);
     const Tensor labels = loss != nullptr ? batch.labels : Tensor();
@@ -74,15 +77,18 @@ TaskPredictions run_task(const BertTaskModel& model, const TaskInfo& task, std::
         std::vector<std::int64_t>& tags = out.tags[indices[row]];
         tags.resize(n);
         for (std::size_t j = 0; j < n; ++j) {
-          tags[j] = argmax(data + (static_cast<std::int64_t>(row) * t + static_cast<std::int64_t>(j)) * classes, classes);
+          tags[j] =
+              argmax(data + (static_cast<std::int64_t>(row) * t + static_cast<std::int64_t>(j)) * classes, classes);
         }
         for (std::int64_t l : examples[indices[row]].token_labels) units += l != kIgnoreLabel;
       }
     } else {
       for (std::size_t row = 0; row < indices.size(); ++row) {
         const float* r = data + static_cast<std::int64_t>(row) * classes;
-        if (task.is_regression()) out.scores[indices[row]] = r[0];
-        else out.classes[indices[row]] = argmax(r, classes);
+        if (task.is_regression())
+          out.scores[indices[row]] = r[0];
+        else
+          out.classes[indices[row]] = argmax(r, classes);
       }
       units = static_cast<std::int64_t>(indices.size());
     }
@@ -128,7 +134,8 @@ std::vector<MetricValue> evaluate_task(const BertTaskModel& model, const TaskInf
 }
 
 std::vector<MetricValue> evaluate_mlm(const BertTaskModel& model, std::span<const TokenizedExample> examples,
-                                      const MlmMaskingOptions& masking, std::uint64_t seed, const EvalOptions& options) {
+                                      const MlmMaskingOptions& masking, std::uint64_t seed,
+                                      const EvalOptions& options) {
   PARE_CHECK(!examples.empty(), "masked-LM evaluation: no examples");
   EvalMode mode(model);
   NoGradGuard no_grad;
@@ -159,7 +166,9 @@ std::vector<MetricValue> evaluate_mlm(const BertTaskModel& model, std::span<cons
   }
   PARE_CHECK(masked > 0, "masked-LM evaluation: no token was masked in ", examples.size(), " examples");
   const double loss = loss_sum / static_cast<double>(masked);
-  return {{"loss", loss}, {"perplexity", std::exp(loss)}, {"accuracy", static_cast<double>(correct) / static_cast<double>(masked)}};
+  return {{"loss", loss},
+          {"perplexity", std::exp(loss)},
+          {"accuracy", static_cast<double>(correct) / static_cast<double>(masked)}};
 }
 
 }  // namespace pare

@@ -22,8 +22,8 @@ struct EvalOptions {
 // Predictions of every example, in example order: the arg-max class per example (classification),
 // or per token (tagging: one per input id, kIgnoreLabel-free), or the score (regression).
 struct TaskPredictions {
-  std::vector<std::int64_t> classes;          // classification: one per example
-  std::vector<double> scores;                 // regression: one per example
+  std::vector<std::int64_t> classes;            // classification: one per example
+  std::vector<double> scores;                   // regression: one per example
   std::vector<std::vector<std::int64_t>> tags;  // tagging: one per token of each example
 };
 TaskPredictions predict_task(const BertTaskModel& model, const TaskInfo& task,

@@ -31,13 +31,12 @@ void check_fits(const BertTaskModel& model, const Tokenizer& tokenizer, std::siz
   const BertConfig& c = model.config();
   PARE_CHECK(tokenizer.vocab_size() <= c.vocab_size, dir.string(), ": the tokenizer has ", tokenizer.vocab_size(),
              " tokens but the model's vocab_size is ", c.vocab_size);
-  PARE_CHECK(max_length >= 3 && static_cast<std::int64_t>(max_length) <= c.max_position_embeddings,
-             "max_length ", max_length, " must lie in [3, ", c.max_position_embeddings,
-             "] (the model's max_position_embeddings)");
+  PARE_CHECK(max_length >= 3 && static_cast<std::int64_t>(max_length) <= c.max_position_embeddings, "max_length ",
+             max_length, " must lie in [3, ", c.max_position_embeddings, "] (the model's max_position_embeddings)");
 }
 
 std::vector<TextExample> read_split(const TaskInfo& task, const TaskDataSource& source, Split split,
-                                   std::size_t max_examples) {
+                                    std::size_t max_examples) {
   std::vector<TextExample> examples = evenly_spaced(read_task_split(source, split), max_examples);
   PARE_CHECK(!examples.empty(), "task '", task.name, "' has no ", split_name(split), " examples");
   return examples;
@@ -57,12 +56,13 @@ TrainResult finetune(const FinetuneOptions& options) {
   const std::vector<TextExample> dev_text = read_split(task, options.data, Split::dev, options.max_eval_examples);
   const BertConfig stored = BertConfig::load(options.model_dir);
   if (!stored.architectures.empty()) {
-    const BertTask stored_task = task_from_architectures(stored.architectures, (options.model_dir / "config.json").string());
+    const BertTask stored_task =
+        task_from_architectures(stored.architectures, (options.model_dir / "config.json").string());
     const bool has_classifier =
         stored_task == BertTask::sequence_classification || stored_task == BertTask::token_classification;
-    PARE_CHECK(!has_classifier || stored.num_labels() == task.num_labels(), options.model_dir.string(),
-               " has a ", architecture_name(stored_task), " head with ", stored.num_labels(), " labels but task '",
-               task.name, "' needs ", task.num_labels(), " (start from a model without this head)");
+    PARE_CHECK(!has_classifier || stored.num_labels() == task.num_labels(), options.model_dir.string(), " has a ",
+               architecture_name(stored_task), " head with ", stored.num_labels(), " labels but task '", task.name,
+               "' needs ", task.num_labels(), " (start from a model without this head)");
   }
   LoadedBert loaded = load_pretrained(options.model_dir, load_options_for(task, options.trainer.seed));
   const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(options.model_dir);

@@ -17,11 +17,11 @@ namespace pare {
 struct FinetuneOptions {
   std::filesystem::path model_dir;  // config.json, weights and a tokenizer
   TaskDataSource data;
-  std::size_t max_length = 128;     // tokens per example, special tokens included
+  std::size_t max_length = 128;  // tokens per example, special tokens included
   std::size_t eval_batch_size = 64;
   std::size_t max_train_examples = 0;  // 0: all (else evenly spaced over the split)
   std::size_t max_eval_examples = 0;
-  TrainerOptions trainer;           // metric_for_best defaults to the task's first metric
+  TrainerOptions trainer;  // metric_for_best defaults to the task's first metric
 };
 
 TrainResult finetune(const FinetuneOptions& options);

@@ -4,9 +4,8 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 namespace pare {
 

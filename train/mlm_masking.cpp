@@ -11,9 +11,9 @@ MlmBatch mask_tokens_for_mlm(const Tensor& input_ids, const Tensor& attention_ma
                              Generator& gen) {
   check_dtype(input_ids, DType::i64, "mask_tokens_for_mlm", "input_ids");
   check_dtype(attention_mask, DType::i64, "mask_tokens_for_mlm", "attention_mask");
-  PARE_CHECK(input_ids.dim() == 2 && attention_mask.shape() == input_ids.shape(),
-             "mask_tokens_for_mlm: input_ids ", shape_str(input_ids.shape()), " and attention_mask ",
-             shape_str(attention_mask.shape()), " must be the same [batch, seq] shape");
+  PARE_CHECK(input_ids.dim() == 2 && attention_mask.shape() == input_ids.shape(), "mask_tokens_for_mlm: input_ids ",
+             shape_str(input_ids.shape()), " and attention_mask ", shape_str(attention_mask.shape()),
+             " must be the same [batch, seq] shape");
   PARE_CHECK(options.mask_probability >= 0.0 && options.mask_probability <= 1.0,
              "mask_tokens_for_mlm: mask_probability ", options.mask_probability, " is outside [0, 1]");
   PARE_CHECK(options.vocab_size > 0 && options.mask_token_id >= 0 && options.mask_token_id < options.vocab_size,

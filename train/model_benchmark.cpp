@@ -11,12 +11,12 @@
 #include <set>
 
 #include "models/bert_heads.h"
-#include "models/bert_sizes.h"    // named_bert_config
-#include "models/checkpoint.h"    // load_pretrained
-#include "runtime/autograd.h"     // NoGradGuard
+#include "models/bert_sizes.h"  // named_bert_config
+#include "models/checkpoint.h"  // load_pretrained
+#include "runtime/autograd.h"   // NoGradGuard
 #include "runtime/error.h"
 #include "runtime/optim/adamw.h"
-#include "runtime/storage.h"      // cpu_memory_stats, reset_cpu_peak_memory
+#include "runtime/storage.h"  // cpu_memory_stats, reset_cpu_peak_memory
 #include "train/mlm_masking.h"
 
 namespace pare {
@@ -138,7 +138,8 @@ void validate(const ModelBenchmarkOptions& options) {
 std::shared_ptr<BertTaskModel> build_benchmark_model(const BenchModelSource& source, BenchMode mode,
                                                      std::optional<BertTask> task, std::uint64_t seed) {
   const bool has_dir = !source.model_dir.empty();
-  PARE_CHECK(has_dir != !source.size.empty(), "bench: give exactly one of a model directory (--model) or a size (--size)");
+  PARE_CHECK(has_dir != !source.size.empty(),
+             "bench: give exactly one of a model directory (--model) or a size (--size)");
   if (!task && has_dir) {
     const BertConfig config = BertConfig::load(source.model_dir);
     task = task_from_architectures(config.architectures, (source.model_dir / "config.json").string());

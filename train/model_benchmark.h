@@ -6,11 +6,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "models/bert.h"
 
@@ -25,10 +24,10 @@ struct ModelBenchmarkOptions {
   BenchMode mode = BenchMode::infer;
   std::int64_t batch = 8;
   std::int64_t seq = 128;
-  std::int64_t steps = 10;   // timed steps
-  std::int64_t warmup = 2;   // untimed steps first (buffer cache, optimizer state, page faults)
-  int threads = 0;           // OpenMP threads for the run; 0 keeps the current setting
-  std::uint64_t seed = 0;    // input ids, labels and MLM masking
+  std::int64_t steps = 10;  // timed steps
+  std::int64_t warmup = 2;  // untimed steps first (buffer cache, optimizer state, page faults)
+  int threads = 0;          // OpenMP threads for the run; 0 keeps the current setting
+  std::uint64_t seed = 0;   // input ids, labels and MLM masking
   double learning_rate = 1e-4;
 };
 
@@ -53,23 +52,23 @@ std::shared_ptr<BertTaskModel> build_benchmark_model(const BenchModelSource& sou
 
 struct ModelBenchmarkResult {
   ModelBenchmarkOptions options;
-  std::string model;                  // the source as given: a directory or a size name
-  std::string architecture;           // e.g. "BertModel", "BertForMaskedLM"
+  std::string model;         // the source as given: a directory or a size name
+  std::string architecture;  // e.g. "BertModel", "BertForMaskedLM"
   std::int64_t num_layers = 0;
   std::int64_t hidden_size = 0;
   std::int64_t vocab_size = 0;
-  std::int64_t parameters = 0;        // elements of the benchmarked model's parameters, each tensor once
-  int threads = 0;                    // OpenMP threads the run used
+  std::int64_t parameters = 0;  // elements of the benchmarked model's parameters, each tensor once
+  int threads = 0;              // OpenMP threads the run used
   std::string device = "cpu";
-  std::vector<double> step_ms;        // each timed step, in order
-  double ms_per_step = 0;             // median of step_ms
+  std::vector<double> step_ms;  // each timed step, in order
+  double ms_per_step = 0;       // median of step_ms
   double ms_min = 0, ms_p90 = 0, ms_max = 0, ms_mean = 0;
-  double seq_per_s = 0;               // batch * 1000 / ms_per_step
-  double tokens_per_s = 0;            // seq_per_s * seq
-  std::size_t start_memory_bytes = 0; // CPU tensor memory in use before the timed steps (weights, optimizer state)
-  std::size_t peak_memory_bytes = 0;  // peak CPU tensor memory in use during the timed steps
-  std::size_t max_rss_bytes = 0;      // the process's peak resident set (getrusage), whole lifetime
-  double final_loss = 0;              // the last training step's loss (train mode), a sanity check
+  double seq_per_s = 0;                // batch * 1000 / ms_per_step
+  double tokens_per_s = 0;             // seq_per_s * seq
+  std::size_t start_memory_bytes = 0;  // CPU tensor memory in use before the timed steps (weights, optimizer state)
+  std::size_t peak_memory_bytes = 0;   // peak CPU tensor memory in use during the timed steps
+  std::size_t max_rss_bytes = 0;       // the process's peak resident set (getrusage), whole lifetime
+  double final_loss = 0;               // the last training step's loss (train mode), a sanity check
 };
 
 // Runs options.warmup untimed then options.steps timed steps of `model` (infer: model.bert() in eval

@@ -47,8 +47,8 @@ std::shared_ptr<BertTaskModel> pretraining_model(const PretrainOptions& options,
   }
   BertConfig config = named_bert_config(options.size, tokenizer.vocab_size());
   config.pad_token_id = tokenizer.pad_id();
-  config.max_position_embeddings = std::max<std::int64_t>(config.max_position_embeddings,
-                                                           static_cast<std::int64_t>(options.max_length));
+  config.max_position_embeddings =
+      std::max<std::int64_t>(config.max_position_embeddings, static_cast<std::int64_t>(options.max_length));
   return make_bert_model(config, BertTask::masked_lm, options.trainer.seed);
 }
 
@@ -87,8 +87,8 @@ std::vector<TokenizedExample> pack_sentences(const Tokenizer& tokenizer, std::sp
 }
 
 TrainResult pretrain(const PretrainOptions& options) {
-  PARE_CHECK(options.model_dir.empty() != options.size.empty(), "pretrain: give a model directory or a named size, not ",
-             options.model_dir.empty() ? "neither" : "both");
+  PARE_CHECK(options.model_dir.empty() != options.size.empty(),
+             "pretrain: give a model directory or a named size, not ", options.model_dir.empty() ? "neither" : "both");
   PARE_CHECK(!options.size.empty() || options.tokenizer.empty(),
              "pretrain: --tokenizer goes with --size; a model directory brings its own tokenizer");
   PARE_CHECK(options.size.empty() || !options.tokenizer.empty(), "pretrain: a fresh model of size '", options.size,
@@ -115,7 +115,8 @@ TrainResult pretrain(const PretrainOptions& options) {
   PARE_CHECK(!train.empty(), "pretrain: the corpus holds no text");
   if (options.max_eval_sequences > 0 && dev.size() > options.max_eval_sequences) {
     std::vector<TokenizedExample> spread;
-    for (std::size_t i = 0; i < options.max_eval_sequences; ++i) spread.push_back(dev[i * dev.size() / options.max_eval_sequences]);
+    for (std::size_t i = 0; i < options.max_eval_sequences; ++i)
+      spread.push_back(dev[i * dev.size() / options.max_eval_sequences]);
     dev = std::move(spread);
   }
 

@@ -26,7 +26,7 @@ struct PretrainOptions {
   double mask_probability = 0.15;
   std::size_t eval_batch_size = 64;
   std::size_t max_eval_sequences = 512;  // evaluation cost stays bounded on big corpora
-  TrainerOptions trainer;  // metric_for_best defaults to the masked-LM "loss", lower is better
+  TrainerOptions trainer;                // metric_for_best defaults to the masked-LM "loss", lower is better
 };
 
 // Packs sentences in order into [CLS] pieces [SEP] sequences of at most max_length tokens; a

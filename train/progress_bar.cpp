@@ -57,9 +57,8 @@ void ProgressBar::update(std::int64_t done, std::int64_t items, const std::strin
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double steps_done = static_cast<double>(done - first_done_);
   const double rate = elapsed > 0 ? static_cast<double>(items_) / elapsed : 0.0;
-  const double eta = steps_done > 0 && elapsed > 0
-                         ? elapsed / steps_done * static_cast<double>(total_ - done)
-                         : std::numeric_limits<double>::quiet_NaN();
+  const double eta = steps_done > 0 && elapsed > 0 ? elapsed / steps_done * static_cast<double>(total_ - done)
+                                                   : std::numeric_limits<double>::quiet_NaN();
   const bool last = done >= total_;
   if (terminal_) {
     std::fprintf(out_, "\r\033[K%s", line(done, rate, eta, status).c_str());

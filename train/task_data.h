@@ -13,10 +13,10 @@
 namespace pare {
 
 struct TaskDataSource {
-  std::string task;                                 // "brown-genre", "brown-pos" or a GLUE name
-  std::filesystem::path glue_dir;                   // GLUE: the task's directory (train.tsv, dev.tsv, ...)
+  std::string task;                // "brown-genre", "brown-pos" or a GLUE name
+  std::filesystem::path glue_dir;  // GLUE: the task's directory (train.tsv, dev.tsv, ...)
   std::filesystem::path brown_dir = "corpora/brown";
-  std::size_t sentences_per_passage = 5;            // brown-genre
+  std::size_t sentences_per_passage = 5;  // brown-genre
 };
 
 bool is_brown_task(const std::string& task);

@@ -9,7 +9,8 @@ namespace pare {
 std::vector<std::filesystem::path> tokenizer_files(const std::filesystem::path& dir_or_file) {
   if (std::filesystem::is_regular_file(dir_or_file)) return {dir_or_file};
   PARE_CHECK(std::filesystem::is_directory(dir_or_file), "tokenizer '", dir_or_file.string(), "' does not exist");
-  static const char* const kNames[] = {"tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"};
+  static const char* const kNames[] = {"tokenizer.json", "vocab.txt", "tokenizer_config.json",
+                                       "special_tokens_map.json"};
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir_or_file)) {
     if (!entry.is_regular_file()) continue;
@@ -17,7 +18,8 @@ std::vector<std::filesystem::path> tokenizer_files(const std::filesystem::path& 
     const bool known = std::any_of(std::begin(kNames), std::end(kNames), [&](const char* n) { return name == n; });
     if (known || entry.path().extension() == ".model") files.push_back(entry.path());
   }
-  PARE_CHECK(!files.empty(), "'", dir_or_file.string(), "' holds no tokenizer file (tokenizer.json, vocab.txt or *.model)");
+  PARE_CHECK(!files.empty(), "'", dir_or_file.string(),
+             "' holds no tokenizer file (tokenizer.json, vocab.txt or *.model)");
   std::sort(files.begin(), files.end());
   return files;
 }

@@ -6,12 +6,12 @@
 #include <optional>
 #include <set>
 
-#include "data/tokenize.h"                // token_lengths
-#include "models/checkpoint.h"            // save_pretrained, read_checkpoint_tensors, load_checkpoint_tensors
-#include "runtime/autograd.h"             // NoGradGuard
+#include "data/tokenize.h"      // token_lengths
+#include "models/checkpoint.h"  // save_pretrained, read_checkpoint_tensors, load_checkpoint_tensors
+#include "runtime/autograd.h"   // NoGradGuard
 #include "runtime/error.h"
 #include "runtime/io/safetensors.h"
-#include "runtime/ops/elementwise.h"      // add, scale
+#include "runtime/ops/elementwise.h"  // add, scale
 #include "runtime/optim/adamw.h"
 #include "runtime/optim/clip_grad.h"
 #include "runtime/optim/lr_schedule.h"
@@ -51,7 +51,8 @@ double metric_value(const std::vector<MetricValue>& metrics, const std::string& 
     if (m.name == name) return m.value;
     known += (known.empty() ? "" : ", ") + m.name;
   }
-  throw Error(detail::concat("trainer: metric_for_best '", name, "' is not among the evaluation's metrics (", known, ")"));
+  throw Error(
+      detail::concat("trainer: metric_for_best '", name, "' is not among the evaluation's metrics (", known, ")"));
 }
 
 void save_model_directory(const BertTaskModel& model, const fs::path& dir, const std::vector<fs::path>& files) {
@@ -94,10 +95,10 @@ TrainingPlan make_training_plan(const TrainerOptions& o, std::size_t num_example
                          : static_cast<std::int64_t>(std::ceil(o.epochs * static_cast<double>(micro_per_epoch) /
                                                                static_cast<double>(o.gradient_accumulation)));
   PARE_CHECK(plan.total_steps >= 1, "trainer: the run has no steps");
-  plan.warmup_steps = o.warmup_steps > 0 ? o.warmup_steps
-                                         : std::llround(o.warmup_ratio * static_cast<double>(plan.total_steps));
-  PARE_CHECK(plan.warmup_steps <= plan.total_steps, "trainer: warmup_steps ", plan.warmup_steps,
-             " exceeds the run's ", plan.total_steps, " steps");
+  plan.warmup_steps =
+      o.warmup_steps > 0 ? o.warmup_steps : std::llround(o.warmup_ratio * static_cast<double>(plan.total_steps));
+  PARE_CHECK(plan.warmup_steps <= plan.total_steps, "trainer: warmup_steps ", plan.warmup_steps, " exceeds the run's ",
+             plan.total_steps, " steps");
   return plan;
 }
 
@@ -165,7 +166,8 @@ TrainResult Trainer::train() {
     state = load_trainer_state(state_file);
     optimizer.load_state_dict(state.optimizer);
     sampler.set_state({state.data_seed, state.epoch, state.batches_in_epoch});
-    for (const auto& [name, gen] : {std::pair<const char*, Generator*>{"dropout", &dropout_gen}, {"masking", &masking_gen}}) {
+    for (const auto& [name, gen] :
+         {std::pair<const char*, Generator*>{"dropout", &dropout_gen}, {"masking", &masking_gen}}) {
       const auto found = state.generators.find(name);
       PARE_CHECK(found != state.generators.end(), "trainer: '", state_file.string(), "' lacks the ", name,
                  " generator state");
@@ -299,13 +301,15 @@ TrainResult Trainer::train() {
       }
       const double value = loss.item();
       PARE_CHECK(std::isfinite(value), "trainer: non-finite loss (", value, ") at step ", step + 1, ", micro-batch ",
-                 i + 1, " of ", accumulation, "; stopped without saving this step (lower the learning rate or check the data)");
+                 i + 1, " of ", accumulation,
+                 "; stopped without saving this step (lower the learning rate or check the data)");
       const double weight = static_cast<double>(units[i]) / static_cast<double>(total_units);
       scale(loss, weight).backward();
       step_loss += value * weight;
     }
     for (const auto& hook : hooks_) hook->after_backward(step, *model_);
-    const double max_norm = options_.max_grad_norm > 0 ? options_.max_grad_norm : std::numeric_limits<double>::infinity();
+    const double max_norm =
+        options_.max_grad_norm > 0 ? options_.max_grad_norm : std::numeric_limits<double>::infinity();
     const double grad_norm = clip_grad_norm(all_params, max_norm);
     PARE_CHECK(std::isfinite(grad_norm), "trainer: non-finite gradient norm (", grad_norm, ") at step ", step + 1,
                " (loss ", step_loss, "); stopped without saving this step (lower the learning rate or check the data)");
@@ -333,8 +337,8 @@ TrainResult Trainer::train() {
                          {"lr", lr},
                          {"grad_norm", grad_norm},
                          {"seq_per_s", seconds > 0 ? static_cast<double>(window_sequences) / seconds : 0.0},
-                         {"epoch", static_cast<double>(position.epoch) +
-                                       static_cast<double>(position.position) / static_cast<double>(batches_per_epoch)}});
+                         {"epoch", static_cast<double>(position.epoch) + static_cast<double>(position.position) /
+                                                                             static_cast<double>(batches_per_epoch)}});
       window_loss = 0.0;
       window_steps = 0;
       window_sequences = 0;

@@ -35,26 +35,26 @@ struct TrainerOptions {
   // Length of the run: max_steps optimizer steps, or when 0, `epochs` passes over the data.
   std::int64_t max_steps = 0;
   double epochs = 1.0;
-  std::size_t batch_size = 32;                // sequences per optimizer step
-  std::int64_t gradient_accumulation = 1;     // micro-batches per step; divides batch_size
+  std::size_t batch_size = 32;             // sequences per optimizer step
+  std::int64_t gradient_accumulation = 1;  // micro-batches per step; divides batch_size
   double lr = 5e-5;
-  std::int64_t warmup_steps = 0;              // when 0, warmup_ratio * total steps
+  std::int64_t warmup_steps = 0;  // when 0, warmup_ratio * total steps
   double warmup_ratio = 0.0;
-  double weight_decay = 0.01;                 // not on biases and LayerNorm weights
-  double max_grad_norm = 1.0;                 // <= 0: no clipping (the norm is still logged)
-  std::int64_t eval_every = 0;                // steps; 0: only at the end
+  double weight_decay = 0.01;   // not on biases and LayerNorm weights
+  double max_grad_norm = 1.0;   // <= 0: no clipping (the norm is still logged)
+  std::int64_t eval_every = 0;  // steps; 0: only at the end
   std::int64_t log_every = 50;
-  std::int64_t save_every = 0;                // steps; 0: only at the end (and when stopped)
-  std::size_t bucket_batches = 0;             // length bucketing window of the sampler
+  std::int64_t save_every = 0;     // steps; 0: only at the end (and when stopped)
+  std::size_t bucket_batches = 0;  // length bucketing window of the sampler
   std::filesystem::path output_dir;
-  std::uint64_t seed = 42;                    // data order; dropout and masking seeds derive from it
+  std::uint64_t seed = 42;  // data order; dropout and masking seeds derive from it
   // The evaluation metric that picks best/; empty: the evaluator's first metric.
   std::string metric_for_best;
   bool greater_is_better = true;
   bool resume = false;
   // Copied into every saved model directory (tokenizer files, labels.txt).
   std::vector<std::filesystem::path> model_files;
-  std::FILE* progress_out = stderr;           // null: no progress bar
+  std::FILE* progress_out = stderr;  // null: no progress bar
   bool stop_on_sigint = true;
 };
 

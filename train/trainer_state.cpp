@@ -15,8 +15,8 @@ T field(const nlohmann::json& j, const char* name, const std::filesystem::path& 
   try {
     return j.at(name).get<T>();
   } catch (const nlohmann::json::exception&) {
-    throw Error(detail::concat("trainer state '", path.string(), "': field '", name, "' has the wrong type: ",
-                               j.at(name).dump()));
+    throw Error(detail::concat("trainer state '", path.string(), "': field '", name,
+                               "' has the wrong type: ", j.at(name).dump()));
   }
 }
 

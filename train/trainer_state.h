@@ -7,9 +7,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "runtime/named_tensors.h"  // StateDict
 
@@ -22,10 +21,10 @@ struct GeneratorState {
 };
 
 struct TrainerState {
-  std::int64_t step = 0;             // optimizer steps taken
-  std::int64_t epoch = 0;            // passes over the training data started
-  std::int64_t batches_in_epoch = 0; // batches of the current epoch already consumed
-  std::uint64_t data_seed = 0;       // the shuffling seed (fixed for a run)
+  std::int64_t step = 0;              // optimizer steps taken
+  std::int64_t epoch = 0;             // passes over the training data started
+  std::int64_t batches_in_epoch = 0;  // batches of the current epoch already consumed
+  std::uint64_t data_seed = 0;        // the shuffling seed (fixed for a run)
   double best_metric = 0.0;
   bool has_best = false;
   std::map<std::string, GeneratorState> generators;  // e.g. "dropout", "masking"

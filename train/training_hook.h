@@ -5,9 +5,8 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "models/bert.h"            // BertTaskModel, BertInputs, BertOutputs
 #include "runtime/named_tensors.h"  // NamedTensors, StateDict
@@ -28,7 +27,7 @@ struct MicroBatchView {
   std::int64_t micro_batch = 0;  // 0 .. gradient_accumulation - 1
   const BertInputs& inputs;
   const Tensor& labels;
-  const BertOutputs& outputs;    // outputs.loss is the task loss of this micro-batch
+  const BertOutputs& outputs;  // outputs.loss is the task loss of this micro-batch
 };
 
 // What one finished optimizer step looked like.

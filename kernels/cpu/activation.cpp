@@ -5,9 +5,9 @@
 namespace pare::kernels::cpu {
 namespace {
 
-constexpr float kSqrtHalf = 0.70710678118654752f;      // 1 / sqrt(2)
-constexpr float kInvSqrt2Pi = 0.39894228040143268f;    // 1 / sqrt(2 pi)
-constexpr float kSqrt2OverPi = 0.79788456080286536f;   // sqrt(2 / pi)
+constexpr float kSqrtHalf = 0.70710678118654752f;     // 1 / sqrt(2)
+constexpr float kInvSqrt2Pi = 0.39894228040143268f;   // 1 / sqrt(2 pi)
+constexpr float kSqrt2OverPi = 0.79788456080286536f;  // sqrt(2 / pi)
 constexpr float kGeluCubic = 0.044715f;
 
 // Worth a thread only when each thread gets tens of microseconds of work.
@@ -62,21 +62,41 @@ void backward_loop(const float* saved, const float* dy, float* dx, std::int64_t 
 
 void activation_forward(Activation act, const float* x, float* y, std::int64_t n) {
   switch (act) {
-    case Activation::gelu_erf: forward_loop<Activation::gelu_erf>(x, y, n); break;
-    case Activation::gelu_tanh: forward_loop<Activation::gelu_tanh>(x, y, n); break;
-    case Activation::relu: forward_loop<Activation::relu>(x, y, n); break;
-    case Activation::tanh: forward_loop<Activation::tanh>(x, y, n); break;
-    case Activation::sigmoid: forward_loop<Activation::sigmoid>(x, y, n); break;
+    case Activation::gelu_erf:
+      forward_loop<Activation::gelu_erf>(x, y, n);
+      break;
+    case Activation::gelu_tanh:
+      forward_loop<Activation::gelu_tanh>(x, y, n);
+      break;
+    case Activation::relu:
+      forward_loop<Activation::relu>(x, y, n);
+      break;
+    case Activation::tanh:
+      forward_loop<Activation::tanh>(x, y, n);
+      break;
+    case Activation::sigmoid:
+      forward_loop<Activation::sigmoid>(x, y, n);
+      break;
   }
 }
 
 void activation_backward(Activation act, const float* saved, const float* dy, float* dx, std::int64_t n) {
   switch (act) {
-    case Activation::gelu_erf: backward_loop<Activation::gelu_erf>(saved, dy, dx, n); break;
-    case Activation::gelu_tanh: backward_loop<Activation::gelu_tanh>(saved, dy, dx, n); break;
-    case Activation::relu: backward_loop<Activation::relu>(saved, dy, dx, n); break;
-    case Activation::tanh: backward_loop<Activation::tanh>(saved, dy, dx, n); break;
-    case Activation::sigmoid: backward_loop<Activation::sigmoid>(saved, dy, dx, n); break;
+    case Activation::gelu_erf:
+      backward_loop<Activation::gelu_erf>(saved, dy, dx, n);
+      break;
+    case Activation::gelu_tanh:
+      backward_loop<Activation::gelu_tanh>(saved, dy, dx, n);
+      break;
+    case Activation::relu:
+      backward_loop<Activation::relu>(saved, dy, dx, n);
+      break;
+    case Activation::tanh:
+      backward_loop<Activation::tanh>(saved, dy, dx, n);
+      break;
+    case Activation::sigmoid:
+      backward_loop<Activation::sigmoid>(saved, dy, dx, n);
+      break;
   }
 }
 

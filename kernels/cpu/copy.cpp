@@ -29,7 +29,8 @@ void strided_copy(const void* src, void* dst, std::size_t elem_size, const std::
       for (std::int64_t i = 0; i < inner; ++i) out4[i] = in[i * inner_stride];
     } else {
       for (std::int64_t i = 0; i < inner; ++i) {
-        std::memcpy(out + i * elem_size, s + static_cast<std::size_t>(offset + i * inner_stride) * elem_size, elem_size);
+        std::memcpy(out + i * elem_size, s + static_cast<std::size_t>(offset + i * inner_stride) * elem_size,
+                    elem_size);
       }
     }
   }

@@ -53,8 +53,8 @@ void keep_mask_block(std::uint8_t* mask, std::uint64_t seed, std::uint64_t count
 
 }  // namespace
 
-void keep_mask_slice(std::uint8_t* mask, std::int64_t n, std::uint64_t seed, std::uint64_t counter,
-                     std::int64_t first, float p) {
+void keep_mask_slice(std::uint8_t* mask, std::int64_t n, std::uint64_t seed, std::uint64_t counter, std::int64_t first,
+                     float p) {
   constexpr std::int64_t kBlock = 4 * kCounterLanes;
   std::int64_t i = 0;
   while (i < n) {

@@ -51,10 +51,18 @@ void run(const float* a, const std::int64_t* as, const float* b, const std::int6
 void binary_broadcast(BinaryOp op, const float* a, const std::int64_t* a_strides, const float* b,
                       const std::int64_t* b_strides, float* out, const std::int64_t* shape, int ndim) {
   switch (op) {
-    case BinaryOp::add: run<BinaryOp::add>(a, a_strides, b, b_strides, out, shape, ndim); break;
-    case BinaryOp::sub: run<BinaryOp::sub>(a, a_strides, b, b_strides, out, shape, ndim); break;
-    case BinaryOp::mul: run<BinaryOp::mul>(a, a_strides, b, b_strides, out, shape, ndim); break;
-    case BinaryOp::div: run<BinaryOp::div>(a, a_strides, b, b_strides, out, shape, ndim); break;
+    case BinaryOp::add:
+      run<BinaryOp::add>(a, a_strides, b, b_strides, out, shape, ndim);
+      break;
+    case BinaryOp::sub:
+      run<BinaryOp::sub>(a, a_strides, b, b_strides, out, shape, ndim);
+      break;
+    case BinaryOp::mul:
+      run<BinaryOp::mul>(a, a_strides, b, b_strides, out, shape, ndim);
+      break;
+    case BinaryOp::div:
+      run<BinaryOp::div>(a, a_strides, b, b_strides, out, shape, ndim);
+      break;
   }
 }
 

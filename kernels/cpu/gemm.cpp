@@ -58,8 +58,8 @@ void gemm_batched(std::int64_t batch, std::int64_t m, std::int64_t n, std::int64
     return;
   }
   for (std::int64_t i = 0; i < batch; ++i) {
-    gemm(m, n, k, 1.0f, {a.data + a_offsets[i], a.ld, a.transposed}, {b.data + b_offsets[i], b.ld, b.transposed},
-         0.0f, c + i * c_stride, n);
+    gemm(m, n, k, 1.0f, {a.data + a_offsets[i], a.ld, a.transposed}, {b.data + b_offsets[i], b.ld, b.transposed}, 0.0f,
+         c + i * c_stride, n);
   }
 }
 

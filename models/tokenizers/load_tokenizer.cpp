@@ -1,8 +1,7 @@
 // load_tokenizer: finds the tokenizer of a Hugging Face model directory (or takes one file).
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "models/tokenizers/sentencepiece_tokenizer.h"
 #include "models/tokenizers/tokenizer.h"

@@ -43,8 +43,8 @@ std::string SentencePieceTokenizer::decode(std::span<const std::int64_t> ids, bo
   std::vector<int> kept;
   kept.reserve(ids.size());
   for (std::int64_t id : ids) {
-    PARE_CHECK(id >= 0 && id < vocab_size(), "sentencepiece ", path_, ": token id ", id,
-               " outside the vocabulary [0, ", vocab_size(), ")");
+    PARE_CHECK(id >= 0 && id < vocab_size(), "sentencepiece ", path_, ": token id ", id, " outside the vocabulary [0, ",
+               vocab_size(), ")");
     const bool special = id == special_.cls || id == special_.sep || id == special_.pad || id == special_.mask;
     if (skip_special_tokens && special) continue;
     kept.push_back(static_cast<int>(id));

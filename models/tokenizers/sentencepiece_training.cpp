@@ -100,8 +100,8 @@ std::filesystem::path train_sentencepiece(const SentencePieceTrainingOptions& op
              " special pieces");
   PARE_CHECK(options.character_coverage > 0.0 && options.character_coverage <= 1.0,
              "sentencepiece training: character_coverage ", options.character_coverage, " not in (0, 1]");
-  PARE_CHECK(!options.output_prefix.filename().empty(), "sentencepiece training: output prefix ",
-             options.output_prefix, " has no file name");
+  PARE_CHECK(!options.output_prefix.filename().empty(), "sentencepiece training: output prefix ", options.output_prefix,
+             " has no file name");
 
   const std::filesystem::path prefix = std::filesystem::absolute(options.output_prefix);
   std::filesystem::create_directories(prefix.parent_path());

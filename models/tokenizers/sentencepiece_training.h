@@ -18,7 +18,7 @@ SentencePieceModelType parse_sentencepiece_model_type(std::string_view name);
 
 struct SentencePieceTrainingOptions {
   std::vector<std::filesystem::path> corpus_files;  // UTF-8 text, one sentence per line
-  std::int64_t vocab_size = 8000;                    // includes the five special pieces
+  std::int64_t vocab_size = 8000;                   // includes the five special pieces
   SentencePieceModelType model_type = SentencePieceModelType::unigram;
   // Writes `<output_prefix>.model` and `<output_prefix>.vocab`; the folder is created if needed.
   std::filesystem::path output_prefix;

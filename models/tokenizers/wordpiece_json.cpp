@@ -1,8 +1,7 @@
 // WordPieceTokenizer::from_tokenizer_json: reads the parts of a Hugging Face tokenizer.json that
 // define a BERT WordPiece tokenizer, and refuses files whose pipeline pare would not reproduce.
-#include <nlohmann/json.hpp>
-
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "models/tokenizers/wordpiece_tokenizer.h"
 #include "runtime/error.h"
@@ -86,8 +85,8 @@ WordPieceTokenizer WordPieceTokenizer::from_tokenizer_json(const std::filesystem
   if (const auto added = root.find("added_tokens"); added != root.end() && added->is_array()) {
     for (const json& entry : *added) {
       const std::string content = field_or<std::string>(entry, "content", "", path);
-      PARE_CHECK(!content.empty() && entry.contains("id") && entry["id"].is_number_integer(), "tokenizer.json ",
-                 path, ": an added token lacks its content or integer id");
+      PARE_CHECK(!content.empty() && entry.contains("id") && entry["id"].is_number_integer(), "tokenizer.json ", path,
+                 ": an added token lacks its content or integer id");
       place(vocab, filled, entry["id"].get<std::int64_t>(), content, path);
       options.basic.never_split.push_back(content);
     }

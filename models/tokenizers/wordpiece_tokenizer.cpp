@@ -26,9 +26,7 @@ WordPieceOptions with_special_tokens(const std::vector<std::string>& vocab, Word
 }  // namespace
 
 WordPieceTokenizer::WordPieceTokenizer(std::vector<std::string> vocab, WordPieceOptions options)
-    : vocab_(std::move(vocab)),
-      options_(with_special_tokens(vocab_, std::move(options))),
-      basic_(options_.basic) {
+    : vocab_(std::move(vocab)), options_(with_special_tokens(vocab_, std::move(options))), basic_(options_.basic) {
   PARE_CHECK(!vocab_.empty(), "wordpiece: empty vocabulary");
   PARE_CHECK(options_.max_input_chars_per_word > 0, "wordpiece: max_input_chars_per_word must be positive");
   ids_.reserve(vocab_.size());

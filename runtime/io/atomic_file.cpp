@@ -34,8 +34,8 @@ AtomicFileWriter::AtomicFileWriter(std::filesystem::path path)
     const std::string reason = errno_message();
     const std::filesystem::path dir = path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
     std::error_code ec;
-    PARE_CHECK(std::filesystem::is_directory(dir, ec), "cannot write '", path_.string(), "': directory '",
-               dir.string(), "' does not exist");
+    PARE_CHECK(std::filesystem::is_directory(dir, ec), "cannot write '", path_.string(), "': directory '", dir.string(),
+               "' does not exist");
     throw Error(detail::concat("cannot write '", path_.string(), "': creating temporary file '", temp_path_.string(),
                                "' failed: ", reason));
   }
@@ -71,8 +71,8 @@ void AtomicFileWriter::commit() {
   fd_ = -1;
   // close() can report a deferred write error (NFS, quota); the data is not safe until it succeeds.
   PARE_CHECK(::close(fd) == 0, "cannot write '", path_.string(), "': close failed: ", errno_message());
-  PARE_CHECK(::rename(temp_path_.c_str(), path_.c_str()) == 0, "cannot write '", path_.string(),
-             "': renaming '", temp_path_.string(), "' into place failed: ", errno_message());
+  PARE_CHECK(::rename(temp_path_.c_str(), path_.c_str()) == 0, "cannot write '", path_.string(), "': renaming '",
+             temp_path_.string(), "' into place failed: ", errno_message());
   committed_ = true;
   sync_directory(path_);
 }

@@ -46,8 +46,9 @@ ZipArchive open_archive(const std::filesystem::path& path) {
     return ZipArchive::open(path);
   } catch (const Error&) {
     if (is_legacy_format(path)) {
-      fail(path, "written in torch's legacy (before 1.6) format, which pare does not read; re-save it with a recent "
-                 "torch: torch.save(torch.load(path), path)");
+      fail(path,
+           "written in torch's legacy (before 1.6) format, which pare does not read; re-save it with a recent "
+           "torch: torch.save(torch.load(path), path)");
     }
     throw;
   }

@@ -69,53 +69,100 @@ constexpr std::size_t kMaxGlobalName = 256;
 
 std::string opcode_name(unsigned char op) {
   switch (op) {
-    case kMark: return "MARK";
-    case kStop: return "STOP";
-    case kPop: return "POP";
-    case kPopMark: return "POP_MARK";
-    case kDup: return "DUP";
-    case kBinInt: return "BININT";
-    case kBinInt1: return "BININT1";
-    case kBinInt2: return "BININT2";
-    case kNone: return "NONE";
-    case kBinPersId: return "BINPERSID";
-    case kReduce: return "REDUCE";
-    case kBinUnicode: return "BINUNICODE";
-    case kEmptyList: return "EMPTY_LIST";
-    case kAppend: return "APPEND";
-    case kBuild: return "BUILD";
-    case kGlobal: return "GLOBAL";
-    case kDict: return "DICT";
-    case kEmptyDict: return "EMPTY_DICT";
-    case kAppends: return "APPENDS";
-    case kBinGet: return "BINGET";
-    case kLongBinGet: return "LONG_BINGET";
-    case kList: return "LIST";
-    case kBinPut: return "BINPUT";
-    case kLongBinPut: return "LONG_BINPUT";
-    case kSetItem: return "SETITEM";
-    case kTuple: return "TUPLE";
-    case kEmptyTuple: return "EMPTY_TUPLE";
-    case kSetItems: return "SETITEMS";
-    case kBinFloat: return "BINFLOAT";
-    case kBinBytes: return "BINBYTES";
-    case kShortBinBytes: return "SHORT_BINBYTES";
-    case kProto: return "PROTO";
-    case kNewObj: return "NEWOBJ";
-    case kTuple1: return "TUPLE1";
-    case kTuple2: return "TUPLE2";
-    case kTuple3: return "TUPLE3";
-    case kNewTrue: return "NEWTRUE";
-    case kNewFalse: return "NEWFALSE";
-    case kLong1: return "LONG1";
-    case kLong4: return "LONG4";
-    case kShortBinUnicode: return "SHORT_BINUNICODE";
-    case kBinUnicode8: return "BINUNICODE8";
-    case kBinBytes8: return "BINBYTES8";
-    case kStackGlobal: return "STACK_GLOBAL";
-    case kMemoize: return "MEMOIZE";
-    case kFrame: return "FRAME";
-    default: return "";
+    case kMark:
+      return "MARK";
+    case kStop:
+      return "STOP";
+    case kPop:
+      return "POP";
+    case kPopMark:
+      return "POP_MARK";
+    case kDup:
+      return "DUP";
+    case kBinInt:
+      return "BININT";
+    case kBinInt1:
+      return "BININT1";
+    case kBinInt2:
+      return "BININT2";
+    case kNone:
+      return "NONE";
+    case kBinPersId:
+      return "BINPERSID";
+    case kReduce:
+      return "REDUCE";
+    case kBinUnicode:
+      return "BINUNICODE";
+    case kEmptyList:
+      return "EMPTY_LIST";
+    case kAppend:
+      return "APPEND";
+    case kBuild:
+      return "BUILD";
+    case kGlobal:
+      return "GLOBAL";
+    case kDict:
+      return "DICT";
+    case kEmptyDict:
+      return "EMPTY_DICT";
+    case kAppends:
+      return "APPENDS";
+    case kBinGet:
+      return "BINGET";
+    case kLongBinGet:
+      return "LONG_BINGET";
+    case kList:
+      return "LIST";
+    case kBinPut:
+      return "BINPUT";
+    case kLongBinPut:
+      return "LONG_BINPUT";
+    case kSetItem:
+      return "SETITEM";
+    case kTuple:
+      return "TUPLE";
+    case kEmptyTuple:
+      return "EMPTY_TUPLE";
+    case kSetItems:
+      return "SETITEMS";
+    case kBinFloat:
+      return "BINFLOAT";
+    case kBinBytes:
+      return "BINBYTES";
+    case kShortBinBytes:
+      return "SHORT_BINBYTES";
+    case kProto:
+      return "PROTO";
+    case kNewObj:
+      return "NEWOBJ";
+    case kTuple1:
+      return "TUPLE1";
+    case kTuple2:
+      return "TUPLE2";
+    case kTuple3:
+      return "TUPLE3";
+    case kNewTrue:
+      return "NEWTRUE";
+    case kNewFalse:
+      return "NEWFALSE";
+    case kLong1:
+      return "LONG1";
+    case kLong4:
+      return "LONG4";
+    case kShortBinUnicode:
+      return "SHORT_BINUNICODE";
+    case kBinUnicode8:
+      return "BINUNICODE8";
+    case kBinBytes8:
+      return "BINBYTES8";
+    case kStackGlobal:
+      return "STACK_GLOBAL";
+    case kMemoize:
+      return "MEMOIZE";
+    case kFrame:
+      return "FRAME";
+    default:
+      return "";
   }
 }
 
@@ -126,11 +173,16 @@ bool is_utf8(std::string_view text) {
   while (i < text.size()) {
     const auto lead = static_cast<unsigned char>(text[i]);
     std::size_t extra = 0;
-    if (lead < 0x80) extra = 0;
-    else if (lead >= 0xC2 && lead < 0xE0) extra = 1;
-    else if (lead >= 0xE0 && lead < 0xF0) extra = 2;
-    else if (lead >= 0xF0 && lead < 0xF5) extra = 3;
-    else return false;
+    if (lead < 0x80)
+      extra = 0;
+    else if (lead >= 0xC2 && lead < 0xE0)
+      extra = 1;
+    else if (lead >= 0xE0 && lead < 0xF0)
+      extra = 2;
+    else if (lead >= 0xF0 && lead < 0xF5)
+      extra = 3;
+    else
+      return false;
     if (extra > text.size() - i - 1) return false;
     for (std::size_t k = 1; k <= extra; ++k) {
       if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
@@ -146,17 +198,24 @@ using KeyId = std::pair<char, std::int64_t>;
 // nullopt for keys compared by identity here (tuples, objects).
 std::optional<KeyId> key_id(const Value& key) {
   switch (key.kind) {
-    case Value::Kind::none: return KeyId{'n', 0};
-    case Value::Kind::boolean: return KeyId{'i', key.boolean ? 1 : 0};
-    case Value::Kind::integer: return KeyId{'i', key.integer};
+    case Value::Kind::none:
+      return KeyId{'n', 0};
+    case Value::Kind::boolean:
+      return KeyId{'i', key.boolean ? 1 : 0};
+    case Value::Kind::integer:
+      return KeyId{'i', key.integer};
     case Value::Kind::floating: {
       const double v = key.floating;
-      if (std::isfinite(v) && v == std::trunc(v) && std::fabs(v) < 9.2e18) return KeyId{'i', static_cast<std::int64_t>(v)};
+      if (std::isfinite(v) && v == std::trunc(v) && std::fabs(v) < 9.2e18)
+        return KeyId{'i', static_cast<std::int64_t>(v)};
       return KeyId{'f', std::bit_cast<std::int64_t>(v)};
     }
-    case Value::Kind::string: return KeyId{'s', key.text_id};
-    case Value::Kind::bytes: return KeyId{'b', key.text_id};
-    default: return std::nullopt;
+    case Value::Kind::string:
+      return KeyId{'s', key.text_id};
+    case Value::Kind::bytes:
+      return KeyId{'b', key.text_id};
+    default:
+      return std::nullopt;
   }
 }
 
@@ -220,9 +279,7 @@ class Machine {
     return at;
   }
 
-  std::uint64_t take_uint(int count) {
-    return read_little_endian(take(static_cast<std::uint64_t>(count)), count);
-  }
+  std::uint64_t take_uint(int count) { return read_little_endian(take(static_cast<std::uint64_t>(count)), count); }
 
   // Little-endian two's complement of `count` bytes, as LONG1/LONG4 store them.
   std::int64_t take_long(std::uint64_t count) {
@@ -317,14 +374,24 @@ class Machine {
         if (length > bytes_.size() - pos_) fail("a frame of ", length, " bytes overruns the pickle (truncated?)");
         return;
       }
-      case kMark: marks_.push_back(stack_.size()); return;
-      case kPop:
-        if (stack_.size() == frame_base() && !marks_.empty()) marks_.pop_back();
-        else pop();
+      case kMark:
+        marks_.push_back(stack_.size());
         return;
-      case kPopMark: pop_mark(); return;
-      case kDup: push(top()); return;
-      case kNone: push(arena_.make(Value::Kind::none)); return;
+      case kPop:
+        if (stack_.size() == frame_base() && !marks_.empty())
+          marks_.pop_back();
+        else
+          pop();
+        return;
+      case kPopMark:
+        pop_mark();
+        return;
+      case kDup:
+        push(top());
+        return;
+      case kNone:
+        push(arena_.make(Value::Kind::none));
+        return;
       case kNewTrue:
       case kNewFalse: {
         Value* v = arena_.make(Value::Kind::boolean);
@@ -332,11 +399,21 @@ class Machine {
         push(v);
         return;
       }
-      case kBinInt: push_integer(static_cast<std::int32_t>(static_cast<std::uint32_t>(take_uint(4)))); return;
-      case kBinInt1: push_integer(static_cast<std::int64_t>(take_uint(1))); return;
-      case kBinInt2: push_integer(static_cast<std::int64_t>(take_uint(2))); return;
-      case kLong1: push_integer(take_long(take_uint(1))); return;
-      case kLong4: push_integer(take_long(take_uint(4))); return;
+      case kBinInt:
+        push_integer(static_cast<std::int32_t>(static_cast<std::uint32_t>(take_uint(4))));
+        return;
+      case kBinInt1:
+        push_integer(static_cast<std::int64_t>(take_uint(1)));
+        return;
+      case kBinInt2:
+        push_integer(static_cast<std::int64_t>(take_uint(2)));
+        return;
+      case kLong1:
+        push_integer(take_long(take_uint(1)));
+        return;
+      case kLong4:
+        push_integer(take_long(take_uint(4)));
+        return;
       case kBinFloat: {
         const unsigned char* at = take(8);
         std::uint64_t bits = 0;
@@ -346,14 +423,30 @@ class Machine {
         push(v);
         return;
       }
-      case kBinUnicode: push_text(Value::Kind::string, take_uint(4)); return;
-      case kShortBinUnicode: push_text(Value::Kind::string, take_uint(1)); return;
-      case kBinUnicode8: push_text(Value::Kind::string, take_uint(8)); return;
-      case kBinBytes: push_text(Value::Kind::bytes, take_uint(4)); return;
-      case kShortBinBytes: push_text(Value::Kind::bytes, take_uint(1)); return;
-      case kBinBytes8: push_text(Value::Kind::bytes, take_uint(8)); return;
-      case kEmptyTuple: push(make_sequence(Value::Kind::tuple, {})); return;
-      case kTuple: push(make_sequence(Value::Kind::tuple, pop_mark())); return;
+      case kBinUnicode:
+        push_text(Value::Kind::string, take_uint(4));
+        return;
+      case kShortBinUnicode:
+        push_text(Value::Kind::string, take_uint(1));
+        return;
+      case kBinUnicode8:
+        push_text(Value::Kind::string, take_uint(8));
+        return;
+      case kBinBytes:
+        push_text(Value::Kind::bytes, take_uint(4));
+        return;
+      case kShortBinBytes:
+        push_text(Value::Kind::bytes, take_uint(1));
+        return;
+      case kBinBytes8:
+        push_text(Value::Kind::bytes, take_uint(8));
+        return;
+      case kEmptyTuple:
+        push(make_sequence(Value::Kind::tuple, {}));
+        return;
+      case kTuple:
+        push(make_sequence(Value::Kind::tuple, pop_mark()));
+        return;
       case kTuple1:
       case kTuple2:
       case kTuple3: {
@@ -362,8 +455,12 @@ class Machine {
         push(make_sequence(Value::Kind::tuple, std::move(items)));
         return;
       }
-      case kEmptyList: push(make_sequence(Value::Kind::list, {})); return;
-      case kList: push(make_sequence(Value::Kind::list, pop_mark())); return;
+      case kEmptyList:
+        push(make_sequence(Value::Kind::list, {}));
+        return;
+      case kList:
+        push(make_sequence(Value::Kind::list, pop_mark()));
+        return;
       case kAppend: {
         Value* item = pop();
         expect(top(), Value::Kind::list, "the APPEND target")->items.push_back(item);
@@ -375,7 +472,9 @@ class Machine {
         list->items.insert(list->items.end(), items.begin(), items.end());
         return;
       }
-      case kEmptyDict: push(arena_.make(Value::Kind::dict)); return;
+      case kEmptyDict:
+        push(arena_.make(Value::Kind::dict));
+        return;
       case kDict: {
         std::vector<Value*> items = pop_mark();
         Value* dict = arena_.make(Value::Kind::dict);
@@ -394,11 +493,21 @@ class Machine {
         set_items(expect(top(), Value::Kind::dict, "the SETITEMS target"), items);
         return;
       }
-      case kBinPut: memo_put(take_uint(1)); return;
-      case kLongBinPut: memo_put(take_uint(4)); return;
-      case kMemoize: memo_put(memo_.size()); return;
-      case kBinGet: memo_get(take_uint(1)); return;
-      case kLongBinGet: memo_get(take_uint(4)); return;
+      case kBinPut:
+        memo_put(take_uint(1));
+        return;
+      case kLongBinPut:
+        memo_put(take_uint(4));
+        return;
+      case kMemoize:
+        memo_put(memo_.size());
+        return;
+      case kBinGet:
+        memo_get(take_uint(1));
+        return;
+      case kLongBinGet:
+        memo_get(take_uint(4));
+        return;
       case kGlobal: {
         const std::string module = take_line();
         const std::string name = take_line();
@@ -467,17 +576,28 @@ class Machine {
 
 std::string_view kind_name(Value::Kind kind) {
   switch (kind) {
-    case Value::Kind::none: return "None";
-    case Value::Kind::boolean: return "bool";
-    case Value::Kind::integer: return "int";
-    case Value::Kind::floating: return "float";
-    case Value::Kind::string: return "str";
-    case Value::Kind::bytes: return "bytes";
-    case Value::Kind::tuple: return "tuple";
-    case Value::Kind::list: return "list";
-    case Value::Kind::dict: return "dict";
-    case Value::Kind::global: return "global";
-    case Value::Kind::object: return "object";
+    case Value::Kind::none:
+      return "None";
+    case Value::Kind::boolean:
+      return "bool";
+    case Value::Kind::integer:
+      return "int";
+    case Value::Kind::floating:
+      return "float";
+    case Value::Kind::string:
+      return "str";
+    case Value::Kind::bytes:
+      return "bytes";
+    case Value::Kind::tuple:
+      return "tuple";
+    case Value::Kind::list:
+      return "list";
+    case Value::Kind::dict:
+      return "dict";
+    case Value::Kind::global:
+      return "global";
+    case Value::Kind::object:
+      return "object";
   }
   return "?";
 }

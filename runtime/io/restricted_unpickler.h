@@ -37,8 +37,8 @@ struct Value {
   // dict: the entry of each scalar key, by (kind tag, value or text_id), so that a repeated key
   // costs the same whatever its length.
   std::map<std::pair<char, std::int64_t>, std::size_t> key_positions;
-  std::any object;                                 // object: the host's payload
-  std::string type;                                // object: what it is, for messages
+  std::any object;   // object: the host's payload
+  std::string type;  // object: what it is, for messages
 
   bool is(Kind k) const { return kind == k; }
 };

@@ -1,16 +1,14 @@
-#include "runtime/io/safetensors.h"
-
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <bit>
 #include <cstring>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <tuple>
 
 #include "runtime/io/little_endian.h"  // read_little_endian
+#include "runtime/io/safetensors.h"
 
 namespace pare {
 namespace {
@@ -118,7 +116,9 @@ Shape parse_shape(const std::filesystem::path& path, const std::string& name, co
   shape.reserve(value.size());
   for (const json& dim : value) {
     const std::optional<std::uint64_t> size = as_count(dim);
-    if (!size) fail(path, "tensor '", name, "': shape ", snippet(value), " has a dimension that is not a non-negative integer: ", snippet(dim));
+    if (!size)
+      fail(path, "tensor '", name, "': shape ", snippet(value),
+           " has a dimension that is not a non-negative integer: ", snippet(dim));
     if (*size > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
       fail(path, "tensor '", name, "': shape dimension ", *size, " is too large");
     }
@@ -129,13 +129,14 @@ Shape parse_shape(const std::filesystem::path& path, const std::string& name, co
 
 // Bytes the tensor occupies. Empty axes are skipped in the overflow check so that the other
 // dimensions still have to describe a tensor whose strides fit in 64 bits.
-std::uint64_t shape_bytes(const std::filesystem::path& path, const std::string& name, const Shape& shape,
-                          DType dtype) {
+std::uint64_t shape_bytes(const std::filesystem::path& path, const std::string& name, const Shape& shape, DType dtype) {
   std::int64_t numel = 1;
   bool empty = false;
   for (std::int64_t dim : shape) {
-    if (dim == 0) empty = true;
-    else if (__builtin_mul_overflow(numel, dim, &numel)) fail(path, "tensor '", name, "': shape ", shape_str(shape), " has too many elements");
+    if (dim == 0)
+      empty = true;
+    else if (__builtin_mul_overflow(numel, dim, &numel))
+      fail(path, "tensor '", name, "': shape ", shape_str(shape), " has too many elements");
   }
   std::uint64_t bytes = 0;
   if (__builtin_mul_overflow(static_cast<std::uint64_t>(numel), dtype_size(dtype), &bytes)) {
@@ -158,7 +159,8 @@ SafetensorsEntry parse_entry(const std::filesystem::path& path, const std::strin
     fail(path, "tensor '", name, "': data_offsets must be [begin, end], got ", snippet(offsets));
   }
   const std::optional<std::uint64_t> begin = as_count(offsets[0]), end = as_count(offsets[1]);
-  if (!begin || !end) fail(path, "tensor '", name, "': data_offsets must be non-negative integers, got ", snippet(offsets));
+  if (!begin || !end)
+    fail(path, "tensor '", name, "': data_offsets must be non-negative integers, got ", snippet(offsets));
   out.begin = *begin;
   out.end = *end;
   const std::string range = detail::concat("data_offsets [", out.begin, ", ", out.end, "]");

@@ -1,11 +1,9 @@
-#include "runtime/io/safetensors.h"
-
 #include <nlohmann/json.hpp>
-
 #include <set>
 #include <string_view>
 
 #include "runtime/io/atomic_file.h"  // AtomicFileWriter
+#include "runtime/io/safetensors.h"
 
 namespace pare {
 namespace {

@@ -42,14 +42,15 @@ bool is_torch_storage_name(const std::string& module, const std::string& name) {
 // Argument i of a call whose arity was checked (the arena's values are not const: the memo may share them).
 Value& arg(const Value& args, std::size_t i, Kind kind, std::string_view function, const char* role) {
   Value& v = *args.items[i];
-  PARE_CHECK(v.is(kind), function, ": argument ", i + 1, " (", role, ") must be a ", pickle::kind_name(kind), ", got a ",
-             pickle::kind_name(v.kind));
+  PARE_CHECK(v.is(kind), function, ": argument ", i + 1, " (", role, ") must be a ", pickle::kind_name(kind),
+             ", got a ", pickle::kind_name(v.kind));
   return v;
 }
 
 Value& tensor_arg(const Value& args, std::size_t i, std::string_view function) {
   Value& v = arg(args, i, Kind::object, function, "tensor");
-  PARE_CHECK(v.type == TorchPickleHost::kTensorType, function, ": argument ", i + 1, " must be a tensor, got a ", v.type);
+  PARE_CHECK(v.type == TorchPickleHost::kTensorType, function, ": argument ", i + 1, " must be a tensor, got a ",
+             v.type);
   return v;
 }
 
@@ -80,7 +81,8 @@ std::optional<std::uint64_t> last_element(std::int64_t offset, const Shape& shap
   }
   for (std::size_t i = 0; i < shape.size(); ++i) {
     std::uint64_t span = 0;
-    PARE_CHECK(!__builtin_mul_overflow(static_cast<std::uint64_t>(shape[i] - 1), static_cast<std::uint64_t>(strides[i]), &span) &&
+    PARE_CHECK(!__builtin_mul_overflow(static_cast<std::uint64_t>(shape[i] - 1), static_cast<std::uint64_t>(strides[i]),
+                                       &span) &&
                    !__builtin_add_overflow(last, span, &last),
                "tensor of shape ", shape_str(shape), " and stride ", shape_str(strides), " overflows 64-bit offsets");
   }
@@ -141,7 +143,8 @@ Value* TorchPickleHost::rebuild_tensor(Arena& arena, const Value& args) {
   const std::string_view function = kRebuildTensor;
   check_arity(args, 6, 7, function);
   const Value& storage_value = arg(args, 0, Kind::object, function, "storage");
-  PARE_CHECK(storage_value.type == kStorageType, function, ": argument 1 must be a storage, got a ", storage_value.type);
+  PARE_CHECK(storage_value.type == kStorageType, function, ": argument 1 must be a storage, got a ",
+             storage_value.type);
   const Value& offset = arg(args, 1, Kind::integer, function, "storage_offset");
   PARE_CHECK(offset.integer >= 0, function, ": negative storage offset ", offset.integer);
   arg(args, 4, Kind::boolean, function, "requires_grad");
@@ -188,16 +191,17 @@ void TorchPickleHost::build(Value& object, Value& state) {
 }
 
 Value* TorchPickleHost::persistent_load(Arena& arena, Value& pid) {
-  PARE_CHECK(pid.is(Kind::tuple) && pid.items.size() == 5 && pid.items[0]->is(Kind::string) &&
-                 pid.items[0]->text == "storage",
-             "persistent id must be ('storage', type, key, location, numel), got a ", pickle::kind_name(pid.kind),
-             pid.is(Kind::tuple) ? detail::concat(" of ", pid.items.size()) : std::string());
+  PARE_CHECK(
+      pid.is(Kind::tuple) && pid.items.size() == 5 && pid.items[0]->is(Kind::string) && pid.items[0]->text == "storage",
+      "persistent id must be ('storage', type, key, location, numel), got a ", pickle::kind_name(pid.kind),
+      pid.is(Kind::tuple) ? detail::concat(" of ", pid.items.size()) : std::string());
   const std::string_view what = "storage persistent id";
   const Value& type = arg(pid, 1, Kind::global, what, "type");
   const std::optional<DType> dtype = storage_dtype(type.text);
   PARE_CHECK(dtype.has_value(), what, ": ", type.text, " is not a storage type");
   const std::string& key = arg(pid, 2, Kind::string, what, "key").text;
-  PARE_CHECK(key.size() <= kMaxStorageKey, what, ": a storage key of ", key.size(), " bytes (torch writes short numbers)");
+  PARE_CHECK(key.size() <= kMaxStorageKey, what, ": a storage key of ", key.size(),
+             " bytes (torch writes short numbers)");
   arg(pid, 3, Kind::string, what, "location");
   const Value& numel = arg(pid, 4, Kind::integer, what, "numel");
   PARE_CHECK(numel.integer >= 0, "storage '", key, "': negative size ", numel.integer);
@@ -213,8 +217,8 @@ Value* TorchPickleHost::persistent_load(Arena& arena, Value& pid) {
     PARE_CHECK(storage.entry != nullptr, "storage '", key, "': the archive has no entry '", entry_name, "'");
     archive_.read(*storage.entry);  // rejects a compressed entry now, naming it
     std::uint64_t bytes = 0;
-    PARE_CHECK(!__builtin_mul_overflow(storage.numel, dtype_size(*dtype), &bytes), "storage '", key, "': ",
-               storage.numel, " elements overflow 64-bit sizes");
+    PARE_CHECK(!__builtin_mul_overflow(storage.numel, dtype_size(*dtype), &bytes), "storage '", key,
+               "': ", storage.numel, " elements overflow 64-bit sizes");
     PARE_CHECK(bytes == storage.entry->size, "storage '", key, "' of ", storage.numel, " ", dtype_name(*dtype),
                " elements needs ", bytes, " bytes but entry '", entry_name, "' holds ", storage.entry->size);
   } else {

@@ -74,11 +74,12 @@ Directory read_directory(const std::filesystem::path& path, const unsigned char*
     const unsigned char* locator = record - kZip64LocatorBytes;
     const std::uint64_t zip64_end = u64(locator + 8);
     if (!fits(zip64_end, kZip64EndBytes, end - kZip64LocatorBytes)) {
-      fail(path, "the ZIP64 end record offset ", zip64_end, " does not leave room for the record before its locator at ",
-           end - kZip64LocatorBytes);
+      fail(path, "the ZIP64 end record offset ", zip64_end,
+           " does not leave room for the record before its locator at ", end - kZip64LocatorBytes);
     }
     const unsigned char* record64 = data + zip64_end;
-    if (u32(record64) != kZip64EndSignature) fail(path, "no ZIP64 end record at offset ", zip64_end, " (corrupt locator)");
+    if (u32(record64) != kZip64EndSignature)
+      fail(path, "no ZIP64 end record at offset ", zip64_end, " (corrupt locator)");
     // The classic record's fields stand for themselves unless saturated; then the ZIP64 ones count.
     const auto agree = [&](std::uint64_t classic, std::uint64_t saturated, std::uint64_t wide, const char* field) {
       if (classic != saturated && classic != wide) {
@@ -115,7 +116,8 @@ void apply_zip64_extra(const std::filesystem::path& path, const std::string& nam
   while (pos + 4 <= extra_bytes) {
     const std::uint16_t id = u16(extra + pos), length = u16(extra + pos + 2);
     pos += 4;
-    if (length > extra_bytes - pos) fail(path, "entry '", name, "': extra field 0x", std::hex, id, std::dec, " overruns its record");
+    if (length > extra_bytes - pos)
+      fail(path, "entry '", name, "': extra field 0x", std::hex, id, std::dec, " overruns its record");
     if (id == kZip64ExtraId) {
       std::uint64_t field = pos;
       const auto take = [&](std::uint64_t& value) {
@@ -180,7 +182,8 @@ ZipArchive ZipArchive::open(const std::filesystem::path& path) {
            " reach past the central directory at ", dir.offset, " (truncated or corrupt)");
     }
     if (entry.method == 0 && entry.stored_size != entry.size) {
-      fail(path, "entry '", entry.name, "' is stored but its sizes differ (", entry.stored_size, " vs ", entry.size, ")");
+      fail(path, "entry '", entry.name, "' is stored but its sizes differ (", entry.stored_size, " vs ", entry.size,
+           ")");
     }
     if (!archive.index_.emplace(entry.name, archive.entries_.size()).second) {
       fail(path, "entry '", entry.name, "' appears twice");

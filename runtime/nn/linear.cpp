@@ -6,16 +6,16 @@ namespace pare {
 namespace {
 
 Tensor normal_weight(std::int64_t in_features, std::int64_t out_features, Generator& gen, float init_std) {
-  PARE_CHECK(in_features > 0 && out_features > 0, "Linear: features must be positive, got in ", in_features,
-             " out ", out_features);
+  PARE_CHECK(in_features > 0 && out_features > 0, "Linear: features must be positive, got in ", in_features, " out ",
+             out_features);
   return Tensor::randn({out_features, in_features}, gen, 0.0f, init_std);
 }
 
 }  // namespace
 
 Linear::Linear(std::int64_t in_features, std::int64_t out_features, Generator& gen, bool bias, float init_std)
-    : Linear(normal_weight(in_features, out_features, gen, init_std),
-             bias ? Tensor::zeros({out_features}) : Tensor()) {}
+    : Linear(normal_weight(in_features, out_features, gen, init_std), bias ? Tensor::zeros({out_features}) : Tensor()) {
+}
 
 Linear::Linear(Tensor weight, Tensor bias) : has_bias_(bias.defined()) {
   check_defined(weight, "Linear", "weight");

@@ -11,8 +11,7 @@ namespace pare {
 class Linear : public Module {
  public:
   // BERT's initialisation: weight ~ Normal(0, init_std), bias zero.
-  Linear(std::int64_t in_features, std::int64_t out_features, Generator& gen, bool bias = true,
-         float init_std = 0.02f);
+  Linear(std::int64_t in_features, std::int64_t out_features, Generator& gen, bool bias = true, float init_std = 0.02f);
   // Takes the given tensors as parameters: weight [out, in], bias [out] or undefined.
   explicit Linear(Tensor weight, Tensor bias = Tensor());
 

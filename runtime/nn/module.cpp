@@ -31,8 +31,8 @@ std::string join(const std::vector<std::string>& names, const char* separator = 
 void Module::check_new_name(const std::string& name) const {
   PARE_CHECK(!name.empty() && name.find('.') == std::string::npos, "Module: invalid name \"", name,
              "\" (names are non-empty and contain no '.')");
-  const bool taken = find_entry(parameters_, name) != parameters_.end() || find_entry(buffers_, name) != buffers_.end() ||
-                     find_entry(children_, name) != children_.end();
+  const bool taken = find_entry(parameters_, name) != parameters_.end() ||
+                     find_entry(buffers_, name) != buffers_.end() || find_entry(children_, name) != children_.end();
   PARE_CHECK(!taken, "Module: name \"", name, "\" is already registered");
 }
 
@@ -59,7 +59,8 @@ void Module::add_child(const std::string& name, std::shared_ptr<Module> module) 
 
 void Module::set_parameter(const std::string& name, Tensor value) {
   auto it = find_entry(parameters_, name);
-  PARE_CHECK(it != parameters_.end(), "set_parameter: no parameter \"", name, "\" (have: ", entry_names(parameters_), ")");
+  PARE_CHECK(it != parameters_.end(), "set_parameter: no parameter \"", name, "\" (have: ", entry_names(parameters_),
+             ")");
   check_defined(value, "set_parameter", name.c_str());
   value.requires_grad_();
   it->second = value;
@@ -168,7 +169,8 @@ StateDictLoadReport Module::load_state_dict(const StateDict& dict, bool strict) 
   if (!names_ok || !mismatched.empty()) {
     std::ostringstream msg;
     msg << "load_state_dict: the state dict does not fit the module";
-    if (strict && !report.missing.empty()) msg << "\n  missing (" << report.missing.size() << "): " << join(report.missing);
+    if (strict && !report.missing.empty())
+      msg << "\n  missing (" << report.missing.size() << "): " << join(report.missing);
     if (strict && !report.unexpected.empty()) {
       msg << "\n  unexpected (" << report.unexpected.size() << "): " << join(report.unexpected);
     }

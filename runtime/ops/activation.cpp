@@ -26,8 +26,7 @@ Tensor activation(const Tensor& x, Activation act, const char* name) {
 }  // namespace
 
 Tensor gelu(const Tensor& x, GeluApproximation approximation) {
-  return activation(x, approximation == GeluApproximation::tanh ? Activation::gelu_tanh : Activation::gelu_erf,
-                    "gelu");
+  return activation(x, approximation == GeluApproximation::tanh ? Activation::gelu_tanh : Activation::gelu_erf, "gelu");
 }
 
 Tensor relu(const Tensor& x) { return activation(x, Activation::relu, "relu"); }

@@ -110,11 +110,10 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
                     if (needs[i]) grads[i] = empty_like_heads(*inputs[i]);
                   }
                   if (needs[3]) grads[3] = Tensor::empty(scores_shape);
-                  kernels::cpu::attention_backward(dims, scale, heads_of(q), heads_of(k), heads_of(v),
-                                                   probs.data<float>(), dropout, heads_of(grad_out),
-                                                   mutable_heads_of(grads[0]), mutable_heads_of(grads[1]),
-                                                   mutable_heads_of(grads[2]),
-                                                   grads[3].defined() ? grads[3].data<float>() : nullptr);
+                  kernels::cpu::attention_backward(
+                      dims, scale, heads_of(q), heads_of(k), heads_of(v), probs.data<float>(), dropout,
+                      heads_of(grad_out), mutable_heads_of(grads[0]), mutable_heads_of(grads[1]),
+                      mutable_heads_of(grads[2]), grads[3].defined() ? grads[3].data<float>() : nullptr);
                   if (needs[3]) grads[3] = sum_to(grads[3], mask_shape);
                   return grads;
                 });

@@ -87,9 +87,8 @@ Tensor scale(const Tensor& x, double alpha) {
   const Tensor in = x.contiguous();
   Tensor out = Tensor::empty(x.shape());
   kernels::cpu::scale_add(in.data<float>(), static_cast<float>(alpha), 0.0f, out.data<float>(), out.numel());
-  return record(out, "scale", {x}, [alpha](const Tensor& g, const NeedsGrad&) {
-    return std::vector<Tensor>{scale(g, alpha)};
-  });
+  return record(out, "scale", {x},
+                [alpha](const Tensor& g, const NeedsGrad&) { return std::vector<Tensor>{scale(g, alpha)}; });
 }
 
 Tensor add_scalar(const Tensor& x, double beta) {

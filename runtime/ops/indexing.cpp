@@ -75,8 +75,8 @@ Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis) {
                ", tensor 0 has ", dtype_name(first.dtype()));
     bool compatible = t.dim() == first.dim();
     for (std::int64_t d = 0; compatible && d < t.dim(); ++d) compatible = d == ax || t.size(d) == first.size(d);
-    PARE_CHECK(compatible, "concat: tensor ", i, " of shape ", shape_str(t.shape()), " does not match tensor 0 of shape ",
-               shape_str(first.shape()), " outside axis ", ax);
+    PARE_CHECK(compatible, "concat: tensor ", i, " of shape ", shape_str(t.shape()),
+               " does not match tensor 0 of shape ", shape_str(first.shape()), " outside axis ", ax);
     out_shape[static_cast<std::size_t>(ax)] += t.size(ax);
   }
   std::int64_t outer = 1, inner = static_cast<std::int64_t>(dtype_size(first.dtype()));
@@ -108,9 +108,9 @@ Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& indices) {
   check_cpu(x, "index_select");
   const std::int64_t ax = normalize_axis(axis, x.dim(), "index_select");
   const std::int64_t n = x.size(ax);
-  const Tensor idx = checked_indices(indices, n, "index_select", "index",
-                                     "axis " + std::to_string(ax) + " of size " + std::to_string(n) + " (x shape " +
-                                         shape_str(x.shape()) + ")");
+  const Tensor idx = checked_indices(
+      indices, n, "index_select", "index",
+      "axis " + std::to_string(ax) + " of size " + std::to_string(n) + " (x shape " + shape_str(x.shape()) + ")");
   return select_rows(x, ax, idx, indices.shape(), "index_select");
 }
 

@@ -41,8 +41,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, std::int64_t i
                 [z = z.detach(), y, lse, n, c, ignore_index, eps, count](const Tensor& g, const NeedsGrad&) {
                   Tensor grad = Tensor::empty({n, c});
                   const double scale = count > 0 ? g.item() / static_cast<double>(count) : 0.0;
-                  kernels::cpu::cross_entropy_backward(z.data<float>(), y.data<std::int64_t>(), lse.data<float>(), n,
-                                                       c, ignore_index, eps, static_cast<float>(scale),
+                  kernels::cpu::cross_entropy_backward(z.data<float>(), y.data<std::int64_t>(), lse.data<float>(), n, c,
+                                                       ignore_index, eps, static_cast<float>(scale),
                                                        grad.data<float>());
                   return std::vector<Tensor>{grad};
                 });
@@ -75,9 +75,10 @@ Tensor kl_div_with_temperature(const Tensor& student_logits, const Tensor& teach
   check_dtype(teacher_logits, DType::f32, op, "teacher_logits");
   check_cpu(student_logits, op);
   check_same_device(student_logits, teacher_logits, op);
-  PARE_CHECK(student_logits.shape() == teacher_logits.shape() && student_logits.dim() >= 1 && student_logits.numel() > 0,
-             op, ": student ", shape_str(student_logits.shape()), " and teacher ", shape_str(teacher_logits.shape()),
-             " logits must have the same non-empty shape");
+  PARE_CHECK(
+      student_logits.shape() == teacher_logits.shape() && student_logits.dim() >= 1 && student_logits.numel() > 0, op,
+      ": student ", shape_str(student_logits.shape()), " and teacher ", shape_str(teacher_logits.shape()),
+      " logits must have the same non-empty shape");
   PARE_CHECK(temperature > 0.0, op, ": temperature must be positive, got ", temperature);
   const std::int64_t c = student_logits.size(-1), rows = student_logits.numel() / c;
   const Tensor s = student_logits.contiguous(), t = teacher_logits.contiguous();

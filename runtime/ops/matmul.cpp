@@ -66,11 +66,11 @@ Tensor matmul_forward(const Tensor& a, const Tensor& b) {
   check_operand(a, "matmul", "a");
   check_operand(b, "matmul", "b");
   check_same_device(a, b, "matmul");
-  PARE_CHECK(a.dim() >= 2 && b.dim() >= 2, "matmul: operands need at least 2 dimensions, got a ",
-             shape_str(a.shape()), " and b ", shape_str(b.shape()));
+  PARE_CHECK(a.dim() >= 2 && b.dim() >= 2, "matmul: operands need at least 2 dimensions, got a ", shape_str(a.shape()),
+             " and b ", shape_str(b.shape()));
   const std::int64_t m = a.size(-2), k = a.size(-1), n = b.size(-1);
-  PARE_CHECK(b.size(-2) == k, "matmul: a ", shape_str(a.shape()), " @ b ", shape_str(b.shape()),
-             ": inner dimensions ", k, " and ", b.size(-2), " differ");
+  PARE_CHECK(b.size(-2) == k, "matmul: a ", shape_str(a.shape()), " @ b ", shape_str(b.shape()), ": inner dimensions ",
+             k, " and ", b.size(-2), " differ");
   const Shape a_batch(a.shape().begin(), a.shape().end() - 2), b_batch(b.shape().begin(), b.shape().end() - 2);
   const std::size_t nb = std::max(a_batch.size(), b_batch.size());
   Shape batch(nb);
@@ -138,8 +138,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   const std::int64_t in = weight.size(1), out_features = weight.size(0);
   if (bias.defined()) {
     check_operand(bias, "linear", "bias");
-    PARE_CHECK(bias.shape() == Shape{out_features}, "linear: bias ", shape_str(bias.shape()),
-               " does not match weight ", shape_str(weight.shape()), " (expected [", out_features, "])");
+    PARE_CHECK(bias.shape() == Shape{out_features}, "linear: bias ", shape_str(bias.shape()), " does not match weight ",
+               shape_str(weight.shape()), " (expected [", out_features, "])");
   }
   const Tensor xc = x.detach().contiguous();
   const std::int64_t rows = in == 0 ? shape_numel(Shape(x.shape().begin(), x.shape().end() - 1)) : x.numel() / in;
@@ -165,16 +165,16 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     }
   }
 
-  return record(out, "linear", {x, weight, bias},
-                [xc, w = weight.detach(), rows, in, out_features, x_shape = x.shape()](const Tensor& g,
-                                                                                     const NeedsGrad& needs) {
-                  const Tensor g2 = g.reshape({rows, out_features});
-                  Tensor gx, gw, gb;
-                  if (needs[0]) gx = matmul(g2, w).reshape(x_shape);
-                  if (needs[1]) gw = matmul(g2.transpose(0, 1), xc.reshape({rows, in}));
-                  if (needs[2]) gb = sum(g2, {0});
-                  return std::vector<Tensor>{gx, gw, gb};
-                });
+  return record(
+      out, "linear", {x, weight, bias},
+      [xc, w = weight.detach(), rows, in, out_features, x_shape = x.shape()](const Tensor& g, const NeedsGrad& needs) {
+        const Tensor g2 = g.reshape({rows, out_features});
+        Tensor gx, gw, gb;
+        if (needs[0]) gx = matmul(g2, w).reshape(x_shape);
+        if (needs[1]) gw = matmul(g2.transpose(0, 1), xc.reshape({rows, in}));
+        if (needs[2]) gb = sum(g2, {0});
+        return std::vector<Tensor>{gx, gw, gb};
+      });
 }
 
 }  // namespace pare

@@ -50,8 +50,8 @@ AdamW::AdamW(std::vector<ParamGroup> groups, double lr, AdamWOptions options)
       PARE_CHECK(!name.empty() && names.insert(name).second, "AdamW: parameter name \"", name,
                  "\" is empty or given twice");
       PARE_CHECK(tensors.insert(p.impl()).second, "AdamW: parameter ", name, " is the same tensor as another one");
-      states.push_back({Tensor::zeros(p.shape(), DType::f32, p.device()),
-                        Tensor::zeros(p.shape(), DType::f32, p.device()), 0});
+      states.push_back(
+          {Tensor::zeros(p.shape(), DType::f32, p.device()), Tensor::zeros(p.shape(), DType::f32, p.device()), 0});
     }
   }
 }
