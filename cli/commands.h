@@ -10,5 +10,7 @@ void add_forward_command(CLI::App& app);    // cli/forward_command.cpp
 void add_tokenizer_command(CLI::App& app);  // cli/tokenizer_command.cpp
 void add_train_commands(CLI::App& app);     // cli/train_commands.cpp: pretrain, finetune, eval
 void add_bench_command(CLI::App& app);      // cli/bench_command.cpp
+void add_speedup_command(CLI::App& app);    // cli/speedup_command.cpp
+void add_inspect_command(CLI::App& app);    // cli/inspect_command.cpp
 
 }  // namespace pare::cli
