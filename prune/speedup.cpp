@@ -1,0 +1,210 @@
+#include "prune/speedup.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "models/bert_heads.h"  // make_bert_model
+#include "models/bert_layer.h"  // apply_activation
+#include "runtime/autograd.h"   // NoGradGuard
+
+namespace pare {
+namespace {
+
+using Index = std::vector<std::int64_t>;
+
+std::string layer_prefix(const BertTaskModel& model, std::size_t layer) {
+  return model.bert_prefix() + "encoder.layer." + std::to_string(layer) + ".";
+}
+
+// Per group of `group` consecutive rows (or columns) of the 2-D mask: whether all of it is zero.
+std::vector<bool> zero_groups(const Tensor& mask, std::int64_t group, bool columns) {
+  const std::int64_t rows = mask.size(0), cols = mask.size(1);
+  const std::int64_t groups = (columns ? cols : rows) / group;
+  const std::vector<float> m = mask.to_vector<float>();
+  std::vector<bool> zero(static_cast<std::size_t>(groups), true);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (std::int64_t c = 0; c < cols; ++c) {
+      if (m[static_cast<std::size_t>(r * cols + c)] != 0.0f) zero[static_cast<std::size_t>((columns ? c : r) / group)] = false;
+    }
+  }
+  return zero;
+}
+
+// The groups that are neither zero through `a` nor through `b` (either may be absent).
+Index surviving(std::int64_t groups, const Masks& masks, const std::string& a_name, bool a_columns,
+                const std::string& b_name, bool b_columns, std::int64_t group) {
+  std::vector<bool> removed(static_cast<std::size_t>(groups), false);
+  for (const auto& [name, columns] : {std::pair{a_name, a_columns}, std::pair{b_name, b_columns}}) {
+    const auto mask = masks.find(name);
+    if (mask == masks.end()) continue;
+    const std::vector<bool> zero = zero_groups(mask->second, group, columns);
+    for (std::size_t g = 0; g < removed.size(); ++g) removed[g] = removed[g] || zero[g];
+  }
+  Index kept;
+  for (std::int64_t g = 0; g < groups; ++g) {
+    if (!removed[static_cast<std::size_t>(g)]) kept.push_back(g);
+  }
+  return kept;
+}
+
+Index complement(std::int64_t n, const Index& kept) {
+  Index out;
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (!std::binary_search(kept.begin(), kept.end(), i)) out.push_back(i);
+  }
+  return out;
+}
+
+// Rows (dim 0) of `t` in groups of `group`: the kept groups, in order. Works for 1-D biases too.
+Tensor select_rows(const Tensor& t, const Index& kept, std::int64_t group) {
+  const std::int64_t width = t.dim() == 2 ? t.size(1) : 1;
+  const std::vector<float> v = t.to_vector<float>();
+  std::vector<float> out;
+  out.reserve(kept.size() * static_cast<std::size_t>(group * width));
+  for (std::int64_t g : kept) {
+    const auto begin = v.begin() + g * group * width;
+    out.insert(out.end(), begin, begin + group * width);
+  }
+  Shape shape = t.shape();
+  shape[0] = static_cast<std::int64_t>(kept.size()) * group;
+  return Tensor::from_vector(out, shape);
+}
+
+// Columns of the 2-D `t` in groups of `group`: the kept groups, in order.
+Tensor select_columns(const Tensor& t, const Index& kept, std::int64_t group) {
+  const std::int64_t rows = t.size(0), cols = t.size(1);
+  const std::vector<float> v = t.to_vector<float>();
+  std::vector<float> out;
+  out.reserve(static_cast<std::size_t>(rows) * kept.size() * static_cast<std::size_t>(group));
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (std::int64_t g : kept) {
+      const auto begin = v.begin() + r * cols + g * group;
+      out.insert(out.end(), begin, begin + group);
+    }
+  }
+  return Tensor::from_vector(out, {rows, static_cast<std::int64_t>(kept.size()) * group});
+}
+
+// bias += weight[:, columns of `removed` groups] @ values[those positions]: the constant that removed
+// heads or units added to every position.
+void fold_into_bias(Tensor& bias, const Tensor& weight, const std::vector<float>& values, const Index& removed,
+                    std::int64_t group) {
+  const std::int64_t rows = weight.size(0), cols = weight.size(1);
+  const std::vector<float> w = weight.to_vector<float>();
+  std::vector<float> b = bias.to_vector<float>();
+  for (std::int64_t r = 0; r < rows; ++r) {
+    double sum = b[static_cast<std::size_t>(r)];
+    for (std::int64_t g : removed) {
+      for (std::int64_t c = g * group; c < (g + 1) * group; ++c) {
+        sum += static_cast<double>(w[static_cast<std::size_t>(r * cols + c)]) * values[static_cast<std::size_t>(c)];
+      }
+    }
+    b[static_cast<std::size_t>(r)] = static_cast<float>(sum);
+  }
+  bias = Tensor::from_vector(b, bias.shape());
+}
+
+// Heads removed so far in the original numbering, when each layer's heads are the original ones
+// minus config.pruned_heads (HF's form); nullopt when the config's shapes do not allow tracing them.
+std::optional<std::map<std::int64_t, std::vector<std::int64_t>>> traced_pruned_heads(const BertConfig& config,
+                                                                                        const SpeedupPlan& plan) {
+  if (config.hidden_size % config.num_attention_heads != 0) return std::nullopt;
+  const std::int64_t head_dim = config.hidden_size / config.num_attention_heads;
+  std::map<std::int64_t, std::vector<std::int64_t>> out;
+  for (std::size_t i = 0; i < config.layer_shapes.size(); ++i) {
+    const auto layer = static_cast<std::int64_t>(i);
+    const auto old = config.pruned_heads.find(layer);
+    std::set<std::int64_t> pruned;
+    if (old != config.pruned_heads.end()) pruned.insert(old->second.begin(), old->second.end());
+    const BertLayerShape& shape = config.layer_shapes[i];
+    if (shape.head_dim != head_dim ||
+        shape.heads != config.num_attention_heads - static_cast<std::int64_t>(pruned.size())) {
+      return std::nullopt;
+    }
+    Index original;  // original number of each current head
+    for (std::int64_t h = 0; h < config.num_attention_heads; ++h) {
+      if (!pruned.count(h)) original.push_back(h);
+    }
+    for (std::int64_t h : complement(shape.heads, plan.kept_heads[i])) pruned.insert(original[static_cast<std::size_t>(h)]);
+    if (!pruned.empty()) out[layer] = std::vector<std::int64_t>(pruned.begin(), pruned.end());
+  }
+  return out;
+}
+
+}  // namespace
+
+SpeedupPlan plan_speedup(const BertTaskModel& model, const Masks& masks) {
+  const BertConfig& config = model.config();
+  SpeedupPlan plan;
+  for (std::size_t i = 0; i < config.layer_shapes.size(); ++i) {
+    const BertLayerShape& shape = config.layer_shapes[i];
+    const std::string p = layer_prefix(model, i);
+    plan.kept_heads.push_back(surviving(shape.heads, masks, p + "attention.output.dense.weight", true,
+                                        p + "attention.self.value.weight", false, shape.head_dim));
+    plan.kept_units.push_back(
+        surviving(shape.ffn_dim, masks, p + "output.dense.weight", true, p + "intermediate.dense.weight", false, 1));
+  }
+  return plan;
+}
+
+std::shared_ptr<BertTaskModel> speedup(const BertTaskModel& model, const Masks& masks) {
+  const NoGradGuard no_grad;
+  const BertConfig& config = model.config();
+  const SpeedupPlan plan = plan_speedup(model, masks);
+  StateDict sd = masked_state_dict(model, masks);
+  BertConfig compact = config;
+  for (std::size_t i = 0; i < config.layer_shapes.size(); ++i) {
+    const BertLayerShape& shape = config.layer_shapes[i];
+    const std::string p = layer_prefix(model, i);
+    const Index& heads = plan.kept_heads[i];
+    if (shape.heads > 0 && static_cast<std::int64_t>(heads.size()) < shape.heads) {
+      const std::string self = p + "attention.self.", out = p + "attention.output.dense.";
+      fold_into_bias(sd.at(out + "bias"), sd.at(out + "weight"), sd.at(self + "value.bias").to_vector<float>(),
+                     complement(shape.heads, heads), shape.head_dim);
+      for (const char* name : {"query.", "key.", "value."}) {
+        for (const char* part : {"weight", "bias"}) {
+          const std::string key = self + name + part;
+          if (heads.empty()) {
+            sd.erase(key);
+          } else {
+            sd[key] = select_rows(sd.at(key), heads, shape.head_dim);
+          }
+        }
+      }
+      if (heads.empty()) {
+        sd.erase(out + "weight");
+      } else {
+        sd[out + "weight"] = select_columns(sd.at(out + "weight"), heads, shape.head_dim);
+      }
+    }
+    const Index& units = plan.kept_units[i];
+    if (shape.ffn_dim > 0 && static_cast<std::int64_t>(units.size()) < shape.ffn_dim) {
+      const std::string in = p + "intermediate.dense.", out = p + "output.dense.";
+      const Tensor activated = apply_activation(sd.at(in + "bias"), config.activation());
+      fold_into_bias(sd.at(out + "bias"), sd.at(out + "weight"), activated.to_vector<float>(),
+                     complement(shape.ffn_dim, units), 1);
+      if (units.empty()) {
+        sd.erase(in + "weight");
+        sd.erase(in + "bias");
+        sd.erase(out + "weight");
+      } else {
+        sd[in + "weight"] = select_rows(sd.at(in + "weight"), units, 1);
+        sd[in + "bias"] = select_rows(sd.at(in + "bias"), units, 1);
+        sd[out + "weight"] = select_columns(sd.at(out + "weight"), units, 1);
+      }
+    }
+    compact.layer_shapes[i].heads = static_cast<std::int64_t>(heads.size());
+    compact.layer_shapes[i].ffn_dim = static_cast<std::int64_t>(units.size());
+  }
+  compact.pruned_heads = traced_pruned_heads(config, plan).value_or(decltype(compact.pruned_heads){});
+  compact.validate("speedup");
+  std::shared_ptr<BertTaskModel> result = make_bert_model(compact, model.task());
+  result->load_state_dict(sd, true);
+  result->train(model.is_training());
+  return result;
+}
+
+}  // namespace pare
