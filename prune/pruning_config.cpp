@@ -13,9 +13,9 @@ using nlohmann::json;
 
 const std::set<std::string>& known_keys() {
   static const std::set<std::string> keys = {
-      "op_names",       "op_types",   "exclude", "sparse_ratio",        "sparse_threshold", "granularity",
-      "ranking",        "dependency_group",      "scorer",              "warmup_steps",     "cooldown_begin_step",
-      "regular_scale",  "interval_steps",        "total_times"};
+      "op_names",       "op_types",         "exclude", "sparse_ratio", "sparse_threshold",    "granularity",
+      "ranking",        "dependency_group", "scorer",  "warmup_steps", "cooldown_begin_step", "regular_scale",
+      "interval_steps", "total_times"};
   return keys;
 }
 
@@ -109,10 +109,11 @@ class GroupReader {
 
 const std::vector<std::pair<std::string, PruneOpType>> kOpTypes = {
     {"linear", PruneOpType::linear}, {"embedding", PruneOpType::embedding}, {"layer_norm", PruneOpType::layer_norm}};
-const std::vector<std::pair<std::string, Granularity>> kNamedGranularities = {
-    {"weight", Granularity::weight},           {"head", Granularity::head},
-    {"out_channel", Granularity::out_channel}, {"in_channel", Granularity::in_channel},
-    {"hidden", Granularity::hidden}};
+const std::vector<std::pair<std::string, Granularity>> kNamedGranularities = {{"weight", Granularity::weight},
+                                                                              {"head", Granularity::head},
+                                                                              {"out_channel", Granularity::out_channel},
+                                                                              {"in_channel", Granularity::in_channel},
+                                                                              {"hidden", Granularity::hidden}};
 const std::vector<std::pair<std::string, Ranking>> kRankings = {{"global", Ranking::global},
                                                                 {"per_layer", Ranking::per_layer}};
 const std::vector<std::pair<std::string, ScorerKind>> kScorers = {
@@ -129,8 +130,8 @@ std::string name_of(const std::vector<std::pair<std::string, Enum>>& names, Enum
 void read_op_types(const GroupReader& reader, PruningGroup& group) {
   if (!reader.has("op_types")) return;
   const json& v = reader.at("op_types");
-  reader.check(v.is_array() && !v.empty(), "op_types", "must be a non-empty list of \"linear\", \"embedding\", \"layer_norm\"",
-               v);
+  reader.check(v.is_array() && !v.empty(), "op_types",
+               "must be a non-empty list of \"linear\", \"embedding\", \"layer_norm\"", v);
   for (const json& item : v) {
     bool found = false;
     for (const auto& [name, type] : kOpTypes) {
@@ -205,8 +206,8 @@ void read_schedule(const GroupReader& reader, PruneSchedule& schedule) {
 PruningGroup read_group(const json& object, const std::string& source, std::size_t index) {
   PARE_CHECK(object.is_object(), source, ": group ", index, " must be a JSON object, got ", object.dump());
   for (const auto& [key, value] : object.items()) {
-    PARE_CHECK(known_keys().count(key), source, ": group ", index, ": unknown field \"", key, "\" (known: ",
-               known_keys_list(), ")");
+    PARE_CHECK(known_keys().count(key), source, ": group ", index, ": unknown field \"", key,
+               "\" (known: ", known_keys_list(), ")");
   }
   const GroupReader reader(object, source, index);
   PruningGroup group;
@@ -233,8 +234,8 @@ PruningGroup read_group(const json& object, const std::string& source, std::size
 }  // namespace
 
 PruningConfig PruningConfig::from_json(const json& json, const std::string& source) {
-  PARE_CHECK(json.is_array() && !json.empty(), source, ": a pruning config must be a non-empty JSON list of groups, got ",
-             json.dump().substr(0, 200));
+  PARE_CHECK(json.is_array() && !json.empty(), source,
+             ": a pruning config must be a non-empty JSON list of groups, got ", json.dump().substr(0, 200));
   PruningConfig config;
   config.source = source;
   for (std::size_t i = 0; i < json.size(); ++i) config.groups.push_back(read_group(json[i], source, i));

@@ -95,7 +95,8 @@ void fit_granularity(const PruningGroup& group, const PruneParameterInfo& p, Res
 }
 
 bool takes_type(const PruningGroup& group, PruneOpType type) {
-  return group.op_types.empty() || std::find(group.op_types.begin(), group.op_types.end(), type) != group.op_types.end();
+  return group.op_types.empty() ||
+         std::find(group.op_types.begin(), group.op_types.end(), type) != group.op_types.end();
 }
 
 std::string dependency_name(const PruningGroup& group, const PruneParameterInfo& p, const std::string& at) {
