@@ -342,6 +342,34 @@ TEST(PruningConfigResolve, BlocksAndHeadsOnBaseShapes) {
   EXPECT_EQ(find(w.groups[0], "encoder.layer.0.intermediate.dense.weight").mask_shape, (Shape{3072, 768}));
 }
 
+TEST(PruningConfigResolve, HeadsFollowEachLayersShape) {
+  // A model whose layer 1 kept 2 heads of 64: the mask has one entry per head left.
+  BertConfig config = named_bert_config("mini");
+  config.layer_shapes[1].heads = 2;
+  const NamedShapes shapes = {{"encoder.layer.0.attention.self.value.weight", {256, 256}},
+                              {"encoder.layer.1.attention.self.value.weight", {128, 256}},
+                              {"encoder.layer.1.attention.output.dense.weight", {256, 128}},
+                              {"encoder.layer.2.attention.self.value.weight", {100, 256}}};
+  const auto params = describe_bert_parameters(shapes, config);
+  EXPECT_EQ(params[1].layer, 1);
+  EXPECT_EQ(params[1].head_axis, 0);
+  EXPECT_EQ(params[2].head_axis, 1);
+  EXPECT_EQ(params[1].hidden_axes, std::vector<int>{1});
+  EXPECT_EQ(params[2].hidden_axes, std::vector<int>{0});
+  json heads = {{{"op_names", {R"(encoder\.layer\.[01]\..*)"}},
+                 {"scorer", "movement"},
+                 {"sparse_ratio", 0.5},
+                 {"granularity", "head"}}};
+  const ResolvedPruning r = resolve(PruningConfig::from_json(heads), params);
+  EXPECT_EQ(r.groups[0].parameters[0].mask_shape, (Shape{4}));
+  EXPECT_EQ(r.groups[0].parameters[1].mask_shape, (Shape{2}));
+  EXPECT_EQ(r.groups[0].parameters[2].mask_shape, (Shape{2}));
+  heads[0]["op_names"] = {R"(encoder\.layer\.2\..*)"};
+  EXPECT_TRUE(has(error_of([&] { resolve(PruningConfig::from_json(heads, "cfg.json"), params); }),
+                  "cfg.json: group 0: field \"granularity\" \"head\" on encoder.layer.2.attention.self.value.weight "
+                  "(shape [100, 256]): axis 0 (100) is not a multiple of the head size 64"));
+}
+
 TEST(PruningConfigResolve, RejectsRegexMatchingNothing) {
   json g = head_group();
   g["op_names"] = {R"(bert\.encoder\.layer\.[0-9]+\.attention\.self\.query\.weight)", R"(bert\.encoder\.layer\.9\..*)"};
