@@ -58,8 +58,8 @@ void run_speedup(const fs::path& model_dir, const fs::path& masks_file, const fs
 
   const auto& before = loaded.model->config().layer_shapes;
   for (std::size_t i = 0; i < before.size(); ++i) {
-    std::cout << "layer " << i << ": heads " << plan.kept_heads[i].size() << "/" << before[i].heads
-              << ", FFN units " << plan.kept_units[i].size() << "/" << before[i].ffn_dim << "\n";
+    std::cout << "layer " << i << ": heads " << plan.kept_heads[i].size() << "/" << before[i].heads << ", FFN units "
+              << plan.kept_units[i].size() << "/" << before[i].ffn_dim << "\n";
   }
   std::cout << "parameters " << parameter_count(*loaded.model) << " -> " << parameter_count(*compact) << "\n"
             << "wrote " << out.string() << "\n";

@@ -16,8 +16,8 @@ Tensor checked_mask(const Tensor& mask, const std::string& name, const std::stri
              dtype_name(mask.dtype()), "; masks must be U8 or F32");
   const std::vector<double> values = mask.to_vector<double>();
   for (std::size_t i = 0; i < values.size(); ++i) {
-    PARE_CHECK(values[i] == 0.0 || values[i] == 1.0, source, ": mask \"", name, "\" holds ", values[i],
-               " at element ", i, "; masks hold only 0 and 1");
+    PARE_CHECK(values[i] == 0.0 || values[i] == 1.0, source, ": mask \"", name, "\" holds ", values[i], " at element ",
+               i, "; masks hold only 0 and 1");
   }
   return mask.dtype() == DType::f32 ? mask.contiguous() : mask.to(DType::f32);
 }

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <string>
 
-#include "models/bert.h"             // BertTaskModel
+#include "models/bert.h"            // BertTaskModel
 #include "runtime/named_tensors.h"  // StateDict
 
 namespace pare {

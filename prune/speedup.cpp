@@ -27,7 +27,8 @@ std::vector<bool> zero_groups(const Tensor& mask, std::int64_t group, bool colum
   std::vector<bool> zero(static_cast<std::size_t>(groups), true);
   for (std::int64_t r = 0; r < rows; ++r) {
     for (std::int64_t c = 0; c < cols; ++c) {
-      if (m[static_cast<std::size_t>(r * cols + c)] != 0.0f) zero[static_cast<std::size_t>((columns ? c : r) / group)] = false;
+      if (m[static_cast<std::size_t>(r * cols + c)] != 0.0f)
+        zero[static_cast<std::size_t>((columns ? c : r) / group)] = false;
     }
   }
   return zero;
@@ -110,7 +111,7 @@ void fold_into_bias(Tensor& bias, const Tensor& weight, const std::vector<float>
 // Heads removed so far in the original numbering, when each layer's heads are the original ones
 // minus config.pruned_heads (HF's form); nullopt when the config's shapes do not allow tracing them.
 std::optional<std::map<std::int64_t, std::vector<std::int64_t>>> traced_pruned_heads(const BertConfig& config,
-                                                                                        const SpeedupPlan& plan) {
+                                                                                     const SpeedupPlan& plan) {
   if (config.hidden_size % config.num_attention_heads != 0) return std::nullopt;
   const std::int64_t head_dim = config.hidden_size / config.num_attention_heads;
   std::map<std::int64_t, std::vector<std::int64_t>> out;
@@ -128,7 +129,8 @@ std::optional<std::map<std::int64_t, std::vector<std::int64_t>>> traced_pruned_h
     for (std::int64_t h = 0; h < config.num_attention_heads; ++h) {
       if (!pruned.count(h)) original.push_back(h);
     }
-    for (std::int64_t h : complement(shape.heads, plan.kept_heads[i])) pruned.insert(original[static_cast<std::size_t>(h)]);
+    for (std::int64_t h : complement(shape.heads, plan.kept_heads[i]))
+      pruned.insert(original[static_cast<std::size_t>(h)]);
     if (!pruned.empty()) out[layer] = std::vector<std::int64_t>(pruned.begin(), pruned.end());
   }
   return out;

@@ -23,7 +23,7 @@
 #include <memory>
 #include <vector>
 
-#include "models/bert.h"   // BertTaskModel
+#include "models/bert.h"  // BertTaskModel
 #include "prune/masks.h"  // Masks
 
 namespace pare {

@@ -1,9 +1,10 @@
 // pare inspect's numbers: parameter counts by part against a built model's own parameters, and
 // FLOPs per token against a hand computation.
+#include "prune/model_size.h"
+
 #include <gtest/gtest.h>
 
 #include "models/bert_heads.h"  // make_bert_model
-#include "prune/model_size.h"
 
 namespace pare {
 namespace {
@@ -23,8 +24,8 @@ BertConfig pruned_config() {
 }
 
 TEST(ModelSize, PartsCountTheBuiltModelsParameters) {
-  for (BertTask task : {BertTask::base, BertTask::sequence_classification, BertTask::token_classification,
-                        BertTask::masked_lm}) {
+  for (BertTask task :
+       {BertTask::base, BertTask::sequence_classification, BertTask::token_classification, BertTask::masked_lm}) {
     SCOPED_TRACE(architecture_name(task));
     const auto model = make_bert_model(pruned_config(), task);
     ParameterCounts built;

@@ -1,6 +1,8 @@
 // Speed-up surgery: the compacted model must compute what the masked model computes (the original
 // with every weight multiplied by its mask), be as much smaller as the removed heads and units
 // make it, save and load as an ordinary model directory, and refuse bad masks.
+#include "prune/speedup.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -11,7 +13,6 @@
 #include "models/bert_heads.h"  // make_bert_model
 #include "models/checkpoint.h"  // save_pretrained, load_pretrained
 #include "prune/masks.h"
-#include "prune/speedup.h"
 #include "runtime/autograd.h"  // NoGradGuard
 #include "runtime/io/safetensors.h"
 #include "runtime/random.h"
@@ -305,24 +306,57 @@ TEST(Speedup, RemovedUnitsSaveLayerShapesAndReload) {
   expect_same_outputs(*loaded.model, *masked_model(*model, masks));
 }
 
+TEST(Speedup, CheckpointOnFixtureInputs) {
+  LoadedBert loaded = load_pretrained(testing::bert_fixture("seqcls"));
+  BertTaskModel& model = *loaded.model;
+  model.eval();
+  const BertConfig& c = model.config();
+  const std::int64_t head_dim = c.layer_shapes[0].head_dim, ffn = c.layer_shapes[0].ffn_dim;
+  // Layer 0 loses head 0 (output columns) and the first half of its units (intermediate rows).
+  std::vector<float> out(static_cast<std::size_t>(c.hidden_size * c.hidden_size), 1.0f);
+  for (std::int64_t r = 0; r < c.hidden_size; ++r) {
+    for (std::int64_t col = 0; col < head_dim; ++col) out[static_cast<std::size_t>(r * c.hidden_size + col)] = 0.0f;
+  }
+  std::vector<float> in(static_cast<std::size_t>(ffn * c.hidden_size), 1.0f);
+  std::fill(in.begin(), in.begin() + ffn / 2 * c.hidden_size, 0.0f);
+  const Masks masks = resolve_masks(
+      model,
+      {{"encoder.layer.0.attention.output.dense.weight", Tensor::from_vector(out, {c.hidden_size, c.hidden_size})},
+       {"encoder.layer.0.intermediate.dense.weight", Tensor::from_vector(in, {ffn, c.hidden_size})}},
+      "masks");
+  const auto compact = speedup(model, masks);
+  EXPECT_EQ(compact->config().layer_shapes[0].heads, c.layer_shapes[0].heads - 1);
+  EXPECT_EQ(compact->config().layer_shapes[0].ffn_dim, ffn - ffn / 2);
+  const auto masked = masked_model(model, masks);
+  const BertInputs inputs =
+      testing::fixture_inputs(testing::read_all(testing::bert_fixture("seqcls/expected.safetensors")));
+  const NoGradGuard no_grad;
+  const BertOutputs a = compact->forward(inputs), e = masked->forward(inputs);
+  EXPECT_TRUE(close_relative(a.last_hidden_state, e.last_hidden_state, 0.0, 1e-5));
+  EXPECT_TRUE(close_relative(a.logits, e.logits, 0.0, 1e-5));
+}
+
 TEST(Masks, BadMasksAreRefusedNamingTheParameter) {
   const auto model = random_model(BertTask::sequence_classification);
   const std::string q = "encoder.layer.0.attention.self.query.weight";
   const Shape q_shape{kHidden, kHidden};
   auto one = [](const std::string& name, Tensor t) { return Masks{{name, std::move(t)}}; };
-  EXPECT_NE(error_of([&] { resolve_masks(*model, one("encoder.layer.9.output.dense.weight", Tensor::ones({2})), "m"); })
-                .find("m: mask \"encoder.layer.9.output.dense.weight\" names no parameter"),
+  EXPECT_NE(error_of([&] {
+              resolve_masks(*model, one("encoder.layer.9.output.dense.weight", Tensor::ones({2})), "m");
+            }).find("m: mask \"encoder.layer.9.output.dense.weight\" names no parameter"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { resolve_masks(*model, one(q, Tensor::ones({kHidden, 2})), "m"); })
-                .find("mask \"" + q + "\" has shape [16, 2] but the parameter has shape [16, 16]"),
+  EXPECT_NE(error_of([&] {
+              resolve_masks(*model, one(q, Tensor::ones({kHidden, 2})), "m");
+            }).find("mask \"" + q + "\" has shape [16, 2] but the parameter has shape [16, 16]"),
             std::string::npos);
   Tensor half = Tensor::ones(q_shape);
   half.data<float>()[5] = 0.5f;
-  EXPECT_NE(error_of([&] { resolve_masks(*model, one(q, half), "m"); })
-                .find("mask \"" + q + "\" holds 0.5 at element 5"),
-            std::string::npos);
-  EXPECT_NE(error_of([&] { resolve_masks(*model, one(q, Tensor::ones(q_shape, DType::i64)), "m"); })
-                .find("mask \"" + q + "\" has dtype I64"),
+  EXPECT_NE(
+      error_of([&] { resolve_masks(*model, one(q, half), "m"); }).find("mask \"" + q + "\" holds 0.5 at element 5"),
+      std::string::npos);
+  EXPECT_NE(error_of([&] {
+              resolve_masks(*model, one(q, Tensor::ones(q_shape, DType::i64)), "m");
+            }).find("mask \"" + q + "\" has dtype I64"),
             std::string::npos);
   const Masks twice{{q, Tensor::ones(q_shape)}, {"bert." + q, Tensor::ones(q_shape)}};
   EXPECT_NE(error_of([&] { resolve_masks(*model, twice, "m"); }).find("has two masks"), std::string::npos);
