@@ -138,7 +138,9 @@ std::optional<std::map<std::int64_t, std::vector<std::int64_t>>> traced_pruned_h
 
 }  // namespace
 
-SpeedupPlan plan_speedup(const BertTaskModel& model, const Masks& masks) {
+SpeedupPlan plan_speedup(const BertTaskModel& model, const Masks& given) {
+  // Resolving again is cheap and keeps a mask under an unprefixed name from being silently ignored.
+  const Masks masks = resolve_masks(model, given, "speedup masks");
   const BertConfig& config = model.config();
   SpeedupPlan plan;
   for (std::size_t i = 0; i < config.layer_shapes.size(); ++i) {
@@ -152,8 +154,9 @@ SpeedupPlan plan_speedup(const BertTaskModel& model, const Masks& masks) {
   return plan;
 }
 
-std::shared_ptr<BertTaskModel> speedup(const BertTaskModel& model, const Masks& masks) {
+std::shared_ptr<BertTaskModel> speedup(const BertTaskModel& model, const Masks& given) {
   const NoGradGuard no_grad;
+  const Masks masks = resolve_masks(model, given, "speedup masks");
   const BertConfig& config = model.config();
   const SpeedupPlan plan = plan_speedup(model, masks);
   StateDict sd = masked_state_dict(model, masks);

@@ -34,8 +34,8 @@ struct SpeedupPlan {
   std::vector<std::vector<std::int64_t>> kept_units;
 };
 
-// Which heads and FFN units of `model` survive `masks` (resolved against `model`, see
-// resolve_masks).
+// Which heads and FFN units of `model` survive `masks` (names with or without the "bert." prefix;
+// checked as resolve_masks checks them).
 SpeedupPlan plan_speedup(const BertTaskModel& model, const Masks& masks);
 
 // A new model of the same task with the removed heads and units gone and the masks applied to what
