@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "runtime/error.h"   // pare::Error
 #include "runtime/random.h"  // Generator
@@ -58,6 +59,26 @@ TEST(Importance, ReduceReadsStridedViews) {
   // The transpose of iota([3, 2]) is [[0, 2, 4], [1, 3, 5]]; its column sums are 1, 5, 9.
   const auto p = layout({2, 3}, {3}, {-1, 0}, {1, 1});
   EXPECT_EQ(reduce_to_mask(p, iota({3, 2}).permute({1, 0})).to_vector<float>(), (std::vector<float>{1, 5, 9}));
+}
+
+TEST(Importance, ReduceFollowsResolvedLayouts) {
+  // The layouts resolve() makes for a head group and a hidden group, on hand-described parameters.
+  PruneParameterInfo query{
+      "bert.encoder.layer.0.attention.self.query.weight", {4, 3}, PruneOpType::linear, 0, 0, 2, {1}};
+  PruneParameterInfo pooler{"bert.pooler.dense.weight", {3, 3}, PruneOpType::linear, -1, -1, 0, {0, 1}};
+  const nlohmann::json groups = {
+      {{"op_names", {R"(.*query\.weight)"}}, {"scorer", "movement"}, {"sparse_ratio", 0.5}, {"granularity", "head"}},
+      {{"op_names", {R"(.*pooler\.dense\.weight)"}},
+       {"scorer", "taylor"},
+       {"sparse_ratio", 0.5},
+       {"granularity", "hidden"},
+       {"dependency_group", "hidden"}}};
+  const ResolvedPruning resolved = resolve(PruningConfig::from_json(groups), {query, pooler});
+  ASSERT_EQ(resolved.groups.size(), 2u);
+  EXPECT_EQ(reduce_to_mask(resolved.groups[0].parameters.at(0), iota({4, 3})).to_vector<float>(),
+            (std::vector<float>{15, 51}));
+  EXPECT_EQ(reduce_to_mask(resolved.groups[1].parameters.at(0), iota({3, 3}, 1.0f)).to_vector<float>(),
+            (std::vector<float>{17, 25, 33}));
 }
 
 TEST(Importance, MagnitudeL1AndL2RankRowsDifferently) {
