@@ -25,7 +25,7 @@ BertEmbeddings::BertEmbeddings(const BertConfig& config, Generator& gen) : pad_t
 }
 
 Tensor BertEmbeddings::lookup_words(const Tensor& input_ids) const {
-  const Tensor& table = word_->weight();
+  const Tensor table = word_->forward_parameter("weight");
   const Tensor words = embedding(table, input_ids);
   if (!GradMode::enabled() || !table.requires_grad()) return words;
   const std::vector<std::int64_t> ids = input_ids.to_vector<std::int64_t>();

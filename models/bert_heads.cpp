@@ -103,7 +103,8 @@ BertOutputs BertForMaskedLM::forward(const BertInputs& inputs, const Tensor& lab
   const Tensor transformed = transform_norm_->forward(
       apply_activation(transform_dense_->forward(out.last_hidden_state), config().activation()));
   const Module& predictions = *child("cls")->child("predictions");
-  out.logits = linear(transformed, bert_->embeddings().word_embeddings().weight(), predictions.parameter("bias"));
+  out.logits = linear(transformed, bert_->embeddings().word_embeddings().forward_parameter("weight"),
+                      predictions.forward_parameter("bias"));
   if (labels.defined()) {
     const char* model = "BertForMaskedLM";
     out.loss = token_loss(out.logits, class_labels(labels, inputs.input_ids.shape(), model), model);

@@ -8,8 +8,9 @@
 #include "runtime/nn/embedding.h"
 #include "runtime/nn/layer_norm.h"
 #include "runtime/nn/linear.h"
-#include "runtime/ops/reduce.h"  // sum
-#include "tests/gradcheck.h"     // expect_close
+#include "runtime/ops/elementwise.h"  // mul, add_scalar, scale
+#include "runtime/ops/reduce.h"       // sum
+#include "tests/gradcheck.h"          // expect_close
 
 namespace pare {
 namespace {
@@ -155,6 +156,55 @@ TEST(DropoutModule, IdentityInEvalAndSeededInTraining) {
   EXPECT_EQ(Dropout(0.25, replay).forward(x).to_vector<float>(), y);
   EXPECT_THROW(Dropout(1.0, gen), Error);
   EXPECT_THROW(Dropout(-0.1, gen), Error);
+}
+
+// Pruning multiplies weights by masks through parameter transforms: the forward must read the
+// transformed tensor and the gradient must reach the parameter through the transform.
+TEST(ParameterTransform, LayersReadTransformedParametersAndGradientsFlowBack) {
+  Generator gen(4);
+  Linear layer(Tensor::randn({3, 5}, gen), Tensor::randn({3}, gen));
+  const Tensor x = Tensor::randn({2, 5}, gen);
+  const Tensor row_mask = Tensor::from_vector<float>({1, 0, 1}, {3, 1});
+  layer.set_parameter_transform("weight", [&](const Tensor& w) { return mul(w, row_mask); });
+  const Tensor masked_weight = mul(layer.weight().detach(), row_mask);
+  const Tensor y = layer.forward(x);
+  expect_close(y, Tensor::from_vector(naive_linear(x, masked_weight, layer.bias()), {2, 3}), 1e-5, 1e-5);
+  sum(y).backward();
+  const std::vector<float> grad = layer.weight().grad().to_vector<float>();
+  for (int c = 0; c < 5; ++c) EXPECT_EQ(grad[5 + c], 0.0f) << "masked row 1 must get no gradient";
+  EXPECT_NE(grad[0], 0.0f);
+
+  layer.set_parameter_transform("weight", nullptr);
+  expect_close(layer.forward(x), Tensor::from_vector(naive_linear(x, layer.weight(), layer.bias()), {2, 3}), 1e-6,
+               1e-6);
+  EXPECT_THROW(layer.set_parameter_transform("weights", [](const Tensor& w) { return w; }), Error);
+
+  LayerNorm norm(4);
+  norm.set_parameter_transform("bias", [](const Tensor& b) { return add_scalar(b, 2.0); });
+  const std::vector<float> shifted = norm.forward(Tensor::randn({3, 4}, gen)).to_vector<float>();
+  double mean = 0.0;
+  for (float v : shifted) mean += v / static_cast<double>(shifted.size());
+  EXPECT_NEAR(mean, 2.0, 1e-5);
+
+  Embedding table(Tensor::randn({4, 2}, gen));
+  table.set_parameter_transform("weight", [](const Tensor& w) { return scale(w, 0.0); });
+  EXPECT_EQ(table.forward(Tensor::from_vector<std::int64_t>({1, 3}, {2})).to_vector<float>(),
+            std::vector<float>(4, 0.0f));
+}
+
+TEST(ParameterTransform, DottedPathsReachNestedModulesAndClearRemovesAll) {
+  Generator gen(5);
+  Module root;
+  auto child = root.register_module("block", std::make_shared<Module>());
+  auto dense = child->register_module("dense", std::make_shared<Linear>(2, 2, gen));
+  root.set_parameter_transform("block.dense.weight", [](const Tensor& w) { return scale(w, 0.0); });
+  const Tensor x = Tensor::randn({1, 2}, gen);
+  EXPECT_EQ(dense->forward(x).to_vector<float>(), dense->bias().to_vector<float>());
+  EXPECT_THROW(root.set_parameter_transform("block.dense2.weight", nullptr), Error);
+  EXPECT_THROW(root.set_parameter_transform("block.dense.scale", nullptr), Error);
+  root.clear_parameter_transforms();
+  expect_close(dense->forward(x), Tensor::from_vector(naive_linear(x, dense->weight(), dense->bias()), {1, 2}), 1e-6,
+               1e-6);
 }
 
 }  // namespace

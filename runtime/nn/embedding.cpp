@@ -21,6 +21,6 @@ Embedding::Embedding(Tensor weight) {
   register_parameter("weight", std::move(weight));
 }
 
-Tensor Embedding::forward(const Tensor& ids) const { return embedding(weight(), ids); }
+Tensor Embedding::forward(const Tensor& ids) const { return embedding(forward_parameter("weight"), ids); }
 
 }  // namespace pare

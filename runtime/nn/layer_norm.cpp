@@ -11,6 +11,8 @@ LayerNorm::LayerNorm(std::int64_t dim, double eps) : eps_(eps) {
   register_parameter("bias", Tensor::zeros({dim}));
 }
 
-Tensor LayerNorm::forward(const Tensor& x) const { return layer_norm(x, weight(), bias(), eps_); }
+Tensor LayerNorm::forward(const Tensor& x) const {
+  return layer_norm(x, forward_parameter("weight"), forward_parameter("bias"), eps_);
+}
 
 }  // namespace pare

@@ -26,6 +26,8 @@ Linear::Linear(Tensor weight, Tensor bias) : has_bias_(bias.defined()) {
   if (has_bias_) register_parameter("bias", std::move(bias));
 }
 
-Tensor Linear::forward(const Tensor& x) const { return linear(x, weight(), bias()); }
+Tensor Linear::forward(const Tensor& x) const {
+  return linear(x, forward_parameter("weight"), has_bias_ ? forward_parameter("bias") : Tensor());
+}
 
 }  // namespace pare

@@ -86,6 +86,34 @@ const Tensor& Module::parameter(const std::string& name) const {
   return it->second;
 }
 
+Tensor Module::forward_parameter(const std::string& name) const {
+  const Tensor& value = parameter(name);
+  auto it = find_entry(transforms_, name);
+  return it == transforms_.end() ? value : it->second(value);
+}
+
+void Module::set_parameter_transform(const std::string& dotted_name, ParameterTransform transform) {
+  const std::size_t dot = dotted_name.find('.');
+  if (dot != std::string::npos) {
+    const std::string head = dotted_name.substr(0, dot);
+    auto child_it = find_entry(children_, head);
+    PARE_CHECK(child_it != children_.end(), "set_parameter_transform: no parameter \"", dotted_name, "\" (no module \"",
+               head, "\"; have: ", entry_names(children_), ")");
+    child_it->second->set_parameter_transform(dotted_name.substr(dot + 1), std::move(transform));
+    return;
+  }
+  PARE_CHECK(find_entry(parameters_, dotted_name) != parameters_.end(), "set_parameter_transform: no parameter \"",
+             dotted_name, "\" (have: ", entry_names(parameters_), ")");
+  auto it = find_entry(transforms_, dotted_name);
+  if (it != transforms_.end()) transforms_.erase(it);
+  if (transform) transforms_.emplace_back(dotted_name, std::move(transform));
+}
+
+void Module::clear_parameter_transforms() {
+  transforms_.clear();
+  for (const auto& [name, m] : children_) m->clear_parameter_transforms();
+}
+
 const Tensor& Module::buffer(const std::string& name) const {
   auto it = find_entry(buffers_, name);
   PARE_CHECK(it != buffers_.end(), "Module: no buffer \"", name, "\" (have: ", entry_names(buffers_), ")");

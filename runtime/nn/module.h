@@ -2,6 +2,7 @@
 // Hugging Face uses ("encoder.layer.0.attention.self.query.weight"), so checkpoints map one to one.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -11,6 +12,10 @@
 #include "runtime/tensor.h"
 
 namespace pare {
+
+// Maps a parameter to what the forward pass uses in its place (pruning's masks multiply weights this
+// way). It must be built from autograd ops so gradients reach the parameter through it.
+using ParameterTransform = std::function<Tensor(const Tensor& parameter)>;
 
 // What load_state_dict(strict = false) left alone.
 struct StateDictLoadReport {
@@ -42,6 +47,16 @@ class Module {
   void set_parameter(const std::string& name, Tensor value);
   void set_buffer(const std::string& name, Tensor value);
   void set_module(const std::string& name, std::shared_ptr<Module> module);
+
+  // The tensor the forward pass reads for this module's parameter `name`: transform(parameter) while
+  // a transform is set for it, the parameter itself otherwise. Modules read weights through it.
+  Tensor forward_parameter(const std::string& name) const;
+  // Sets (or, with an empty function, clears) the transform of the parameter at `dotted_name`, a
+  // path below this module as named_parameters() spells it. Throws naming the path when no such
+  // parameter exists. Surgery that replaces the parameter keeps the transform; clear it first.
+  void set_parameter_transform(const std::string& dotted_name, ParameterTransform transform);
+  // Clears every transform of this module and below.
+  void clear_parameter_transforms();
 
   // This module's own entries by local name; throw naming the module's entries when absent.
   const Tensor& parameter(const std::string& name) const;
@@ -79,6 +94,7 @@ class Module {
   NamedTensors parameters_;
   NamedTensors buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+  std::vector<std::pair<std::string, ParameterTransform>> transforms_;
   bool training_ = true;
 };
 
