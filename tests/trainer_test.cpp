@@ -118,6 +118,7 @@ class RecordingHook : public TrainingHook {
     losses.push_back(info.loss);
     if (info.step == stop_at_) trainer_->request_stop();
   }
+  nlohmann::json log_fields() const override { return {{"calls", calls_}}; }
   nlohmann::json state() const override { return {{"calls", calls_}}; }
   void load_state(const nlohmann::json& state) override { calls_ = state.at("calls").get<std::int64_t>(); }
   StateDict state_tensors() const override { return {{"w", w_.detach()}}; }
@@ -194,6 +195,13 @@ void expect_resume_is_exact(bool mlm) {
   EXPECT_EQ(second.hook_calls, straight.hook_calls);
   EXPECT_EQ(second.w, straight.w);
   EXPECT_EQ(second.result.best_metric, straight.result.best_metric);
+  // Hooks' log fields land in each train record under the hook's name: 2 micro-batches per step.
+  const auto records = MetricsLog::read(straight_dir.path() / "metrics.jsonl");
+  ASSERT_FALSE(records.empty());
+  for (const auto& r : records) {
+    if (r.at("type") != "train") continue;
+    EXPECT_EQ(r.at("recorder").at("calls"), 2 * r.at("step").get<std::int64_t>());
+  }
   // Losses still change from step to step: the comparison above is not of constants.
   EXPECT_NE(straight.losses.front(), straight.losses.back());
 }

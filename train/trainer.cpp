@@ -331,14 +331,20 @@ TrainResult Trainer::train() {
     if (state.step % options_.log_every == 0 || last || stop_requested_) {
       const double seconds = std::chrono::duration<double>(Clock::now() - window_start).count();
       const SamplerState position = sampler.state();
-      metrics_log.write({{"type", "train"},
-                         {"step", state.step},
-                         {"loss", window_loss / static_cast<double>(window_steps)},
-                         {"lr", lr},
-                         {"grad_norm", grad_norm},
-                         {"seq_per_s", seconds > 0 ? static_cast<double>(window_sequences) / seconds : 0.0},
-                         {"epoch", static_cast<double>(position.epoch) + static_cast<double>(position.position) /
-                                                                             static_cast<double>(batches_per_epoch)}});
+      nlohmann::json record = {
+          {"type", "train"},
+          {"step", state.step},
+          {"loss", window_loss / static_cast<double>(window_steps)},
+          {"lr", lr},
+          {"grad_norm", grad_norm},
+          {"seq_per_s", seconds > 0 ? static_cast<double>(window_sequences) / seconds : 0.0},
+          {"epoch", static_cast<double>(position.epoch) +
+                        static_cast<double>(position.position) / static_cast<double>(batches_per_epoch)}};
+      for (const auto& hook : hooks_) {
+        nlohmann::json fields = hook->log_fields();
+        if (!fields.is_null()) record[hook->name()] = std::move(fields);
+      }
+      metrics_log.write(record);
       window_loss = 0.0;
       window_steps = 0;
       window_sequences = 0;

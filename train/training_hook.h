@@ -57,6 +57,9 @@ class TrainingHook {
   // model's parameters and of parameters() are complete and not yet clipped.
   virtual void after_backward(std::int64_t /*step*/, BertTaskModel&) {}
   virtual void after_step(const StepInfo&) {}
+  // Written under the hook's name into every "train" record of metrics.jsonl (its latest values:
+  // loss terms, sparsity, a layer mapping); null writes nothing.
+  virtual nlohmann::json log_fields() const { return nullptr; }
 
   // Saved in the checkpoint: JSON under TrainerState::extra["hooks"][name()], tensors in
   // hook_tensors.safetensors under "<name>.". load_* get back what state*() returned.
