@@ -5,33 +5,11 @@
 #include <numeric>
 #include <utility>
 
+#include "prune/mask_layout.h"
 #include "runtime/error.h"  // PARE_CHECK
 
 namespace pare {
 namespace {
-
-// Checks that p's mask layout fits its shape, and that each mask dimension is indexed by at most one
-// axis unless the mask is 1-D (the only shared case resolve() makes).
-void check_layout(const ResolvedParameter& p) {
-  const std::size_t rank = p.shape.size();
-  PARE_CHECK(p.mask_axis.size() == rank && p.span.size() == rank, "importance: ", p.name, ": mask_axis and span need ",
-             rank, " entries for shape ", shape_str(p.shape));
-  std::vector<int> uses(p.mask_shape.size(), 0);
-  for (std::size_t a = 0; a < rank; ++a) {
-    const int d = p.mask_axis[a];
-    if (d < 0) continue;
-    PARE_CHECK(d < static_cast<int>(p.mask_shape.size()) && p.span[a] >= 1 && p.mask_shape[d] * p.span[a] == p.shape[a],
-               "importance: ", p.name, ": axis ", a, " of shape ", shape_str(p.shape), " does not fit mask shape ",
-               shape_str(p.mask_shape), " with span ", p.span[a]);
-    ++uses[d];
-  }
-  for (std::size_t d = 0; d < uses.size(); ++d) {
-    PARE_CHECK(uses[d] > 0 || p.mask_shape[d] == 1, "importance: ", p.name, ": mask dimension ", d, " of ",
-               shape_str(p.mask_shape), " is indexed by no axis of ", shape_str(p.shape));
-    PARE_CHECK(uses[d] <= 1 || p.mask_shape.size() == 1, "importance: ", p.name,
-               ": a mask dimension shared by two axes needs a 1-D mask, got ", shape_str(p.mask_shape));
-  }
-}
 
 void check_finite(const std::vector<float>& values, const char* what) {
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -71,38 +49,7 @@ std::vector<float> keep_top(const std::vector<float>& values, std::int64_t k) {
 }  // namespace
 
 Tensor reduce_to_mask(const ResolvedParameter& p, const Tensor& elementwise) {
-  check_layout(p);
-  PARE_CHECK(elementwise.shape() == p.shape, "importance: ", p.name, ": expected a tensor of shape ",
-             shape_str(p.shape), ", got ", shape_str(elementwise.shape()));
-  const std::vector<float> values = elementwise.to_vector<float>();
-  const Shape mask_strides = contiguous_strides(p.mask_shape);
-  std::vector<double> sums(static_cast<std::size_t>(shape_numel(p.mask_shape)), 0.0);
-  const bool shared = p.mask_shape.size() == 1 && std::count(p.mask_axis.begin(), p.mask_axis.end(), 0) > 1;
-  const std::size_t rank = p.shape.size();
-  std::vector<std::int64_t> index(rank, 0);
-  std::vector<std::int64_t> met;
-  for (std::size_t flat = 0; flat < values.size(); ++flat) {
-    if (shared) {
-      met.clear();
-      for (std::size_t a = 0; a < rank; ++a) {
-        if (p.mask_axis[a] == 0) met.push_back(index[a] / p.span[a]);
-      }
-      std::sort(met.begin(), met.end());
-      met.erase(std::unique(met.begin(), met.end()), met.end());
-      for (std::int64_t e : met) sums[static_cast<std::size_t>(e)] += values[flat];
-    } else {
-      std::int64_t entry = 0;
-      for (std::size_t a = 0; a < rank; ++a) {
-        if (p.mask_axis[a] >= 0) entry += index[a] / p.span[a] * mask_strides[p.mask_axis[a]];
-      }
-      sums[static_cast<std::size_t>(entry)] += values[flat];
-    }
-    for (std::size_t a = rank; a-- > 0;) {  // next row-major index
-      if (++index[a] < p.shape[a]) break;
-      index[a] = 0;
-    }
-  }
-  return Tensor::from_vector(std::vector<float>(sums.begin(), sums.end()), p.mask_shape);
+  return MaskLayout(p).reduce(elementwise);
 }
 
 Tensor magnitude_importance(const ResolvedParameter& p, const Tensor& weight, MagnitudeNorm norm) {
@@ -130,7 +77,7 @@ ImportanceAccumulator::ImportanceAccumulator(ResolvedParameter parameter, Scorer
   PARE_CHECK(scorer == ScorerKind::taylor || scorer == ScorerKind::movement,
              "importance accumulator: ", parameter_.name, ": scorer ", to_string(scorer),
              " does not accumulate over steps");
-  check_layout(parameter_);
+  MaskLayout{parameter_};  // validates the layout before the first step
   reset();
 }
 

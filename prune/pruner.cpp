@@ -1,0 +1,347 @@
+#include "prune/pruner.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "prune/importance.h"        // taylor_importance, magnitude_importance, top-k and threshold masks
+#include "prune/mask_layout.h"       // MaskLayout
+#include "prune/masked_parameter.h"  // masked_parameter
+#include "prune/sparsity_schedule.h"
+#include "runtime/autograd.h"         // NoGradGuard
+#include "runtime/error.h"            // PARE_CHECK
+#include "runtime/ops/activation.h"   // sigmoid
+#include "runtime/ops/elementwise.h"  // add, mul, scale
+#include "runtime/ops/reduce.h"       // sum
+#include "runtime/optim/adamw.h"
+
+namespace pare {
+
+struct MaskMember {
+  ResolvedParameter parameter;
+  std::size_t group_index = 0;  // the config group the parameter comes from
+  std::shared_ptr<const MaskLayout> layout;
+  Tensor weight;    // the model's parameter, known from on_train_begin
+  Tensor expanded;  // layout->expand(mask): what the forward multiplies the weight by
+};
+
+struct MaskUnit {
+  std::string name;  // the dependency group, or the parameter's name
+  std::size_t group_index = 0;
+  PruningGroup settings;  // of the unit's first config group
+  std::int64_t layer = -1;
+  Shape mask_shape;
+  std::vector<MaskMember> members;
+  Tensor mask;    // f32 0/1 of mask_shape
+  Tensor scores;  // movement: learned (a leaf); taylor: accumulated since the last update
+  bool movement() const { return settings.scorer == ScorerKind::movement; }
+  bool taylor() const { return settings.scorer == ScorerKind::taylor; }
+
+  void set_mask(Tensor new_mask) {
+    mask = std::move(new_mask);
+    for (MaskMember& m : members) m.expanded = m.layout->expand(mask);
+  }
+};
+
+namespace {
+
+// Taylor and magnitude scores are >= 0; what is already pruned ranks below everything alive.
+Tensor with_pruned_last(const Tensor& scores, const Tensor& mask) {
+  std::vector<float> s = scores.to_vector<float>();
+  const std::vector<float> m = mask.to_vector<float>();
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (m[i] == 0.0f) s[i] = -1.0f;
+  }
+  return Tensor::from_vector(s, scores.shape());
+}
+
+std::string ranking_key(const MaskUnit& u) {
+  const std::string scope = u.settings.ranking == Ranking::global ? std::string("all")
+                            : u.layer >= 0                        ? "layer " + std::to_string(u.layer)
+                                                                  : "unit " + u.name;
+  return std::to_string(u.group_index) + "/" + scope;
+}
+
+double masked_fraction(std::int64_t masked, std::int64_t total) {
+  return total == 0 ? 0.0 : static_cast<double>(masked) / static_cast<double>(total);
+}
+
+std::int64_t zeros_in(const Tensor& t) {
+  const std::vector<float> v = t.to_vector<float>();
+  return static_cast<std::int64_t>(std::count(v.begin(), v.end(), 0.0f));
+}
+
+}  // namespace
+
+Pruner::Pruner(ResolvedPruning pruning, PrunerOptions options) : pruning_(std::move(pruning)), options_(options) {
+  PARE_CHECK(options_.score_lr > 0.0, "pruner: score_lr must be positive, got ", options_.score_lr);
+  std::map<std::string, std::shared_ptr<MaskUnit>> by_name;
+  for (const ResolvedGroup& g : pruning_.groups) {
+    for (const ResolvedParameter& p : g.parameters) {
+      const std::string key = p.dependency.empty() ? p.name : p.dependency;
+      std::shared_ptr<MaskUnit>& unit = by_name[key];
+      if (!unit) {
+        unit = std::make_shared<MaskUnit>();
+        unit->name = key;
+        unit->group_index = g.index;
+        unit->settings = g.group;
+        unit->layer = p.layer;
+        unit->mask_shape = p.mask_shape;
+        units_.push_back(unit);
+      }
+      PARE_CHECK(p.mask_shape == unit->mask_shape, "pruner: ", p.name, " has mask shape ", shape_str(p.mask_shape),
+                 " but its dependency group '", key, "' has ", shape_str(unit->mask_shape));
+      if (unit->layer != p.layer) unit->layer = -1;
+      unit->members.push_back(MaskMember{p, g.index, std::make_shared<MaskLayout>(p), Tensor(), Tensor()});
+    }
+  }
+  NamedTensors learned;
+  for (const auto& unit : units_) {
+    unit->set_mask(Tensor::ones(unit->mask_shape));
+    unit->scores = Tensor::zeros(unit->mask_shape);
+    if (unit->movement()) {
+      unit->scores.requires_grad_(true);
+      learned.emplace_back(unit->name, unit->scores);
+    }
+  }
+  if (!learned.empty()) {
+    score_optimizer_ = std::make_unique<AdamW>(std::vector<ParamGroup>{{learned, 0.0}}, options_.score_lr);
+  }
+}
+
+Pruner::~Pruner() = default;
+
+void Pruner::on_train_begin(BertTaskModel& model, const TrainingPlan& plan) {
+  total_steps_ = plan.total_steps;
+  std::map<std::string, Tensor> parameters;
+  for (auto& [name, t] : model.named_parameters()) parameters.emplace(name, t);
+  for (const ResolvedGroup& g : pruning_.groups) {
+    const PruneSchedule& s = g.group.schedule;
+    if (s.total_times) {
+      const std::int64_t done = s.warmup_steps + *s.total_times * s.interval_steps;
+      PARE_CHECK(done <= total_steps_, "pruning config group ", g.index,
+                 ": the AGP schedule reaches its target at step ", done, " (warmup_steps ", s.warmup_steps,
+                 " + total_times ", *s.total_times, " x interval_steps ", s.interval_steps, ") but the run has ",
+                 total_steps_, " steps");
+    } else {
+      cooldown_begin(s, total_steps_);  // throws when the ramp would never start
+    }
+  }
+  for (const auto& unit : units_) {
+    for (std::size_t i = 0; i < unit->members.size(); ++i) {
+      MaskMember& member = unit->members[i];
+      auto it = parameters.find(member.parameter.name);
+      PARE_CHECK(it != parameters.end(), "pruner: the model has no parameter ", member.parameter.name);
+      PARE_CHECK(it->second.shape() == member.parameter.shape, "pruner: ", member.parameter.name, " has shape ",
+                 shape_str(it->second.shape()), " in the model but ", shape_str(member.parameter.shape),
+                 " in the pruning plan");
+      member.weight = it->second;
+      MaskUnit* u = unit.get();
+      model.set_parameter_transform(member.parameter.name, [u, i](const Tensor& w) {
+        const MaskMember& m = u->members[i];
+        return masked_parameter(w, m.expanded, m.layout, u->movement() ? u->scores : Tensor());
+      });
+    }
+  }
+}
+
+Tensor Pruner::extra_loss(const MicroBatchView& batch) {
+  std::int64_t entries = 0;
+  for (const auto& unit : units_) {
+    if (unit->settings.soft()) entries += unit->scores.numel();
+  }
+  if (entries == 0) return Tensor();
+  Tensor total;
+  for (const auto& unit : units_) {
+    if (!unit->settings.soft()) continue;
+    const double lambda = regularization_scale(unit->settings.schedule, batch.step, total_steps_);
+    const Tensor term = scale(sum(sigmoid(unit->scores)), lambda / static_cast<double>(entries));
+    total = total.defined() ? add(total, term) : term;
+  }
+  last_regularization_ = total.item();
+  return total;
+}
+
+void Pruner::after_backward(std::int64_t /*step*/, BertTaskModel& /*model*/) {
+  if (score_optimizer_) {
+    score_optimizer_->step();
+    score_optimizer_->zero_grad();
+  }
+  for (const auto& unit : units_) {
+    if (!unit->taylor()) continue;
+    Tensor step_scores = Tensor::zeros(unit->mask_shape);
+    for (const MaskMember& m : unit->members) {
+      const Tensor grad = m.weight.grad();
+      if (grad.defined()) step_scores = add(step_scores, taylor_importance(m.parameter, m.weight.detach(), grad));
+    }
+    unit->scores = add(unit->scores, step_scores);
+  }
+}
+
+void Pruner::after_step(const StepInfo& info) { update_masks(info.step); }
+
+void Pruner::update_masks(std::int64_t step) {
+  std::map<std::string, std::vector<MaskUnit*>> ranked_together;
+  for (const auto& unit : units_) ranked_together[ranking_key(*unit)].push_back(unit.get());
+  for (auto& [key, units] : ranked_together) {
+    const PruningGroup& g = units.front()->settings;
+    const PruneSchedule& s = g.schedule;
+    if (g.soft()) {
+      for (MaskUnit* u : units) {
+        u->set_mask(step < s.warmup_steps ? Tensor::ones(u->mask_shape)
+                                          : threshold_mask(u->scores.detach(), *g.sparse_threshold));
+      }
+      continue;
+    }
+    if (!units.front()->movement()) {
+      const std::int64_t end =
+          s.total_times ? s.warmup_steps + *s.total_times * s.interval_steps : cooldown_begin(s, total_steps_);
+      const bool due = step >= s.warmup_steps && ((step - s.warmup_steps) % s.interval_steps == 0 || step == end);
+      if (!due) continue;
+    }
+    const double sparsity = scheduled_sparsity(s, *g.sparse_ratio, step, total_steps_);
+    std::vector<Tensor> scores;
+    for (MaskUnit* u : units) {
+      if (u->movement()) {
+        scores.push_back(u->scores.detach());
+      } else if (u->taylor()) {
+        scores.push_back(with_pruned_last(u->scores, u->mask));
+      } else {
+        Tensor magnitude = Tensor::zeros(u->mask_shape);
+        for (const MaskMember& m : u->members) {
+          magnitude =
+              add(magnitude, magnitude_importance(m.parameter, mul(m.weight.detach(), m.expanded), MagnitudeNorm::l1));
+        }
+        scores.push_back(with_pruned_last(magnitude, u->mask));
+      }
+    }
+    const std::vector<Tensor> masks = global_topk_masks(scores, sparsity);
+    for (std::size_t i = 0; i < units.size(); ++i) {
+      units[i]->set_mask(masks[i]);
+      if (units[i]->taylor()) units[i]->scores = Tensor::zeros(units[i]->mask_shape);
+    }
+  }
+}
+
+Masks Pruner::masks() const {
+  Masks out;
+  for (const auto& unit : units_) {
+    for (const MaskMember& m : unit->members) out.emplace(m.parameter.name, m.expanded.clone());
+  }
+  return out;
+}
+
+nlohmann::json Pruner::sparsity_report() const {
+  struct Count {
+    std::int64_t masked = 0, total = 0, entries_kept = 0, entries = 0;
+  };
+  std::map<std::size_t, std::map<std::int64_t, Count>> per_group;
+  for (const auto& unit : units_) {
+    for (const MaskMember& m : unit->members) {
+      Count& c = per_group[m.group_index][m.parameter.layer];
+      c.masked += zeros_in(m.expanded);
+      c.total += m.expanded.numel();
+    }
+    Count& c = per_group[unit->group_index][unit->layer];
+    c.entries += unit->mask.numel();
+    c.entries_kept += unit->mask.numel() - zeros_in(unit->mask);
+  }
+  nlohmann::json groups = nlohmann::json::array();
+  std::int64_t all_masked = 0, all_total = 0;
+  for (const ResolvedGroup& g : pruning_.groups) {
+    nlohmann::json layers = nlohmann::json::object();
+    std::int64_t masked = 0, total = 0;
+    for (const auto& [layer, c] : per_group[g.index]) {
+      nlohmann::json entry = {{"masked_fraction", masked_fraction(c.masked, c.total)}};
+      if (c.entries > 0) {
+        entry["entries_kept"] = c.entries_kept;
+        entry["entries"] = c.entries;
+      }
+      layers[std::to_string(layer)] = entry;
+      masked += c.masked;
+      total += c.total;
+    }
+    all_masked += masked;
+    all_total += total;
+    nlohmann::json group = {{"group", g.index},
+                            {"scorer", to_string(g.group.scorer)},
+                            {"granularity", to_string(g.group.granularity)},
+                            {"masked_fraction", masked_fraction(masked, total)},
+                            {"parameters", total},
+                            {"layers", layers}};
+    if (g.group.sparse_ratio) group["sparse_ratio"] = *g.group.sparse_ratio;
+    if (g.group.sparse_threshold) group["sparse_threshold"] = *g.group.sparse_threshold;
+    groups.push_back(group);
+  }
+  return {{"masked_fraction", masked_fraction(all_masked, all_total)},
+          {"masked_parameters", all_masked},
+          {"parameters", all_total},
+          {"groups", groups}};
+}
+
+nlohmann::json Pruner::log_fields() const {
+  std::int64_t masked = 0, total = 0;
+  for (const auto& unit : units_) {
+    for (const MaskMember& m : unit->members) {
+      masked += zeros_in(m.expanded);
+      total += m.expanded.numel();
+    }
+  }
+  nlohmann::json fields = {{"masked_fraction", masked_fraction(masked, total)}};
+  if (last_regularization_ != 0.0) fields["regularization"] = last_regularization_;
+  return fields;
+}
+
+void Pruner::detach(BertTaskModel& model) {
+  for (const auto& unit : units_) {
+    for (const MaskMember& m : unit->members) model.set_parameter_transform(m.parameter.name, nullptr);
+  }
+}
+
+nlohmann::json Pruner::state() const { return {{"units", units_.size()}}; }
+
+void Pruner::load_state(const nlohmann::json& state) {
+  PARE_CHECK(state.is_object() && state.contains("units") && state["units"] == units_.size(),
+             "pruner: the checkpoint's pruner state was written for another pruning config (", state.dump(), ")");
+}
+
+StateDict Pruner::state_tensors() const {
+  StateDict out;
+  for (const auto& unit : units_) {
+    out.emplace("mask." + unit->name, unit->mask.clone());
+    if (unit->movement() || unit->taylor()) out.emplace("scores." + unit->name, unit->scores.detach().clone());
+  }
+  if (score_optimizer_) {
+    for (auto& [name, t] : score_optimizer_->state_dict()) out.emplace("optimizer." + name, t.clone());
+  }
+  return out;
+}
+
+void Pruner::load_state_tensors(const StateDict& tensors) {
+  auto take = [&](const std::string& name, const Shape& shape) -> const Tensor& {
+    auto it = tensors.find(name);
+    PARE_CHECK(it != tensors.end(), "pruner: the checkpoint has no ", name, " (was it written for this config?)");
+    PARE_CHECK(it->second.shape() == shape, "pruner: checkpoint tensor ", name, " has shape ",
+               shape_str(it->second.shape()), ", expected ", shape_str(shape));
+    return it->second;
+  };
+  NoGradGuard no_grad;
+  for (const auto& unit : units_) {
+    unit->set_mask(take("mask." + unit->name, unit->mask_shape).to(DType::f32).clone());
+    if (unit->movement()) {
+      unit->scores.copy_(take("scores." + unit->name, unit->mask_shape));
+    } else if (unit->taylor()) {
+      unit->scores = take("scores." + unit->name, unit->mask_shape).to(DType::f32).clone();
+    }
+  }
+  if (score_optimizer_) {
+    StateDict optimizer;
+    const std::string prefix = "optimizer.";
+    for (const auto& [name, t] : tensors) {
+      if (name.rfind(prefix, 0) == 0) optimizer.emplace(name.substr(prefix.size()), t);
+    }
+    score_optimizer_->load_state_dict(optimizer);
+  }
+}
+
+}  // namespace pare

@@ -1,0 +1,84 @@
+// Pruner: the TrainingHook that trains a model under the masks of a resolved pruning config. Each
+// mask is owned by a MaskUnit (one parameter, or every member of a dependency group, which share
+// one mask and one score); the masks multiply the weights in the forward pass
+// (prune/masked_parameter.h) and are recomputed after optimizer steps from the unit's scores:
+// - movement: learned scores of the mask shape, trained by the pruner's own Adam (lr score_lr) from
+//   the straight-through gradient, so they accumulate -W * dL/dW'. Hard mode (sparse_ratio) keeps
+//   the top scores at the cubic schedule's sparsity every step; soft mode (sparse_threshold) keeps
+//   sigmoid(score) >= threshold and adds regular_scale * cubic_ramp * mean(sigmoid(scores)) of all
+//   soft units to the loss, so a larger regular_scale gives a sparser model.
+// - taylor: |W * dL/dW| summed per entry over the steps since the last mask update;
+// - magnitude: L1 norm per entry of the masked weight.
+// Taylor and magnitude masks change every interval_steps from warmup_steps, along the cubic ramp or
+// AGP (total_times); an entry they pruned scores below every live one, so sparsity only grows.
+// Before warmup_steps every mask is all ones and scores still accumulate.
+//
+// Ranking: per_layer ranks the units of a config group in one encoder layer together (a unit
+// outside the layers on its own); global ranks all units of the group together. A dependency unit's
+// score sums its members' importance; its members may come from several config groups (the first
+// one's settings rule; resolve() checked they agree).
+//
+// Pruned weights are never resurrected by the optimizer: their gradient is masked and their
+// effective value is exactly zero. Only a movement score crossing back brings a weight back, as in
+// movement pruning itself.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "prune/masks.h"  // Masks
+#include "prune/pruning_resolve.h"
+#include "train/training_hook.h"
+
+namespace pare {
+
+class AdamW;
+struct MaskUnit;
+
+struct PrunerOptions {
+  // Adam learning rate of movement scores (Sanh et al. use 1e-2).
+  double score_lr = 1e-2;
+};
+
+class Pruner : public TrainingHook {
+ public:
+  explicit Pruner(ResolvedPruning pruning, PrunerOptions options = {});
+  ~Pruner() override;
+
+  std::string name() const override { return "pruner"; }
+  // Installs the masks as parameter transforms on `model`. Throws, naming the group, when an AGP
+  // schedule would not reach its target within the run.
+  void on_train_begin(BertTaskModel& model, const TrainingPlan& plan) override;
+  Tensor extra_loss(const MicroBatchView& batch) override;
+  void after_backward(std::int64_t step, BertTaskModel& model) override;
+  void after_step(const StepInfo& info) override;
+  nlohmann::json log_fields() const override;
+
+  nlohmann::json state() const override;
+  void load_state(const nlohmann::json& state) override;
+  StateDict state_tensors() const override;
+  void load_state_tensors(const StateDict& tensors) override;
+
+  // Every masked parameter's current 0/1 mask, full shape, under the model's names.
+  Masks masks() const;
+  // Per config group: target, masked fraction of its parameters' elements, and per encoder layer
+  // (key "-1" outside the layers) the masked fraction and the mask entries kept of all entries.
+  nlohmann::json sparsity_report() const;
+  // Removes the pruner's transforms from `model`, which then runs unmasked.
+  void detach(BertTaskModel& model);
+
+ private:
+  void update_masks(std::int64_t step);
+
+  ResolvedPruning pruning_;
+  PrunerOptions options_;
+  std::vector<std::shared_ptr<MaskUnit>> units_;
+  std::unique_ptr<AdamW> score_optimizer_;
+  std::int64_t total_steps_ = 0;
+  double last_regularization_ = 0.0;
+};
+
+}  // namespace pare

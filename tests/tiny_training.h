@@ -1,0 +1,69 @@
+// A tiny BERT and learnable synthetic data for tests that run the training loop (pruning,
+// distillation): small enough that a few steps take milliseconds.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+
+#include "data/batching.h"  // TokenizedExample
+#include "models/bert_config.h"
+#include "train/trainer.h"
+
+namespace pare::testing {
+
+constexpr std::int64_t kTinyVocab = 40;
+
+// 2 layers, hidden 16, `heads` heads, FFN 24, sequence classification with `num_labels` labels.
+inline BertConfig tiny_bert_config(std::int64_t heads = 4, std::int64_t num_labels = 3, double dropout = 0.0) {
+  BertConfig c;
+  c.vocab_size = kTinyVocab;
+  c.hidden_size = 16;
+  c.num_hidden_layers = 2;
+  c.num_attention_heads = heads;
+  c.intermediate_size = 24;
+  c.max_position_embeddings = 32;
+  c.hidden_dropout_prob = dropout;
+  c.attention_probs_dropout_prob = dropout;
+  c.set_num_labels(num_labels);
+  c.reset_layer_shapes();
+  return c;
+}
+
+// Sequences [CLS]=1 w.. [SEP]=2 of 4..11 tokens; the class is the first word's id mod 3.
+inline std::vector<TokenizedExample> tiny_classification_examples(std::size_t n, std::uint64_t seed) {
+  std::vector<TokenizedExample> out;
+  std::uint64_t x = seed * 2654435761u + 17;
+  auto next = [&x] {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return x >> 33;
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    TokenizedExample e;
+    const std::size_t words = 2 + next() % 8;
+    e.input_ids.push_back(1);
+    for (std::size_t w = 0; w < words; ++w) {
+      e.input_ids.push_back(5 + static_cast<std::int64_t>(next() % (kTinyVocab - 5)));
+    }
+    e.input_ids.push_back(2);
+    e.label = e.input_ids[1] % 3;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+// Batch 4, lr 1e-2, no progress bar, no signal handling, no evaluation.
+inline TrainerOptions tiny_trainer_options(const std::filesystem::path& out, std::int64_t steps) {
+  TrainerOptions o;
+  o.output_dir = out;
+  o.max_steps = steps;
+  o.batch_size = 4;
+  o.lr = 1e-2;
+  o.log_every = 1;
+  o.progress_out = nullptr;
+  o.stop_on_sigint = false;
+  o.seed = 7;
+  return o;
+}
+
+}  // namespace pare::testing
