@@ -172,20 +172,21 @@ std::string CheckpointLoadReport::summary() const {
   return out;
 }
 
-NamedTensors hf_state_dict(const BertTaskModel& model) {
+NamedTensors hf_state_dict(const BertTaskModel& model, WeightView view) {
+  if (view == WeightView::as_forward) return model.named_forward_parameters();
   NamedTensors out;
   for (const auto& [name, t] : model.named_parameters()) out.emplace_back(name, t.detach());
   return out;
 }
 
-void save_pretrained(const BertTaskModel& model, const fs::path& dir) {
+void save_pretrained(const BertTaskModel& model, const fs::path& dir, WeightView view) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   PARE_CHECK(!ec && fs::is_directory(dir), dir.string(), ": cannot create the model directory: ", ec.message());
   BertConfig config = model.config();
   config.architectures = {architecture_name(model.task())};
   config.validate(dir.string());
-  save_safetensors(dir / "model.safetensors", hf_state_dict(model), {{"format", "pt"}});
+  save_safetensors(dir / "model.safetensors", hf_state_dict(model, view), {{"format", "pt"}});
   config.save(dir / "config.json");
 }
 

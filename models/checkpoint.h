@@ -56,12 +56,18 @@ LoadedBert load_pretrained(const std::filesystem::path& dir, const LoadOptions& 
 void load_checkpoint_tensors(BertTaskModel& model, const StateDict& tensors, const std::string& source,
                              CheckpointLoadReport& report);
 
+// Which weights a model directory gets: the parameters as stored (a training checkpoint, which
+// must resume exactly), or as the forward pass reads them, parameter transforms such as pruning
+// masks applied (a model directory for use).
+enum class WeightView { stored, as_forward };
+
 // The tensors save_pretrained writes, in the model's order, with HF's names: the tied decoder
 // appears once, as the word embeddings and cls.predictions.bias, as transformers saves it.
-NamedTensors hf_state_dict(const BertTaskModel& model);
+NamedTensors hf_state_dict(const BertTaskModel& model, WeightView view = WeightView::stored);
 
 // Writes dir/model.safetensors then dir/config.json, each atomically; creates dir if needed.
 // config.json's "architectures" names the model's task.
-void save_pretrained(const BertTaskModel& model, const std::filesystem::path& dir);
+void save_pretrained(const BertTaskModel& model, const std::filesystem::path& dir,
+                     WeightView view = WeightView::stored);
 
 }  // namespace pare

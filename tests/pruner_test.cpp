@@ -11,6 +11,7 @@
 #include <numeric>
 
 #include "models/bert_heads.h"  // make_bert_model
+#include "models/checkpoint.h"  // save_pretrained, load_pretrained
 #include "prune/importance.h"   // movement_importance, kept_count
 #include "runtime/autograd.h"   // NoGradGuard
 #include "runtime/error.h"
@@ -288,6 +289,11 @@ TEST(Pruner, MaskedModelEqualsTheModelWithMasksWrittenIntoItsWeights) {
   NoGradGuard no_grad;
   const Tensor masked_logits = run.model->forward(BertInputs{ids, Tensor(), Tensor()}).logits;
   EXPECT_TRUE(testing::bitwise_equal(masked_logits, plain->forward(BertInputs{ids, Tensor(), Tensor()}).logits));
+  // A model directory written as the forward sees the weights is that same masked model.
+  save_pretrained(*run.model, dir.path() / "masked", WeightView::as_forward);
+  const LoadedBert saved = load_pretrained(dir.path() / "masked");
+  saved.model->eval();
+  EXPECT_TRUE(testing::bitwise_equal(masked_logits, saved.model->forward(BertInputs{ids, Tensor(), Tensor()}).logits));
   // Without the masks the model is another function: the masks did something.
   run.pruner->detach(*run.model);
   EXPECT_FALSE(testing::bitwise_equal(masked_logits, run.model->forward(BertInputs{ids, Tensor(), Tensor()}).logits));

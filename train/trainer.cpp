@@ -55,8 +55,9 @@ double metric_value(const std::vector<MetricValue>& metrics, const std::string& 
       detail::concat("trainer: metric_for_best '", name, "' is not among the evaluation's metrics (", known, ")"));
 }
 
-void save_model_directory(const BertTaskModel& model, const fs::path& dir, const std::vector<fs::path>& files) {
-  save_pretrained(model, dir);
+void save_model_directory(const BertTaskModel& model, const fs::path& dir, const std::vector<fs::path>& files,
+                          WeightView view) {
+  save_pretrained(model, dir, view);
   for (const fs::path& file : files) {
     std::error_code ec;
     fs::copy_file(file, dir / file.filename(), fs::copy_options::overwrite_existing, ec);
@@ -216,7 +217,7 @@ TrainResult Trainer::train() {
 
   auto save_checkpoint = [&] {
     AtomicDirectory dir(checkpoint_dir);
-    save_model_directory(*model_, dir.temp_path(), options_.model_files);
+    save_model_directory(*model_, dir.temp_path(), options_.model_files, WeightView::stored);
     TrainerState saved = state;
     const SamplerState position = sampler.state();
     saved.data_seed = position.seed;
@@ -256,7 +257,7 @@ TrainResult Trainer::train() {
       state.has_best = true;
       state.best_metric = value;
       AtomicDirectory dir(best_dir);
-      save_model_directory(*model_, dir.temp_path(), options_.model_files);
+      save_model_directory(*model_, dir.temp_path(), options_.model_files, WeightView::as_forward);
       dir.commit();
     }
     result.evaluations.push_back({state.step, std::move(metrics)});

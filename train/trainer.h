@@ -10,7 +10,9 @@
 //                   of TrainerOptions::model_files) plus trainer_state.safetensors (step, sampler
 //                   position, generator states, best metric, optimizer moments, hook state) and
 //                   hook_tensors.safetensors; replaced atomically, so it is always complete
-//   best/           the model directory with the best evaluation so far (when there is an evaluator)
+//   best/           the model directory with the best evaluation so far (when there is an evaluator),
+//                   its weights as the forward read them (pruning masks applied); checkpoint/ keeps
+//                   the stored parameters, which a resumed run needs
 // With `resume`, a run continues from checkpoint/ exactly: the losses of N steps, a stop, and N more
 // steps are bit for bit those of 2N steps in one go.
 #pragma once

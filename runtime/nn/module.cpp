@@ -137,6 +137,16 @@ NamedTensors Module::named_parameters() const {
   return out;
 }
 
+NamedTensors Module::named_forward_parameters() const {
+  NoGradGuard no_grad;
+  NamedTensors out;
+  for (const auto& [name, t] : parameters_) out.emplace_back(name, forward_parameter(name).detach());
+  for (const auto& [name, m] : children_) {
+    for (auto& [sub, t] : m->named_forward_parameters()) out.emplace_back(name + "." + sub, std::move(t));
+  }
+  return out;
+}
+
 std::vector<Tensor> Module::parameters() const {
   std::vector<Tensor> out;
   for (auto& [name, t] : named_parameters()) out.push_back(t);

@@ -65,6 +65,9 @@ class Module {
 
   // Recursive, depth first: a module's own entries, then each child's under "child_name.".
   NamedTensors named_parameters() const;
+  // Every parameter as the forward pass reads it (forward_parameter: transforms applied, detached),
+  // in named_parameters() order: what a model directory holds for the model as it behaves.
+  NamedTensors named_forward_parameters() const;
   std::vector<Tensor> parameters() const;
   NamedTensors named_buffers() const;
   // Every module of the tree with its dotted path; this module first, named "".
