@@ -113,6 +113,10 @@ Pruner::~Pruner() = default;
 
 void Pruner::on_train_begin(BertTaskModel& model, const TrainingPlan& plan) {
   total_steps_ = plan.total_steps;
+  const BertConfig& config = model.config();
+  num_heads_ = config.num_attention_heads;
+  layer_heads_.clear();
+  for (const BertLayerShape& shape : config.layer_shapes) layer_heads_.push_back(shape.heads);
   std::map<std::string, Tensor> parameters;
   for (auto& [name, t] : model.named_parameters()) parameters.emplace(name, t);
   for (const ResolvedGroup& g : pruning_.groups) {
@@ -199,7 +203,15 @@ void Pruner::update_masks(std::int64_t step) {
       const bool due = step >= s.warmup_steps && ((step - s.warmup_steps) % s.interval_steps == 0 || step == end);
       if (!due) continue;
     }
-    const double sparsity = scheduled_sparsity(s, *g.sparse_ratio, step, total_steps_);
+    double sparsity = scheduled_sparsity(s, *g.sparse_ratio, step, total_steps_);
+    if (g.ratio_follows_heads) {
+      const std::int64_t layer = units.front()->layer;
+      PARE_CHECK(layer >= 0 && layer < static_cast<std::int64_t>(layer_heads_.size()), "pruner: unit ",
+                 units.front()->name, " follows the heads of its layer but spans several layers");
+      const double ratio = 1.0 - static_cast<double>(layer_heads_[static_cast<std::size_t>(layer)]) /
+                                     static_cast<double>(num_heads_) / 2.0;
+      sparsity = ratio * sparsity / *g.sparse_ratio;
+    }
     std::vector<Tensor> scores;
     for (MaskUnit* u : units) {
       if (u->movement()) {
@@ -215,7 +227,12 @@ void Pruner::update_masks(std::int64_t step) {
         scores.push_back(with_pruned_last(magnitude, u->mask));
       }
     }
-    const std::vector<Tensor> masks = global_topk_masks(scores, sparsity);
+    std::vector<Tensor> masks;
+    if (sparsity >= 1.0) {
+      for (const Tensor& t : scores) masks.push_back(Tensor::zeros(t.shape()));
+    } else {
+      masks = global_topk_masks(scores, sparsity);
+    }
     for (std::size_t i = 0; i < units.size(); ++i) {
       units[i]->set_mask(masks[i]);
       if (units[i]->taylor()) units[i]->scores = Tensor::zeros(units[i]->mask_shape);
@@ -269,7 +286,11 @@ nlohmann::json Pruner::sparsity_report() const {
                             {"masked_fraction", masked_fraction(masked, total)},
                             {"parameters", total},
                             {"layers", layers}};
-    if (g.group.sparse_ratio) group["sparse_ratio"] = *g.group.sparse_ratio;
+    if (g.group.ratio_follows_heads) {
+      group["sparse_ratio"] = "follow_heads";
+    } else if (g.group.sparse_ratio) {
+      group["sparse_ratio"] = *g.group.sparse_ratio;
+    }
     if (g.group.sparse_threshold) group["sparse_threshold"] = *g.group.sparse_threshold;
     groups.push_back(group);
   }

@@ -11,7 +11,9 @@
 // - magnitude: L1 norm per entry of the masked weight.
 // Taylor and magnitude masks change every interval_steps from warmup_steps, along the cubic ramp or
 // AGP (total_times); an entry they pruned scores below every live one, so sparsity only grows.
-// Before warmup_steps every mask is all ones and scores still accumulate.
+// Before warmup_steps every mask is all ones and scores still accumulate. A "follow_heads" group
+// (NNI's FFN rule) takes each layer's ratio 1 - heads / num_attention_heads / 2 from the model's
+// per-layer shapes, so run it on a model whose heads were removed by speedup().
 //
 // Ranking: per_layer ranks the units of a config group in one encoder layer together (a unit
 // outside the layers on its own); global ranks all units of the group together. A dependency unit's
@@ -78,6 +80,9 @@ class Pruner : public TrainingHook {
   std::vector<std::shared_ptr<MaskUnit>> units_;
   std::unique_ptr<AdamW> score_optimizer_;
   std::int64_t total_steps_ = 0;
+  // The model's heads per encoder layer and its num_attention_heads, for "follow_heads" ratios.
+  std::vector<std::int64_t> layer_heads_;
+  std::int64_t num_heads_ = 0;
   double last_regularization_ = 0.0;
 };
 

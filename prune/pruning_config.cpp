@@ -160,6 +160,18 @@ void read_granularity(const GroupReader& reader, PruningGroup& group) {
 }
 
 void read_target(const GroupReader& reader, PruningGroup& group) {
+  if (reader.has("sparse_ratio") && reader.at("sparse_ratio").is_string()) {
+    reader.check(reader.at("sparse_ratio") == "follow_heads", "sparse_ratio", "must be a number or \"follow_heads\"",
+                 reader.at("sparse_ratio"));
+    reader.check(!reader.has("sparse_threshold"), "sparse_ratio", "or \"sparse_threshold\": exactly one must be given",
+                 reader.at("sparse_ratio"));
+    reader.check(group.ranking == Ranking::per_layer, "sparse_ratio",
+                 "\"follow_heads\" sets one ratio per encoder layer, so ranking must be \"per_layer\"",
+                 reader.at("sparse_ratio"));
+    group.sparse_ratio = 0.5;
+    group.ratio_follows_heads = true;
+    return;
+  }
   group.sparse_ratio = reader.number("sparse_ratio");
   group.sparse_threshold = reader.number("sparse_threshold");
   const json both = {{"sparse_ratio", reader.has("sparse_ratio") ? reader.at("sparse_ratio") : json()},
@@ -216,9 +228,9 @@ PruningGroup read_group(const json& object, const std::string& source, std::size
   group.exclude = reader.regexes("exclude", false);
   reader.check(reader.has("scorer"), "scorer", "is required (\"movement\", \"taylor\" or \"magnitude\")", json());
   group.scorer = reader.choice("scorer", kScorers);
-  read_target(reader, group);
   read_granularity(reader, group);
   if (reader.has("ranking")) group.ranking = reader.choice("ranking", kRankings);
+  read_target(reader, group);
   if (reader.has("dependency_group")) {
     const json& v = reader.at("dependency_group");
     reader.check(v.is_string() && !v.get<std::string>().empty(), "dependency_group", "must be a non-empty string", v);

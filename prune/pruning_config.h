@@ -60,6 +60,11 @@ struct PruningGroup {
   // sparse_threshold in (0, 1) keeps sigmoid(score) >= threshold (soft movement pruning).
   std::optional<double> sparse_ratio;
   std::optional<double> sparse_threshold;
+  // "sparse_ratio": "follow_heads" (NNI's FFN rule after head pruning): each encoder layer's ratio
+  // is 1 - kept_heads / num_attention_heads / 2, from the model's per-layer shapes, so a layer that
+  // kept every head loses half its units and one without heads loses all. sparse_ratio then holds
+  // 0.5, the ratio of a layer with every head; needs per_layer ranking and encoder parameters.
+  bool ratio_follows_heads = false;
   Granularity granularity = Granularity::weight;
   std::int64_t block_rows = 0, block_cols = 0;  // set for Granularity::block only
   Ranking ranking = Ranking::per_layer;

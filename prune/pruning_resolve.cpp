@@ -142,6 +142,8 @@ ResolvedGroup resolve_group(const PruningConfig& config, std::size_t index,
     out.name = p.name;
     out.shape = p.shape;
     out.layer = p.layer;
+    PARE_CHECK(!group.ratio_follows_heads || p.layer >= 0, where(config, index, "sparse_ratio"),
+               "\"follow_heads\" needs encoder-layer parameters, but ", p.name, " is outside the encoder layers");
     fit_granularity(group, p, out, where(config, index, "granularity"));
     if (!group.dependency_group.empty()) {
       out.dependency = dependency_name(group, p, where(config, index, "dependency_group"));
@@ -163,7 +165,7 @@ ResolvedGroup resolve_group(const PruningConfig& config, std::size_t index,
 
 // Where members of one dependency group disagree on what pruning them means, the first such field.
 std::string disagreement(const PruningGroup& a, const PruningGroup& b) {
-  if (a.sparse_ratio != b.sparse_ratio) return "sparse_ratio";
+  if (a.sparse_ratio != b.sparse_ratio || a.ratio_follows_heads != b.ratio_follows_heads) return "sparse_ratio";
   if (a.sparse_threshold != b.sparse_threshold) return "sparse_threshold";
   if (a.scorer != b.scorer) return "scorer";
   if (a.ranking != b.ranking) return "ranking";

@@ -13,6 +13,7 @@
 #include "models/bert_heads.h"  // make_bert_model
 #include "models/checkpoint.h"  // save_pretrained, load_pretrained
 #include "prune/importance.h"   // movement_importance, kept_count
+#include "prune/speedup.h"      // speedup
 #include "runtime/autograd.h"   // NoGradGuard
 #include "runtime/error.h"
 #include "tests/bert_test_util.h"  // close_relative, bitwise_equal
@@ -78,9 +79,9 @@ struct PruningRun {
 // stop_at steps when given.
 PruningRun run_pruning(const nlohmann::json& config_json, const TrainerOptions& options,
                        const std::vector<std::string>& recorded = {}, std::uint64_t init_seed = 3,
-                       std::int64_t stop_at = -1) {
+                       std::int64_t stop_at = -1, std::shared_ptr<BertTaskModel> model = nullptr) {
   PruningRun run;
-  run.model = make_bert_model(tiny_bert_config(), BertTask::sequence_classification, init_seed);
+  run.model = model ? model : make_bert_model(tiny_bert_config(), BertTask::sequence_classification, init_seed);
   const ResolvedPruning plan = resolve(PruningConfig::from_json(config_json), *run.model);
   run.pruner = std::make_shared<Pruner>(plan);
   Trainer trainer(run.model, options);
@@ -319,6 +320,32 @@ TEST(Pruner, ResumedRunContinuesExactlyWithScoresMasksAndScoreOptimizer) {
     EXPECT_EQ(losses[i], straight.recorder->losses[i]) << "step " << i + 1;
   const Masks a = straight.pruner->masks(), b = second.pruner->masks();
   for (const auto& [name, mask] : a) EXPECT_TRUE(testing::bitwise_equal(mask, b.at(name))) << name;
+}
+
+TEST(Pruner, FollowHeadsGivesEachLayerOneMinusKeptHeadsOverTwiceTheHeads) {
+  // Remove every head of layer 0 and three of four in layer 1 (their output-projection columns).
+  auto full = make_bert_model(tiny_bert_config(), BertTask::sequence_classification, 3);
+  Masks heads;
+  for (int layer : {0, 1}) {
+    std::vector<float> columns(16 * 16, 0.0f);
+    for (std::size_t r = 0; r < 16 && layer == 1; ++r) {
+      for (std::size_t c = 0; c < 4; ++c) columns[r * 16 + c] = 1.0f;
+    }
+    heads.emplace("bert.encoder.layer." + std::to_string(layer) + ".attention.output.dense.weight",
+                  Tensor::from_vector(columns, {16, 16}));
+  }
+  const std::shared_ptr<BertTaskModel> pruned_heads = speedup(*full, heads);
+  ASSERT_EQ(pruned_heads->config().layer_shapes[0].heads, 0);
+  ASSERT_EQ(pruned_heads->config().layer_shapes[1].heads, 1);
+
+  ScratchDir dir;
+  nlohmann::json config = ffn_config("taylor", 0.5, {{"interval_steps", 1}, {"total_times", 1}});
+  for (auto& g : config) g["sparse_ratio"] = "follow_heads";
+  const PruningRun run = run_pruning(config, tiny_trainer_options(dir.path(), 1), {}, 3, -1, pruned_heads);
+  const nlohmann::json layers = run.pruner->sparsity_report()["groups"][0]["layers"];
+  EXPECT_EQ(layers["0"]["entries_kept"], 0);                                  // 1 - 0 / 4 / 2 = 1
+  EXPECT_EQ(layers["1"]["entries_kept"], kept_count(24, 1.0 - 1.0 / 4 / 2));  // 3 of 24
+  EXPECT_EQ(run.pruner->sparsity_report()["groups"][0]["sparse_ratio"], "follow_heads");
 }
 
 TEST(Pruner, AgpThatCannotFinishWithinTheRunIsRefusedBeforeTraining) {

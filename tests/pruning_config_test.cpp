@@ -146,7 +146,32 @@ TEST(PruningConfigParse, RejectsRatioOutsideUnitInterval) {
   }
   json text = head_group();
   text["sparse_ratio"] = "half";
-  EXPECT_TRUE(has(parse_error(json::array({text})), "field \"sparse_ratio\" must be a number, got \"half\""));
+  EXPECT_TRUE(has(parse_error(json::array({text})),
+                  "field \"sparse_ratio\" must be a number or \"follow_heads\", got \"half\""));
+}
+
+TEST(PruningConfigParse, FollowHeadsNeedsPerLayerRankingAndNoThreshold) {
+  json ffn{{"op_names", {R"(bert\.encoder\.layer\.[0-9]+\.intermediate\.dense\.weight)"}},
+           {"scorer", "taylor"},
+           {"sparse_ratio", "follow_heads"},
+           {"granularity", "out_channel"}};
+  const PruningConfig config = PruningConfig::from_json(json::array({ffn}));
+  EXPECT_TRUE(config.groups[0].ratio_follows_heads);
+  EXPECT_EQ(config.groups[0].sparse_ratio, 0.5);
+  json global = ffn;
+  global["ranking"] = "global";
+  EXPECT_TRUE(has(parse_error(json::array({global})),
+                  "group 0: field \"sparse_ratio\" \"follow_heads\" sets one ratio "
+                  "per encoder layer, so ranking must be \"per_layer\""));
+  json both = ffn;
+  both["sparse_threshold"] = 0.3;
+  both["scorer"] = "movement";
+  EXPECT_TRUE(has(parse_error(json::array({both})), "exactly one must be given"));
+  json pooler = ffn;
+  pooler["op_names"] = {R"(bert\.pooler\.dense\.weight)"};
+  EXPECT_TRUE(has(resolve_error(json::array({pooler})),
+                  "group 0: field \"sparse_ratio\" \"follow_heads\" needs encoder-layer parameters, but "
+                  "bert.pooler.dense.weight is outside the encoder layers"));
 }
 
 TEST(PruningConfigParse, RejectsBadThresholdAndSoftModeWithoutMovement) {
