@@ -49,7 +49,7 @@ std::vector<TokenizedExample> tokenized(const Tokenizer& tokenizer, const TaskIn
 
 }  // namespace
 
-TrainResult finetune(const FinetuneOptions& options) {
+TrainResult finetune(const FinetuneOptions& options, std::shared_ptr<BertTaskModel>* trained) {
   const TaskInfo task = named_task_info(options.data.task);
   // The data first: a missing directory or a malformed file fails before any model work.
   const std::vector<TextExample> train_text = read_split(task, options.data, Split::train, options.max_train_examples);
@@ -86,12 +86,17 @@ TrainResult finetune(const FinetuneOptions& options) {
   }
 
   Trainer trainer(loaded.model, trainer_options);
+  if (options.hooks) {
+    for (auto& hook : options.hooks(*loaded.model)) trainer.add_hook(std::move(hook));
+  }
   trainer.set_train_data(std::move(train), task.kind, tokenizer->pad_id());
   const EvalOptions eval_options{options.eval_batch_size, tokenizer->pad_id()};
   trainer.set_evaluator([task, dev = std::move(dev), eval_options](const BertTaskModel& model) {
     return evaluate_task(model, task, dev, eval_options);
   });
-  return trainer.train();
+  TrainResult result = trainer.train();
+  if (trained) *trained = loaded.model;
+  return result;
 }
 
 std::vector<MetricValue> evaluate_model(const EvaluateOptions& options) {

@@ -6,6 +6,8 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <vector>
 
 #include "data/metrics.h"
@@ -13,6 +15,10 @@
 #include "train/trainer.h"
 
 namespace pare {
+
+// Hooks for a run, made once the model is loaded (a pruner resolves its config against it), so a
+// config that does not fit the model fails before any training.
+using HookFactory = std::function<std::vector<std::shared_ptr<TrainingHook>>(BertTaskModel& model)>;
 
 struct FinetuneOptions {
   std::filesystem::path model_dir;  // config.json, weights and a tokenizer
@@ -22,9 +28,11 @@ struct FinetuneOptions {
   std::size_t max_train_examples = 0;  // 0: all (else evenly spaced over the split)
   std::size_t max_eval_examples = 0;
   TrainerOptions trainer;  // metric_for_best defaults to the task's first metric
+  HookFactory hooks;       // none when empty
 };
 
-TrainResult finetune(const FinetuneOptions& options);
+// With `trained` given, it receives the model as training left it (hooks' transforms still on).
+TrainResult finetune(const FinetuneOptions& options, std::shared_ptr<BertTaskModel>* trained = nullptr);
 
 struct EvaluateOptions {
   std::filesystem::path model_dir;

@@ -1,0 +1,54 @@
+#include "prune/prune_task.h"
+
+#include <memory>
+
+#include "models/checkpoint.h"  // save_pretrained, WeightView
+#include "prune/masks.h"        // save_masks
+#include "runtime/io/atomic_file.h"
+#include "train/atomic_directory.h"
+#include "train/tokenizer_files.h"
+
+namespace pare {
+
+PruneTaskResult prune_on_task(const PruneTaskOptions& options) {
+  FinetuneOptions finetune_options = options.finetune;
+  std::shared_ptr<Pruner> pruner;
+  finetune_options.hooks = [&](BertTaskModel& model) {
+    pruner = std::make_shared<Pruner>(resolve(options.config, model), options.pruner);
+    std::vector<std::shared_ptr<TrainingHook>> hooks{pruner};
+    if (options.finetune.hooks) {
+      for (auto& hook : options.finetune.hooks(model)) hooks.push_back(std::move(hook));
+    }
+    return hooks;
+  };
+  std::shared_ptr<BertTaskModel> model;
+  PruneTaskResult result;
+  result.train = finetune(finetune_options, &model);
+  if (result.train.stopped) return result;
+
+  const std::filesystem::path out = options.finetune.trainer.output_dir;
+  result.masks_file = out / "masks.safetensors";
+  save_masks(result.masks_file, pruner->masks());
+
+  result.model_dir = out / "model";
+  {
+    AtomicDirectory dir(result.model_dir);
+    save_pretrained(*model, dir.temp_path(), WeightView::as_forward);
+    std::vector<std::filesystem::path> files = tokenizer_files(options.finetune.model_dir);
+    if (std::filesystem::exists(out / "labels.txt")) files.push_back(out / "labels.txt");
+    for (const auto& file : files) std::filesystem::copy_file(file, dir.temp_path() / file.filename());
+    dir.commit();
+  }
+
+  result.sparsity = pruner->sparsity_report();
+  if (!result.train.evaluations.empty()) {
+    nlohmann::json metrics = nlohmann::json::object();
+    for (const MetricValue& m : result.train.evaluations.back().metrics) metrics[m.name] = m.value;
+    result.sparsity["eval"] = metrics;
+  }
+  result.sparsity_file = out / "sparsity.json";
+  write_file_atomically(result.sparsity_file, result.sparsity.dump(2) + "\n");
+  return result;
+}
+
+}  // namespace pare
