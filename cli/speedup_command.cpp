@@ -1,5 +1,5 @@
-// pare speedup: turns a masks file into a smaller dense model directory (heads and FFN units
-// removed, see prune/speedup.h) with the original's tokenizer files beside it.
+// pare speedup: turns a masks file into a smaller dense model directory (heads, FFN units and
+// hidden dimensions removed, see prune/speedup.h) with the original's tokenizer files beside it.
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -61,6 +61,8 @@ void run_speedup(const fs::path& model_dir, const fs::path& masks_file, const fs
     std::cout << "layer " << i << ": heads " << plan.kept_heads[i].size() << "/" << before[i].heads << ", FFN units "
               << plan.kept_units[i].size() << "/" << before[i].ffn_dim << "\n";
   }
+  std::cout << "hidden size " << plan.kept_hidden.size() << "/" << loaded.model->config().hidden_size
+            << " (LayerNorms over " << compact->config().layer_norm_size() << ")\n";
   std::cout << "parameters " << parameter_count(*loaded.model) << " -> " << parameter_count(*compact) << "\n"
             << "wrote " << out.string() << "\n";
 }
@@ -73,7 +75,9 @@ void add_speedup_command(CLI::App& app) {
   };
   auto options = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
-      "speedup", "Remove the attention heads and FFN units a masks file zeroes, writing a smaller model directory");
+      "speedup",
+      "Remove the attention heads, FFN units and hidden dimensions a masks file zeroes, writing a smaller model "
+      "directory");
   cmd->add_option("--model", options->model, "HF model directory the masks were made for")->required();
   cmd->add_option("--masks", options->masks, "safetensors of 0/1 masks (U8 or F32) named and shaped as parameters")
       ->required();

@@ -37,7 +37,8 @@ BertAttention::BertAttention(const BertConfig& config, const BertLayerShape& sha
   } else {
     dense_ = output->register_module("dense", std::make_shared<BiasOnlyDense>(config.hidden_size));
   }
-  norm_ = output->register_module("LayerNorm", std::make_shared<LayerNorm>(config.hidden_size, config.layer_norm_eps));
+  norm_ = output->register_module(
+      "LayerNorm", std::make_shared<LayerNorm>(config.hidden_size, config.layer_norm_eps, config.layer_norm_size()));
   dropout_ = output->register_module("dropout", std::make_shared<Dropout>(config.hidden_dropout_prob, gen));
 }
 

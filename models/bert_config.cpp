@@ -14,6 +14,7 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kLayerShapesKey = "pare_layer_shapes";
+constexpr const char* kLayerNormSizeKey = "pare_layer_norm_size";
 
 // Keys this file reads or writes itself; every other key is kept in `extra`.
 const std::set<std::string>& known_keys() {
@@ -39,7 +40,8 @@ const std::set<std::string>& known_keys() {
                                              "problem_type",
                                              "pruned_heads",
                                              "position_embedding_type",
-                                             kLayerShapesKey};
+                                             kLayerShapesKey,
+                                             kLayerNormSizeKey};
   return keys;
 }
 
@@ -231,6 +233,10 @@ void BertConfig::validate(const std::string& source) const {
       }
     }
   }
+  if (layer_norm_size() < hidden_size) {
+    fail(kLayerNormSizeKey, layer_norm_size(),
+         "must be at least hidden_size (" + std::to_string(hidden_size) + "): it counts the removed dimensions too");
+  }
   if (static_cast<std::int64_t>(layer_shapes.size()) != num_hidden_layers) {
     fail(kLayerShapesKey, layer_shapes.size(),
          "must have one entry per layer (num_hidden_layers = " + std::to_string(num_hidden_layers) + ")");
@@ -285,6 +291,7 @@ BertConfig BertConfig::from_json(const json& j, const std::string& source) {
   } else if (r.has("num_labels")) {
     c.set_num_labels(r.integer("num_labels", 2, 1));
   }
+  if (r.has(kLayerNormSizeKey)) c.pare_layer_norm_size = r.integer(kLayerNormSizeKey, c.hidden_size, 1);
   if (r.has("pruned_heads")) c.pruned_heads = read_pruned_heads(j.at("pruned_heads"), r);
   if (r.has(kLayerShapesKey)) {
     c.layer_shapes = read_layer_shapes(j.at(kLayerShapesKey), r, source);
@@ -346,6 +353,7 @@ json BertConfig::to_json() const {
   json pruned = json::object();
   for (const auto& [layer, heads] : pruned_heads) pruned[std::to_string(layer)] = heads;
   j["pruned_heads"] = pruned;
+  if (layer_norm_size() != hidden_size) j[kLayerNormSizeKey] = layer_norm_size();
   bool hf_shapes = false;
   try {
     hf_shapes = layer_shapes == hf_layer_shapes();

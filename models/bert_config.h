@@ -46,6 +46,12 @@ struct BertConfig {
   // HF's own pruned form: layer -> removed heads (Q/K/V rows of those heads are absent).
   std::map<std::int64_t, std::vector<std::int64_t>> pruned_heads;
 
+  // The width every LayerNorm normalises over, when hidden dimensions were removed (speed-up surgery,
+  // prune/speedup.h): the original hidden size, whose removed dimensions count as zeros in each
+  // LayerNorm's mean and variance, so the smaller model computes what the masked one did. Absent:
+  // hidden_size. Saved as "pare_layer_norm_size" only when it differs from hidden_size.
+  std::optional<std::int64_t> pare_layer_norm_size;
+
   // One entry per layer. Saved under "pare_layer_shapes" only when it differs from what the HF
   // fields and pruned_heads imply, so unpruned configs stay plain HF configs.
   std::vector<BertLayerShape> layer_shapes;
@@ -56,6 +62,7 @@ struct BertConfig {
   // Sets id2label to LABEL_0 .. LABEL_{n-1}, as HF does for num_labels = n.
   void set_num_labels(std::int64_t n);
   double classifier_dropout_prob() const { return classifier_dropout.value_or(hidden_dropout_prob); }
+  std::int64_t layer_norm_size() const { return pare_layer_norm_size.value_or(hidden_size); }
   BertActivation activation() const;
 
   // The shapes the HF fields and pruned_heads describe; throws when hidden_size is not a multiple

@@ -18,7 +18,8 @@ BertEmbeddings::BertEmbeddings(const BertConfig& config, Generator& gen) : pad_t
       "position_embeddings", std::make_shared<Embedding>(config.max_position_embeddings, config.hidden_size, gen, std));
   token_type_ = register_module("token_type_embeddings",
                                 std::make_shared<Embedding>(config.type_vocab_size, config.hidden_size, gen, std));
-  norm_ = register_module("LayerNorm", std::make_shared<LayerNorm>(config.hidden_size, config.layer_norm_eps));
+  norm_ = register_module(
+      "LayerNorm", std::make_shared<LayerNorm>(config.hidden_size, config.layer_norm_eps, config.layer_norm_size()));
   dropout_ = register_module("dropout", std::make_shared<Dropout>(config.hidden_dropout_prob, gen));
   // HF initialises the pad row to zero.
   word_->weight().slice(0, pad_token_id_, pad_token_id_ + 1).fill_(0.0);

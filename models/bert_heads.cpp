@@ -94,8 +94,8 @@ BertForMaskedLM::BertForMaskedLM(BertConfig config, std::uint64_t seed)
   transform_dense_ =
       transform->register_module("dense", std::make_shared<Linear>(c.hidden_size, c.hidden_size, bert_->generator(),
                                                                    true, static_cast<float>(c.initializer_range)));
-  transform_norm_ =
-      transform->register_module("LayerNorm", std::make_shared<LayerNorm>(c.hidden_size, c.layer_norm_eps));
+  transform_norm_ = transform->register_module(
+      "LayerNorm", std::make_shared<LayerNorm>(c.hidden_size, c.layer_norm_eps, c.layer_norm_size()));
 }
 
 BertOutputs BertForMaskedLM::forward(const BertInputs& inputs, const Tensor& labels) const {

@@ -23,12 +23,14 @@ nlohmann::json plain_json(const ModelSize& s) {
   for (const BertLayerShape& l : s.layers) {
     layers.push_back({{"heads", l.heads}, {"head_dim", l.head_dim}, {"ffn_dim", l.ffn_dim}});
   }
-  return {{"task", architecture_name(s.task)},
-          {"hidden_size", s.hidden_size},
-          {"layers", layers},
-          {"parameters", parameters_json(s.parameters)},
-          {"seq_len", s.seq_len},
-          {"flops_per_token", {{"encoder", s.encoder_flops_per_token}, {"total", s.flops_per_token}}}};
+  nlohmann::json out = {{"task", architecture_name(s.task)},
+                        {"hidden_size", s.hidden_size},
+                        {"layers", layers},
+                        {"parameters", parameters_json(s.parameters)},
+                        {"seq_len", s.seq_len},
+                        {"flops_per_token", {{"encoder", s.encoder_flops_per_token}, {"total", s.flops_per_token}}}};
+  if (s.layer_norm_size != s.hidden_size) out["layer_norm_size"] = s.layer_norm_size;
+  return out;
 }
 
 }  // namespace
@@ -39,6 +41,7 @@ ModelSize measure_model(const BertConfig& config, BertTask task, std::int64_t se
   ModelSize s;
   s.task = task;
   s.hidden_size = h;
+  s.layer_norm_size = config.layer_norm_size();
   s.layers = config.layer_shapes;
   s.seq_len = seq_len;
   ParameterCounts& p = s.parameters;
@@ -97,8 +100,9 @@ nlohmann::json model_size_json(const ModelSize& size, const ModelSize* original)
 
 std::string model_size_text(const ModelSize& size, const ModelSize* original) {
   std::ostringstream out;
-  out << architecture_name(size.task) << ", hidden size " << size.hidden_size << ", " << size.layers.size()
-      << " layers\n";
+  out << architecture_name(size.task) << ", hidden size " << size.hidden_size;
+  if (size.layer_norm_size != size.hidden_size) out << " (LayerNorms over " << size.layer_norm_size << ")";
+  out << ", " << size.layers.size() << " layers\n";
   out << "layer  heads  head_dim  ffn_units";
   if (original) out << "   (original: heads  ffn_units)";
   out << "\n";

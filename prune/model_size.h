@@ -22,6 +22,7 @@ struct ParameterCounts {
 struct ModelSize {
   BertTask task = BertTask::base;
   std::int64_t hidden_size = 0;
+  std::int64_t layer_norm_size = 0;  // the width LayerNorms normalise over: hidden_size unless dimensions went
   std::vector<BertLayerShape> layers;
   ParameterCounts parameters;
   std::int64_t seq_len = 0;  // the sequence length the FLOPs assume
@@ -32,7 +33,8 @@ struct ModelSize {
 // Sizes of the model `config` describes with `task`'s head, FLOPs at `seq_len` tokens a sequence.
 ModelSize measure_model(const BertConfig& config, BertTask task, std::int64_t seq_len = 128);
 
-// {"task", "hidden_size", "layers": [{"heads", "head_dim", "ffn_dim"}], "parameters": {...},
+// {"task", "hidden_size", "layer_norm_size" (only when it differs from hidden_size), "layers":
+// [{"heads", "head_dim", "ffn_dim"}], "parameters": {...},
 // "seq_len", "flops_per_token": {"encoder", "total"}}; with `original`, also "original" (the same
 // object) and "ratios" (this / original for each parameter part and FLOPs).
 nlohmann::json model_size_json(const ModelSize& size, const ModelSize* original = nullptr);

@@ -6,9 +6,10 @@
 #include <set>
 #include <string>
 
-#include "models/bert_heads.h"  // make_bert_model
-#include "models/bert_layer.h"  // apply_activation
-#include "runtime/autograd.h"   // NoGradGuard
+#include "models/bert_heads.h"      // make_bert_model
+#include "models/bert_layer.h"      // apply_activation
+#include "prune/parameter_roles.h"  // describe_bert_parameters
+#include "runtime/autograd.h"       // NoGradGuard
 
 namespace pare {
 namespace {
@@ -57,6 +58,43 @@ Index complement(std::int64_t n, const Index& kept) {
     if (!std::binary_search(kept.begin(), kept.end(), i)) out.push_back(i);
   }
   return out;
+}
+
+// The axis along which a parameter writes the hidden size, or -1: the columns of the embedding
+// tables, the width of every LayerNorm, the rows and bias of every projection whose output is
+// hidden-sized (the residual writers, the pooler, the MLM transform). The readers (Q/K/V,
+// intermediate.dense, the classifier) carry the hidden size only on their input columns.
+int hidden_write_axis(const PruneParameterInfo& info) {
+  if (info.op_type == PruneOpType::embedding) return info.hidden_axes == std::vector<int>{1} ? 1 : -1;
+  return std::find(info.hidden_axes.begin(), info.hidden_axes.end(), 0) != info.hidden_axes.end() ? 0 : -1;
+}
+
+// Per index along `axis` of the 1-D or 2-D mask: whether that slice is all zero.
+std::vector<bool> zero_slices(const Tensor& mask, int axis) {
+  const Tensor matrix = mask.dim() == 1 ? mask.reshape({mask.size(0), 1}) : mask;
+  return zero_groups(matrix, 1, axis == 1);
+}
+
+// The hidden dimensions some writer keeps: a dimension every writer masks whole is zero in the
+// residual stream of the masked model (and so in what the pooler and the MLM transform see). A
+// writer without a mask keeps them all. At least one dimension is kept, as a model needs one.
+Index kept_hidden(const BertTaskModel& model, const Masks& masks) {
+  const std::int64_t hidden = model.config().hidden_size;
+  std::vector<bool> dead(static_cast<std::size_t>(hidden), true);
+  for (const PruneParameterInfo& info : describe_bert_parameters(model)) {
+    const int axis = hidden_write_axis(info);
+    if (axis < 0) continue;
+    const auto mask = masks.find(info.name);
+    if (mask == masks.end()) return complement(hidden, {});
+    const std::vector<bool> zero = zero_slices(mask->second, axis);
+    for (std::size_t d = 0; d < dead.size(); ++d) dead[d] = dead[d] && zero[d];
+  }
+  Index kept;
+  for (std::int64_t d = 0; d < hidden; ++d) {
+    if (!dead[static_cast<std::size_t>(d)]) kept.push_back(d);
+  }
+  if (kept.empty()) kept.push_back(0);
+  return kept;
 }
 
 // Rows (dim 0) of `t` in groups of `group`: the kept groups, in order. Works for 1-D biases too.
@@ -108,6 +146,16 @@ void fold_into_bias(Tensor& bias, const Tensor& weight, const std::vector<float>
   bias = Tensor::from_vector(b, bias.shape());
 }
 
+// Every hidden axis of every tensor of `sd` cut down to the `kept` dimensions.
+void remove_hidden(StateDict& sd, const BertConfig& config, const Index& kept) {
+  NamedShapes shapes;
+  for (const auto& [name, t] : sd) shapes.emplace_back(name, t.shape());
+  for (const PruneParameterInfo& info : describe_bert_parameters(shapes, config)) {
+    Tensor& t = sd.at(info.name);
+    for (int axis : info.hidden_axes) t = axis == 0 ? select_rows(t, kept, 1) : select_columns(t, kept, 1);
+  }
+}
+
 // Heads removed so far in the original numbering, when each layer's heads are the original ones
 // minus config.pruned_heads (HF's form); nullopt when the config's shapes do not allow tracing them.
 std::optional<std::map<std::int64_t, std::vector<std::int64_t>>> traced_pruned_heads(const BertConfig& config,
@@ -151,6 +199,7 @@ SpeedupPlan plan_speedup(const BertTaskModel& model, const Masks& given) {
     plan.kept_units.push_back(
         surviving(shape.ffn_dim, masks, p + "output.dense.weight", true, p + "intermediate.dense.weight", false, 1));
   }
+  plan.kept_hidden = kept_hidden(model, masks);
   return plan;
 }
 
@@ -205,6 +254,11 @@ std::shared_ptr<BertTaskModel> speedup(const BertTaskModel& model, const Masks& 
     compact.layer_shapes[i].ffn_dim = static_cast<std::int64_t>(units.size());
   }
   compact.pruned_heads = traced_pruned_heads(config, plan).value_or(decltype(compact.pruned_heads){});
+  if (static_cast<std::int64_t>(plan.kept_hidden.size()) < config.hidden_size) {
+    remove_hidden(sd, config, plan.kept_hidden);
+    compact.hidden_size = static_cast<std::int64_t>(plan.kept_hidden.size());
+    compact.pare_layer_norm_size = config.layer_norm_size();
+  }
   compact.validate("speedup");
   std::shared_ptr<BertTaskModel> result = make_bert_model(compact, model.task());
   result->load_state_dict(sd, true);

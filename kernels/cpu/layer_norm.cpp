@@ -17,8 +17,9 @@ std::int64_t block_count(std::int64_t rows) { return (rows + rows_per_block(rows
 }  // namespace
 
 void layer_norm_forward(const float* x, const float* weight, const float* bias, float eps, float* y, float* mean,
-                        float* rstd, std::int64_t rows, std::int64_t cols) {
-  const float inv_cols = 1.0f / static_cast<float>(cols);
+                        float* rstd, std::int64_t rows, std::int64_t cols, std::int64_t normalized) {
+  const float inv_n = 1.0f / static_cast<float>(normalized);
+  const auto zeros = static_cast<float>(normalized - cols);
 #pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold)
   for (std::int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * cols;
@@ -26,12 +27,14 @@ void layer_norm_forward(const float* x, const float* weight, const float* bias, 
     float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
     for (std::int64_t j = 0; j < cols; ++j) sum += xr[j];
-    const float mu = sum * inv_cols;
-    // Two passes: the variance of centred values does not cancel catastrophically.
+    const float mu = sum * inv_n;
+    // Two passes: the variance of centred values does not cancel catastrophically. Each virtual
+    // zero adds (0 - mean)^2.
     float sq = 0.0f;
 #pragma omp simd reduction(+ : sq)
     for (std::int64_t j = 0; j < cols; ++j) sq += (xr[j] - mu) * (xr[j] - mu);
-    const float rs = 1.0f / std::sqrt(sq * inv_cols + eps);
+    if (normalized > cols) sq += zeros * mu * mu;
+    const float rs = 1.0f / std::sqrt(sq * inv_n + eps);
 #pragma omp simd
     for (std::int64_t j = 0; j < cols; ++j) yr[j] = (xr[j] - mu) * rs * weight[j] + bias[j];
     mean[r] = mu;
@@ -45,10 +48,10 @@ std::int64_t layer_norm_backward_workspace(std::int64_t rows, std::int64_t cols)
 
 void layer_norm_backward(const float* dy, const float* x, const float* mean, const float* rstd, const float* weight,
                          float* dx, float* dweight, float* dbias, float* workspace, std::int64_t rows,
-                         std::int64_t cols) {
+                         std::int64_t cols, std::int64_t normalized) {
   const bool params = dweight != nullptr || dbias != nullptr;
   const std::int64_t per_block = rows_per_block(rows), blocks = block_count(rows);
-  const float inv_cols = 1.0f / static_cast<float>(cols);
+  const float inv_n = 1.0f / static_cast<float>(normalized);
 #pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold)
   for (std::int64_t blk = 0; blk < blocks; ++blk) {
     float* dw_part = workspace + 2 * blk * cols;
@@ -67,7 +70,8 @@ void layer_norm_backward(const float* dy, const float* x, const float* mean, con
         }
       }
       if (dx == nullptr) continue;
-      // dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = dy * weight.
+      // dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = dy * weight, the means over
+      // `normalized` entries: the virtual zeros have g = 0, so they add nothing to either sum.
       float sum_g = 0.0f, sum_gx = 0.0f;
 #pragma omp simd reduction(+ : sum_g, sum_gx)
       for (std::int64_t j = 0; j < cols; ++j) {
@@ -75,7 +79,7 @@ void layer_norm_backward(const float* dy, const float* x, const float* mean, con
         sum_g += g;
         sum_gx += g * (xr[j] - mu) * rs;
       }
-      const float mean_g = sum_g * inv_cols, mean_gx = sum_gx * inv_cols;
+      const float mean_g = sum_g * inv_n, mean_gx = sum_gx * inv_n;
       float* dr = dx + r * cols;
 #pragma omp simd
       for (std::int64_t j = 0; j < cols; ++j) dr[j] = rs * (gr[j] * weight[j] - mean_g - (xr[j] - mu) * rs * mean_gx);
