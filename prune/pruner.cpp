@@ -128,7 +128,12 @@ void Pruner::on_train_begin(BertTaskModel& model, const TrainingPlan& plan) {
                  " + total_times ", *s.total_times, " x interval_steps ", s.interval_steps, ") but the run has ",
                  total_steps_, " steps");
     } else {
-      cooldown_begin(s, total_steps_);  // throws when the ramp would never start
+      const std::int64_t end = s.cooldown_begin_step.value_or(total_steps_);
+      PARE_CHECK(
+          end > s.warmup_steps, "pruning config group ", g.index, ": warmup_steps ", s.warmup_steps,
+          " leaves no step to prune in before ",
+          s.cooldown_begin_step ? "cooldown_begin_step " : "the end of the run (cooldown_begin_step defaults to it) ",
+          end);
     }
   }
   for (const auto& unit : units_) {

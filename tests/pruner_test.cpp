@@ -348,6 +348,17 @@ TEST(Pruner, FollowHeadsGivesEachLayerOneMinusKeptHeadsOverTwiceTheHeads) {
   EXPECT_EQ(run.pruner->sparsity_report()["groups"][0]["sparse_ratio"], "follow_heads");
 }
 
+TEST(Pruner, RampThatCannotStartWithinTheRunIsRefusedBeforeTraining) {
+  ScratchDir dir;
+  const std::string error = testing::error_of([&] {
+    run_pruning(head_movement_config({{"sparse_ratio", 0.5}, {"warmup_steps", 5}}),
+                tiny_trainer_options(dir.path(), 5));
+  });
+  EXPECT_NE(error.find("group 0: warmup_steps 5 leaves no step to prune in before the end of the run"),
+            std::string::npos)
+      << error;
+}
+
 TEST(Pruner, AgpThatCannotFinishWithinTheRunIsRefusedBeforeTraining) {
   ScratchDir dir;
   try {
