@@ -17,6 +17,7 @@
 #include "runtime/io/safetensors.h"
 #include "runtime/random.h"
 #include "tests/bert_test_util.h"
+#include "tests/random_bert.h"
 #include "tests/test_support.h"
 
 namespace pare {
@@ -29,43 +30,13 @@ using Index = std::vector<std::int64_t>;
 
 constexpr std::int64_t kHidden = 16, kHeads = 4, kHeadDim = 4, kFfn = 12, kLayers = 3;
 
-BertConfig tiny_config() {
-  BertConfig c;
-  c.vocab_size = 40;
-  c.hidden_size = kHidden;
-  c.num_hidden_layers = kLayers;
-  c.num_attention_heads = kHeads;
-  c.intermediate_size = kFfn;
-  c.max_position_embeddings = 16;
-  c.set_num_labels(3);
-  c.reset_layer_shapes();
-  return c;
-}
+BertConfig tiny_config() { return testing::small_random_config(kLayers); }
 
-// Every parameter random (biases and LayerNorms too, so folded biases and constants matter).
 std::shared_ptr<BertTaskModel> random_model(BertTask task, std::uint64_t seed = 7) {
-  auto model = make_bert_model(tiny_config(), task, seed);
-  Generator gen(seed + 100);
-  const NoGradGuard no_grad;
-  for (const auto& [name, p] : model->named_parameters()) p.detach().copy_(Tensor::randn(p.shape(), gen, 0.0f, 0.5f));
-  model->eval();
-  return model;
+  return testing::random_bert_model(tiny_config(), task, seed, seed + 100);
 }
 
-BertInputs padded_inputs() {
-  std::vector<std::int64_t> ids, attention, types;
-  std::mt19937 rng(3);
-  const std::int64_t batch = 3, seq = 6;
-  for (std::int64_t b = 0; b < batch; ++b) {
-    for (std::int64_t t = 0; t < seq; ++t) {
-      ids.push_back(1 + static_cast<std::int64_t>(rng() % 39));
-      attention.push_back(t < seq - 2 * b ? 1 : 0);
-      types.push_back(t >= 3 ? 1 : 0);
-    }
-  }
-  return {Tensor::from_vector(ids, {batch, seq}), Tensor::from_vector(attention, {batch, seq}),
-          Tensor::from_vector(types, {batch, seq})};
-}
+BertInputs padded_inputs() { return testing::padded_random_inputs(3); }
 
 std::string layer(std::int64_t i) { return "encoder.layer." + std::to_string(i) + "."; }
 
