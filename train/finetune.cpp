@@ -86,6 +86,7 @@ TrainResult finetune(const FinetuneOptions& options) {
   }
 
   Trainer trainer(loaded.model, trainer_options);
+  for (const auto& hook : options.hooks) trainer.add_hook(hook);
   trainer.set_train_data(std::move(train), task.kind, tokenizer->pad_id());
   const EvalOptions eval_options{options.eval_batch_size, tokenizer->pad_id()};
   trainer.set_evaluator([task, dev = std::move(dev), eval_options](const BertTaskModel& model) {

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <memory>
 #include <vector>
 
 #include "data/metrics.h"
@@ -22,6 +23,9 @@ struct FinetuneOptions {
   std::size_t max_train_examples = 0;  // 0: all (else evenly spaced over the split)
   std::size_t max_eval_examples = 0;
   TrainerOptions trainer;  // metric_for_best defaults to the task's first metric
+  // Added to the trainer in this order (a distiller, a pruner); they see the model loaded from
+  // model_dir with the task's head.
+  std::vector<std::shared_ptr<TrainingHook>> hooks;
 };
 
 TrainResult finetune(const FinetuneOptions& options);
