@@ -1,0 +1,107 @@
+#include "cli/training_options.h"
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "runtime/error.h"
+
+namespace pare::cli {
+
+void add_train_flags(CLI::App* cmd, TrainFlags& f) {
+  cmd->add_option("--out", f.out, "output directory (checkpoint/, best/, metrics.jsonl)")->required();
+  cmd->add_option("--steps", f.steps, "optimizer steps (instead of --epochs)");
+  cmd->add_option("--epochs", f.epochs, "passes over the training data")->capture_default_str();
+  cmd->add_option("--batch", f.batch, "sequences per optimizer step")->capture_default_str();
+  cmd->add_option("--accum", f.accumulation, "micro-batches per step (gradient accumulation)")->capture_default_str();
+  cmd->add_option("--lr", f.lr, "peak learning rate")->capture_default_str();
+  cmd->add_option("--warmup", f.warmup, "warm-up steps (else --warmup-ratio of the run)");
+  cmd->add_option("--warmup-ratio", f.warmup_ratio, "warm-up as a share of the run")->capture_default_str();
+  cmd->add_option("--weight-decay", f.weight_decay, "AdamW weight decay (not on biases and LayerNorm)")
+      ->capture_default_str();
+  cmd->add_option("--max-grad-norm", f.max_grad_norm, "gradient clipping norm (0: none)")->capture_default_str();
+  cmd->add_option("--eval-every", f.eval_every, "evaluate every N steps (0: at the end only)")->capture_default_str();
+  cmd->add_option("--log-every", f.log_every, "log the training loss every N steps")->capture_default_str();
+  cmd->add_option("--save-every", f.save_every, "checkpoint every N steps (0: at the end only)")->capture_default_str();
+  cmd->add_option("--seed", f.seed, "seed of data order, dropout, masking and new weights")->capture_default_str();
+  cmd->add_option("--metric", f.metric, "evaluation metric that selects best/");
+  cmd->add_flag("--lower-is-better", f.lower_is_better, "with --metric: smaller values are better");
+  cmd->add_flag("--resume", f.resume, "continue the run in --out from its checkpoint");
+}
+
+TrainerOptions trainer_options(const TrainFlags& f) {
+  PARE_CHECK(f.steps >= 0, "--steps must not be negative, got ", f.steps);
+  PARE_CHECK(f.steps == 0 || f.epochs == 0, "give --steps or --epochs, not both");
+  TrainerOptions o;
+  o.output_dir = f.out;
+  o.max_steps = f.steps;
+  o.epochs = f.epochs;
+  o.batch_size = f.batch;
+  o.gradient_accumulation = f.accumulation;
+  o.lr = f.lr;
+  o.warmup_steps = f.warmup;
+  o.warmup_ratio = f.warmup_ratio;
+  o.weight_decay = f.weight_decay;
+  o.max_grad_norm = f.max_grad_norm;
+  o.eval_every = f.eval_every;
+  o.log_every = f.log_every;
+  o.save_every = f.save_every;
+  o.seed = f.seed;
+  o.metric_for_best = f.metric;
+  o.greater_is_better = !f.lower_is_better;
+  o.resume = f.resume;
+  return o;
+}
+
+void add_task_flags(CLI::App* cmd, TaskFlags& f) {
+  cmd->add_option(
+         "--task", f.task,
+         "brown-genre, brown-pos, or a GLUE task (cola, sst2, mrpc, stsb, qqp, mnli, mnli-mm, qnli, rte, wnli)")
+      ->required();
+  cmd->add_option("--data", f.data, "GLUE: the task's directory (train.tsv, dev.tsv)");
+  cmd->add_option("--brown", f.brown, "Brown corpus directory (default corpora/brown)");
+  cmd->add_option("--seq", f.seq, "maximum tokens per example")->capture_default_str();
+  cmd->add_option("--eval-batch", f.eval_batch, "sequences per evaluation batch")->capture_default_str();
+  cmd->add_option("--max-train", f.max_train, "use at most N training examples, evenly spread (0: all)");
+  cmd->add_option("--max-eval", f.max_eval, "evaluate on at most N dev examples, evenly spread (0: all)");
+}
+
+TaskDataSource data_source(const std::string& task, const std::string& data, const std::string& brown) {
+  TaskDataSource source;
+  source.task = task;
+  source.glue_dir = data;
+  if (!brown.empty()) source.brown_dir = brown;
+  return source;
+}
+
+FinetuneOptions finetune_options(const std::string& model_dir, const TaskFlags& task, const TrainFlags& train) {
+  FinetuneOptions o;
+  o.model_dir = model_dir;
+  o.data = data_source(task.task, task.data, task.brown);
+  o.max_length = task.seq;
+  o.eval_batch_size = task.eval_batch;
+  o.max_train_examples = task.max_train;
+  o.max_eval_examples = task.max_eval;
+  o.trainer = trainer_options(train);
+  if (o.trainer.max_steps == 0 && o.trainer.epochs == 0) o.trainer.epochs = 3;
+  return o;
+}
+
+nlohmann::json metrics_json(const std::vector<MetricValue>& metrics) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const MetricValue& m : metrics) j[m.name] = m.value;
+  return j;
+}
+
+void report(const TrainResult& r) {
+  PARE_CHECK(!r.stopped, "interrupted at step ", r.steps, " of ", r.total_steps, "; checkpoint saved in ",
+             r.checkpoint_dir.string(), " (continue with --resume)");
+  nlohmann::json j = {{"steps", r.steps}, {"loss", r.last_loss}, {"checkpoint", r.checkpoint_dir.string()}};
+  if (r.has_best) {
+    j["best"] = r.best_dir.string();
+    j["best_metric"] = r.best_metric;
+  }
+  if (!r.evaluations.empty()) j["eval"] = metrics_json(r.evaluations.back().metrics);
+  std::cout << j.dump(2) << "\n";
+}
+
+}  // namespace pare::cli
