@@ -1,6 +1,5 @@
 #include "distill/distillation_hook.h"
 
-#include <map>
 #include <utility>
 
 #include "distill/distillation_losses.h"
@@ -70,16 +69,10 @@ Tensor DistillationHook::hidden_loss(const MicroBatchView& batch, const TeacherO
     if (!p.defined()) p = projection_.forward(student_states[static_cast<std::size_t>(s)]);
     return p;
   };
-  std::map<std::pair<std::int64_t, std::int64_t>, double> distances;
   const LayerDistance distance = [&](std::int64_t s, std::int64_t t) {
-    const auto key = std::make_pair(s, t);
-    const auto found = distances.find(key);
-    if (found != distances.end()) return found->second;
     const Tensor& p = project(s);
     NoGradGuard no_grad;
-    const double d = hidden_state_mse(p.detach(), teacher.hidden_states[static_cast<std::size_t>(t)], mask).item();
-    distances.emplace(key, d);
-    return d;
+    return hidden_state_mse(p.detach(), teacher.hidden_states[static_cast<std::size_t>(t)], mask).item();
   };
   pairs = map_layers(options_.layer_map, student_layers, teacher_layers, student_has_attention_, distance);
   Tensor total;
