@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   pare::cli::add_speedup_command(app);
   pare::cli::add_inspect_command(app);
   pare::cli::add_prune_command(app);
+  pare::cli::add_distill_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

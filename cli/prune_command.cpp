@@ -1,11 +1,16 @@
 // pare prune: fine-tunes a model directory on a task under the masks of a pruning config (movement,
 // Taylor or magnitude scores, hard or soft targets, schedules) and writes the masks, the masked
-// model and the sparsity reached (prune/prune_task.h). Prints a JSON summary on stdout.
+// model and the sparsity reached (prune/prune_task.h). With --teacher, the same loop distils the
+// teacher into the model being pruned (distill/distillation_hook.h). Prints a JSON summary.
 #include <iostream>
 #include <memory>
+#include <string>
 
 #include "cli/commands.h"
-#include "cli/training_flags.h"
+#include "cli/distillation_flags.h"
+#include "cli/training_options.h"  // TrainFlags, TaskFlags, finetune_options, run_summary
+#include "distill/distill_task.h"  // check_same_tokenizer
+#include "distill/distillation_hook.h"
 #include "prune/prune_task.h"
 
 namespace pare::cli {
@@ -14,7 +19,8 @@ void add_prune_command(CLI::App& app) {
   struct Args {
     TrainFlags train;
     TaskFlags task;
-    std::string config;
+    DistillationFlags distill;
+    std::string model, config;
     double score_lr = 1e-2;
   };
   auto args = std::make_shared<Args>();
@@ -22,15 +28,24 @@ void add_prune_command(CLI::App& app) {
   args->train.warmup_ratio = 0.1;
   CLI::App* cmd = app.add_subcommand(
       "prune", "Fine-tune a model directory on a task while pruning it with a config (see prune/configs/README.md)");
-  add_task_flags(cmd, args->task, "fine-tuned (or pretrained) model directory to prune");
+  cmd->add_option("--model", args->model, "fine-tuned (or pretrained) model directory to prune")->required();
   cmd->add_option("--config", args->config, "pruning config JSON (prune/configs/*.json)")->required();
   cmd->add_option("--score-lr", args->score_lr, "Adam learning rate of movement scores")->capture_default_str();
+  add_task_flags(cmd, args->task);
+  add_distillation_flags(cmd, args->distill, false);
   add_train_flags(cmd, args->train);
   cmd->callback([args] {
     PruneTaskOptions o;
     o.config = PruningConfig::load(args->config);  // a malformed config fails before any data is read
-    o.finetune = finetune_options(args->task, args->train, 3);
+    o.finetune = finetune_options(args->model, args->task, args->train);
     o.pruner.score_lr = args->score_lr;
+    if (!args->distill.teacher.empty()) {
+      check_same_tokenizer(args->distill.teacher, args->model);
+      std::shared_ptr<TrainingHook> distiller = make_distillation_hook(
+          args->distill.teacher, BertConfig::load(args->model), distillation_options(args->distill, args->train.seed));
+      o.finetune.hooks = [distiller](BertTaskModel&) { return std::vector<std::shared_ptr<TrainingHook>>{distiller}; };
+      o.finetune.trainer.task_loss_weight = args->distill.task_weight;
+    }
     const PruneTaskResult r = prune_on_task(o);
     nlohmann::json summary = run_summary(r.train);
     summary["masks"] = r.masks_file.string();

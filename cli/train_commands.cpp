@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "cli/commands.h"
-#include "cli/training_flags.h"
+#include "cli/training_options.h"  // TrainFlags, TaskFlags, finetune_options, report
 #include "runtime/error.h"
 #include "train/finetune.h"
 #include "train/pretrain.h"
@@ -52,7 +52,7 @@ void add_pretrain(CLI::App& app) {
     o.mask_probability = args->mask_prob;
     o.trainer = trainer_options(args->train);
     if (o.trainer.max_steps == 0 && o.trainer.epochs == 0) o.trainer.epochs = 1;
-    std::cout << run_summary(pretrain(o)).dump(2) << "\n";
+    report(pretrain(o));
   });
 }
 
@@ -60,16 +60,17 @@ void add_finetune(CLI::App& app) {
   struct Args {
     TrainFlags train;
     TaskFlags task;
+    std::string model;
   };
   auto args = std::make_shared<Args>();
   args->train.lr = 5e-5;
   args->train.warmup_ratio = 0.1;
   CLI::App* cmd =
       app.add_subcommand("finetune", "Fine-tune a model directory on brown-genre, brown-pos or a GLUE task");
-  add_task_flags(cmd, args->task, "model directory (config.json, weights, tokenizer)");
+  cmd->add_option("--model", args->model, "model directory (config.json, weights, tokenizer)")->required();
+  add_task_flags(cmd, args->task);
   add_train_flags(cmd, args->train);
-  cmd->callback(
-      [args] { std::cout << run_summary(finetune(finetune_options(args->task, args->train, 3))).dump(2) << "\n"; });
+  cmd->callback([args] { report(finetune(finetune_options(args->model, args->task, args->train))); });
 }
 
 void add_eval(CLI::App& app) {

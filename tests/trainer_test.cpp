@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <set>
 
 #include "models/checkpoint.h"
@@ -385,6 +386,62 @@ TEST(Trainer, CheckpointsAreAtomicAndAnInterruptedSwapIsRecovered) {
   EXPECT_FALSE(fs::exists(dir.path() / "checkpoint.old"));
   EXPECT_FALSE(fs::exists(dir.path() / "checkpoint.tmp"));
   EXPECT_EQ(load_trainer_state(dir.path() / "checkpoint" / "trainer_state.safetensors").step, 5);
+}
+
+// The task loss enters scaled by task_loss_weight; at 0 it is left out, so only hook losses train.
+TEST(Trainer, TaskLossWeightScalesOrDropsTheTaskTerm) {
+  auto first_step_loss = [](double weight) {
+    TempDir dir("task_weight_" + std::to_string(weight));
+    auto model = make_bert_model(tiny_config(0.0, 3), BertTask::sequence_classification, 5);
+    TrainerOptions o = quiet_options(dir.path());
+    o.max_steps = 1;
+    o.warmup_steps = 0;
+    o.task_loss_weight = weight;
+    Trainer trainer(model, o);
+    trainer.set_train_data(synthetic_examples(8, 4, TaskKind::classification), TaskKind::classification, 0);
+    return trainer.train().last_loss;
+  };
+  const double full = first_step_loss(1.0);
+  EXPECT_GT(full, 0.5);  // about ln 3 for a fresh 3-class head
+  EXPECT_NEAR(first_step_loss(0.25), 0.25 * full, 1e-6 * full);
+
+  TempDir dir("task_weight_zero");
+  auto model = make_bert_model(tiny_config(0.0, 3), BertTask::sequence_classification, 5);
+  const StateDict before = model->state_dict();
+  std::map<std::string, std::vector<float>> initial;
+  for (const auto& [name, t] : before) initial[name] = t.to_vector<float>();
+  TrainerOptions o = quiet_options(dir.path());
+  o.max_steps = 3;
+  o.weight_decay = 0.0;
+  o.task_loss_weight = 0.0;
+  Trainer trainer(model, o);
+  trainer.set_train_data(synthetic_examples(12, 4, TaskKind::classification), TaskKind::classification, 0);
+  auto hook = std::make_shared<RecordingHook>(&trainer, -1);
+  trainer.add_hook(hook);
+  const TrainResult result = trainer.train();
+  ASSERT_EQ(hook->losses.size(), 3u);
+  // The step loss is the hook's penalty alone (0.01 w^2 with w as it was before the last step).
+  EXPECT_LT(hook->losses.back(), 0.01 * 0.5 * 0.5 + 1e-7);
+  EXPECT_NE(hook->w_.to_vector<float>()[0], 0.5f);
+  for (const auto& [name, t] : model->state_dict()) EXPECT_EQ(t.to_vector<float>(), initial[name]) << name;
+  EXPECT_EQ(result.steps, 3);
+
+  // With no hook there is nothing to train on.
+  TempDir empty_dir("task_weight_no_hook");
+  TrainerOptions bare = quiet_options(empty_dir.path());
+  bare.max_steps = 1;
+  bare.warmup_steps = 0;
+  bare.task_loss_weight = 0.0;
+  Trainer lonely(make_bert_model(tiny_config(0.0, 3), BertTask::sequence_classification, 5), bare);
+  lonely.set_train_data(synthetic_examples(8, 4, TaskKind::classification), TaskKind::classification, 0);
+  try {
+    lonely.train();
+    ADD_FAILURE() << "a run with task_loss_weight 0 and no hook trained";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("task_loss_weight is 0"), std::string::npos) << e.what();
+  }
+  bare.task_loss_weight = -1.0;
+  EXPECT_THROW(make_training_plan(bare, 8), Error);
 }
 
 TEST(Trainer, BadOptionsAreRefusedWithTheirName) {

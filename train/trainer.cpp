@@ -76,6 +76,8 @@ TrainingPlan make_training_plan(const TrainerOptions& o, std::size_t num_example
              o.gradient_accumulation);
   PARE_CHECK(o.batch_size % static_cast<std::size_t>(o.gradient_accumulation) == 0, "trainer: batch_size ",
              o.batch_size, " is not a multiple of gradient_accumulation ", o.gradient_accumulation);
+  PARE_CHECK(std::isfinite(o.task_loss_weight) && o.task_loss_weight >= 0,
+             "trainer: task_loss_weight must be finite and not negative, got ", o.task_loss_weight);
   PARE_CHECK(o.max_steps >= 0, "trainer: max_steps must not be negative, got ", o.max_steps);
   PARE_CHECK(o.max_steps > 0 || (std::isfinite(o.epochs) && o.epochs > 0), "trainer: epochs must be positive, got ",
              o.epochs);
@@ -295,11 +297,19 @@ TrainResult Trainer::train() {
       const Batch& batch = batches[i];
       const BertInputs inputs{batch.input_ids, batch.attention_mask, batch.token_type_ids};
       const BertOutputs outputs = model_->forward(inputs, batch.labels);
-      Tensor loss = outputs.loss;
+      // At weight 0 the task term stays out of the graph, so its head gets no gradient from it.
+      Tensor loss;
+      if (options_.task_loss_weight == 1.0) {
+        loss = outputs.loss;
+      } else if (options_.task_loss_weight != 0.0) {
+        loss = scale(outputs.loss, options_.task_loss_weight);
+      }
       for (const auto& hook : hooks_) {
         const Tensor extra = hook->extra_loss(MicroBatchView{step, i, inputs, batch.labels, outputs});
-        if (extra.defined()) loss = add(loss, extra);
+        if (extra.defined()) loss = loss.defined() ? add(loss, extra) : extra;
       }
+      PARE_CHECK(loss.defined(), "trainer: task_loss_weight is 0 and no hook added a loss at step ", step + 1,
+                 ", micro-batch ", i + 1, "; nothing to train on");
       const double value = loss.item();
       PARE_CHECK(std::isfinite(value), "trainer: non-finite loss (", value, ") at step ", step + 1, ", micro-batch ",
                  i + 1, " of ", accumulation,

@@ -1,6 +1,6 @@
 // Trainer: the one training loop of pare, used by pretraining (MLM), fine-tuning and evaluation,
 // and by pruning and distillation through TrainingHooks. A step runs `gradient_accumulation`
-// micro-batches (forward, task loss plus hooks' extra losses, backward), lets hooks read the
+// micro-batches (forward, weighted task loss plus hooks' extra losses, backward), lets hooks read the
 // gradients, clips them, and takes an AdamW step at a linearly warmed-up and decayed rate.
 //
 // The output directory holds:
@@ -42,8 +42,11 @@ struct TrainerOptions {
   double lr = 5e-5;
   std::int64_t warmup_steps = 0;  // when 0, warmup_ratio * total steps
   double warmup_ratio = 0.0;
-  double weight_decay = 0.01;   // not on biases and LayerNorm weights
-  double max_grad_norm = 1.0;   // <= 0: no clipping (the norm is still logged)
+  double weight_decay = 0.01;  // not on biases and LayerNorm weights
+  double max_grad_norm = 1.0;  // <= 0: no clipping (the norm is still logged)
+  // Multiplies the model's task loss in the training loss. Distillation sets it below 1 (NNI: 0.1)
+  // or to 0 (CoFi), when hooks' losses carry the training; at 0 the task term is left out.
+  double task_loss_weight = 1.0;
   std::int64_t eval_every = 0;  // steps; 0: only at the end
   std::int64_t log_every = 50;
   std::int64_t save_every = 0;     // steps; 0: only at the end (and when stopped)
@@ -95,7 +98,8 @@ class Trainer {
   void add_hook(std::shared_ptr<TrainingHook> hook);
 
   // Runs to the planned number of steps or until stopped; throws pare::Error on bad options or
-  // data, and on a non-finite loss or gradient norm, naming the step (nothing is saved then).
+  // data, on a micro-batch with no loss term (task_loss_weight 0 and no hook loss), and on a
+  // non-finite loss or gradient norm, naming the step (nothing is saved then).
   TrainResult train();
   // Ends train() after the current step, with a checkpoint (what SIGINT does).
   void request_stop() { stop_requested_ = true; }

@@ -27,13 +27,13 @@ struct MicroBatchView {
   std::int64_t micro_batch = 0;  // 0 .. gradient_accumulation - 1
   const BertInputs& inputs;
   const Tensor& labels;
-  const BertOutputs& outputs;  // outputs.loss is the task loss of this micro-batch
+  const BertOutputs& outputs;  // outputs.loss is the task loss of this micro-batch, before task_loss_weight
 };
 
 // What one finished optimizer step looked like.
 struct StepInfo {
   std::int64_t step = 0;   // steps taken, this one included (1 for the first)
-  double loss = 0.0;       // task loss plus every hook's extra loss, over the whole batch
+  double loss = 0.0;       // weighted task loss plus every hook's extra loss, over the whole batch
   double grad_norm = 0.0;  // before clipping
   double lr = 0.0;         // the rate this step used
   std::int64_t sequences = 0;

@@ -1,4 +1,7 @@
-#include "cli/training_flags.h"
+#include "cli/training_options.h"
+
+#include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "runtime/error.h"
 
@@ -49,6 +52,40 @@ TrainerOptions trainer_options(const TrainFlags& f) {
   return o;
 }
 
+void add_task_flags(CLI::App* cmd, TaskFlags& f) {
+  cmd->add_option(
+         "--task", f.task,
+         "brown-genre, brown-pos, or a GLUE task (cola, sst2, mrpc, stsb, qqp, mnli, mnli-mm, qnli, rte, wnli)")
+      ->required();
+  cmd->add_option("--data", f.data, "GLUE: the task's directory (train.tsv, dev.tsv)");
+  cmd->add_option("--brown", f.brown, "Brown corpus directory (default corpora/brown)");
+  cmd->add_option("--seq", f.seq, "maximum tokens per example")->capture_default_str();
+  cmd->add_option("--eval-batch", f.eval_batch, "sequences per evaluation batch")->capture_default_str();
+  cmd->add_option("--max-train", f.max_train, "use at most N training examples, evenly spread (0: all)");
+  cmd->add_option("--max-eval", f.max_eval, "evaluate on at most N dev examples, evenly spread (0: all)");
+}
+
+TaskDataSource data_source(const std::string& task, const std::string& data, const std::string& brown) {
+  TaskDataSource source;
+  source.task = task;
+  source.glue_dir = data;
+  if (!brown.empty()) source.brown_dir = brown;
+  return source;
+}
+
+FinetuneOptions finetune_options(const std::string& model_dir, const TaskFlags& task, const TrainFlags& train) {
+  FinetuneOptions o;
+  o.model_dir = model_dir;
+  o.data = data_source(task.task, task.data, task.brown);
+  o.max_length = task.seq;
+  o.eval_batch_size = task.eval_batch;
+  o.max_train_examples = task.max_train;
+  o.max_eval_examples = task.max_eval;
+  o.trainer = trainer_options(train);
+  if (o.trainer.max_steps == 0 && o.trainer.epochs == 0) o.trainer.epochs = 3;
+  return o;
+}
+
 nlohmann::json metrics_json(const std::vector<MetricValue>& metrics) {
   nlohmann::json j = nlohmann::json::object();
   for (const MetricValue& m : metrics) j[m.name] = m.value;
@@ -67,39 +104,6 @@ nlohmann::json run_summary(const TrainResult& r) {
   return j;
 }
 
-TaskDataSource data_source(const std::string& task, const std::string& data, const std::string& brown) {
-  TaskDataSource source;
-  source.task = task;
-  source.glue_dir = data;
-  if (!brown.empty()) source.brown_dir = brown;
-  return source;
-}
-
-void add_task_flags(CLI::App* cmd, TaskFlags& f, const std::string& model_help) {
-  cmd->add_option("--model", f.model, model_help)->required();
-  cmd->add_option(
-         "--task", f.task,
-         "brown-genre, brown-pos, or a GLUE task (cola, sst2, mrpc, stsb, qqp, mnli, mnli-mm, qnli, rte, wnli)")
-      ->required();
-  cmd->add_option("--data", f.data, "GLUE: the task's directory (train.tsv, dev.tsv)");
-  cmd->add_option("--brown", f.brown, "Brown corpus directory (default corpora/brown)");
-  cmd->add_option("--seq", f.seq, "maximum tokens per example")->capture_default_str();
-  cmd->add_option("--eval-batch", f.eval_batch, "sequences per evaluation batch")->capture_default_str();
-  cmd->add_option("--max-train", f.max_train, "use at most N training examples, evenly spread (0: all)");
-  cmd->add_option("--max-eval", f.max_eval, "evaluate on at most N dev examples, evenly spread (0: all)");
-}
-
-FinetuneOptions finetune_options(const TaskFlags& task, const TrainFlags& train, double default_epochs) {
-  FinetuneOptions o;
-  o.model_dir = task.model;
-  o.data = data_source(task.task, task.data, task.brown);
-  o.max_length = task.seq;
-  o.eval_batch_size = task.eval_batch;
-  o.max_train_examples = task.max_train;
-  o.max_eval_examples = task.max_eval;
-  o.trainer = trainer_options(train);
-  if (o.trainer.max_steps == 0 && o.trainer.epochs == 0) o.trainer.epochs = default_epochs;
-  return o;
-}
+void report(const TrainResult& r) { std::cout << run_summary(r).dump(2) << "\n"; }
 
 }  // namespace pare::cli

@@ -1,0 +1,60 @@
+// Flags the training commands share (pare pretrain, finetune, distill, prune) and what they turn
+// into: TrainerOptions, the task's data, FinetuneOptions, and the JSON summary printed on stdout.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "train/finetune.h"
+
+namespace pare::cli {
+
+// Options of the training loop, as flags.
+struct TrainFlags {
+  std::string out;
+  std::int64_t steps = 0;
+  double epochs = 0;
+  std::size_t batch = 32;
+  std::int64_t accumulation = 1;
+  double lr = 0;
+  std::int64_t warmup = 0;
+  double warmup_ratio = 0;
+  double weight_decay = 0.01;
+  double max_grad_norm = 1.0;
+  std::int64_t eval_every = 0;
+  std::int64_t log_every = 50;
+  std::int64_t save_every = 0;
+  std::uint64_t seed = 42;
+  std::string metric;
+  bool lower_is_better = false;
+  bool resume = false;
+};
+
+// --out (required), --steps, --epochs, --batch, --accum, --lr, --warmup, --warmup-ratio,
+// --weight-decay, --max-grad-norm, --eval-every, --log-every, --save-every, --seed, --metric,
+// --lower-is-better, --resume.
+void add_train_flags(CLI::App* cmd, TrainFlags& flags);
+// Throws on --steps < 0 or both --steps and --epochs.
+TrainerOptions trainer_options(const TrainFlags& flags);
+
+// The task and its data, for commands that train on a named task.
+struct TaskFlags {
+  std::string task, data, brown;
+  std::size_t seq = 128, eval_batch = 64, max_train = 0, max_eval = 0;
+};
+
+// --task (required), --data, --brown, --seq, --eval-batch, --max-train, --max-eval.
+void add_task_flags(CLI::App* cmd, TaskFlags& flags);
+TaskDataSource data_source(const std::string& task, const std::string& data, const std::string& brown);
+// Fine-tuning `model_dir` on the task; 3 epochs when neither --steps nor --epochs is given.
+FinetuneOptions finetune_options(const std::string& model_dir, const TaskFlags& task, const TrainFlags& train);
+
+nlohmann::json metrics_json(const std::vector<MetricValue>& metrics);
+// The run's summary as JSON; an interrupted run ends as an error that says how to continue.
+nlohmann::json run_summary(const TrainResult& result);
+// run_summary on stdout.
+void report(const TrainResult& result);
+
+}  // namespace pare::cli

@@ -1,0 +1,52 @@
+#include "distill/distill_task.h"
+
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "distill/distillation_hook.h"
+#include "runtime/error.h"
+#include "train/tokenizer_files.h"
+
+namespace pare {
+namespace {
+
+std::string file_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  PARE_CHECK(in, "cannot read '", path.string(), "'");
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+void check_same_tokenizer(const std::filesystem::path& teacher_dir, const std::filesystem::path& student_dir) {
+  const auto teacher_files = tokenizer_files(teacher_dir);
+  const auto student_files = tokenizer_files(student_dir);
+  std::string names;
+  for (const auto& f : teacher_files) names.append(" ").append(f.filename().string());
+  PARE_CHECK(teacher_files.size() == student_files.size(), "teacher ", teacher_dir.string(), " and student ",
+             student_dir.string(), " have different tokenizer files (teacher:", names, ")");
+  for (std::size_t i = 0; i < teacher_files.size(); ++i) {
+    PARE_CHECK(teacher_files[i].filename() == student_files[i].filename() &&
+                   file_bytes(teacher_files[i]) == file_bytes(student_files[i]),
+               "teacher ", teacher_dir.string(), " and student ", student_dir.string(), " differ in tokenizer file ",
+               teacher_files[i].filename().string(), "; distillation needs one tokenizer for both");
+  }
+}
+
+TrainResult distill_task(const DistillTaskOptions& options) {
+  check_same_tokenizer(options.teacher_dir, options.finetune.model_dir);
+  FinetuneOptions finetune_options = options.finetune;
+  const BertConfig student = BertConfig::load(options.finetune.model_dir);
+  std::shared_ptr<TrainingHook> hook = make_distillation_hook(options.teacher_dir, student, options.distillation);
+  finetune_options.hooks = [hook, more = options.finetune.hooks](BertTaskModel& model) {
+    std::vector<std::shared_ptr<TrainingHook>> hooks{hook};
+    if (more) {
+      for (auto& h : more(model)) hooks.push_back(std::move(h));
+    }
+    return hooks;
+  };
+  return finetune(finetune_options);
+}
+
+}  // namespace pare
