@@ -3,7 +3,6 @@
 #include "distill/distillation_hook.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -15,6 +14,8 @@
 #include "runtime/io/safetensors.h"
 #include "runtime/ops/elementwise.h"  // add
 #include "runtime/storage.h"          // cpu_memory_stats
+#include "tests/test_support.h"       // ScratchDir
+#include "tests/tiny_training.h"
 #include "train/metrics_log.h"
 #include "train/trainer.h"
 
@@ -23,20 +24,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::int64_t kVocab = 40;
-
-class TempDir {
- public:
-  explicit TempDir(const std::string& name)
-      : path_(fs::temp_directory_path() / ("pare_distill_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+constexpr std::int64_t kVocab = testing::kTinyVocab;
 
 BertConfig config(std::int64_t hidden, std::int64_t layers, std::int64_t heads, std::int64_t labels = 3) {
   BertConfig c;
@@ -53,25 +41,7 @@ BertConfig config(std::int64_t hidden, std::int64_t layers, std::int64_t heads, 
   return c;
 }
 
-// [CLS]=1 w.. [SEP]=2 of 4..11 tokens; the class is the first word's id mod 3.
-std::vector<TokenizedExample> examples(std::size_t n, std::uint64_t seed) {
-  std::vector<TokenizedExample> out;
-  std::uint64_t x = seed * 2654435761u + 17;
-  auto next = [&x] {
-    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-    return x >> 33;
-  };
-  for (std::size_t i = 0; i < n; ++i) {
-    TokenizedExample e;
-    e.input_ids.push_back(1);
-    const std::size_t words = 2 + next() % 8;
-    for (std::size_t w = 0; w < words; ++w) e.input_ids.push_back(5 + static_cast<std::int64_t>(next() % (kVocab - 5)));
-    e.input_ids.push_back(2);
-    e.label = e.input_ids[1] % 3;
-    out.push_back(std::move(e));
-  }
-  return out;
-}
+std::vector<TokenizedExample> examples(std::size_t n, std::uint64_t seed) { return testing::tiny_examples(n, seed); }
 
 Batch batch_of(const std::vector<TokenizedExample>& data) {
   std::vector<std::size_t> indices(data.size());
@@ -188,7 +158,7 @@ TEST(DistillationHook, LoadsATeacherDirectoryAndRestoresItsProjection) {
 // A teacher trained on the synthetic task, then a narrower, shallower student trained on
 // distillation alone (task weight 0): every logged term is finite and both distillation terms fall.
 TEST(DistillationHook, TrainerRunLogsFallingDistillationLosses) {
-  TempDir teacher_dir("teacher"), student_dir("student");
+  testing::ScratchDir teacher_dir("teacher"), student_dir("student");
   auto teacher = make_bert_model(config(24, 3, 3), BertTask::sequence_classification, 1);
   Trainer teacher_trainer(teacher, quiet(teacher_dir.path(), 30));
   teacher_trainer.set_train_data(examples(64, 5), TaskKind::classification, 0);

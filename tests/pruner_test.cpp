@@ -25,7 +25,7 @@ namespace {
 
 using testing::ScratchDir;
 using testing::tiny_bert_config;
-using testing::tiny_classification_examples;
+using testing::tiny_examples;
 using testing::tiny_trainer_options;
 
 // Copies of chosen parameters and their gradients after each backward, and the pruner's masks after
@@ -86,7 +86,7 @@ PruningRun run_pruning(const nlohmann::json& config_json, const TrainerOptions& 
   run.pruner = std::make_shared<Pruner>(plan);
   Trainer trainer(run.model, options);
   run.recorder = std::make_shared<Recorder>(recorded, run.pruner.get(), &trainer, stop_at);
-  trainer.set_train_data(tiny_classification_examples(40, 1), TaskKind::classification, 0);
+  trainer.set_train_data(tiny_examples(40, 1), TaskKind::classification, 0);
   trainer.add_hook(run.pruner);
   trainer.add_hook(run.recorder);
   run.result = trainer.train();
@@ -281,7 +281,7 @@ TEST(Pruner, MaskedModelEqualsTheModelWithMasksWrittenIntoItsWeights) {
   const Masks masks = run.pruner->masks();
   auto plain = make_bert_model(tiny_bert_config(), BertTask::sequence_classification, 99);
   plain->load_state_dict(masked_state_dict(*run.model, masks));
-  const auto examples = tiny_classification_examples(3, 5);
+  const auto examples = tiny_examples(3, 5);
   const Tensor ids = Tensor::from_vector<std::int64_t>(
       std::vector<std::int64_t>(examples[0].input_ids.begin(), examples[0].input_ids.end()),
       {1, static_cast<std::int64_t>(examples[0].input_ids.size())});

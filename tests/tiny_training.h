@@ -30,8 +30,10 @@ inline BertConfig tiny_bert_config(std::int64_t heads = 4, std::int64_t num_labe
   return c;
 }
 
-// Sequences [CLS]=1 w.. [SEP]=2 of 4..11 tokens; the class is the first word's id mod 3.
-inline std::vector<TokenizedExample> tiny_classification_examples(std::size_t n, std::uint64_t seed) {
+// Sequences [CLS]=1 w.. [SEP]=2 of 4..11 tokens. Classification: the class is the first word's id
+// mod 3; tagging: a token's tag is its id mod 4 (special tokens ignored); any other kind: no labels.
+inline std::vector<TokenizedExample> tiny_examples(std::size_t n, std::uint64_t seed,
+                                                   TaskKind kind = TaskKind::classification) {
   std::vector<TokenizedExample> out;
   std::uint64_t x = seed * 2654435761u + 17;
   auto next = [&x] {
@@ -46,7 +48,11 @@ inline std::vector<TokenizedExample> tiny_classification_examples(std::size_t n,
       e.input_ids.push_back(5 + static_cast<std::int64_t>(next() % (kTinyVocab - 5)));
     }
     e.input_ids.push_back(2);
-    e.label = e.input_ids[1] % 3;
+    if (kind == TaskKind::classification) {
+      e.label = e.input_ids[1] % 3;
+    } else if (kind == TaskKind::tagging) {
+      for (std::int64_t id : e.input_ids) e.token_labels.push_back(id <= 2 ? kIgnoreLabel : id % 4);
+    }
     out.push_back(std::move(e));
   }
   return out;

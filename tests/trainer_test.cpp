@@ -16,6 +16,7 @@
 #include "runtime/io/safetensors.h"
 #include "runtime/ops/elementwise.h"
 #include "runtime/ops/reduce.h"
+#include "tests/tiny_training.h"
 #include "train/evaluate.h"
 #include "train/metrics_log.h"
 #include "train/trainer_state.h"
@@ -38,46 +39,14 @@ class TempDir {
   fs::path path_;
 };
 
-constexpr std::int64_t kVocab = 40;
+constexpr std::int64_t kVocab = testing::kTinyVocab;
 
 BertConfig tiny_config(double dropout, std::int64_t num_labels) {
-  BertConfig c;
-  c.vocab_size = kVocab;
-  c.hidden_size = 16;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 2;
-  c.intermediate_size = 24;
-  c.max_position_embeddings = 32;
-  c.hidden_dropout_prob = dropout;
-  c.attention_probs_dropout_prob = dropout;
-  c.set_num_labels(num_labels);
-  c.reset_layer_shapes();
-  return c;
+  return testing::tiny_bert_config(2, num_labels, dropout);
 }
 
-// Sequences [CLS]=1 w.. [SEP]=2 of lengths 4..11; the class is the first word's id mod 3, the tag of
-// a token its id mod 4 (special tokens ignored), so both are learnable.
 std::vector<TokenizedExample> synthetic_examples(std::size_t n, std::uint64_t seed, TaskKind kind) {
-  std::vector<TokenizedExample> out;
-  std::uint64_t x = seed * 2654435761u + 17;
-  auto next = [&x] {
-    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-    return x >> 33;
-  };
-  for (std::size_t i = 0; i < n; ++i) {
-    TokenizedExample e;
-    const std::size_t words = 2 + next() % 8;
-    e.input_ids.push_back(1);
-    for (std::size_t w = 0; w < words; ++w) e.input_ids.push_back(5 + static_cast<std::int64_t>(next() % (kVocab - 5)));
-    e.input_ids.push_back(2);
-    if (kind == TaskKind::classification) {
-      e.label = e.input_ids[1] % 3;
-    } else if (kind == TaskKind::tagging) {
-      for (std::int64_t id : e.input_ids) e.token_labels.push_back(id <= 2 ? kIgnoreLabel : id % 4);
-    }
-    out.push_back(std::move(e));
-  }
-  return out;
+  return testing::tiny_examples(n, seed, kind);
 }
 
 TaskInfo synthetic_task() {
