@@ -42,18 +42,21 @@ prune_stage hidden "$run/ffn" prune/configs/embedding.json 300
 
 summary="$run/summary.md"
 {
-  echo "| stage | test accuracy | parameters | FLOPs/token | inference seq/s (batch 8, seq 128) |"
-  echo "| --- | --- | --- | --- | --- |"
+  echo "| stage | test accuracy | parameters | FLOPs/token | inference seq/s (batch 8, seq 128) | speed-up |"
+  echo "| --- | --- | --- | --- | --- | --- |"
 } >"$summary"
 for stage in genre/best heads ffn hidden; do
   "$pare" eval --model "$run/$stage" --task brown-genre --split test >"$run/$stage/test_metrics.json"
   "$pare" inspect --model "$run/$stage" --json >"$run/$stage/inspect.json"
   "$pare" bench --model "$run/$stage" --mode infer --batch 8 --seq 128 --steps 5 >"$run/$stage/bench.json"
-  accuracy=$(grep -o '"accuracy": [0-9.e-]*' "$run/$stage/test_metrics.json" | awk '{print $2}')
+  accuracy=$(grep -o '"accuracy": [0-9.e-]*' "$run/$stage/test_metrics.json" | awk '{printf "%.4f", $2}')
   params=$(awk '/"parameters"/{p=1} p && /"total"/{gsub(/[^0-9]/, ""); print; exit}' "$run/$stage/inspect.json")
-  flops=$(awk '/"flops_per_token"/{p=1} p && /"total"/{gsub(/[^0-9.e+]/, ""); print; exit}' "$run/$stage/inspect.json")
-  speed=$(grep -o '"seq_per_s": [0-9.e+-]*' "$run/$stage/bench.json" | awk '{print $2}')
-  echo "| ${stage%/best} | $accuracy | $params | $flops | $speed |" >>"$summary"
+  flops=$(awk '/"flops_per_token"/{p=1} p && /"total"/{gsub(/[^0-9.e+]/, ""); printf "%.0f", $0; exit}' \
+    "$run/$stage/inspect.json")
+  speed=$(grep -o '"seq_per_s": [0-9.e+-]*' "$run/$stage/bench.json" | awk '{printf "%.1f", $2}')
+  base_speed=${base_speed:-$speed}
+  speedup=$(awk -v s="$speed" -v b="$base_speed" 'BEGIN {printf "%.2fx", s / b}')
+  echo "| ${stage%/best} | $accuracy | $params | $flops | $speed | $speedup |" >>"$summary"
 done
 "$pare" inspect --model "$run/hidden" --original "$teacher" | tee "$run/hidden/inspect.txt"
 cat "$summary"
