@@ -67,6 +67,9 @@ TrainResult finetune(const FinetuneOptions& options, std::shared_ptr<BertTaskMod
   LoadedBert loaded = load_pretrained(options.model_dir, load_options_for(task, options.trainer.seed));
   const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(options.model_dir);
   check_fits(*loaded.model, *tokenizer, options.max_length, options.model_dir);
+  // Before anything is written: a hook that does not fit the model fails with the output untouched.
+  std::vector<std::shared_ptr<TrainingHook>> hooks;
+  if (options.hooks) hooks = options.hooks(*loaded.model);
 
   std::vector<TokenizedExample> train = tokenized(*tokenizer, task, train_text, options.max_length);
   std::vector<TokenizedExample> dev = tokenized(*tokenizer, task, dev_text, options.max_length);
@@ -86,9 +89,7 @@ TrainResult finetune(const FinetuneOptions& options, std::shared_ptr<BertTaskMod
   }
 
   Trainer trainer(loaded.model, trainer_options);
-  if (options.hooks) {
-    for (auto& hook : options.hooks(*loaded.model)) trainer.add_hook(std::move(hook));
-  }
+  for (auto& hook : hooks) trainer.add_hook(std::move(hook));
   trainer.set_train_data(std::move(train), task.kind, tokenizer->pad_id());
   const EvalOptions eval_options{options.eval_batch_size, tokenizer->pad_id()};
   trainer.set_evaluator([task, dev = std::move(dev), eval_options](const BertTaskModel& model) {
