@@ -61,8 +61,12 @@ void run_speedup(const fs::path& model_dir, const fs::path& masks_file, const fs
     std::cout << "layer " << i << ": heads " << plan.kept_heads[i].size() << "/" << before[i].heads << ", FFN units "
               << plan.kept_units[i].size() << "/" << before[i].ffn_dim << "\n";
   }
-  std::cout << "hidden size " << plan.kept_hidden.size() << "/" << loaded.model->config().hidden_size
-            << " (LayerNorms over " << compact->config().layer_norm_size() << ")\n";
+  std::cout << "hidden size " << plan.kept_hidden.size() << "/" << loaded.model->config().hidden_size;
+  const BertConfig& compacted = compact->config();
+  if (compacted.layer_norm_size() != compacted.hidden_size) {
+    std::cout << " (LayerNorms over " << compacted.layer_norm_size() << ")";
+  }
+  std::cout << "\n";
   std::cout << "parameters " << parameter_count(*loaded.model) << " -> " << parameter_count(*compact) << "\n"
             << "wrote " << out.string() << "\n";
 }
