@@ -48,7 +48,7 @@ summary="$run/summary.md"
 for stage in genre/best heads ffn hidden; do
   "$pare" eval --model "$run/$stage" --task brown-genre --split test >"$run/$stage/test_metrics.json"
   "$pare" inspect --model "$run/$stage" --json >"$run/$stage/inspect.json"
-  "$pare" bench --model "$run/$stage" --mode infer --batch 8 --seq 128 --steps 5 >"$run/$stage/bench.json"
+  "$pare" bench --model "$run/$stage" --mode infer --batch 8 --seq 128 --steps 20 --warmup 3 >"$run/$stage/bench.json"
   accuracy=$(grep -o '"accuracy": [0-9.e-]*' "$run/$stage/test_metrics.json" | awk '{printf "%.4f", $2}')
   params=$(awk '/"parameters"/{p=1} p && /"total"/{gsub(/[^0-9]/, ""); print; exit}' "$run/$stage/inspect.json")
   flops=$(awk '/"flops_per_token"/{p=1} p && /"total"/{gsub(/[^0-9.e+]/, ""); printf "%.0f", $0; exit}' \
