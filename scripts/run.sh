@@ -7,7 +7,7 @@
 #      heads of each layer), FFN units (Taylor, 1 - heads kept / heads / 2 per layer), hidden
 #      dimensions (Taylor, a quarter);
 #   4. test-split accuracy, parameters, FLOPs and inference speed of every stage in summary.md.
-# About 40-50 minutes on 2 cores. The run goes to runs/brown-<time>/ (PARE_RUN_DIR overrides).
+# About 30 minutes on 2 cores. The run goes to runs/brown-<time>/ (PARE_RUN_DIR overrides).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
