@@ -41,9 +41,13 @@ void add_prune_command(CLI::App& app) {
     o.pruner.score_lr = args->score_lr;
     if (!args->distill.teacher.empty()) {
       check_same_tokenizer(args->distill.teacher, args->model);
-      std::shared_ptr<TrainingHook> distiller = make_distillation_hook(
+      std::shared_ptr<DistillationHook> distiller = make_distillation_hook(
           args->distill.teacher, BertConfig::load(args->model), distillation_options(args->distill, args->train.seed));
-      o.finetune.hooks = [distiller](BertTaskModel&) { return std::vector<std::shared_ptr<TrainingHook>>{distiller}; };
+      o.more_hooks = [distiller](BertTaskModel&, const std::shared_ptr<const Pruner>& pruner) {
+        // CoFi's map skips the layers whose every head the masks removed, as it would after surgery.
+        distiller->set_attention_source([pruner] { return pruner->layers_with_attention(); });
+        return std::vector<std::shared_ptr<TrainingHook>>{distiller};
+      };
       o.finetune.trainer.task_loss_weight = args->distill.task_weight;
     }
     const PruneTaskResult r = prune_on_task(o);

@@ -56,6 +56,12 @@ void DistillationHook::on_train_begin(BertTaskModel& student, const TrainingPlan
 Tensor DistillationHook::hidden_loss(const MicroBatchView& batch, const TeacherOutputs& teacher,
                                      std::vector<LayerPair>& pairs) {
   const std::vector<Tensor>& student_states = batch.outputs.hidden_states;
+  if (attention_source_) {
+    std::vector<bool> alive = attention_source_();
+    PARE_CHECK(alive.size() == student_has_attention_.size(), "distillation: the attention source reports ",
+               alive.size(), " layers for a student of ", student_has_attention_.size());
+    student_has_attention_ = std::move(alive);
+  }
   const auto student_layers = static_cast<std::int64_t>(student_has_attention_.size());
   const auto teacher_layers = static_cast<std::int64_t>(teacher.hidden_states.size()) - 1;
   PARE_CHECK(static_cast<std::int64_t>(student_states.size()) == student_layers + 1,

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -58,6 +59,12 @@ class DistillationHook : public TrainingHook {
   // hook's parameters when train() starts.
   void restrict_student_hidden(const std::vector<std::int64_t>& kept_dims);
 
+  // Which student layers still have attention, asked before every micro-batch's layer map (a pruner
+  // whose masks removed every head of a layer, before surgery makes that layer_shapes' heads == 0).
+  // Unset: the student's layer_shapes at on_train_begin. Must give one entry per student layer.
+  using AttentionSource = std::function<std::vector<bool>()>;
+  void set_attention_source(AttentionSource source) { attention_source_ = std::move(source); }
+
   const DistillationStepTerms& last_step() const { return terms_; }
   const HiddenProjection& projection() const { return projection_; }
   const Teacher& teacher() const { return *teacher_; }
@@ -71,6 +78,7 @@ class DistillationHook : public TrainingHook {
   HiddenProjection projection_;
   PredictionLossKind prediction_kind_ = PredictionLossKind::kl_divergence;
   std::vector<bool> student_has_attention_;
+  AttentionSource attention_source_;
   bool started_ = false;
   DistillationStepTerms terms_;
 };

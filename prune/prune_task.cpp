@@ -4,6 +4,7 @@
 
 #include "models/checkpoint.h"  // save_pretrained, WeightView
 #include "prune/masks.h"        // save_masks
+#include "runtime/error.h"
 #include "runtime/io/atomic_file.h"
 #include "train/atomic_directory.h"
 #include "train/tokenizer_files.h"
@@ -11,13 +12,14 @@
 namespace pare {
 
 PruneTaskResult prune_on_task(const PruneTaskOptions& options) {
+  PARE_CHECK(!options.finetune.hooks, "prune_on_task: give hooks to run beside the pruner in more_hooks");
   FinetuneOptions finetune_options = options.finetune;
   std::shared_ptr<Pruner> pruner;
   finetune_options.hooks = [&](BertTaskModel& model) {
     pruner = std::make_shared<Pruner>(resolve(options.config, model), options.pruner);
     std::vector<std::shared_ptr<TrainingHook>> hooks{pruner};
-    if (options.finetune.hooks) {
-      for (auto& hook : options.finetune.hooks(model)) hooks.push_back(std::move(hook));
+    if (options.more_hooks) {
+      for (auto& hook : options.more_hooks(model, pruner)) hooks.push_back(std::move(hook));
     }
     return hooks;
   };

@@ -9,7 +9,10 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "prune/pruner.h"
 #include "prune/pruning_config.h"
@@ -17,12 +20,18 @@
 
 namespace pare {
 
+// Hooks that run after the pruner in the same loop (distillation), made once the model is loaded;
+// they may keep the pruner to read its masks.
+using HooksAfterPruner = std::function<std::vector<std::shared_ptr<TrainingHook>>(
+    BertTaskModel& model, const std::shared_ptr<const Pruner>& pruner)>;
+
 struct PruneTaskOptions {
   // Model, task data and trainer options; finetune.trainer.output_dir is the result directory.
-  // finetune.hooks, when set, adds hooks after the pruner (distillation).
+  // finetune.hooks must stay empty: the pruner's hooks go in more_hooks.
   FinetuneOptions finetune;
   PruningConfig config;
   PrunerOptions pruner;
+  HooksAfterPruner more_hooks;
 };
 
 struct PruneTaskResult {

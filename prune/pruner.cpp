@@ -116,7 +116,11 @@ void Pruner::on_train_begin(BertTaskModel& model, const TrainingPlan& plan) {
   const BertConfig& config = model.config();
   num_heads_ = config.num_attention_heads;
   layer_heads_.clear();
-  for (const BertLayerShape& shape : config.layer_shapes) layer_heads_.push_back(shape.heads);
+  layer_head_dims_.clear();
+  for (const BertLayerShape& shape : config.layer_shapes) {
+    layer_heads_.push_back(shape.heads);
+    layer_head_dims_.push_back(shape.head_dim);
+  }
   std::map<std::string, Tensor> parameters;
   for (auto& [name, t] : model.named_parameters()) parameters.emplace(name, t);
   for (const ResolvedGroup& g : pruning_.groups) {
@@ -316,6 +320,41 @@ nlohmann::json Pruner::log_fields() const {
   nlohmann::json fields = {{"masked_fraction", masked_fraction(masked, total)}};
   if (last_regularization_ != 0.0) fields["regularization"] = last_regularization_;
   return fields;
+}
+
+std::vector<bool> Pruner::layers_with_attention() const {
+  std::vector<std::vector<bool>> head_alive;
+  for (std::int64_t heads : layer_heads_) head_alive.emplace_back(static_cast<std::size_t>(heads), true);
+  auto ends_with = [](const std::string& s, const std::string& tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  for (const auto& unit : units_) {
+    for (const MaskMember& m : unit->members) {
+      const std::string& name = m.parameter.name;
+      const bool value_rows = ends_with(name, "attention.self.value.weight");
+      const bool output_columns = ends_with(name, "attention.output.dense.weight");
+      const std::int64_t layer = m.parameter.layer;
+      if ((!value_rows && !output_columns) || layer < 0 || layer >= static_cast<std::int64_t>(head_alive.size())) {
+        continue;
+      }
+      const std::vector<float> mask = m.expanded.to_vector<float>();
+      const std::int64_t rows = m.parameter.shape[0], cols = m.parameter.shape[1];
+      const std::int64_t dim = layer_head_dims_[static_cast<std::size_t>(layer)];
+      std::vector<bool>& alive = head_alive[static_cast<std::size_t>(layer)];
+      for (std::size_t h = 0; h < alive.size(); ++h) {
+        bool any_kept = false;
+        for (std::int64_t i = static_cast<std::int64_t>(h) * dim; i < static_cast<std::int64_t>(h + 1) * dim; ++i) {
+          for (std::int64_t j = 0; j < (value_rows ? cols : rows) && !any_kept; ++j) {
+            any_kept = mask[static_cast<std::size_t>(value_rows ? i * cols + j : j * cols + i)] != 0.0f;
+          }
+        }
+        if (!any_kept) alive[h] = false;
+      }
+    }
+  }
+  std::vector<bool> out;
+  for (const auto& alive : head_alive) out.push_back(std::find(alive.begin(), alive.end(), true) != alive.end());
+  return out;
 }
 
 void Pruner::detach(BertTaskModel& model) {

@@ -69,6 +69,10 @@ class Pruner : public TrainingHook {
   // Per config group: target, masked fraction of its parameters' elements, and per encoder layer
   // (key "-1" outside the layers) the masked fraction and the mask entries kept of all entries.
   nlohmann::json sparsity_report() const;
+  // Per encoder layer, whether a head survives the current masks by speedup()'s rule: its value rows
+  // and its output-projection columns are not all masked. Known from on_train_begin (the layers'
+  // head counts); CoFi's layer map skips the layers without attention.
+  std::vector<bool> layers_with_attention() const;
   // Removes the pruner's transforms from `model`, which then runs unmasked.
   void detach(BertTaskModel& model);
 
@@ -82,6 +86,7 @@ class Pruner : public TrainingHook {
   std::int64_t total_steps_ = 0;
   // The model's heads per encoder layer and its num_attention_heads, for "follow_heads" ratios.
   std::vector<std::int64_t> layer_heads_;
+  std::vector<std::int64_t> layer_head_dims_;
   std::int64_t num_heads_ = 0;
   double last_regularization_ = 0.0;
 };

@@ -118,6 +118,31 @@ TEST(DistillationHook, KeepsNothingFromOneStepToTheNext) {
   EXPECT_EQ(in_use[4], in_use[1]);
 }
 
+TEST(DistillationHook, CofiSkipsTheLayersTheAttentionSourceReportsEmpty) {
+  auto teacher = make_bert_model(config(16, 2, 2), BertTask::sequence_classification, 1);
+  auto student = make_bert_model(config(16, 2, 2), BertTask::sequence_classification, 2);
+  DistillationOptions o = options(LayerMapKind::cofi);
+  o.layer_map.teacher_layers = {1, 2};
+  auto hook = make_distillation_hook(teacher, student->config(), o);
+  hook->on_train_begin(*student, TrainingPlan{});
+  const Batch batch = batch_of(examples(4, 3));
+  const BertInputs inputs{batch.input_ids, batch.attention_mask, batch.token_type_ids};
+  auto pairs_of_step = [&](std::int64_t step) {
+    const BertOutputs outputs = student->forward(inputs, batch.labels);
+    hook->extra_loss(MicroBatchView{step, 0, inputs, batch.labels, outputs});
+    return hook->last_step().layer_map;
+  };
+  // Both student layers take a teacher layer; then layer 2 loses its attention (a pruner's masks)
+  // and teacher layer 2 must go to student layer 1, teacher layer 1 to nothing below it.
+  EXPECT_EQ(pairs_of_step(0).size(), 2u);
+  hook->set_attention_source([] { return std::vector<bool>{true, false}; });
+  const std::vector<LayerPair> pairs = pairs_of_step(1);
+  ASSERT_EQ(pairs.size(), 1u);
+  EXPECT_EQ(pairs[0], (LayerPair{1, 2}));
+  hook->set_attention_source([] { return std::vector<bool>{true}; });
+  EXPECT_THROW(pairs_of_step(2), Error);
+}
+
 TEST(DistillationHook, RefusesAStudentThatDoesNotFit) {
   auto teacher = make_bert_model(config(24, 3, 3), BertTask::sequence_classification, 1);
   auto other_labels = make_bert_model(config(16, 2, 2, 2), BertTask::sequence_classification, 2);

@@ -348,6 +348,32 @@ TEST(Pruner, FollowHeadsGivesEachLayerOneMinusKeptHeadsOverTwiceTheHeads) {
   EXPECT_EQ(run.pruner->sparsity_report()["groups"][0]["sparse_ratio"], "follow_heads");
 }
 
+TEST(Pruner, LayersWithAttentionFollowSpeedupsHeadRule) {
+  auto model = make_bert_model(tiny_bert_config(), BertTask::sequence_classification, 3);
+  nlohmann::json config = head_movement_config({{"sparse_ratio", 0.5}});
+  config[0]["op_names"] = {"bert\\.encoder\\.layer\\.[0-9]+\\.attention\\.self\\.value\\.weight",
+                           "bert\\.encoder\\.layer\\.[0-9]+\\.attention\\.output\\.dense\\.weight"};
+  Pruner pruner(resolve(PruningConfig::from_json(config), *model));
+  TrainingPlan plan;
+  plan.total_steps = 10;
+  pruner.on_train_begin(*model, plan);
+  EXPECT_EQ(pruner.layers_with_attention(), (std::vector<bool>{true, true}));
+  // Layer 0: heads 0, 1 lose their value rows, heads 2, 3 their output columns: no head is left.
+  // Layer 1: heads 0-2 lose their value rows; head 3 keeps both.
+  StateDict state = pruner.state_tensors();
+  const std::string v0 = "bert.encoder.layer.0.attention.self.value.weight";
+  const std::string o0 = "bert.encoder.layer.0.attention.output.dense.weight";
+  const std::string v1 = "bert.encoder.layer.1.attention.self.value.weight";
+  state["mask." + v0] = Tensor::from_vector<float>({0, 0, 1, 1}, {4});
+  state["mask." + o0] = Tensor::from_vector<float>({1, 1, 0, 0}, {4});
+  state["mask." + v1] = Tensor::from_vector<float>({0, 0, 0, 1}, {4});
+  pruner.load_state_tensors(state);
+  EXPECT_EQ(pruner.layers_with_attention(), (std::vector<bool>{false, true}));
+  // speedup() agrees: layer 0 keeps no head.
+  EXPECT_EQ(speedup(*model, pruner.masks())->config().layer_shapes[0].heads, 0);
+  EXPECT_EQ(speedup(*model, pruner.masks())->config().layer_shapes[1].heads, 1);
+}
+
 TEST(Pruner, RampThatCannotStartWithinTheRunIsRefusedBeforeTraining) {
   ScratchDir dir;
   const std::string error = testing::error_of([&] {
