@@ -8,6 +8,7 @@
 #include "runtime/nn/layer_norm.h"
 #include "runtime/ops/layer_norm.h"
 #include "tests/gradcheck.h"
+#include "tests/naive_layer_norm.h"
 #include "tests/test_support.h"
 
 namespace pare {
@@ -15,58 +16,9 @@ namespace {
 
 using testing::expect_close;
 using testing::expect_gradients_match;
+using testing::LayerNormReference;
+using testing::naive_layer_norm;
 using testing::random_param;
-
-struct Reference {
-  std::vector<float> y, dx, dw, db;
-};
-
-// Each row of x [rows, D] padded with zeros to N (weight and bias padded with zeros too), normalised
-// in double; the upstream gradient is g on the real entries and 0 on the padding, whose outputs do
-// not exist. Returns the real entries' outputs and gradients.
-Reference naive_padded_layer_norm(const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& g, std::int64_t n,
-                                  double eps) {
-  const std::int64_t d = x.shape().back(), rows = x.numel() / d;
-  const std::vector<float> vx = x.to_vector<float>(), vw = w.to_vector<float>(), vb = b.to_vector<float>(),
-                           vg = g.to_vector<float>();
-  Reference ref{std::vector<float>(vx.size()), std::vector<float>(vx.size()),
-                std::vector<float>(static_cast<std::size_t>(d)), std::vector<float>(static_cast<std::size_t>(d))};
-  std::vector<double> dw(static_cast<std::size_t>(d)), db(static_cast<std::size_t>(d));
-  for (std::int64_t r = 0; r < rows; ++r) {
-    std::vector<double> row(static_cast<std::size_t>(n), 0.0), grad(static_cast<std::size_t>(n), 0.0),
-        weight(static_cast<std::size_t>(n), 0.0), bias(static_cast<std::size_t>(n), 0.0);
-    for (std::int64_t j = 0; j < d; ++j) {
-      const auto at = static_cast<std::size_t>(r * d + j), c = static_cast<std::size_t>(j);
-      row[c] = vx[at];
-      grad[c] = vg[at];
-      weight[c] = vw[c];
-      bias[c] = vb[c];
-    }
-    double mean = 0.0, var = 0.0;
-    for (double v : row) mean += v / static_cast<double>(n);
-    for (double v : row) var += (v - mean) * (v - mean) / static_cast<double>(n);
-    const double rstd = 1.0 / std::sqrt(var + eps);
-    double mean_g = 0.0, mean_gx = 0.0;
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      const double xhat = (row[c] - mean) * rstd;
-      mean_g += grad[c] * weight[c] / static_cast<double>(n);
-      mean_gx += grad[c] * weight[c] * xhat / static_cast<double>(n);
-    }
-    for (std::int64_t j = 0; j < d; ++j) {
-      const auto at = static_cast<std::size_t>(r * d + j), c = static_cast<std::size_t>(j);
-      const double xhat = (row[c] - mean) * rstd;
-      ref.y[at] = static_cast<float>(xhat * weight[c] + bias[c]);
-      ref.dx[at] = static_cast<float>(rstd * (grad[c] * weight[c] - mean_g - xhat * mean_gx));
-      dw[c] += grad[c] * xhat;
-      db[c] += grad[c];
-    }
-  }
-  for (std::size_t c = 0; c < dw.size(); ++c) {
-    ref.dw[c] = static_cast<float>(dw[c]);
-    ref.db[c] = static_cast<float>(db[c]);
-  }
-  return ref;
-}
 
 struct PaddedCase {
   Shape shape;
@@ -87,7 +39,7 @@ void expect_matches_naive_padded_loop(const Shape& shape, std::int64_t n) {
   const double eps = 1e-5;
   const Tensor y = layer_norm(x, w, b, eps, n);
   y.backward(g);
-  const Reference ref = naive_padded_layer_norm(x, w, b, g, n, eps);
+  const LayerNormReference ref = naive_layer_norm(x, w, b, g, eps, n);
   expect_close(y, Tensor::from_vector(ref.y, shape), 1e-4, 1e-4, "y");
   expect_close(x.grad(), Tensor::from_vector(ref.dx, shape), 1e-4, 1e-3, "dx");
   expect_close(w.grad(), Tensor::from_vector(ref.dw, {d}), 1e-4, 1e-3, "dweight");

@@ -6,55 +6,16 @@
 #include <cmath>
 
 #include "tests/gradcheck.h"
+#include "tests/naive_layer_norm.h"
 
 namespace pare {
 namespace {
 
 using testing::expect_close;
 using testing::expect_gradients_match;
+using testing::LayerNormReference;
+using testing::naive_layer_norm;
 using testing::random_param;
-
-struct Reference {
-  std::vector<float> y, dx, dw, db;
-};
-
-// Naive forward and closed-form backward in double, for upstream gradient `g`.
-Reference naive_layer_norm(const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& g, double eps) {
-  const std::int64_t cols = x.shape().back(), rows = x.numel() / cols;
-  const std::vector<float> vx = x.to_vector<float>(), vw = w.to_vector<float>(), vb = b.to_vector<float>(),
-                           vg = g.to_vector<float>();
-  Reference ref{std::vector<float>(vx.size()), std::vector<float>(vx.size()),
-                std::vector<float>(static_cast<std::size_t>(cols)), std::vector<float>(static_cast<std::size_t>(cols))};
-  std::vector<double> dw(static_cast<std::size_t>(cols)), db(static_cast<std::size_t>(cols));
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const auto at = [&](std::int64_t j) { return static_cast<std::size_t>(r * cols + j); };
-    double mean = 0.0, var = 0.0;
-    for (std::int64_t j = 0; j < cols; ++j) mean += vx[at(j)];
-    mean /= static_cast<double>(cols);
-    for (std::int64_t j = 0; j < cols; ++j) var += (vx[at(j)] - mean) * (vx[at(j)] - mean);
-    const double rstd = 1.0 / std::sqrt(var / static_cast<double>(cols) + eps);
-    double mean_g = 0.0, mean_gx = 0.0;
-    for (std::int64_t j = 0; j < cols; ++j) {
-      const auto c = static_cast<std::size_t>(j);
-      const double xhat = (vx[at(j)] - mean) * rstd;
-      ref.y[at(j)] = static_cast<float>(xhat * vw[c] + vb[c]);
-      mean_g += static_cast<double>(vg[at(j)]) * vw[c] / static_cast<double>(cols);
-      mean_gx += static_cast<double>(vg[at(j)]) * vw[c] * xhat / static_cast<double>(cols);
-      dw[c] += vg[at(j)] * xhat;
-      db[c] += vg[at(j)];
-    }
-    for (std::int64_t j = 0; j < cols; ++j) {
-      const double xhat = (vx[at(j)] - mean) * rstd;
-      ref.dx[at(j)] =
-          static_cast<float>(rstd * (vg[at(j)] * vw[static_cast<std::size_t>(j)] - mean_g - xhat * mean_gx));
-    }
-  }
-  for (std::size_t c = 0; c < dw.size(); ++c) {
-    ref.dw[c] = static_cast<float>(dw[c]);
-    ref.db[c] = static_cast<float>(db[c]);
-  }
-  return ref;
-}
 
 void expect_matches_naive_loop(const Shape& shape) {
   Generator gen(41);
@@ -67,7 +28,7 @@ void expect_matches_naive_loop(const Shape& shape) {
   const double eps = 1e-5;
   const Tensor y = layer_norm(x, w, b, eps);
   y.backward(g);
-  const Reference ref = naive_layer_norm(x, w, b, g, eps);
+  const LayerNormReference ref = naive_layer_norm(x, w, b, g, eps);
   expect_close(y, Tensor::from_vector(ref.y, shape), 1e-4, 1e-4, "y");
   expect_close(x.grad(), Tensor::from_vector(ref.dx, shape), 1e-4, 1e-3, "dx");
   expect_close(w.grad(), Tensor::from_vector(ref.dw, {cols}), 1e-4, 1e-3, "dweight");
