@@ -37,9 +37,13 @@ struct MaskUnit {
   bool movement() const { return settings.scorer == ScorerKind::movement; }
   bool taylor() const { return settings.scorer == ScorerKind::taylor; }
 
-  void set_mask(Tensor new_mask) {
+  // Returns whether the entries changed. Expanding is the costly part (a full copy of every
+  // member), and hard movement masks are recomputed every step but rarely change.
+  bool set_mask(Tensor new_mask) {
+    if (mask.defined() && new_mask.to_vector<float>() == mask.to_vector<float>()) return false;
     mask = std::move(new_mask);
     for (MaskMember& m : members) m.expanded = m.layout->expand(mask);
+    return true;
   }
 };
 
@@ -117,6 +121,7 @@ void Pruner::on_train_begin(BertTaskModel& model, const TrainingPlan& plan) {
   num_heads_ = config.num_attention_heads;
   layer_heads_.clear();
   layer_head_dims_.clear();
+  changed_ = true;
   for (const BertLayerShape& shape : config.layer_shapes) {
     layer_heads_.push_back(shape.heads);
     layer_head_dims_.push_back(shape.head_dim);
@@ -201,8 +206,8 @@ void Pruner::update_masks(std::int64_t step) {
     const PruneSchedule& s = g.schedule;
     if (g.soft()) {
       for (MaskUnit* u : units) {
-        u->set_mask(step < s.warmup_steps ? Tensor::ones(u->mask_shape)
-                                          : threshold_mask(u->scores.detach(), *g.sparse_threshold));
+        changed_ |= u->set_mask(step < s.warmup_steps ? Tensor::ones(u->mask_shape)
+                                                      : threshold_mask(u->scores.detach(), *g.sparse_threshold));
       }
       continue;
     }
@@ -243,7 +248,7 @@ void Pruner::update_masks(std::int64_t step) {
       masks = global_topk_masks(scores, sparsity);
     }
     for (std::size_t i = 0; i < units.size(); ++i) {
-      units[i]->set_mask(masks[i]);
+      changed_ |= units[i]->set_mask(masks[i]);
       if (units[i]->taylor()) units[i]->scores = Tensor::zeros(units[i]->mask_shape);
     }
   }
@@ -323,6 +328,8 @@ nlohmann::json Pruner::log_fields() const {
 }
 
 std::vector<bool> Pruner::layers_with_attention() const {
+  if (!changed_ && !attention_.empty()) return attention_;
+  changed_ = false;
   std::vector<std::vector<bool>> head_alive;
   for (std::int64_t heads : layer_heads_) head_alive.emplace_back(static_cast<std::size_t>(heads), true);
   auto ends_with = [](const std::string& s, const std::string& tail) {
@@ -352,9 +359,11 @@ std::vector<bool> Pruner::layers_with_attention() const {
       }
     }
   }
-  std::vector<bool> out;
-  for (const auto& alive : head_alive) out.push_back(std::find(alive.begin(), alive.end(), true) != alive.end());
-  return out;
+  attention_.clear();
+  for (const auto& alive : head_alive) {
+    attention_.push_back(std::find(alive.begin(), alive.end(), true) != alive.end());
+  }
+  return attention_;
 }
 
 void Pruner::detach(BertTaskModel& model) {
@@ -392,7 +401,7 @@ void Pruner::load_state_tensors(const StateDict& tensors) {
   };
   NoGradGuard no_grad;
   for (const auto& unit : units_) {
-    unit->set_mask(take("mask." + unit->name, unit->mask_shape).to(DType::f32).clone());
+    changed_ |= unit->set_mask(take("mask." + unit->name, unit->mask_shape).to(DType::f32).clone());
     if (unit->movement()) {
       unit->scores.copy_(take("scores." + unit->name, unit->mask_shape));
     } else if (unit->taylor()) {

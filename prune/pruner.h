@@ -87,6 +87,10 @@ class Pruner : public TrainingHook {
   // The model's heads per encoder layer and its num_attention_heads, for "follow_heads" ratios.
   std::vector<std::int64_t> layer_heads_;
   std::vector<std::int64_t> layer_head_dims_;
+  // layers_with_attention() of the masks as they were when it last ran, and whether a mask changed
+  // since (it is asked before every micro-batch).
+  mutable std::vector<bool> attention_;
+  mutable bool changed_ = true;
   std::int64_t num_heads_ = 0;
   double last_regularization_ = 0.0;
 };
