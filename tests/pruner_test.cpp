@@ -238,6 +238,13 @@ TEST(Pruner, TaylorAgpKeepsExactCountsChosenByHandComputedImportance) {
     if (std::find(first.begin(), first.end(), static_cast<int>(u)) == first.end()) later[u] = -1.0;
   }
   EXPECT_EQ(kept_units(run.recorder->masks[3], 0), top_units(later, 12));
+  // Pruned units learn nothing: at step 3 their rows get exactly zero gradient, whatever AdamW's
+  // moments from steps 1 and 2 still move in the stored weights.
+  const std::vector<float> g3 = values(run.recorder->weights_and_grads[2].at(names[0]).second);
+  for (int u = 0; u < 24; ++u) {
+    if (std::find(first.begin(), first.end(), u) != first.end()) continue;
+    for (std::size_t c = 0; c < 16; ++c) ASSERT_EQ(g3[static_cast<std::size_t>(u) * 16 + c], 0.0f) << "unit " << u;
+  }
   EXPECT_EQ(kept_units(run.recorder->masks[3], 1).size(), 12u);
 
   // One dependency mask: the output weight's columns follow the intermediate rows.
