@@ -23,6 +23,9 @@ void add_distillation_flags(CLI::App* cmd, DistillationFlags& f, bool teacher_re
                   "teacher hidden_states indices (1 = first layer's output): cofi's chosen layers (default every "
                   "third), nni's candidates (default all), fixed's layer per student layer")
       ->delimiter(',');
+  cmd->add_flag("--learned-projection", f.learned_projection,
+                "train the hidden-state projection also when student and teacher widths agree, from the identity "
+                "(CoFi); by default equal widths are compared directly");
 }
 
 DistillationOptions distillation_options(const DistillationFlags& f, std::uint64_t seed) {
@@ -32,6 +35,7 @@ DistillationOptions distillation_options(const DistillationFlags& f, std::uint64
   o.hidden_weight = f.hidden_weight;
   o.layer_map.kind = parse_layer_map(f.layer_map);
   o.layer_map.teacher_layers = f.teacher_layers;
+  o.learned_projection = f.learned_projection;
   o.seed = seed;
   o.validate();
   return o;

@@ -20,6 +20,7 @@ struct DistillationFlags {
   double logit_weight = 0.9;
   double hidden_weight = 1.0;
   std::vector<std::int64_t> teacher_layers;
+  bool learned_projection = false;
 };
 
 // --teacher (required when `teacher_required`), --layer-map, --temperature, --task-weight,

@@ -28,7 +28,8 @@ DistillationHook::DistillationHook(std::shared_ptr<const Teacher> teacher, std::
         PARE_CHECK(teacher_ != nullptr, "distillation: no teacher");
         options_.validate();
         Generator gen(options_.seed);
-        return HiddenProjection(student_hidden_size, teacher_->model().config().hidden_size, gen);
+        return HiddenProjection(student_hidden_size, teacher_->model().config().hidden_size, gen,
+                                options_.learned_projection);
       }()) {}
 
 void DistillationHook::on_train_begin(BertTaskModel& student, const TrainingPlan&) {

@@ -14,6 +14,9 @@ struct DistillationOptions {
   double logit_weight = 1.0;   // prediction-layer distillation; 0 leaves it out
   double hidden_weight = 1.0;  // layer-wise hidden-state MSE, summed over mapped layers; 0 leaves it out
   LayerMapOptions layer_map;
+  // Train the hidden-state projection also when the widths agree, starting from the identity
+  // (CoFi's layer transformation); otherwise equal widths compare states directly.
+  bool learned_projection = false;
   std::uint64_t seed = 0;  // initial weights of a projection between different hidden widths
 
   // Throws naming the field and value at fault (negative or non-finite weights, T <= 0, no term).

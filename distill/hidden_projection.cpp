@@ -14,13 +14,20 @@ constexpr float kInitStd = 0.02f;
 
 }  // namespace
 
-HiddenProjection::HiddenProjection(std::int64_t student_hidden, std::int64_t teacher_hidden, Generator& gen)
+HiddenProjection::HiddenProjection(std::int64_t student_hidden, std::int64_t teacher_hidden, Generator& gen,
+                                   bool learned_when_equal)
     : student_hidden_(student_hidden), teacher_hidden_(teacher_hidden) {
   PARE_CHECK(student_hidden >= 1 && teacher_hidden >= 1,
              "HiddenProjection: hidden sizes must be positive, got student ", student_hidden, " and teacher ",
              teacher_hidden);
-  if (student_hidden == teacher_hidden) return;
-  weight_ = Tensor::randn({teacher_hidden, student_hidden}, gen, 0.0f, kInitStd);
+  if (student_hidden == teacher_hidden) {
+    if (!learned_when_equal) return;
+    std::vector<float> identity(static_cast<std::size_t>(student_hidden * student_hidden), 0.0f);
+    for (std::int64_t i = 0; i < student_hidden; ++i) identity[static_cast<std::size_t>(i * student_hidden + i)] = 1.0f;
+    weight_ = Tensor::from_vector(identity, {teacher_hidden, student_hidden});
+  } else {
+    weight_ = Tensor::randn({teacher_hidden, student_hidden}, gen, 0.0f, kInitStd);
+  }
   weight_.requires_grad_(true);
   bias_ = Tensor::zeros({teacher_hidden});
   bias_.requires_grad_(true);

@@ -15,8 +15,10 @@ namespace pare {
 class HiddenProjection {
  public:
   // A learned map when the widths differ, with BERT's initialisation (weight ~ Normal(0, 0.02) from
-  // `gen`, bias zero).
-  HiddenProjection(std::int64_t student_hidden, std::int64_t teacher_hidden, Generator& gen);
+  // `gen`, bias zero). Equal widths give the fixed identity, or with `learned_when_equal` (CoFi's
+  // form) a learned map that starts as the identity (weight I, bias zero).
+  HiddenProjection(std::int64_t student_hidden, std::int64_t teacher_hidden, Generator& gen,
+                   bool learned_when_equal = false);
 
   bool is_identity() const { return !weight_.defined(); }
   std::int64_t student_hidden() const { return student_hidden_; }

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "distill/hidden_projection.h"
@@ -124,6 +125,23 @@ TEST(HiddenProjection, RestrictingTheIdentityKeepsTheLoss) {
   const double after = hidden_state_mse(projection.forward(restricted), teacher, Tensor()).item();
   EXPECT_NEAR(after, before, 1e-6 * before);
   EXPECT_TRUE(projection.parameters()[0].second.requires_grad());
+}
+
+// CoFi's form: a learned map between equal widths that starts as the identity and then trains.
+TEST(HiddenProjection, LearnedIdentityStartsExactAndReceivesGradients) {
+  Generator gen(7);
+  HiddenProjection projection(4, 4, gen, true);
+  EXPECT_FALSE(projection.is_identity());
+  ASSERT_EQ(projection.parameters().size(), 2u);
+  const Tensor student = Tensor::randn({2, 3, 4}, gen), teacher = Tensor::randn({2, 3, 4}, gen);
+  const Tensor mapped = projection.forward(student);
+  EXPECT_EQ(mapped.to_vector<float>(), student.to_vector<float>());
+  hidden_state_mse(mapped, teacher, Tensor()).backward();
+  const Tensor weight = projection.parameters()[0].second;
+  ASSERT_TRUE(weight.grad().defined());
+  const std::vector<float> g = weight.grad().to_vector<float>();
+  EXPECT_NE(*std::max_element(g.begin(), g.end()), 0.0f);
+  EXPECT_TRUE(HiddenProjection(4, 4, gen).is_identity());
 }
 
 TEST(HiddenProjection, RestrictingALearnedMapKeepsItsColumns) {
