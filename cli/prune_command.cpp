@@ -2,6 +2,7 @@
 // Taylor or magnitude scores, hard or soft targets, schedules) and writes the masks, the masked
 // model and the sparsity reached (prune/prune_task.h). With --teacher, the same loop distils the
 // teacher into the model being pruned (distill/distillation_hook.h). Prints a JSON summary.
+#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -14,6 +15,27 @@
 #include "prune/prune_task.h"
 
 namespace pare::cli {
+namespace {
+
+// One line per config group and encoder layer on stderr: what the masks removed, at a glance.
+void print_sparsity(const nlohmann::json& sparsity) {
+  for (const nlohmann::json& g : sparsity.at("groups")) {
+    std::fprintf(stderr, "group %d (%s, %s): %.1f%% of %lld weights masked\n", g.at("group").get<int>(),
+                 g.at("scorer").get<std::string>().c_str(), g.at("granularity").get<std::string>().c_str(),
+                 100.0 * g.at("masked_fraction").get<double>(), g.at("parameters").get<long long>());
+    for (const auto& [layer, l] : g.at("layers").items()) {
+      std::fprintf(stderr, "  %s: %.1f%% masked", layer == "-1" ? "outside layers" : ("layer " + layer).c_str(),
+                   100.0 * l.at("masked_fraction").get<double>());
+      if (l.contains("entries")) {
+        std::fprintf(stderr, ", %lld of %lld units kept", l.at("entries_kept").get<long long>(),
+                     l.at("entries").get<long long>());
+      }
+      std::fprintf(stderr, "\n");
+    }
+  }
+}
+
+}  // namespace
 
 void add_prune_command(CLI::App& app) {
   struct Args {
@@ -52,6 +74,7 @@ void add_prune_command(CLI::App& app) {
     }
     const PruneTaskResult r = prune_on_task(o);
     nlohmann::json summary = run_summary(r.train);
+    print_sparsity(r.sparsity);
     summary["masks"] = r.masks_file.string();
     summary["model"] = r.model_dir.string();
     summary["sparsity"] = r.sparsity_file.string();
