@@ -14,9 +14,7 @@
 namespace pare {
 namespace {
 
-using testing::expect_close;
 using testing::expect_gradients_match;
-using testing::LayerNormReference;
 using testing::naive_layer_norm;
 using testing::random_param;
 
@@ -27,32 +25,14 @@ struct PaddedCase {
 
 class PaddedLayerNormShapes : public ::testing::TestWithParam<PaddedCase> {};
 
-void expect_matches_naive_padded_loop(const Shape& shape, std::int64_t n) {
-  Generator gen(51);
-  const std::int64_t d = shape.back();
-  // A mean large next to the spread, as after a residual add: the virtual zeros then dominate the
-  // variance, which a one-pass sum of squares would lose.
-  Tensor x = Tensor::randn(shape, gen, 20.0f, 3.0f);
-  x.requires_grad_();
-  Tensor w = random_param({d}, gen), b = random_param({d}, gen);
-  const Tensor g = Tensor::randn(shape, gen);
-  const double eps = 1e-5;
-  const Tensor y = layer_norm(x, w, b, eps, n);
-  y.backward(g);
-  const LayerNormReference ref = naive_layer_norm(x, w, b, g, eps, n);
-  expect_close(y, Tensor::from_vector(ref.y, shape), 1e-4, 1e-4, "y");
-  expect_close(x.grad(), Tensor::from_vector(ref.dx, shape), 1e-4, 1e-3, "dx");
-  expect_close(w.grad(), Tensor::from_vector(ref.dw, {d}), 1e-4, 1e-3, "dweight");
-  expect_close(b.grad(), Tensor::from_vector(ref.db, {d}), 1e-4, 1e-4, "dbias");
-}
-
 TEST_P(PaddedLayerNormShapes, ForwardAndBackwardMatchNaiveLoopOverZeroPaddedRows) {
-  expect_matches_naive_padded_loop(GetParam().shape, GetParam().normalized_size);
+  // Mean 20: the virtual zeros then dominate the variance, which a one-pass sum of squares would lose.
+  testing::expect_layer_norm_matches_naive(GetParam().shape, 51, 20.0f, GetParam().normalized_size);
 }
 
 TEST(PaddedLayerNorm, ManyRowsMatchNaiveLoopOverZeroPaddedRows) {
   // Several row blocks in the parameter gradients, and the multi-threaded path.
-  expect_matches_naive_padded_loop({300, 130}, 200);
+  testing::expect_layer_norm_matches_naive({300, 130}, 51, 20.0f, 200);
 }
 
 TEST_P(PaddedLayerNormShapes, GradientsMatchFiniteDifferences) {

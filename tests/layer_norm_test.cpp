@@ -11,33 +11,15 @@
 namespace pare {
 namespace {
 
-using testing::expect_close;
 using testing::expect_gradients_match;
-using testing::LayerNormReference;
 using testing::naive_layer_norm;
 using testing::random_param;
 
-void expect_matches_naive_loop(const Shape& shape) {
-  Generator gen(41);
-  const std::int64_t cols = shape.back();
-  // A mean large next to the spread, as after a residual add.
-  Tensor x = Tensor::randn(shape, gen, 50.0f, 3.0f);
-  x.requires_grad_();
-  Tensor w = random_param({cols}, gen), b = random_param({cols}, gen);
-  const Tensor g = Tensor::randn(shape, gen);
-  const double eps = 1e-5;
-  const Tensor y = layer_norm(x, w, b, eps);
-  y.backward(g);
-  const LayerNormReference ref = naive_layer_norm(x, w, b, g, eps);
-  expect_close(y, Tensor::from_vector(ref.y, shape), 1e-4, 1e-4, "y");
-  expect_close(x.grad(), Tensor::from_vector(ref.dx, shape), 1e-4, 1e-3, "dx");
-  expect_close(w.grad(), Tensor::from_vector(ref.dw, {cols}), 1e-4, 1e-3, "dweight");
-  expect_close(b.grad(), Tensor::from_vector(ref.db, {cols}), 1e-4, 1e-4, "dbias");
-}
-
 class LayerNormTest : public ::testing::TestWithParam<Shape> {};
 
-TEST_P(LayerNormTest, ForwardAndBackwardMatchNaiveLoop) { expect_matches_naive_loop(GetParam()); }
+TEST_P(LayerNormTest, ForwardAndBackwardMatchNaiveLoop) {
+  testing::expect_layer_norm_matches_naive(GetParam(), 41, 50.0f);
+}
 
 TEST_P(LayerNormTest, GradientsMatchFiniteDifferences) {
   const Shape& shape = GetParam();
@@ -53,7 +35,7 @@ INSTANTIATE_TEST_SUITE_P(Shapes, LayerNormTest,
 
 TEST(LayerNorm, ManyRowsMatchNaiveLoop) {
   // Several row blocks in the parameter gradients, and the multi-threaded path.
-  expect_matches_naive_loop({300, 130});
+  testing::expect_layer_norm_matches_naive({300, 130}, 41, 50.0f);
 }
 
 TEST(LayerNorm, ParameterGradientsDoNotDependOnThreadCount) {

@@ -5,9 +5,13 @@
 
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
+#include "runtime/ops/layer_norm.h"
+#include "runtime/random.h"
 #include "runtime/tensor.h"
+#include "tests/gradcheck.h"  // expect_close, random_param
 
 namespace pare::testing {
 
@@ -63,6 +67,26 @@ inline LayerNormReference naive_layer_norm(const Tensor& x, const Tensor& w, con
     ref.db[c] = static_cast<float>(db[c]);
   }
   return ref;
+}
+
+// layer_norm's output and gradients on random rows of mean `mean` (large next to their spread, as
+// after a residual add) against naive_layer_norm; `normalized_size` unset runs the ordinary op.
+inline void expect_layer_norm_matches_naive(const Shape& shape, std::uint64_t seed, float mean,
+                                            std::optional<std::int64_t> normalized_size = std::nullopt) {
+  Generator gen(seed);
+  const std::int64_t d = shape.back();
+  Tensor x = Tensor::randn(shape, gen, mean, 3.0f);
+  x.requires_grad_();
+  Tensor w = random_param({d}, gen), b = random_param({d}, gen);
+  const Tensor g = Tensor::randn(shape, gen);
+  const double eps = 1e-5;
+  const Tensor y = normalized_size ? layer_norm(x, w, b, eps, normalized_size) : layer_norm(x, w, b, eps);
+  y.backward(g);
+  const LayerNormReference ref = naive_layer_norm(x, w, b, g, eps, normalized_size.value_or(0));
+  expect_close(y, Tensor::from_vector(ref.y, shape), 1e-4, 1e-4, "y");
+  expect_close(x.grad(), Tensor::from_vector(ref.dx, shape), 1e-4, 1e-3, "dx");
+  expect_close(w.grad(), Tensor::from_vector(ref.dw, {d}), 1e-4, 1e-3, "dweight");
+  expect_close(b.grad(), Tensor::from_vector(ref.db, {d}), 1e-4, 1e-4, "dbias");
 }
 
 }  // namespace pare::testing
