@@ -3,17 +3,24 @@
 
 #include <cstdint>
 
-namespace pare::kernels::cpu {
+#include "kernels/context.h"
+
+namespace pare::kernels {
 
 enum class Activation : std::uint8_t { gelu_erf, gelu_tanh, relu, tanh, sigmoid };
 
 // The backward of tanh and sigmoid is cheapest from their output, the others' from their input.
 constexpr bool backward_uses_output(Activation act) { return act == Activation::tanh || act == Activation::sigmoid; }
 
+}  // namespace pare::kernels
+
+namespace pare::kernels::cpu {
+
 // y[i] = f(x[i]).
-void activation_forward(Activation act, const float* x, float* y, std::int64_t n);
+void activation_forward(const Context& ctx, Activation act, const float* x, float* y, std::int64_t n);
 // dx[i] = dy[i] * f'(x[i]), where `saved` is the forward's output y when backward_uses_output(act)
 // and its input x otherwise.
-void activation_backward(Activation act, const float* saved, const float* dy, float* dx, std::int64_t n);
+void activation_backward(const Context& ctx, Activation act, const float* saved, const float* dy, float* dx,
+                         std::int64_t n);
 
 }  // namespace pare::kernels::cpu

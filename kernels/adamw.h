@@ -3,7 +3,9 @@
 
 #include <cstdint>
 
-namespace pare::kernels::cpu {
+#include "kernels/context.h"
+
+namespace pare::kernels {
 
 // Scalars of one AdamW step, computed once per parameter by the caller.
 struct AdamWStep {
@@ -18,10 +20,14 @@ struct AdamWStep {
   float bias_correction2_sqrt;
 };
 
+}  // namespace pare::kernels
+
+namespace pare::kernels::cpu {
+
 // For each i, in PyTorch's order of operations:
 //   p *= 1 - lr * wd;  m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;
 //   p -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps).
 // Element-wise, so the result does not depend on the thread count.
-void adamw_update(float* p, const float* g, float* m, float* v, std::int64_t n, const AdamWStep& s);
+void adamw_update(const Context& ctx, float* p, const float* g, float* m, float* v, std::int64_t n, const AdamWStep& s);
 
 }  // namespace pare::kernels::cpu

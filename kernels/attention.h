@@ -5,7 +5,9 @@
 
 #include <cstdint>
 
-namespace pare::kernels::cpu {
+#include "kernels/context.h"
+
+namespace pare::kernels {
 
 struct AttentionDims {
   std::int64_t batch, heads, q_len, kv_len, head_dim;
@@ -42,18 +44,28 @@ struct MutableHeadMatrices {
   float* at(std::int64_t b, std::int64_t h) const { return data + b * batch_stride + h * head_stride; }
 };
 
-// q [B, H, T, d], k and v [B, H, S, d]. Writes probs [B, H, T, S] (packed), the softmax before
-// dropout (the backward needs it), and out [B, H, T, d]. scale is usually 1 / sqrt(d).
-void attention_forward(const AttentionDims& dims, float scale, const HeadMatrices& q, const HeadMatrices& k,
-                       const HeadMatrices& v, const AttentionMask& mask, const AttentionDropout& dropout, float* probs,
-                       const MutableHeadMatrices& out);
+}  // namespace pare::kernels
 
-// Given grad_out [B, H, T, d], writes the gradients of q, k, v and of the scores q k^T * scale +
-// mask ([B, H, T, S] packed, which is the mask's gradient before broadcasting is undone). Any
-// output may be left out (null data) when it is not wanted.
-void attention_backward(const AttentionDims& dims, float scale, const HeadMatrices& q, const HeadMatrices& k,
-                        const HeadMatrices& v, const float* probs, const AttentionDropout& dropout,
-                        const HeadMatrices& grad_out, const MutableHeadMatrices& grad_q,
-                        const MutableHeadMatrices& grad_k, const MutableHeadMatrices& grad_v, float* grad_scores);
+namespace pare::kernels::cpu {
+
+// Floats of state attention_forward saves for attention_backward; each backend chooses its own. The
+// CPU saves the softmax before dropout, [B, H, T, S]; a fused kernel saves one log-sum-exp per query
+// row, [B, H, T]. Dropout's keep decisions are regenerated from (seed, counter), never stored.
+std::int64_t attention_saved_size(const Context& ctx, const AttentionDims& dims);
+
+// q [B, H, T, d], k and v [B, H, S, d]. Writes out [B, H, T, d] and `saved` (attention_saved_size
+// floats) for the backward. scale is usually 1 / sqrt(d).
+void attention_forward(const Context& ctx, const AttentionDims& dims, float scale, const HeadMatrices& q,
+                       const HeadMatrices& k, const HeadMatrices& v, const AttentionMask& mask,
+                       const AttentionDropout& dropout, float* saved, const MutableHeadMatrices& out);
+
+// Given grad_out [B, H, T, d] and the forward's `saved` state, writes the gradients of q, k, v and of
+// the scores q k^T * scale + mask ([B, H, T, S] packed, which is the mask's gradient before
+// broadcasting is undone). Any output may be left out (null data) when it is not wanted.
+void attention_backward(const Context& ctx, const AttentionDims& dims, float scale, const HeadMatrices& q,
+                        const HeadMatrices& k, const HeadMatrices& v, const float* saved,
+                        const AttentionDropout& dropout, const HeadMatrices& grad_out,
+                        const MutableHeadMatrices& grad_q, const MutableHeadMatrices& grad_k,
+                        const MutableHeadMatrices& grad_v, float* grad_scores);
 
 }  // namespace pare::kernels::cpu

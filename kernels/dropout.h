@@ -5,18 +5,26 @@
 
 #include <cstdint>
 
-namespace pare::kernels::cpu {
+#include "kernels/context.h"
+
+namespace pare::kernels {
 
 // Philox counters a stream of n decisions consumes.
 constexpr std::uint64_t keep_mask_counters(std::int64_t n) { return static_cast<std::uint64_t>((n + 3) / 4); }
+
+}  // namespace pare::kernels
+
+namespace pare::kernels::cpu {
 
 // mask[i] = 1 when element first + i of the stream is kept (with probability 1 - p), else 0.
 // Single-threaded, for callers that already run one slice per thread (attention).
 void keep_mask_slice(std::uint8_t* mask, std::int64_t n, std::uint64_t seed, std::uint64_t counter, std::int64_t first,
                      float p);
 // keep_mask_slice over elements [0, n), spread over threads.
-void keep_mask(std::uint8_t* mask, std::int64_t n, std::uint64_t seed, std::uint64_t counter, float p);
+void keep_mask(const Context& ctx, std::uint8_t* mask, std::int64_t n, std::uint64_t seed, std::uint64_t counter,
+               float p);
 // out[i] = mask[i] ? x[i] * scale : 0: dropout's forward and, applied to the gradient, its backward.
-void apply_keep_mask(const float* x, const std::uint8_t* mask, float scale, float* out, std::int64_t n);
+void apply_keep_mask(const Context& ctx, const float* x, const std::uint8_t* mask, float scale, float* out,
+                     std::int64_t n);
 
 }  // namespace pare::kernels::cpu

@@ -3,15 +3,21 @@
 
 #include <cstdint>
 
-namespace pare::kernels::cpu {
+#include "kernels/context.h"
+
+namespace pare::kernels {
 
 enum class BinaryOp : std::uint8_t { add, sub, mul, div };
 
+}  // namespace pare::kernels
+
+namespace pare::kernels::cpu {
+
 // out[i] = a[ia] op b[ib] over `shape` (ndim <= 8), where ia and ib come from per-input strides in
 // elements; a stride of 0 broadcasts that axis. `out` is packed.
-void binary_broadcast(BinaryOp op, const float* a, const std::int64_t* a_strides, const float* b,
+void binary_broadcast(const Context& ctx, BinaryOp op, const float* a, const std::int64_t* a_strides, const float* b,
                       const std::int64_t* b_strides, float* out, const std::int64_t* shape, int ndim);
 // out[i] = alpha * x[i] + beta.
-void scale_add(const float* x, float alpha, float beta, float* out, std::int64_t n);
+void scale_add(const Context& ctx, const float* x, float alpha, float beta, float* out, std::int64_t n);
 
 }  // namespace pare::kernels::cpu

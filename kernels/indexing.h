@@ -4,21 +4,25 @@
 
 #include <cstdint>
 
+#include "kernels/context.h"
+
 namespace pare::kernels::cpu {
 
 // Copies `rows` packed rows of `row_bytes` from `src` into `dst`, whose rows start `dst_row_bytes`
 // apart: one input's share of a concatenation.
-void copy_rows(const void* src, void* dst, std::int64_t rows, std::int64_t row_bytes, std::int64_t dst_row_bytes);
+void copy_rows(const Context& ctx, const void* src, void* dst, std::int64_t rows, std::int64_t row_bytes,
+               std::int64_t dst_row_bytes);
 
-// With x viewed as [outer, n, inner]: out[o, j, :] = x[o, idx[j], :] for j < m. Every idx[j] must
-// lie in [0, n); the caller checks.
-void gather_rows(const float* x, std::int64_t outer, std::int64_t n, std::int64_t inner, const std::int64_t* idx,
-                 std::int64_t m, float* out);
+// With x viewed as [outer, n, inner]: out[o, j, :] = x[o, idx[j], :] for j < m. An idx[j] outside
+// [0, n) throws std::out_of_range naming it and its (flat) position j.
+void gather_rows(const Context& ctx, const float* x, std::int64_t outer, std::int64_t n, std::int64_t inner,
+                 const std::int64_t* idx, std::int64_t m, float* out);
 
 // The gradient of gather_rows: grad_x[o, idx[j], :] += grad_out[o, j, :], adding into what grad_x
 // holds. Each output column belongs to one thread, which visits j in order, so repeated indices
-// add up in the same order for any thread count.
-void scatter_add_rows(const float* grad_out, std::int64_t outer, std::int64_t m, std::int64_t inner,
-                      const std::int64_t* idx, std::int64_t n, float* grad_x);
+// add up in the same order for any thread count. Entries j with idx[j] == skip_index add nothing
+// (an embedding's padding row learns nothing); -1 skips none.
+void scatter_add_rows(const Context& ctx, const float* grad_out, std::int64_t outer, std::int64_t m, std::int64_t inner,
+                      const std::int64_t* idx, std::int64_t n, std::int64_t skip_index, float* grad_x);
 
 }  // namespace pare::kernels::cpu

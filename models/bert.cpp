@@ -56,7 +56,7 @@ BertInputs complete_inputs(const BertInputs& inputs) {
   PARE_CHECK(ids.dim() == 2 && ids.size(0) > 0 && ids.size(1) > 0,
              "BertModel: input_ids must be [batch, seq], got shape ", shape_str(ids.shape()));
   auto checked = [&](const Tensor& t, const char* name, double fill) {
-    if (!t.defined()) return Tensor::full(ids.shape(), fill, DType::i64);
+    if (!t.defined()) return Tensor::full(ids.shape(), fill, DType::i64, ids.device());
     PARE_CHECK(t.shape() == ids.shape(), "BertModel: ", name, " of shape ", shape_str(t.shape()),
                " must match input_ids of shape ", shape_str(ids.shape()));
     PARE_CHECK(t.dtype() == DType::i64 || t.dtype() == DType::i32, "BertModel: ", name, " must be int64 or int32, got ",

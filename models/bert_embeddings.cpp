@@ -3,10 +3,8 @@
 #include <numeric>
 #include <vector>
 
-#include "runtime/autograd.h"  // GradMode
 #include "runtime/ops/elementwise.h"
 #include "runtime/ops/indexing.h"  // embedding
-#include "runtime/ops/masking.h"   // masked_fill
 
 namespace pare {
 
@@ -26,25 +24,7 @@ BertEmbeddings::BertEmbeddings(const BertConfig& config, Generator& gen) : pad_t
 }
 
 Tensor BertEmbeddings::lookup_words(const Tensor& input_ids) const {
-  const Tensor table = word_->forward_parameter("weight");
-  const Tensor words = embedding(table, input_ids);
-  if (!GradMode::enabled() || !table.requires_grad()) return words;
-  const std::vector<std::int64_t> ids = input_ids.to_vector<std::int64_t>();
-  std::vector<std::uint8_t> is_pad(ids.size());
-  bool any_pad = false;
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    is_pad[i] = ids[i] == pad_token_id_;
-    any_pad = any_pad || is_pad[i];
-  }
-  if (!any_pad) return words;
-  Shape mask_shape = input_ids.shape();
-  mask_shape.push_back(1);
-  const Tensor pad_mask = Tensor::from_vector(is_pad, mask_shape);
-  std::vector<std::uint8_t> not_pad(is_pad.size());
-  for (std::size_t i = 0; i < is_pad.size(); ++i) not_pad[i] = !is_pad[i];
-  // Adding an exact zero keeps the values bit-identical; only the gradient path differs.
-  return add(masked_fill(words, pad_mask, 0.0),
-             masked_fill(embedding(table.detach(), input_ids), Tensor::from_vector(not_pad, mask_shape), 0.0));
+  return embedding(word_->forward_parameter("weight"), input_ids, pad_token_id_);
 }
 
 Tensor BertEmbeddings::forward(const Tensor& input_ids, const Tensor& token_type_ids) const {
@@ -58,7 +38,8 @@ Tensor BertEmbeddings::forward(const Tensor& input_ids, const Tensor& token_type
              " exceeds max_position_embeddings (", position_->num_embeddings(), ")");
   std::vector<std::int64_t> positions(static_cast<std::size_t>(seq));
   std::iota(positions.begin(), positions.end(), 0);
-  const Tensor position_vectors = position_->forward(Tensor::from_vector(positions, {seq}));
+  const Tensor position_vectors =
+      position_->forward(Tensor::from_vector(positions, {seq}, position_->weight().device()));
   // HF's order of additions: (words + token types) + positions.
   const Tensor sum = add(add(lookup_words(input_ids), token_type_->forward(token_type_ids)), position_vectors);
   return dropout_->forward(norm_->forward(sum));

@@ -16,7 +16,7 @@ BiasOnlyDense::BiasOnlyDense(Tensor bias) {
 Tensor BiasOnlyDense::forward(const Shape& batch_shape) const {
   Shape shape = batch_shape;
   shape.push_back(bias().size(0));
-  return add(Tensor::zeros(shape), forward_parameter("bias"));
+  return add(Tensor::zeros(shape, DType::f32, bias().device()), forward_parameter("bias"));
 }
 
 }  // namespace pare

@@ -6,11 +6,9 @@
 #include <string>
 #include <string_view>
 
-namespace pare {
+#include "kernels/element_type.h"  // DType
 
-// f32 is the compute type on CPU; bf16/f16 are storage and GPU compute types; i32/i64 hold ids and
-// labels; u8 holds masks.
-enum class DType : std::uint8_t { f32, bf16, f16, i32, i64, u8 };
+namespace pare {
 
 std::size_t dtype_size(DType dtype);
 // Names as safetensors writes them: "F32", "BF16", "F16", "I32", "I64", "U8".

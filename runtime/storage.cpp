@@ -5,11 +5,8 @@
 #include <mutex>
 #include <new>
 
-#include "runtime/error.h"
-
-#if PARE_HAVE_CUDA
 #include "kernels/cuda_memory.h"  // device_malloc, device_free
-#endif
+#include "runtime/error.h"
 
 namespace pare {
 namespace {
@@ -98,32 +95,24 @@ CpuBufferCache& cpu_cache() {
 }  // namespace
 
 std::shared_ptr<Storage> Storage::allocate(std::size_t bytes, Device device) {
-  if (device.is_cpu()) {
-    const std::size_t size = rounded_size(bytes);
-    return std::shared_ptr<Storage>(new Storage(cpu_cache().acquire(size), size, device));
-  }
-#if PARE_HAVE_CUDA
-  PARE_CHECK(device.index < kernels::cuda::device_count(), "CUDA device ", device.str(), " is not present (",
-             kernels::cuda::device_count(), " visible)");
   const std::size_t size = rounded_size(bytes);
+  // The host-guarded device's memory is host memory; only the runtime's rules about reading it differ.
+  if (!device.is_cuda()) return std::shared_ptr<Storage>(new Storage(cpu_cache().acquire(size), size, device));
+  const int visible = kernels::cuda::device_count();
+  PARE_CHECK(device.index < visible, "CUDA device ", device.str(), " is not present (", visible, " visible)");
   return std::shared_ptr<Storage>(new Storage(kernels::cuda::device_malloc(device.index, size), size, device));
-#else
-  throw Error("cannot allocate on " + device.str() + ": pare was built without CUDA");
-#endif
 }
 
 Storage::~Storage() {
-  if (device_.is_cpu()) {
+  if (!device_.is_cuda()) {
     cpu_cache().release(data_, bytes_);
     return;
   }
-#if PARE_HAVE_CUDA
   try {
     kernels::cuda::device_free(device_.index, data_);
   } catch (...) {
     // A destructor must not throw; a failed cudaFree at teardown leaves nothing to recover.
   }
-#endif
 }
 
 CpuMemoryStats cpu_memory_stats() { return cpu_cache().stats(); }

@@ -4,15 +4,13 @@
 #include <numeric>
 #include <ostream>
 
-#include "kernels/copy.h"    // strided_copy, fill, f32/bf16/f16 conversions
-#include "kernels/random.h"  // random_normal, random_uniform, random_counters
+#include "kernels/copy.h"    // f32_to_bf16, f32_to_f16 (a fill value's bit pattern)
+#include "kernels/random.h"  // random_counters
 #include "runtime/autograd.h"
+#include "runtime/dispatch.h"
 #include "runtime/ops/reduce.h"  // sum_to
 #include "runtime/random.h"
-
-#if PARE_HAVE_CUDA
-#include "kernels/cuda_memory.h"  // copy_host_to_device, copy_device_to_host
-#endif
+#include "runtime/transfer.h"
 
 namespace pare {
 
@@ -51,9 +49,10 @@ void check_dtype(const Tensor& t, DType dtype, const char* op, const char* arg) 
              dtype_name(t.dtype()), " (shape ", shape_str(t.shape()), ")");
 }
 
-void check_cpu(const Tensor& t, const char* op) {
-  PARE_CHECK(t.device().is_cpu(), op, ": no kernel for device ", t.device().str(), " yet (tensor shape ",
-             shape_str(t.shape()), ")");
+void throw_host_read(const Tensor& t, const char* accessor) {
+  throw Error(detail::concat(accessor, "() on a tensor on ", t.device().str(), " (shape ", shape_str(t.shape()),
+                             "): host code reads device memory only through a transfer (to(Device::cpu()), "
+                             "to_vector, item)"));
 }
 
 void check_same_device(const Tensor& a, const Tensor& b, const char* op) {
@@ -82,36 +81,41 @@ Tensor Tensor::zeros(const Shape& shape, DType dtype, Device device) { return fu
 Tensor Tensor::ones(const Shape& shape, DType dtype, Device device) { return full(shape, 1.0, dtype, device); }
 
 Tensor Tensor::full(const Shape& shape, double value, DType dtype, Device device) {
-  Tensor cpu = empty(shape, dtype);
-  cpu.fill_(value);
-  return device.is_cpu() ? cpu : cpu.to(device);
+  Tensor t = empty(shape, dtype, device);
+  t.fill_(value);
+  return t;
 }
 
 template <typename T>
-Tensor Tensor::from_vector(const std::vector<T>& values, const Shape& shape) {
+Tensor Tensor::from_vector(const std::vector<T>& values, const Shape& shape, Device device) {
   PARE_CHECK(static_cast<std::int64_t>(values.size()) == shape_numel(shape), "from_vector: ", values.size(),
              " values do not fill shape ", shape_str(shape));
-  Tensor t = empty(shape, dtype_of<T>());
-  if (!values.empty()) std::memcpy(t.raw_data(), values.data(), values.size() * sizeof(T));
+  Tensor t = empty(shape, dtype_of<T>(), device);
+  if (device.is_cpu()) {
+    if (!values.empty()) std::memcpy(t.raw_data(), values.data(), values.size() * sizeof(T));
+  } else {
+    copy_between_devices(t.device_raw_data(), device, values.data(), Device::cpu(), values.size() * sizeof(T));
+  }
   return t;
 }
-template Tensor Tensor::from_vector<float>(const std::vector<float>&, const Shape&);
-template Tensor Tensor::from_vector<std::int32_t>(const std::vector<std::int32_t>&, const Shape&);
-template Tensor Tensor::from_vector<std::int64_t>(const std::vector<std::int64_t>&, const Shape&);
-template Tensor Tensor::from_vector<std::uint8_t>(const std::vector<std::uint8_t>&, const Shape&);
+template Tensor Tensor::from_vector<float>(const std::vector<float>&, const Shape&, Device);
+template Tensor Tensor::from_vector<std::int32_t>(const std::vector<std::int32_t>&, const Shape&, Device);
+template Tensor Tensor::from_vector<std::int64_t>(const std::vector<std::int64_t>&, const Shape&, Device);
+template Tensor Tensor::from_vector<std::uint8_t>(const std::vector<std::uint8_t>&, const Shape&, Device);
 
-Tensor Tensor::randn(const Shape& shape, Generator& gen, float mean, float std) {
-  Tensor t = empty(shape);
+Tensor Tensor::randn(const Shape& shape, Generator& gen, float mean, float std, Device device) {
+  Tensor t = empty(shape, DType::f32, device);
   const std::int64_t n = t.numel();
-  kernels::cpu::random_normal(t.data<float>(), n, gen.seed(), gen.reserve(kernels::cpu::random_counters(n)), mean, std);
+  PARE_LAUNCH(device, random_normal, t.device_data<float>(), n, gen.seed(), gen.reserve(kernels::random_counters(n)),
+              mean, std);
   return t;
 }
 
-Tensor Tensor::rand(const Shape& shape, Generator& gen, float low, float high) {
-  Tensor t = empty(shape);
+Tensor Tensor::rand(const Shape& shape, Generator& gen, float low, float high, Device device) {
+  Tensor t = empty(shape, DType::f32, device);
   const std::int64_t n = t.numel();
-  kernels::cpu::random_uniform(t.data<float>(), n, gen.seed(), gen.reserve(kernels::cpu::random_counters(n)), low,
-                               high);
+  PARE_LAUNCH(device, random_uniform, t.device_data<float>(), n, gen.seed(), gen.reserve(kernels::random_counters(n)),
+              low, high);
   return t;
 }
 
@@ -142,6 +146,11 @@ bool Tensor::is_contiguous() const {
 }
 
 void* Tensor::raw_data() const {
+  if (!device().is_cpu()) throw_host_read(*this, "raw_data");
+  return device_raw_data();
+}
+
+void* Tensor::device_raw_data() const {
   const TensorImpl& t = checked();
   return static_cast<unsigned char*>(t.storage->data()) + static_cast<std::size_t>(t.offset) * dtype_size(t.dtype);
 }
@@ -293,10 +302,10 @@ Tensor Tensor::expand(const Shape& target) const {
 
 Tensor Tensor::contiguous() const {
   if (is_contiguous()) return *this;
-  check_cpu(*this, "contiguous");
   Tensor out = empty(shape(), dtype(), device());
-  kernels::cpu::strided_copy(raw_data(), out.raw_data(), dtype_size(dtype()), shape().data(), strides().data(),
-                             static_cast<int>(dim()));
+  const Shape packed = contiguous_strides(shape());
+  PARE_LAUNCH(device(), strided_copy, device_raw_data(), strides().data(), out.device_raw_data(), packed.data(),
+              shape().data(), static_cast<int>(dim()), dtype_size(dtype()));
   return record(out, "contiguous", {*this}, [](const Tensor& g, const NeedsGrad&) { return std::vector<Tensor>{g}; });
 }
 
@@ -310,90 +319,25 @@ Tensor Tensor::detach() const { return make_view(*this, shape(), strides(), stor
 
 Tensor Tensor::to(Device device) const {
   if (device == this->device()) return *this;
-#if PARE_HAVE_CUDA
-  const Tensor src = this->device().is_cpu() ? contiguous() : *this;
-  PARE_CHECK(src.is_contiguous(), "to(", device.str(), "): non-contiguous CUDA tensors cannot be copied yet");
+  const Tensor src = contiguous();
   Tensor out = empty(shape(), dtype(), device);
-  if (device.is_cuda() && src.device().is_cpu()) {
-    kernels::cuda::copy_host_to_device(device.index, out.raw_data(), src.raw_data(), nbytes());
-  } else if (device.is_cpu()) {
-    kernels::cuda::copy_device_to_host(src.device().index, out.raw_data(), src.raw_data(), nbytes());
-  } else {
-    throw Error("to(" + device.str() + "): copies between CUDA devices are not supported yet");
-  }
+  copy_between_devices(out.device_raw_data(), device, src.device_raw_data(), src.device(), nbytes());
   const Device from = this->device();
   return record(out, "to_device", {*this},
                 [from](const Tensor& g, const NeedsGrad&) { return std::vector<Tensor>{g.to(from)}; });
-#else
-  throw Error("to(" + device.str() + "): pare was built without CUDA");
-#endif
 }
 
 Tensor Tensor::to(DType target) const {
   if (target == dtype()) return *this;
-  check_cpu(*this, "to(dtype)");
   const Tensor src = contiguous();
-  const std::int64_t n = numel();
-  // Every conversion goes through f32 (or i64 for integers) so n dtypes need 2n loops, not n^2.
-  Tensor wide = empty(shape(), is_floating(dtype()) ? DType::f32 : DType::i64);
-  switch (dtype()) {
-    case DType::f32:
-      std::memcpy(wide.raw_data(), src.raw_data(), nbytes());
-      break;
-    case DType::bf16:
-      kernels::cpu::bf16_to_f32(static_cast<const std::uint16_t*>(src.raw_data()), wide.data<float>(), n);
-      break;
-    case DType::f16:
-      kernels::cpu::f16_to_f32(static_cast<const std::uint16_t*>(src.raw_data()), wide.data<float>(), n);
-      break;
-    case DType::i32:
-      std::copy_n(src.data<std::int32_t>(), n, wide.data<std::int64_t>());
-      break;
-    case DType::i64:
-      std::memcpy(wide.raw_data(), src.raw_data(), nbytes());
-      break;
-    case DType::u8:
-      std::copy_n(src.data<std::uint8_t>(), n, wide.data<std::int64_t>());
-      break;
-  }
-  if (is_floating(target) != is_floating(wide.dtype())) {
-    Tensor other = empty(shape(), is_floating(target) ? DType::f32 : DType::i64);
-    if (wide.dtype() == DType::f32) {
-      std::transform(wide.data<float>(), wide.data<float>() + n, other.data<std::int64_t>(),
-                     [](float v) { return static_cast<std::int64_t>(v); });
-    } else {
-      std::transform(wide.data<std::int64_t>(), wide.data<std::int64_t>() + n, other.data<float>(),
-                     [](std::int64_t v) { return static_cast<float>(v); });
-    }
-    wide = other;
-  }
-  if (wide.dtype() == target) return wide;
-  Tensor out = empty(shape(), target);
-  switch (target) {
-    case DType::bf16:
-      kernels::cpu::f32_to_bf16(wide.data<float>(), static_cast<std::uint16_t*>(out.raw_data()), n);
-      break;
-    case DType::f16:
-      kernels::cpu::f32_to_f16(wide.data<float>(), static_cast<std::uint16_t*>(out.raw_data()), n);
-      break;
-    case DType::i32:
-      std::transform(wide.data<std::int64_t>(), wide.data<std::int64_t>() + n, out.data<std::int32_t>(),
-                     [](std::int64_t v) { return static_cast<std::int32_t>(v); });
-      break;
-    case DType::u8:
-      std::transform(wide.data<std::int64_t>(), wide.data<std::int64_t>() + n, out.data<std::uint8_t>(),
-                     [](std::int64_t v) { return static_cast<std::uint8_t>(v); });
-      break;
-    default:
-      throw Error("to(dtype): unexpected conversion");
-  }
+  Tensor out = empty(shape(), target, device());
+  PARE_LAUNCH(device(), convert, src.device_raw_data(), dtype(), out.device_raw_data(), target, numel());
   return out;
 }
 
 // ---- in-place ---------------------------------------------------------------------------------
 
 Tensor& Tensor::fill_(double value) {
-  check_cpu(*this, "fill_");
   PARE_CHECK(is_contiguous(), "fill_ on a non-contiguous view of shape ", shape_str(shape()));
   unsigned char bytes[8];
   switch (dtype()) {
@@ -428,7 +372,7 @@ Tensor& Tensor::fill_(double value) {
       break;
     }
   }
-  kernels::cpu::fill(raw_data(), bytes, dtype_size(dtype()), numel());
+  PARE_LAUNCH(device(), fill, device_raw_data(), bytes, dtype_size(dtype()), numel());
   return *this;
 }
 
@@ -438,28 +382,10 @@ Tensor& Tensor::copy_(const Tensor& src) {
              shape_str(shape()));
   PARE_CHECK(!(GradMode::enabled() && requires_grad()),
              "copy_ into a tensor that requires grad; wrap it in NoGradGuard");
-  const Tensor source = src.to(device()).to(dtype()).contiguous();
-  check_cpu(*this, "copy_");
-  if (is_contiguous()) {
-    std::memcpy(raw_data(), source.raw_data(), nbytes());
-    return *this;
-  }
-  // Scatter into a strided destination: copy through the transposed roles of strided_copy by
-  // walking the destination with its strides, one element at a time.
-  const std::size_t elem = dtype_size(dtype());
-  const Shape& sh = shape();
-  const Shape& st = strides();
-  const auto* in = static_cast<const unsigned char*>(source.raw_data());
-  auto* base = static_cast<unsigned char*>(raw_data());
-  const std::int64_t n = numel();
-  for (std::int64_t i = 0; i < n; ++i) {
-    std::int64_t rem = i, offset = 0;
-    for (std::size_t d = sh.size(); d-- > 0;) {
-      offset += (rem % sh[d]) * st[d];
-      rem /= sh[d];
-    }
-    std::memcpy(base + offset * static_cast<std::int64_t>(elem), in + i * static_cast<std::int64_t>(elem), elem);
-  }
+  const Tensor source = src.to(device()).to(dtype());
+  if (numel() == 0) return *this;
+  PARE_LAUNCH(device(), strided_copy, source.device_raw_data(), source.strides().data(), device_raw_data(),
+              strides().data(), shape().data(), static_cast<int>(dim()), dtype_size(dtype()));
   return *this;
 }
 

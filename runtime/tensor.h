@@ -37,11 +37,14 @@ class Tensor {
   static Tensor zeros(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu());
   static Tensor ones(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu());
   static Tensor full(const Shape& shape, double value, DType dtype = DType::f32, Device device = Device::cpu());
+  // Host values copied onto `device` (a counted transfer when that is not the CPU).
   template <typename T>
-  static Tensor from_vector(const std::vector<T>& values, const Shape& shape);
-  // Normal(mean, std) and Uniform[low, high), reproducible for a given generator state.
-  static Tensor randn(const Shape& shape, Generator& gen, float mean = 0.0f, float std = 1.0f);
-  static Tensor rand(const Shape& shape, Generator& gen, float low = 0.0f, float high = 1.0f);
+  static Tensor from_vector(const std::vector<T>& values, const Shape& shape, Device device = Device::cpu());
+  // Normal(mean, std) and Uniform[low, high), reproducible for a given generator state on any device.
+  static Tensor randn(const Shape& shape, Generator& gen, float mean = 0.0f, float std = 1.0f,
+                      Device device = Device::cpu());
+  static Tensor rand(const Shape& shape, Generator& gen, float low = 0.0f, float high = 1.0f,
+                     Device device = Device::cpu());
 
   // ---- metadata -------------------------------------------------------------------------------
   bool defined() const { return impl_ != nullptr; }
@@ -58,14 +61,21 @@ class Tensor {
   const std::shared_ptr<Storage>& storage() const;
   std::size_t nbytes() const { return static_cast<std::size_t>(numel()) * dtype_size(dtype()); }
 
-  // ---- element access (CPU) -------------------------------------------------------------------
-  // Pointer to the first element; checks dtype. Kernels also require is_contiguous().
+  // ---- element access ---------------------------------------------------------------------------
+  // Host pointer to the first element, for host code; checks dtype, and throws for a tensor that is
+  // not in CPU memory: device data reaches the host only through a counted transfer (to(Device),
+  // to_vector, item).
   template <typename T>
   T* data() const;
   void* raw_data() const;
-  // The single element of a one-element tensor, as double (any dtype, any device).
+  // Pointer to the first element in the memory of the tensor's own device, for passing to kernels
+  // (PARE_LAUNCH) and nothing else. Kernels also require is_contiguous().
+  template <typename T>
+  T* device_data() const;
+  void* device_raw_data() const;
+  // The single element of a one-element tensor, as double (any dtype, any device; one transfer).
   double item() const;
-  // All elements in logical (row-major) order, converted to T.
+  // All elements in logical (row-major) order, converted to T (any device; one transfer).
   template <typename T>
   std::vector<T> to_vector() const;
 
@@ -126,17 +136,25 @@ std::ostream& operator<<(std::ostream& out, const Tensor& tensor);
 // Argument checks shared by ops; each throws pare::Error naming the op and the offending shapes.
 void check_defined(const Tensor& t, const char* op, const char* arg);
 void check_dtype(const Tensor& t, DType dtype, const char* op, const char* arg);
-void check_cpu(const Tensor& t, const char* op);
 void check_same_device(const Tensor& a, const Tensor& b, const char* op);
 // Normalises a possibly negative axis against `ndim`.
 std::int64_t normalize_axis(std::int64_t axis, std::int64_t ndim, const char* op);
 
 template <typename T>
-T* Tensor::data() const {
+T* Tensor::device_data() const {
   const TensorImpl& t = checked();
   PARE_CHECK(t.dtype == dtype_of<T>(), "data<", dtype_name(dtype_of<T>()), ">() on a tensor of dtype ",
              dtype_name(t.dtype));
   return static_cast<T*>(t.storage->data()) + t.offset;
+}
+
+// Names the tensor and its device; out of line so the template stays small.
+[[noreturn]] void throw_host_read(const Tensor& t, const char* accessor);
+
+template <typename T>
+T* Tensor::data() const {
+  if (!device().is_cpu()) throw_host_read(*this, "data");
+  return device_data<T>();
 }
 
 }  // namespace pare

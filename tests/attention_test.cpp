@@ -143,9 +143,9 @@ TEST(Attention, DropoutMatchesReferenceWithTheSameKeepDecisions) {
   Generator drop_gen(99);
   const Tensor out = scaled_dot_product_attention(q, k, v, mask, p, &drop_gen);
   std::vector<std::uint8_t> keep(static_cast<std::size_t>(B * H * T * S));
-  kernels::cpu::keep_mask(keep.data(), B * H * T * S, 99, 0, static_cast<float>(p));
+  kernels::cpu::keep_mask({}, keep.data(), B * H * T * S, 99, 0, static_cast<float>(p));
   expect_close(out, naive_attention(q, k, v, mask, keep, p), 1e-5, 1e-4);
-  EXPECT_EQ(drop_gen.offset(), kernels::cpu::keep_mask_counters(B * H * T * S));
+  EXPECT_EQ(drop_gen.offset(), kernels::keep_mask_counters(B * H * T * S));
   // Without a generator there is no dropout.
   expect_close(scaled_dot_product_attention(q, k, v, mask, p, nullptr), naive_attention(q, k, v, mask), 1e-5, 1e-4);
 }

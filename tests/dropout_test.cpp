@@ -97,7 +97,7 @@ TEST(Dropout, BackwardUsesTheForwardMask) {
 TEST(Dropout, MaskOfASliceMatchesTheWholeStream) {
   const std::int64_t n = 40000;  // more than one chunk of keep_mask
   std::vector<std::uint8_t> whole(static_cast<std::size_t>(n)), part(101);
-  kernels::cpu::keep_mask(whole.data(), n, 77, 1000, 0.5f);
+  kernels::cpu::keep_mask({}, whole.data(), n, 77, 1000, 0.5f);
   for (std::int64_t first : {0, 1, 3, 16383, 16385, 39899}) {
     kernels::cpu::keep_mask_slice(part.data(), 101, 77, 1000, first, 0.5f);
     for (std::int64_t i = 0; i < 101; ++i) {

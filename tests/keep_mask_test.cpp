@@ -70,7 +70,7 @@ TEST(KeepMask, SliceMatchesOneCounterPerElementReference) {
 TEST(KeepMask, WholeMaskMatchesReferenceAcrossChunks) {
   const std::int64_t n = 50001;  // several of keep_mask's chunks and a ragged end
   std::vector<std::uint8_t> mask(static_cast<std::size_t>(n));
-  kernels::cpu::keep_mask(mask.data(), n, 99, 5, 0.2f);
+  kernels::cpu::keep_mask({}, mask.data(), n, 99, 5, 0.2f);
   std::int64_t kept = 0;
   for (std::int64_t i = 0; i < n; ++i) {
     ASSERT_EQ(mask[static_cast<std::size_t>(i)], reference_keep(99, 5, i, 0.2f)) << "element " << i;

@@ -60,7 +60,7 @@ void backward_loop(const float* saved, const float* dy, float* dx, std::int64_t 
 
 }  // namespace
 
-void activation_forward(Activation act, const float* x, float* y, std::int64_t n) {
+void activation_forward(const Context&, Activation act, const float* x, float* y, std::int64_t n) {
   switch (act) {
     case Activation::gelu_erf:
       forward_loop<Activation::gelu_erf>(x, y, n);
@@ -80,7 +80,8 @@ void activation_forward(Activation act, const float* x, float* y, std::int64_t n
   }
 }
 
-void activation_backward(Activation act, const float* saved, const float* dy, float* dx, std::int64_t n) {
+void activation_backward(const Context&, Activation act, const float* saved, const float* dy, float* dx,
+                         std::int64_t n) {
   switch (act) {
     case Activation::gelu_erf:
       backward_loop<Activation::gelu_erf>(saved, dy, dx, n);

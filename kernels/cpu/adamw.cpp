@@ -4,7 +4,7 @@
 
 namespace pare::kernels::cpu {
 
-void adamw_update(float* p, const float* g, float* m, float* v, std::int64_t n, const AdamWStep& s) {
+void adamw_update(const Context&, float* p, const float* g, float* m, float* v, std::int64_t n, const AdamWStep& s) {
   const float decay = 1.0f - s.lr * s.weight_decay;
   const float step_size = s.lr / s.bias_correction1;
   const float one_minus_beta1 = 1.0f - s.beta1, one_minus_beta2 = 1.0f - s.beta2;

@@ -66,9 +66,13 @@ void apply_keep(const float* src, const std::uint8_t* keep, float keep_scale, fl
 
 }  // namespace
 
-void attention_forward(const AttentionDims& dims, float scale, const HeadMatrices& q, const HeadMatrices& k,
-                       const HeadMatrices& v, const AttentionMask& mask, const AttentionDropout& dropout, float* probs,
-                       const MutableHeadMatrices& out) {
+std::int64_t attention_saved_size(const Context&, const AttentionDims& dims) {
+  return dims.batch * dims.heads * dims.q_len * dims.kv_len;
+}
+
+void attention_forward(const Context&, const AttentionDims& dims, float scale, const HeadMatrices& q,
+                       const HeadMatrices& k, const HeadMatrices& v, const AttentionMask& mask,
+                       const AttentionDropout& dropout, float* saved, const MutableHeadMatrices& out) {
   const std::int64_t T = dims.q_len, S = dims.kv_len, d = dims.head_dim, H = dims.heads;
   const std::int64_t pairs = dims.batch * H;
   const bool drop = dropout.p > 0.0f;
@@ -81,7 +85,7 @@ void attention_forward(const AttentionDims& dims, float scale, const HeadMatrice
 #pragma omp for schedule(static)
     for (std::int64_t bh = 0; bh < pairs; ++bh) {
       const std::int64_t b = bh / H, h = bh % H;
-      float* p = probs + bh * T * S;
+      float* p = saved + bh * T * S;
       sgemm(false, true, T, S, d, scale, q.at(b, h), q.row_stride, k.at(b, h), k.row_stride, p, S);
       for (std::int64_t t = 0; t < T; ++t) {
         const float* mask_row = mask.data == nullptr
@@ -100,10 +104,11 @@ void attention_forward(const AttentionDims& dims, float scale, const HeadMatrice
   }
 }
 
-void attention_backward(const AttentionDims& dims, float scale, const HeadMatrices& q, const HeadMatrices& k,
-                        const HeadMatrices& v, const float* probs, const AttentionDropout& dropout,
-                        const HeadMatrices& grad_out, const MutableHeadMatrices& grad_q,
-                        const MutableHeadMatrices& grad_k, const MutableHeadMatrices& grad_v, float* grad_scores) {
+void attention_backward(const Context&, const AttentionDims& dims, float scale, const HeadMatrices& q,
+                        const HeadMatrices& k, const HeadMatrices& v, const float* saved,
+                        const AttentionDropout& dropout, const HeadMatrices& grad_out,
+                        const MutableHeadMatrices& grad_q, const MutableHeadMatrices& grad_k,
+                        const MutableHeadMatrices& grad_v, float* grad_scores) {
   const std::int64_t T = dims.q_len, S = dims.kv_len, d = dims.head_dim, H = dims.heads;
   const std::int64_t pairs = dims.batch * H;
   const bool drop = dropout.p > 0.0f;
@@ -117,7 +122,7 @@ void attention_backward(const AttentionDims& dims, float scale, const HeadMatric
 #pragma omp for schedule(static)
     for (std::int64_t bh = 0; bh < pairs; ++bh) {
       const std::int64_t b = bh / H, h = bh % H;
-      const float* p = probs + bh * T * S;
+      const float* p = saved + bh * T * S;
       const float* dout = grad_out.at(b, h);
       const float* weights = p;
       if (drop) {

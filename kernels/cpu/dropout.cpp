@@ -75,7 +75,7 @@ void keep_mask_slice(std::uint8_t* mask, std::int64_t n, std::uint64_t seed, std
   }
 }
 
-void keep_mask(std::uint8_t* mask, std::int64_t n, std::uint64_t seed, std::uint64_t counter, float p) {
+void keep_mask(const Context&, std::uint8_t* mask, std::int64_t n, std::uint64_t seed, std::uint64_t counter, float p) {
   const std::int64_t chunks = (n + kMaskChunk - 1) / kMaskChunk;
 #pragma omp parallel for schedule(static) if (chunks > 1)
   for (std::int64_t c = 0; c < chunks; ++c) {
@@ -84,7 +84,8 @@ void keep_mask(std::uint8_t* mask, std::int64_t n, std::uint64_t seed, std::uint
   }
 }
 
-void apply_keep_mask(const float* x, const std::uint8_t* mask, float scale, float* out, std::int64_t n) {
+void apply_keep_mask(const Context&, const float* x, const std::uint8_t* mask, float scale, float* out,
+                     std::int64_t n) {
 #pragma omp parallel for simd schedule(static) if (n > 65536)
   for (std::int64_t i = 0; i < n; ++i) out[i] = mask[i] ? x[i] * scale : 0.0f;
 }

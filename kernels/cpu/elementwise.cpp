@@ -48,7 +48,7 @@ void run(const float* a, const std::int64_t* as, const float* b, const std::int6
 
 }  // namespace
 
-void binary_broadcast(BinaryOp op, const float* a, const std::int64_t* a_strides, const float* b,
+void binary_broadcast(const Context&, BinaryOp op, const float* a, const std::int64_t* a_strides, const float* b,
                       const std::int64_t* b_strides, float* out, const std::int64_t* shape, int ndim) {
   switch (op) {
     case BinaryOp::add:
@@ -66,7 +66,7 @@ void binary_broadcast(BinaryOp op, const float* a, const std::int64_t* a_strides
   }
 }
 
-void scale_add(const float* x, float alpha, float beta, float* out, std::int64_t n) {
+void scale_add(const Context&, const float* x, float alpha, float beta, float* out, std::int64_t n) {
 #pragma omp parallel for simd schedule(static) if (n > 65536)
   for (std::int64_t i = 0; i < n; ++i) out[i] = alpha * x[i] + beta;
 }

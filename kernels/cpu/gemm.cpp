@@ -33,8 +33,8 @@ void sgemm(std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const Ge
 
 }  // namespace
 
-void gemm(std::int64_t m, std::int64_t n, std::int64_t k, float alpha, GemmOperand a, GemmOperand b, float beta,
-          float* c, std::int64_t ldc) {
+void gemm(const Context&, std::int64_t m, std::int64_t n, std::int64_t k, float alpha, GemmOperand a, GemmOperand b,
+          float beta, float* c, std::int64_t ldc) {
   if (m == 0 || n == 0) return;
   if (k == 0) {
     // BLAS may skip the call entirely for k == 0, leaving an uninitialised c untouched.
@@ -46,31 +46,31 @@ void gemm(std::int64_t m, std::int64_t n, std::int64_t k, float alpha, GemmOpera
   sgemm(m, n, k, alpha, a, a.data, b, b.data, beta, c, ldc);
 }
 
-void gemm_batched(std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k, GemmOperand a,
+void gemm_batched(const Context& ctx, std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k, GemmOperand a,
                   const std::int64_t* a_offsets, GemmOperand b, const std::int64_t* b_offsets, float* c) {
   const std::int64_t c_stride = m * n;
   if (parallel_over_batch(batch, m * n * k)) {
 #pragma omp parallel for schedule(static)
     for (std::int64_t i = 0; i < batch; ++i) {
-      gemm(m, n, k, 1.0f, {a.data + a_offsets[i], a.ld, a.transposed}, {b.data + b_offsets[i], b.ld, b.transposed},
+      gemm(ctx, m, n, k, 1.0f, {a.data + a_offsets[i], a.ld, a.transposed}, {b.data + b_offsets[i], b.ld, b.transposed},
            0.0f, c + i * c_stride, n);
     }
     return;
   }
   for (std::int64_t i = 0; i < batch; ++i) {
-    gemm(m, n, k, 1.0f, {a.data + a_offsets[i], a.ld, a.transposed}, {b.data + b_offsets[i], b.ld, b.transposed}, 0.0f,
-         c + i * c_stride, n);
+    gemm(ctx, m, n, k, 1.0f, {a.data + a_offsets[i], a.ld, a.transposed}, {b.data + b_offsets[i], b.ld, b.transposed},
+         0.0f, c + i * c_stride, n);
   }
 }
 
-void gemm_bias(std::int64_t m, std::int64_t n, std::int64_t k, GemmOperand a, GemmOperand b, const float* bias,
-               float* c) {
+void gemm_bias(const Context& ctx, std::int64_t m, std::int64_t n, std::int64_t k, GemmOperand a, GemmOperand b,
+               const float* bias, float* c) {
 #pragma omp parallel for schedule(static) if (m * n > 32768)
   for (std::int64_t i = 0; i < m; ++i) {
     float* row = c + i * n;
     for (std::int64_t j = 0; j < n; ++j) row[j] = bias[j];
   }
-  if (k > 0) gemm(m, n, k, 1.0f, a, b, 1.0f, c, n);
+  if (k > 0) gemm(ctx, m, n, k, 1.0f, a, b, 1.0f, c, n);
 }
 
 }  // namespace pare::kernels::cpu

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 
 namespace pare::kernels::cpu {
 namespace {
@@ -12,7 +14,8 @@ constexpr std::int64_t kScatterColumns = 64;
 
 }  // namespace
 
-void copy_rows(const void* src, void* dst, std::int64_t rows, std::int64_t row_bytes, std::int64_t dst_row_bytes) {
+void copy_rows(const Context&, const void* src, void* dst, std::int64_t rows, std::int64_t row_bytes,
+               std::int64_t dst_row_bytes) {
   const auto* in = static_cast<const unsigned char*>(src);
   auto* out = static_cast<unsigned char*>(dst);
 #pragma omp parallel for schedule(static) if (rows * row_bytes > 262144)
@@ -21,8 +24,14 @@ void copy_rows(const void* src, void* dst, std::int64_t rows, std::int64_t row_b
   }
 }
 
-void gather_rows(const float* x, std::int64_t outer, std::int64_t n, std::int64_t inner, const std::int64_t* idx,
-                 std::int64_t m, float* out) {
+void gather_rows(const Context&, const float* x, std::int64_t outer, std::int64_t n, std::int64_t inner,
+                 const std::int64_t* idx, std::int64_t m, float* out) {
+  for (std::int64_t j = 0; j < m; ++j) {
+    if (idx[j] < 0 || idx[j] >= n) {
+      throw std::out_of_range("index " + std::to_string(idx[j]) + " at position " + std::to_string(j) +
+                              " out of range [0, " + std::to_string(n) + ")");
+    }
+  }
   const std::int64_t rows = outer * m;
 #pragma omp parallel for schedule(static) if (rows * inner > 65536)
   for (std::int64_t r = 0; r < rows; ++r) {
@@ -31,8 +40,8 @@ void gather_rows(const float* x, std::int64_t outer, std::int64_t n, std::int64_
   }
 }
 
-void scatter_add_rows(const float* grad_out, std::int64_t outer, std::int64_t m, std::int64_t inner,
-                      const std::int64_t* idx, std::int64_t n, float* grad_x) {
+void scatter_add_rows(const Context&, const float* grad_out, std::int64_t outer, std::int64_t m, std::int64_t inner,
+                      const std::int64_t* idx, std::int64_t n, std::int64_t skip_index, float* grad_x) {
   const std::int64_t blocks = (inner + kScatterColumns - 1) / kScatterColumns;
   const std::int64_t tasks = outer * blocks;
 #pragma omp parallel for schedule(static) if (outer * m * inner > 65536)
@@ -43,6 +52,7 @@ void scatter_add_rows(const float* grad_out, std::int64_t outer, std::int64_t m,
     const float* g = grad_out + o * m * inner;
     float* dst = grad_x + o * n * inner;
     for (std::int64_t j = 0; j < m; ++j) {
+      if (idx[j] == skip_index) continue;
       const float* src = g + j * inner;
       float* row = dst + idx[j] * inner;
       for (std::int64_t c = begin; c < end; ++c) row[c] += src[c];

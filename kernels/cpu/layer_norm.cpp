@@ -16,8 +16,8 @@ std::int64_t block_count(std::int64_t rows) { return (rows + rows_per_block(rows
 
 }  // namespace
 
-void layer_norm_forward(const float* x, const float* weight, const float* bias, float eps, float* y, float* mean,
-                        float* rstd, std::int64_t rows, std::int64_t cols, std::int64_t normalized) {
+void layer_norm_forward(const Context&, const float* x, const float* weight, const float* bias, float eps, float* y,
+                        float* mean, float* rstd, std::int64_t rows, std::int64_t cols, std::int64_t normalized) {
   const float inv_n = 1.0f / static_cast<float>(normalized);
   const auto zeros = static_cast<float>(normalized - cols);
 #pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold)
@@ -42,13 +42,13 @@ void layer_norm_forward(const float* x, const float* weight, const float* bias, 
   }
 }
 
-std::int64_t layer_norm_backward_workspace(std::int64_t rows, std::int64_t cols) {
+std::int64_t layer_norm_backward_workspace(const Context&, std::int64_t rows, std::int64_t cols) {
   return 2 * block_count(rows) * cols;
 }
 
-void layer_norm_backward(const float* dy, const float* x, const float* mean, const float* rstd, const float* weight,
-                         float* dx, float* dweight, float* dbias, float* workspace, std::int64_t rows,
-                         std::int64_t cols, std::int64_t normalized) {
+void layer_norm_backward(const Context&, const float* dy, const float* x, const float* mean, const float* rstd,
+                         const float* weight, float* dx, float* dweight, float* dbias, float* workspace,
+                         std::int64_t rows, std::int64_t cols, std::int64_t normalized) {
   const bool params = dweight != nullptr || dbias != nullptr;
   const std::int64_t per_block = rows_per_block(rows), blocks = block_count(rows);
   const float inv_n = 1.0f / static_cast<float>(normalized);

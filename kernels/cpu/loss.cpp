@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "kernels/cpu/vector_math.h"  // vexp, vselect
@@ -28,8 +30,19 @@ float row_logsumexp(const float* x, std::int64_t c, float mult) {
 
 }  // namespace
 
-void cross_entropy_forward(const float* logits, const std::int64_t* targets, std::int64_t n, std::int64_t c,
-                           std::int64_t ignore_index, float eps, float* row_loss, float* lse) {
+void cross_entropy_forward(const Context&, const float* logits, const std::int64_t* targets, std::int64_t n,
+                           std::int64_t c, std::int64_t ignore_index, float eps, float* row_loss, float* lse,
+                           float* loss, float* valid_rows) {
+  std::int64_t count = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (targets[i] == ignore_index) continue;
+    if (targets[i] < 0 || targets[i] >= c) {
+      throw std::out_of_range("target " + std::to_string(targets[i]) + " at row " + std::to_string(i) +
+                              " out of range for " + std::to_string(c) + " classes (ignore_index is " +
+                              std::to_string(ignore_index) + ")");
+    }
+    ++count;
+  }
 #pragma omp parallel for schedule(static) if (n * c > kParallelElements)
   for (std::int64_t i = 0; i < n; ++i) {
     const float* z = logits + i * c;
@@ -46,10 +59,17 @@ void cross_entropy_forward(const float* logits, const std::int64_t* targets, std
     row_loss[i] = (1.0f - eps) * (l - z[targets[i]]) + eps * (l - total / static_cast<float>(c));
     lse[i] = l;
   }
+  double sum = 0.0;
+  for (std::int64_t i = 0; i < n; ++i) sum += row_loss[i];
+  *loss = count > 0 ? static_cast<float>(sum / static_cast<double>(count)) : 0.0f;
+  *valid_rows = static_cast<float>(count);
 }
 
-void cross_entropy_backward(const float* logits, const std::int64_t* targets, const float* lse, std::int64_t n,
-                            std::int64_t c, std::int64_t ignore_index, float eps, float scale, float* grad) {
+void cross_entropy_backward(const Context&, const float* logits, const std::int64_t* targets, const float* lse,
+                            std::int64_t n, std::int64_t c, std::int64_t ignore_index, float eps,
+                            const float* grad_loss, const float* valid_rows, float* grad) {
+  const auto scale =
+      static_cast<float>(*valid_rows > 0.0f ? static_cast<double>(*grad_loss) / static_cast<double>(*valid_rows) : 0.0);
   const float uniform = eps / static_cast<float>(c);
 #pragma omp parallel for schedule(static) if (n * c > kParallelElements)
   for (std::int64_t i = 0; i < n; ++i) {
@@ -66,8 +86,8 @@ void cross_entropy_backward(const float* logits, const std::int64_t* targets, co
   }
 }
 
-void kl_div_forward(const float* s, const float* t, std::int64_t rows, std::int64_t c, float inv_t, float* row_kl,
-                    float* lse_s, float* lse_t) {
+void kl_div_forward(const Context&, const float* s, const float* t, std::int64_t rows, std::int64_t c, float inv_t,
+                    double loss_scale, float* row_kl, float* lse_s, float* lse_t, float* loss) {
 #pragma omp parallel for schedule(static) if (rows * c > kParallelElements)
   for (std::int64_t i = 0; i < rows; ++i) {
     const float* si = s + i * c;
@@ -83,11 +103,15 @@ void kl_div_forward(const float* s, const float* t, std::int64_t rows, std::int6
     lse_s[i] = ls;
     lse_t[i] = lt;
   }
+  double total = 0.0;
+  for (std::int64_t i = 0; i < rows; ++i) total += row_kl[i];
+  *loss = static_cast<float>(total * loss_scale);
 }
 
-void kl_div_backward(const float* s, const float* t, std::int64_t rows, std::int64_t c, float inv_t,
-                     const float* row_kl, const float* lse_s, const float* lse_t, float scale, float* grad_s,
-                     float* grad_t) {
+void kl_div_backward(const Context&, const float* s, const float* t, std::int64_t rows, std::int64_t c, float inv_t,
+                     const float* row_kl, const float* lse_s, const float* lse_t, const float* grad_loss,
+                     double grad_scale, float* grad_s, float* grad_t) {
+  const auto scale = static_cast<float>(static_cast<double>(*grad_loss) * grad_scale);
 #pragma omp parallel for schedule(static) if (rows * c > kParallelElements)
   for (std::int64_t i = 0; i < rows; ++i) {
     const float* si = s + i * c;
@@ -109,7 +133,7 @@ void kl_div_backward(const float* s, const float* t, std::int64_t rows, std::int
   }
 }
 
-double squared_error_sum(const float* a, const float* b, std::int64_t n) {
+void mean_squared_error(const Context&, const float* a, const float* b, std::int64_t n, float* out) {
   const std::int64_t blocks = (n + kSumBlock - 1) / kSumBlock;
   std::vector<double> partial(static_cast<std::size_t>(blocks));
 #pragma omp parallel for schedule(static) if (n > 65536)
@@ -125,7 +149,7 @@ double squared_error_sum(const float* a, const float* b, std::int64_t n) {
   }
   double total = 0.0;
   for (double p : partial) total += p;
-  return total;
+  *out = static_cast<float>(total / static_cast<double>(n));
 }
 
 }  // namespace pare::kernels::cpu

@@ -4,7 +4,7 @@
 
 namespace pare::kernels::cpu {
 
-double sum_of_squares(const float* x, std::int64_t n) {
+void sum_of_squares(const Context&, const float* x, std::int64_t n, double* accumulator) {
   constexpr std::int64_t kBlock = 16384;
   const std::int64_t blocks = (n + kBlock - 1) / kBlock;
   std::vector<double> partial(static_cast<std::size_t>(blocks));
@@ -17,7 +17,7 @@ double sum_of_squares(const float* x, std::int64_t n) {
   }
   double total = 0.0;
   for (double p : partial) total += p;
-  return total;
+  *accumulator += total;
 }
 
 }  // namespace pare::kernels::cpu

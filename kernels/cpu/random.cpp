@@ -6,7 +6,8 @@
 
 namespace pare::kernels::cpu {
 
-void random_normal(float* out, std::int64_t n, std::uint64_t seed, std::uint64_t counter, float mean, float std) {
+void random_normal(const Context&, float* out, std::int64_t n, std::uint64_t seed, std::uint64_t counter, float mean,
+                   float std) {
   const std::int64_t blocks = (n + 3) / 4;
 #pragma omp parallel for schedule(static) if (n > 65536)
   for (std::int64_t b = 0; b < blocks; ++b) {
@@ -25,7 +26,8 @@ void random_normal(float* out, std::int64_t n, std::uint64_t seed, std::uint64_t
   }
 }
 
-void random_uniform(float* out, std::int64_t n, std::uint64_t seed, std::uint64_t counter, float low, float high) {
+void random_uniform(const Context&, float* out, std::int64_t n, std::uint64_t seed, std::uint64_t counter, float low,
+                    float high) {
   const std::int64_t blocks = (n + 3) / 4;
 #pragma omp parallel for schedule(static) if (n > 65536)
   for (std::int64_t b = 0; b < blocks; ++b) {

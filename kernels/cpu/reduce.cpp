@@ -4,7 +4,7 @@
 
 namespace pare::kernels::cpu {
 
-void sum_axis(const float* x, float* out, std::int64_t outer, std::int64_t reduce, std::int64_t inner) {
+void sum_axis(const Context&, const float* x, float* out, std::int64_t outer, std::int64_t reduce, std::int64_t inner) {
   if (inner == 1) {
 #pragma omp parallel for schedule(static) if (outer * reduce > 32768)
     for (std::int64_t o = 0; o < outer; ++o) {

@@ -37,7 +37,7 @@ float exp_shifted(const float* x, float shift, float* y, std::int64_t cols) {
 
 }  // namespace
 
-void softmax_forward(const float* x, float* y, std::int64_t rows, std::int64_t cols) {
+void softmax_forward(const Context&, const float* x, float* y, std::int64_t rows, std::int64_t cols) {
 #pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold)
   for (std::int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * cols;
@@ -48,7 +48,8 @@ void softmax_forward(const float* x, float* y, std::int64_t rows, std::int64_t c
   }
 }
 
-void softmax_backward(const float* y, const float* dy, float* dx, std::int64_t rows, std::int64_t cols) {
+void softmax_backward(const Context&, const float* y, const float* dy, float* dx, std::int64_t rows,
+                      std::int64_t cols) {
 #pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold)
   for (std::int64_t r = 0; r < rows; ++r) {
     const float* yr = y + r * cols;
@@ -62,7 +63,7 @@ void softmax_backward(const float* y, const float* dy, float* dx, std::int64_t r
   }
 }
 
-void log_softmax_forward(const float* x, float* y, std::int64_t rows, std::int64_t cols) {
+void log_softmax_forward(const Context&, const float* x, float* y, std::int64_t rows, std::int64_t cols) {
 #pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold)
   for (std::int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * cols;
@@ -75,7 +76,8 @@ void log_softmax_forward(const float* x, float* y, std::int64_t rows, std::int64
   }
 }
 
-void log_softmax_backward(const float* y, const float* dy, float* dx, std::int64_t rows, std::int64_t cols) {
+void log_softmax_backward(const Context&, const float* y, const float* dy, float* dx, std::int64_t rows,
+                          std::int64_t cols) {
 #pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold)
   for (std::int64_t r = 0; r < rows; ++r) {
     const float* yr = y + r * cols;

@@ -57,6 +57,27 @@ void Module::add_child(const std::string& name, std::shared_ptr<Module> module) 
   children_.emplace_back(name, std::move(module));
 }
 
+void Module::to(Device device) {
+  std::map<const TensorImpl*, Tensor> moved;
+  move_entries(device, moved);
+}
+
+void Module::move_entries(Device device, std::map<const TensorImpl*, Tensor>& moved) {
+  NoGradGuard no_grad;
+  const auto move = [&](Tensor& t, bool parameter) {
+    if (!t.defined() || t.device() == device) return;
+    auto [it, inserted] = moved.try_emplace(t.impl());
+    if (inserted) {
+      it->second = t.detach().to(device);
+      if (parameter) it->second.requires_grad_();
+    }
+    t = it->second;
+  };
+  for (auto& [name, p] : parameters_) move(p, true);
+  for (auto& [name, b] : buffers_) move(b, false);
+  for (auto& [name, child] : children_) child->move_entries(device, moved);
+}
+
 void Module::set_parameter(const std::string& name, Tensor value) {
   auto it = find_entry(parameters_, name);
   PARE_CHECK(it != parameters_.end(), "set_parameter: no parameter \"", name, "\" (have: ", entry_names(parameters_),

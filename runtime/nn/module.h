@@ -74,6 +74,12 @@ class Module {
   std::vector<std::pair<std::string, Module*>> named_modules();
   const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& children() const { return children_; }
 
+  // Moves every parameter and buffer of this module and below to `device` (one counted transfer each;
+  // entries already there stay as they are). Parameters remain leaves that require grad, a tensor
+  // registered twice stays one tensor, and parameter transforms are kept. Optimizer state made
+  // before the move refers to the old tensors: move the model first.
+  void to(Device device);
+
   // Training mode (dropout active) for this module and all below it.
   void train(bool enabled = true);
   void eval() { train(false); }
@@ -93,6 +99,7 @@ class Module {
   void check_new_name(const std::string& name) const;
   void add_child(const std::string& name, std::shared_ptr<Module> module);
   void collect(const std::string& prefix, bool buffers, NamedTensors& out) const;
+  void move_entries(Device device, std::map<const TensorImpl*, Tensor>& moved);
 
   NamedTensors parameters_;
   NamedTensors buffers_;

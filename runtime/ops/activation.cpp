@@ -2,23 +2,24 @@
 
 #include "kernels/activation.h"  // activation_forward, activation_backward
 #include "runtime/autograd.h"
+#include "runtime/dispatch.h"
 
 namespace pare {
 namespace {
 
-using kernels::cpu::Activation;
+using kernels::Activation;
 
 Tensor activation(const Tensor& x, Activation act, const char* name) {
   check_dtype(x, DType::f32, name, "x");
-  check_cpu(x, name);
   const Tensor in = x.detach().contiguous();
-  Tensor out = Tensor::empty(x.shape());
-  kernels::cpu::activation_forward(act, in.data<float>(), out.data<float>(), out.numel());
-  const Tensor saved = kernels::cpu::backward_uses_output(act) ? out.detach() : in;
+  Tensor out = Tensor::empty(x.shape(), DType::f32, x.device());
+  PARE_LAUNCH(x.device(), activation_forward, act, in.device_data<float>(), out.device_data<float>(), out.numel());
+  const Tensor saved = kernels::backward_uses_output(act) ? out.detach() : in;
   return record(out, name, {x}, [saved, act](const Tensor& g, const NeedsGrad&) {
     const Tensor gc = g.contiguous();
-    Tensor dx = Tensor::empty(saved.shape());
-    kernels::cpu::activation_backward(act, saved.data<float>(), gc.data<float>(), dx.data<float>(), dx.numel());
+    Tensor dx = Tensor::empty(saved.shape(), DType::f32, saved.device());
+    PARE_LAUNCH(saved.device(), activation_backward, act, saved.device_data<float>(), gc.device_data<float>(),
+                dx.device_data<float>(), dx.numel());
     return std::vector<Tensor>{dx};
   });
 }

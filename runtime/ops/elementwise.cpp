@@ -2,6 +2,7 @@
 
 #include "kernels/elementwise.h"  // binary_broadcast, scale_add
 #include "runtime/autograd.h"
+#include "runtime/dispatch.h"
 #include "runtime/ops/reduce.h"  // sum_to
 
 namespace pare {
@@ -33,38 +34,37 @@ Shape broadcast_strides(const Tensor& t, const Shape& shape) {
   return strides;
 }
 
-Tensor binary_forward(kernels::cpu::BinaryOp op, const Tensor& a, const Tensor& b, const char* name) {
+Tensor binary_forward(kernels::BinaryOp op, const Tensor& a, const Tensor& b, const char* name) {
   check_dtype(a, DType::f32, name, "a");
   check_dtype(b, DType::f32, name, "b");
   check_same_device(a, b, name);
-  check_cpu(a, name);
   const Shape shape = broadcast_shapes(a.shape(), b.shape(), name);
   PARE_CHECK(shape.size() <= kMaxDims, name, ": at most ", kMaxDims, " dimensions, got ", shape_str(shape));
-  Tensor out = Tensor::empty(shape);
+  Tensor out = Tensor::empty(shape, DType::f32, a.device());
   const Shape as = broadcast_strides(a, shape), bs = broadcast_strides(b, shape);
-  kernels::cpu::binary_broadcast(op, a.data<float>(), as.data(), b.data<float>(), bs.data(), out.data<float>(),
-                                 shape.data(), static_cast<int>(shape.size()));
+  PARE_LAUNCH(a.device(), binary_broadcast, op, a.device_data<float>(), as.data(), b.device_data<float>(), bs.data(),
+              out.device_data<float>(), shape.data(), static_cast<int>(shape.size()));
   return out;
 }
 
 }  // namespace
 
 Tensor add(const Tensor& a, const Tensor& b) {
-  Tensor out = binary_forward(kernels::cpu::BinaryOp::add, a, b, "add");
+  Tensor out = binary_forward(kernels::BinaryOp::add, a, b, "add");
   return record(out, "add", {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& g, const NeedsGrad& needs) {
     return std::vector<Tensor>{needs[0] ? sum_to(g, sa) : Tensor(), needs[1] ? sum_to(g, sb) : Tensor()};
   });
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
-  Tensor out = binary_forward(kernels::cpu::BinaryOp::sub, a, b, "sub");
+  Tensor out = binary_forward(kernels::BinaryOp::sub, a, b, "sub");
   return record(out, "sub", {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& g, const NeedsGrad& needs) {
     return std::vector<Tensor>{needs[0] ? sum_to(g, sa) : Tensor(), needs[1] ? sum_to(scale(g, -1.0), sb) : Tensor()};
   });
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
-  Tensor out = binary_forward(kernels::cpu::BinaryOp::mul, a, b, "mul");
+  Tensor out = binary_forward(kernels::BinaryOp::mul, a, b, "mul");
   return record(out, "mul", {a, b}, [a = a.detach(), b = b.detach()](const Tensor& g, const NeedsGrad& needs) {
     return std::vector<Tensor>{needs[0] ? sum_to(mul(g, b), a.shape()) : Tensor(),
                                needs[1] ? sum_to(mul(g, a), b.shape()) : Tensor()};
@@ -72,7 +72,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor div(const Tensor& a, const Tensor& b) {
-  Tensor out = binary_forward(kernels::cpu::BinaryOp::div, a, b, "div");
+  Tensor out = binary_forward(kernels::BinaryOp::div, a, b, "div");
   return record(out, "div", {a, b},
                 [out = out.detach(), b = b.detach(), sa = a.shape()](const Tensor& g, const NeedsGrad& needs) {
                   const Tensor ga = div(g, b);
@@ -83,20 +83,20 @@ Tensor div(const Tensor& a, const Tensor& b) {
 
 Tensor scale(const Tensor& x, double alpha) {
   check_dtype(x, DType::f32, "scale", "x");
-  check_cpu(x, "scale");
   const Tensor in = x.contiguous();
-  Tensor out = Tensor::empty(x.shape());
-  kernels::cpu::scale_add(in.data<float>(), static_cast<float>(alpha), 0.0f, out.data<float>(), out.numel());
+  Tensor out = Tensor::empty(x.shape(), DType::f32, x.device());
+  PARE_LAUNCH(x.device(), scale_add, in.device_data<float>(), static_cast<float>(alpha), 0.0f, out.device_data<float>(),
+              out.numel());
   return record(out, "scale", {x},
                 [alpha](const Tensor& g, const NeedsGrad&) { return std::vector<Tensor>{scale(g, alpha)}; });
 }
 
 Tensor add_scalar(const Tensor& x, double beta) {
   check_dtype(x, DType::f32, "add_scalar", "x");
-  check_cpu(x, "add_scalar");
   const Tensor in = x.contiguous();
-  Tensor out = Tensor::empty(x.shape());
-  kernels::cpu::scale_add(in.data<float>(), 1.0f, static_cast<float>(beta), out.data<float>(), out.numel());
+  Tensor out = Tensor::empty(x.shape(), DType::f32, x.device());
+  PARE_LAUNCH(x.device(), scale_add, in.device_data<float>(), 1.0f, static_cast<float>(beta), out.device_data<float>(),
+              out.numel());
   return record(out, "add_scalar", {x}, [](const Tensor& g, const NeedsGrad&) { return std::vector<Tensor>{g}; });
 }
 

@@ -4,39 +4,25 @@
 
 #include "kernels/indexing.h"  // copy_rows, gather_rows, scatter_add_rows
 #include "runtime/autograd.h"
+#include "runtime/dispatch.h"
 
 namespace pare {
 namespace {
 
-// "[b, t]": where flat element `flat` of a tensor of `shape` sits, for error messages.
-std::string position_str(std::int64_t flat, const Shape& shape) {
-  Shape pos(shape.size());
-  for (std::size_t d = shape.size(); d-- > 0;) {
-    pos[d] = flat % shape[d];
-    flat /= shape[d];
-  }
-  return shape_str(pos);
-}
-
-// The indices as packed i64, each checked to lie in [0, n). `noun` and `range` word the error:
-// "<op>: <noun> 7 at position [1, 2] out of range for <range>".
-Tensor checked_indices(const Tensor& indices, std::int64_t n, const char* op, const char* noun,
-                       const std::string& range) {
+// The indices as packed i64. Their range is checked by the gather kernel, on the device, so that a
+// forward reads nothing back to the host.
+Tensor packed_indices(const Tensor& indices, const char* op, const char* noun) {
   check_defined(indices, op, noun);
-  check_cpu(indices, op);
   PARE_CHECK(indices.dtype() == DType::i64 || indices.dtype() == DType::i32, op, ": ", noun,
              "s must be i32 or i64, got ", dtype_name(indices.dtype()), " (shape ", shape_str(indices.shape()), ")");
-  const Tensor idx = indices.to(DType::i64).contiguous();
-  const std::int64_t* p = idx.data<std::int64_t>();
-  for (std::int64_t i = 0; i < idx.numel(); ++i) {
-    PARE_CHECK(p[i] >= 0 && p[i] < n, op, ": ", noun, " ", p[i], " at position ", position_str(i, idx.shape()),
-               " out of range for ", range);
-  }
-  return idx;
+  return indices.to(DType::i64).contiguous();
 }
 
-// x [..., n, ...] (n at `axis`) with checked indices [I...] -> [..., I..., ...].
-Tensor select_rows(const Tensor& x, std::int64_t axis, const Tensor& idx, const Shape& index_shape, const char* op) {
+// x [..., n, ...] (n at `axis`) with indices [I...] -> [..., I..., ...]; `range` words an index
+// error ("<op> (<range>): ... index 7 at position 3 out of range [0, 5)").
+Tensor select_rows(const Tensor& x, std::int64_t axis, const Tensor& idx, const Shape& index_shape, const char* op,
+                   const std::string& range, std::int64_t skip_index) {
+  check_same_device(x, idx, op);
   const Tensor in = x.contiguous();
   const Shape& xs = x.shape();
   std::int64_t outer = 1, inner = 1;
@@ -46,13 +32,18 @@ Tensor select_rows(const Tensor& x, std::int64_t axis, const Tensor& idx, const 
   Shape out_shape(xs.begin(), xs.begin() + axis);
   out_shape.insert(out_shape.end(), index_shape.begin(), index_shape.end());
   out_shape.insert(out_shape.end(), xs.begin() + axis + 1, xs.end());
-  Tensor out = Tensor::empty(out_shape);
-  kernels::cpu::gather_rows(in.data<float>(), outer, n, inner, idx.data<std::int64_t>(), m, out.data<float>());
-  return record(out, op, {x}, [idx, xs, outer, n, inner, m](const Tensor& g, const NeedsGrad&) {
+  Tensor out = Tensor::empty(out_shape, DType::f32, x.device());
+  try {
+    PARE_LAUNCH(x.device(), gather_rows, in.device_data<float>(), outer, n, inner, idx.device_data<std::int64_t>(), m,
+                out.device_data<float>());
+  } catch (const Error& e) {
+    throw Error(std::string(op) + " (" + range + "): " + e.what());
+  }
+  return record(out, op, {x}, [idx, xs, outer, n, inner, m, skip_index](const Tensor& g, const NeedsGrad&) {
     const Tensor grad_out = g.contiguous();
-    Tensor grad = Tensor::zeros(xs);
-    kernels::cpu::scatter_add_rows(grad_out.data<float>(), outer, m, inner, idx.data<std::int64_t>(), n,
-                                   grad.data<float>());
+    Tensor grad = Tensor::zeros(xs, DType::f32, g.device());
+    PARE_LAUNCH(g.device(), scatter_add_rows, grad_out.device_data<float>(), outer, m, inner,
+                idx.device_data<std::int64_t>(), n, skip_index, grad.device_data<float>());
     return std::vector<Tensor>{grad};
   });
 }
@@ -63,7 +54,6 @@ Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis) {
   PARE_CHECK(!tensors.empty(), "concat: no tensors given");
   const Tensor& first = tensors.front();
   check_defined(first, "concat", "tensors[0]");
-  check_cpu(first, "concat");
   const std::int64_t ax = normalize_axis(axis, first.dim(), "concat");
   Shape out_shape = first.shape();
   out_shape[static_cast<std::size_t>(ax)] = 0;
@@ -82,15 +72,16 @@ Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis) {
   std::int64_t outer = 1, inner = static_cast<std::int64_t>(dtype_size(first.dtype()));
   for (std::int64_t d = 0; d < ax; ++d) outer *= out_shape[static_cast<std::size_t>(d)];
   for (std::size_t d = static_cast<std::size_t>(ax) + 1; d < out_shape.size(); ++d) inner *= out_shape[d];
-  Tensor out = Tensor::empty(out_shape, first.dtype());
+  Tensor out = Tensor::empty(out_shape, first.dtype(), first.device());
   const std::int64_t dst_row_bytes = out_shape[static_cast<std::size_t>(ax)] * inner;
-  auto* dst = static_cast<unsigned char*>(out.raw_data());
+  auto* dst = static_cast<unsigned char*>(out.device_raw_data());
   std::vector<std::int64_t> starts;
   std::int64_t start = 0;
   for (const Tensor& t : tensors) {
     starts.push_back(start);
     const Tensor in = t.contiguous();
-    kernels::cpu::copy_rows(in.raw_data(), dst + start * inner, outer, t.size(ax) * inner, dst_row_bytes);
+    PARE_LAUNCH(first.device(), copy_rows, in.device_raw_data(), dst + start * inner, outer, t.size(ax) * inner,
+                dst_row_bytes);
     start += t.size(ax);
   }
   return record(out, "concat", tensors, [ax, starts, start](const Tensor& g, const NeedsGrad& needs) {
@@ -105,22 +96,19 @@ Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis) {
 
 Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& indices) {
   check_dtype(x, DType::f32, "index_select", "x");
-  check_cpu(x, "index_select");
   const std::int64_t ax = normalize_axis(axis, x.dim(), "index_select");
   const std::int64_t n = x.size(ax);
-  const Tensor idx = checked_indices(
-      indices, n, "index_select", "index",
-      "axis " + std::to_string(ax) + " of size " + std::to_string(n) + " (x shape " + shape_str(x.shape()) + ")");
-  return select_rows(x, ax, idx, indices.shape(), "index_select");
+  return select_rows(
+      x, ax, packed_indices(indices, "index_select", "index"), indices.shape(), "index_select",
+      "axis " + std::to_string(ax) + " of size " + std::to_string(n) + ", x shape " + shape_str(x.shape()), -1);
 }
 
-Tensor embedding(const Tensor& weight, const Tensor& ids) {
+Tensor embedding(const Tensor& weight, const Tensor& ids, std::int64_t padding_idx) {
   check_dtype(weight, DType::f32, "embedding", "weight");
-  check_cpu(weight, "embedding");
   PARE_CHECK(weight.dim() == 2, "embedding: weight must be [vocab, dim], got shape ", shape_str(weight.shape()));
   const std::int64_t vocab = weight.size(0);
-  const Tensor idx = checked_indices(ids, vocab, "embedding", "id", "vocab size " + std::to_string(vocab));
-  return select_rows(weight, 0, idx, ids.shape(), "embedding");
+  return select_rows(weight, 0, packed_indices(ids, "embedding", "id"), ids.shape(), "embedding",
+                     "vocab size " + std::to_string(vocab), padding_idx);
 }
 
 }  // namespace pare

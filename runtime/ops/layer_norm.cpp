@@ -2,6 +2,7 @@
 
 #include "kernels/layer_norm.h"  // layer_norm_forward, layer_norm_backward
 #include "runtime/autograd.h"
+#include "runtime/dispatch.h"
 
 namespace pare {
 
@@ -10,7 +11,6 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, dou
   check_dtype(x, DType::f32, "layer_norm", "x");
   check_dtype(weight, DType::f32, "layer_norm", "weight");
   check_dtype(bias, DType::f32, "layer_norm", "bias");
-  check_cpu(x, "layer_norm");
   check_same_device(x, weight, "layer_norm");
   check_same_device(x, bias, "layer_norm");
   PARE_CHECK(x.dim() >= 1 && x.size(-1) > 0, "layer_norm: x needs a non-empty last axis, got shape ",
@@ -25,28 +25,32 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, dou
              shape_str(x.shape()));
 
   const Tensor xc = x.detach().contiguous(), w = weight.detach().contiguous(), b = bias.detach().contiguous();
-  Tensor out = Tensor::empty(x.shape());
-  Tensor mean = Tensor::empty({rows}), rstd = Tensor::empty({rows});
-  kernels::cpu::layer_norm_forward(xc.data<float>(), w.data<float>(), b.data<float>(), static_cast<float>(eps),
-                                   out.data<float>(), mean.data<float>(), rstd.data<float>(), rows, cols, normalized);
+  const Device device = x.device();
+  Tensor out = Tensor::empty(x.shape(), DType::f32, device);
+  Tensor mean = Tensor::empty({rows}, DType::f32, device), rstd = Tensor::empty({rows}, DType::f32, device);
+  PARE_LAUNCH(device, layer_norm_forward, xc.device_data<float>(), w.device_data<float>(), b.device_data<float>(),
+              static_cast<float>(eps), out.device_data<float>(), mean.device_data<float>(), rstd.device_data<float>(),
+              rows, cols, normalized);
 
-  return record(out, "layer_norm", {x, weight, bias},
-                [xc, w, mean, rstd, rows, cols, normalized](const Tensor& g, const NeedsGrad& needs) {
-                  const Tensor gc = g.contiguous();
-                  Tensor dx, dw, db, workspace;
-                  if (needs[0]) dx = Tensor::empty(xc.shape());
-                  if (needs[1]) dw = Tensor::empty({cols});
-                  if (needs[2]) db = Tensor::empty({cols});
-                  if (needs[1] || needs[2]) {
-                    workspace = Tensor::empty({kernels::cpu::layer_norm_backward_workspace(rows, cols)});
-                  }
-                  kernels::cpu::layer_norm_backward(
-                      gc.data<float>(), xc.data<float>(), mean.data<float>(), rstd.data<float>(), w.data<float>(),
-                      dx.defined() ? dx.data<float>() : nullptr, dw.defined() ? dw.data<float>() : nullptr,
-                      db.defined() ? db.data<float>() : nullptr,
-                      workspace.defined() ? workspace.data<float>() : nullptr, rows, cols, normalized);
-                  return std::vector<Tensor>{dx, dw, db};
-                });
+  return record(
+      out, "layer_norm", {x, weight, bias},
+      [xc, w, mean, rstd, rows, cols, normalized, device](const Tensor& g, const NeedsGrad& needs) {
+        const Tensor gc = g.contiguous();
+        Tensor dx, dw, db, workspace;
+        if (needs[0]) dx = Tensor::empty(xc.shape(), DType::f32, device);
+        if (needs[1]) dw = Tensor::empty({cols}, DType::f32, device);
+        if (needs[2]) db = Tensor::empty({cols}, DType::f32, device);
+        if (needs[1] || needs[2]) {
+          workspace =
+              Tensor::empty({PARE_LAUNCH(device, layer_norm_backward_workspace, rows, cols)}, DType::f32, device);
+        }
+        PARE_LAUNCH(device, layer_norm_backward, gc.device_data<float>(), xc.device_data<float>(),
+                    mean.device_data<float>(), rstd.device_data<float>(), w.device_data<float>(),
+                    dx.defined() ? dx.device_data<float>() : nullptr, dw.defined() ? dw.device_data<float>() : nullptr,
+                    db.defined() ? db.device_data<float>() : nullptr,
+                    workspace.defined() ? workspace.device_data<float>() : nullptr, rows, cols, normalized);
+        return std::vector<Tensor>{dx, dw, db};
+      });
 }
 
 }  // namespace pare

@@ -5,12 +5,13 @@
 
 #include "kernels/gemm.h"  // gemm, gemm_batched, gemm_bias
 #include "runtime/autograd.h"
+#include "runtime/dispatch.h"
 #include "runtime/ops/reduce.h"  // sum, sum_to
 
 namespace pare {
 namespace {
 
-using kernels::cpu::GemmOperand;
+using kernels::GemmOperand;
 
 // How GEMM reads the last two axes [rows, cols] of `t` in place: row-major with a row stride, or as
 // the transpose of a row-major matrix (a transposed view). Size-1 axes may have any stride.
@@ -18,10 +19,10 @@ std::optional<GemmOperand> matrix_operand(const Tensor& t) {
   const std::int64_t rows = t.size(-2), cols = t.size(-1);
   const std::int64_t row_stride = t.strides()[t.strides().size() - 2], col_stride = t.strides().back();
   if ((cols == 1 || col_stride == 1) && (rows == 1 || row_stride >= cols)) {
-    return GemmOperand{t.data<float>(), rows == 1 ? std::max<std::int64_t>(cols, 1) : row_stride, false};
+    return GemmOperand{t.device_data<float>(), rows == 1 ? std::max<std::int64_t>(cols, 1) : row_stride, false};
   }
   if ((rows == 1 || row_stride == 1) && (cols == 1 || col_stride >= rows)) {
-    return GemmOperand{t.data<float>(), cols == 1 ? std::max<std::int64_t>(rows, 1) : col_stride, true};
+    return GemmOperand{t.device_data<float>(), cols == 1 ? std::max<std::int64_t>(rows, 1) : col_stride, true};
   }
   return std::nullopt;
 }
@@ -40,10 +41,7 @@ void check_blas_int(std::int64_t value, const char* what, const char* op) {
              " exceeds the 32-bit BLAS index range");
 }
 
-void check_operand(const Tensor& t, const char* op, const char* arg) {
-  check_dtype(t, DType::f32, op, arg);
-  check_cpu(t, op);
-}
+void check_operand(const Tensor& t, const char* op, const char* arg) { check_dtype(t, DType::f32, op, arg); }
 
 // Element offsets of each batch entry of `t` (its axes before the last two) inside the broadcast
 // batch shape `batch`; broadcast axes contribute nothing.
@@ -84,7 +82,7 @@ Tensor matmul_forward(const Tensor& a, const Tensor& b) {
   Shape out_shape = batch;
   out_shape.push_back(m);
   out_shape.push_back(n);
-  Tensor out = Tensor::empty(out_shape);
+  Tensor out = Tensor::empty(out_shape, DType::f32, a.device());
   const std::int64_t count = shape_numel(batch);
   check_blas_int(count * m, "row count", "matmul");
   check_blas_int(n, "column count", "matmul");
@@ -96,14 +94,15 @@ Tensor matmul_forward(const Tensor& a, const Tensor& b) {
   check_blas_int(op_b.ld, "leading dimension", "matmul");
   // A packed batch of rows times one shared matrix is a single GEMM over all rows.
   if (b.dim() == 2 && a.is_contiguous()) {
-    const GemmOperand op_a{a.data<float>(), std::max<std::int64_t>(k, 1), false};
-    kernels::cpu::gemm(count * m, n, k, 1.0f, op_a, op_b, 0.0f, out.data<float>(), n);
+    const GemmOperand op_a{a.device_data<float>(), std::max<std::int64_t>(k, 1), false};
+    PARE_LAUNCH(a.device(), gemm, count * m, n, k, 1.0f, op_a, op_b, 0.0f, out.device_data<float>(), n);
     return out;
   }
   const GemmOperand op_a = operand_or_copy(a, a_keep);
   check_blas_int(op_a.ld, "leading dimension", "matmul");
   const std::vector<std::int64_t> a_off = batch_offsets(a_keep, batch), b_off = batch_offsets(b_keep, batch);
-  kernels::cpu::gemm_batched(count, m, n, k, op_a, a_off.data(), op_b, b_off.data(), out.data<float>());
+  PARE_LAUNCH(a.device(), gemm_batched, count, m, n, k, op_a, a_off.data(), op_b, b_off.data(),
+              out.device_data<float>());
   return out;
 }
 
@@ -145,7 +144,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   const std::int64_t rows = in == 0 ? shape_numel(Shape(x.shape().begin(), x.shape().end() - 1)) : x.numel() / in;
   Shape out_shape = x.shape();
   out_shape.back() = out_features;
-  Tensor out = Tensor::empty(out_shape);
+  Tensor out = Tensor::empty(out_shape, DType::f32, x.device());
   check_blas_int(rows, "row count", "linear");
   check_blas_int(out_features, "output features", "linear");
   check_blas_int(in, "input features", "linear");
@@ -156,12 +155,14 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     check_blas_int(w.ld, "leading dimension", "linear");
     // x @ W^T: a row-major W is read transposed, a transposed view of one is read as it is.
     const GemmOperand w_t{w.data, w.ld, !w.transposed};
-    const GemmOperand x_op{xc.data<float>(), std::max<std::int64_t>(in, 1), false};
+    const GemmOperand x_op{xc.device_data<float>(), std::max<std::int64_t>(in, 1), false};
     if (bias.defined()) {
       const Tensor bc = bias.detach().contiguous();
-      kernels::cpu::gemm_bias(rows, out_features, in, x_op, w_t, bc.data<float>(), out.data<float>());
+      PARE_LAUNCH(x.device(), gemm_bias, rows, out_features, in, x_op, w_t, bc.device_data<float>(),
+                  out.device_data<float>());
     } else {
-      kernels::cpu::gemm(rows, out_features, in, 1.0f, x_op, w_t, 0.0f, out.data<float>(), out_features);
+      PARE_LAUNCH(x.device(), gemm, rows, out_features, in, 1.0f, x_op, w_t, 0.0f, out.device_data<float>(),
+                  out_features);
     }
   }
 

@@ -4,6 +4,7 @@
 
 #include "kernels/reduce.h"  // sum_axis
 #include "runtime/autograd.h"
+#include "runtime/dispatch.h"
 #include "runtime/ops/elementwise.h"  // scale
 
 namespace pare {
@@ -30,8 +31,8 @@ Tensor sum_keepdim(const Tensor& x, const std::vector<bool>& reduced) {
     for (std::size_t d = ax + 1; d < s.size(); ++d) inner *= s[d];
     Shape out_shape = s;
     out_shape[ax] = 1;
-    Tensor out = Tensor::empty(out_shape);
-    kernels::cpu::sum_axis(cur.data<float>(), out.data<float>(), outer, s[ax], inner);
+    Tensor out = Tensor::empty(out_shape, DType::f32, cur.device());
+    PARE_LAUNCH(cur.device(), sum_axis, cur.device_data<float>(), out.device_data<float>(), outer, s[ax], inner);
     cur = out;
   }
   return cur;
@@ -39,7 +40,6 @@ Tensor sum_keepdim(const Tensor& x, const std::vector<bool>& reduced) {
 
 Tensor sum_impl(const Tensor& x, const std::vector<std::int64_t>& axes, bool keepdim, double factor, const char* op) {
   check_dtype(x, DType::f32, op, "x");
-  check_cpu(x, op);
   const std::vector<bool> reduced = reduced_axes(x, axes, op);
   Shape keep_shape = x.shape(), out_shape;
   for (std::size_t d = 0; d < reduced.size(); ++d) {
@@ -50,7 +50,7 @@ Tensor sum_impl(const Tensor& x, const std::vector<std::int64_t>& axes, bool kee
   {
     NoGradGuard no_grad;
     result = sum_keepdim(x, reduced);
-    if (x.numel() == 0) result = Tensor::zeros(keep_shape);
+    if (x.numel() == 0) result = Tensor::zeros(keep_shape, DType::f32, x.device());
     if (factor != 1.0) result = scale(result, factor);
     result = result.reshape(out_shape);
   }

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "kernels/adamw.h"  // adamw_update, AdamWStep
+#include "runtime/dispatch.h"
 
 namespace pare {
 namespace {
@@ -68,7 +69,6 @@ void AdamW::step() {
       const auto& [name, p] = group.params[pi];
       const Tensor grad = p.grad();
       if (!grad.defined()) continue;
-      check_cpu(p, "AdamW.step");
       check_dtype(grad, DType::f32, "AdamW.step", name.c_str());
       PARE_CHECK(p.is_contiguous(), "AdamW.step: parameter ", name, " of shape ", shape_str(p.shape()),
                  " is not contiguous");
@@ -76,7 +76,7 @@ void AdamW::step() {
       ParamState& s = state_[gi][pi];
       ++s.step;
       const auto t = static_cast<double>(s.step);
-      const kernels::cpu::AdamWStep scalars{
+      const kernels::AdamWStep scalars{
           static_cast<float>(lr_),
           static_cast<float>(options_.beta1),
           static_cast<float>(options_.beta2),
@@ -85,8 +85,8 @@ void AdamW::step() {
           static_cast<float>(1.0 - std::pow(options_.beta1, t)),
           static_cast<float>(std::sqrt(1.0 - std::pow(options_.beta2, t))),
       };
-      kernels::cpu::adamw_update(p.data<float>(), g.data<float>(), s.exp_avg.data<float>(), s.exp_avg_sq.data<float>(),
-                                 p.numel(), scalars);
+      PARE_LAUNCH(p.device(), adamw_update, p.device_data<float>(), g.device_data<float>(),
+                  s.exp_avg.device_data<float>(), s.exp_avg_sq.device_data<float>(), p.numel(), scalars);
     }
   }
   ++steps_taken_;

@@ -1,0 +1,19 @@
+// Context: what a kernel needs of its device besides the pointers it is given.
+#pragma once
+
+#include <cstddef>
+
+namespace pare::kernels {
+
+// One per device, made by the runtime and passed to every kernel. CPU kernels need none of it; a CUDA
+// kernel launches on `stream` and a cuBLAS(Lt) GEMM uses `blas` and the scratch `workspace`. The
+// library types stay opaque here so that headers every backend includes compile without them.
+struct Context {
+  int device = 0;
+  void* stream = nullptr;
+  void* blas = nullptr;
+  void* workspace = nullptr;
+  std::size_t workspace_bytes = 0;
+};
+
+}  // namespace pare::kernels
