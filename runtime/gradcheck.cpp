@@ -30,7 +30,7 @@ GradcheckResult check_gradients(const TensorFunction& fn, std::vector<Tensor> in
     probe = fn(inputs);
   }
   Generator gen(seed);
-  const Tensor weights = Tensor::randn(probe.shape(), gen);
+  const Tensor weights = Tensor::randn(probe.shape(), gen, 0.0f, 1.0f, probe.device());
   const std::vector<double> w = weights.to_vector<double>();
   // The objective is summed in double so its own rounding stays far below the differences measured.
   auto objective = [&] {
