@@ -6,7 +6,8 @@
 #include <string>
 
 #include "cli/commands.h"
-#include "kernels/blas_info.h"  // blas_description
+#include "cli/training_options.h"  // add_device_flag
+#include "kernels/blas_info.h"     // blas_description
 #include "runtime/error.h"
 #include "train/model_benchmark.h"
 
@@ -24,7 +25,7 @@ std::optional<BertTask> head_task(const std::string& head) {
 
 void add_bench_command(CLI::App& app) {
   struct Options {
-    std::string model, size, mode = "infer", head;
+    std::string model, size, mode = "infer", head, device = "cpu";
     std::int64_t vocab = 30522;
     ModelBenchmarkOptions bench;
   };
@@ -50,7 +51,9 @@ void add_bench_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--seed", options->bench.seed, "seed of the inputs and of the model's initialisation")
       ->capture_default_str();
+  add_device_flag(cmd, options->device);
   cmd->callback([options] {
+    options->bench.device = parse_device(options->device);
     PARE_CHECK(!options->model.empty() || !options->size.empty(), "bench: give --model DIR or --size NAME");
     options->bench.mode = bench_mode_from_name(options->mode);
     const std::optional<BertTask> task = head_task(options->head);

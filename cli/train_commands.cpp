@@ -75,7 +75,7 @@ void add_finetune(CLI::App& app) {
 
 void add_eval(CLI::App& app) {
   struct Args {
-    std::string model, task, data, brown, split = "dev";
+    std::string model, task, data, brown, split = "dev", device = "cpu";
     std::size_t seq = 128, batch = 64, max_examples = 0;
   };
   auto args = std::make_shared<Args>();
@@ -88,8 +88,10 @@ void add_eval(CLI::App& app) {
   cmd->add_option("--seq", args->seq, "maximum tokens per example")->capture_default_str();
   cmd->add_option("--batch", args->batch, "sequences per batch")->capture_default_str();
   cmd->add_option("--max-examples", args->max_examples, "at most N examples, evenly spread (0: all)");
+  add_device_flag(cmd, args->device);
   cmd->callback([args] {
     EvaluateOptions o;
+    o.device = parse_device(args->device);
     o.model_dir = args->model;
     o.data = data_source(args->task, args->data, args->brown);
     o.split = parse_split(args->split);

@@ -26,6 +26,14 @@ void add_train_flags(CLI::App* cmd, TrainFlags& f) {
   cmd->add_option("--metric", f.metric, "evaluation metric that selects best/");
   cmd->add_flag("--lower-is-better", f.lower_is_better, "with --metric: smaller values are better");
   cmd->add_flag("--resume", f.resume, "continue the run in --out from its checkpoint");
+  add_device_flag(cmd, f.device);
+}
+
+void add_device_flag(CLI::App* cmd, std::string& device) {
+  cmd->add_option("--device", device,
+                  "where to run: cpu, cuda, cuda:N, or guarded (host memory treated as a device: proves that a run "
+                  "reads the host only for what it reports)")
+      ->capture_default_str();
 }
 
 TrainerOptions trainer_options(const TrainFlags& f) {
@@ -49,6 +57,7 @@ TrainerOptions trainer_options(const TrainFlags& f) {
   o.metric_for_best = f.metric;
   o.greater_is_better = !f.lower_is_better;
   o.resume = f.resume;
+  o.device = parse_device(f.device);
   return o;
 }
 

@@ -30,11 +30,12 @@ struct TrainFlags {
   std::string metric;
   bool lower_is_better = false;
   bool resume = false;
+  std::string device = "cpu";
 };
 
 // --out (required), --steps, --epochs, --batch, --accum, --lr, --warmup, --warmup-ratio,
 // --weight-decay, --max-grad-norm, --eval-every, --log-every, --save-every, --seed, --metric,
-// --lower-is-better, --resume.
+// --lower-is-better, --resume, --device.
 void add_train_flags(CLI::App* cmd, TrainFlags& flags);
 // Throws on --steps < 0 or both --steps and --epochs.
 TrainerOptions trainer_options(const TrainFlags& flags);
@@ -48,6 +49,8 @@ struct TaskFlags {
 // --task (required), --data, --brown, --seq, --eval-batch, --max-train, --max-eval.
 void add_task_flags(CLI::App* cmd, TaskFlags& flags);
 TaskDataSource data_source(const std::string& task, const std::string& data, const std::string& brown);
+// --device as cli commands take it: cpu, cuda, cuda:N or guarded (the host-guarded test device).
+void add_device_flag(CLI::App* cmd, std::string& device);
 // Fine-tuning `model_dir` on the task; 3 epochs when neither --steps nor --epochs is given.
 FinetuneOptions finetune_options(const std::string& model_dir, const TaskFlags& task, const TrainFlags& train);
 

@@ -20,7 +20,7 @@
 #include "kernels/masking.h"      // masked_fill, padding_to_additive
 #include "kernels/norm.h"         // sum_of_squares
 #include "kernels/random.h"       // random_normal, random_uniform
-#include "kernels/reduce.h"       // sum_axis
+#include "kernels/reduce.h"       // sum_axis, argmax_rows
 #include "kernels/softmax.h"      // softmax_*, log_softmax_*
 
 namespace pare::kernels {
@@ -47,6 +47,7 @@ struct KernelTable {
   decltype(cpu::padding_to_additive)* padding_to_additive = nullptr;
   // reduce.h, norm.h
   decltype(cpu::sum_axis)* sum_axis = nullptr;
+  decltype(cpu::argmax_rows)* argmax_rows = nullptr;
   decltype(cpu::sum_of_squares)* sum_of_squares = nullptr;
   // softmax.h
   decltype(cpu::softmax_forward)* softmax_forward = nullptr;

@@ -12,4 +12,8 @@ namespace pare::kernels::cpu {
 void sum_axis(const Context& ctx, const float* x, float* out, std::int64_t outer, std::int64_t reduce,
               std::int64_t inner);
 
+// out[r] = the first column of the largest entry of row r of x [rows, cols]: the predictions
+// evaluation reads back instead of the logits.
+void argmax_rows(const Context& ctx, const float* x, std::int64_t rows, std::int64_t cols, std::int64_t* out);
+
 }  // namespace pare::kernels::cpu

@@ -7,6 +7,7 @@
 #include "data/tokenize.h"     // token_lengths
 #include "runtime/autograd.h"  // NoGradGuard
 #include "runtime/error.h"
+#include "runtime/ops/reduce.h"  // argmax
 
 namespace pare {
 namespace {
@@ -42,11 +43,10 @@ std::vector<std::vector<std::size_t>> eval_batches(std::span<const TokenizedExam
   return batches;
 }
 
-std::int64_t argmax(const float* row, std::int64_t n) {
-  return static_cast<std::int64_t>(std::max_element(row, row + n) - row);
+// The batch's inputs on `device`.
+BertInputs inputs_on(const Batch& batch, Device device) {
+  return {batch.input_ids.to(device), batch.attention_mask.to(device), batch.token_type_ids.to(device)};
 }
-
-BertInputs inputs_of(const Batch& batch) { return {batch.input_ids, batch.attention_mask, batch.token_type_ids}; }
 
 // Predictions and, when `loss` is non-null, the loss summed over its units (examples or tokens).
 TaskPredictions run_task(const BertTaskModel& model, const TaskInfo& task, std::span<const TokenizedExample> examples,
@@ -61,35 +61,30 @@ TaskPredictions run_task(const BertTaskModel& model, const TaskInfo& task, std::
     out.scores.resize(examples.size());
   else
     out.classes.resize(examples.size());
+  const Device device = model.device();
   for (const std::vector<std::size_t>& indices : eval_batches(examples, options.batch_size)) {
     const Batch batch = collate(examples, indices, task.kind, options.pad_id);
-    const Tensor labels = loss != nullptr ? batch.labels : Tensor();
+    const Tensor labels = loss != nullptr ? batch.labels.to(device) : Tensor();
     PARE_CHECK(loss == nullptr || labels.defined(), "evaluation of '", task.name, "': the examples carry no labels");
-    const BertOutputs outputs = model.forward(inputs_of(batch), labels);
-    const Tensor logits = outputs.logits.contiguous();
-    const float* data = logits.data<float>();
-    const std::int64_t classes = logits.size(logits.dim() - 1);
+    const BertOutputs outputs = model.forward(inputs_on(batch, device), labels);
+    // What comes back to the host: a score per example for regression, a class per row or token else.
     std::int64_t units = 0;
-    if (task.is_tagging()) {
-      const std::int64_t t = logits.size(1);
+    if (task.is_regression()) {
+      const std::vector<float> scores = outputs.logits.to_vector<float>();
+      for (std::size_t row = 0; row < indices.size(); ++row) out.scores[indices[row]] = scores[row];
+      units = static_cast<std::int64_t>(indices.size());
+    } else if (task.is_tagging()) {
+      const std::vector<std::int64_t> predicted = argmax(outputs.logits).to_vector<std::int64_t>();
+      const std::int64_t t = outputs.logits.size(1);
       for (std::size_t row = 0; row < indices.size(); ++row) {
         const std::size_t n = examples[indices[row]].input_ids.size();
-        std::vector<std::int64_t>& tags = out.tags[indices[row]];
-        tags.resize(n);
-        for (std::size_t j = 0; j < n; ++j) {
-          tags[j] =
-              argmax(data + (static_cast<std::int64_t>(row) * t + static_cast<std::int64_t>(j)) * classes, classes);
-        }
+        const auto first = predicted.begin() + static_cast<std::ptrdiff_t>(row) * t;
+        out.tags[indices[row]].assign(first, first + static_cast<std::ptrdiff_t>(n));
         for (std::int64_t l : examples[indices[row]].token_labels) units += l != kIgnoreLabel;
       }
     } else {
-      for (std::size_t row = 0; row < indices.size(); ++row) {
-        const float* r = data + static_cast<std::int64_t>(row) * classes;
-        if (task.is_regression())
-          out.scores[indices[row]] = r[0];
-        else
-          out.classes[indices[row]] = argmax(r, classes);
-      }
+      const std::vector<std::int64_t> predicted = argmax(outputs.logits).to_vector<std::int64_t>();
+      for (std::size_t row = 0; row < indices.size(); ++row) out.classes[indices[row]] = predicted[row];
       units = static_cast<std::int64_t>(indices.size());
     }
     if (loss != nullptr) {
@@ -153,15 +148,15 @@ std::vector<MetricValue> evaluate_mlm(const BertTaskModel& model, std::span<cons
     std::int64_t units = 0;
     for (std::int64_t l : labels) units += l != kIgnoreLabel;
     if (units == 0) continue;
-    const BertOutputs outputs =
-        model.forward({corrupted.input_ids, batch.attention_mask, batch.token_type_ids}, corrupted.labels);
+    const Device device = model.device();
+    const BertOutputs outputs = model.forward(
+        {corrupted.input_ids.to(device), batch.attention_mask.to(device), batch.token_type_ids.to(device)},
+        corrupted.labels.to(device));
     loss_sum += outputs.loss.item() * static_cast<double>(units);
     masked += units;
-    const Tensor logits = outputs.logits.contiguous();
-    const std::int64_t vocab = logits.size(2);
-    const float* data = logits.data<float>();
+    const std::vector<std::int64_t> predicted = argmax(outputs.logits).to_vector<std::int64_t>();
     for (std::size_t p = 0; p < labels.size(); ++p) {
-      if (labels[p] != kIgnoreLabel) correct += argmax(data + static_cast<std::int64_t>(p) * vocab, vocab) == labels[p];
+      if (labels[p] != kIgnoreLabel) correct += predicted[p] == labels[p];
     }
   }
   PARE_CHECK(masked > 0, "masked-LM evaluation: no token was masked in ", examples.size(), " examples");

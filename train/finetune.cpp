@@ -67,6 +67,8 @@ TrainResult finetune(const FinetuneOptions& options, std::shared_ptr<BertTaskMod
   LoadedBert loaded = load_pretrained(options.model_dir, load_options_for(task, options.trainer.seed));
   const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(options.model_dir);
   check_fits(*loaded.model, *tokenizer, options.max_length, options.model_dir);
+  // Hooks make their tensors where the model lives.
+  loaded.model->to(options.trainer.device);
   // Before anything is written: a hook that does not fit the model fails with the output untouched.
   std::vector<std::shared_ptr<TrainingHook>> hooks;
   if (options.hooks) hooks = options.hooks(*loaded.model);
@@ -104,6 +106,7 @@ std::vector<MetricValue> evaluate_model(const EvaluateOptions& options) {
   const TaskInfo task = named_task_info(options.data.task);
   const std::vector<TextExample> text = read_split(task, options.data, options.split, options.max_examples);
   LoadedBert loaded = load_pretrained(options.model_dir);
+  loaded.model->to(options.device);
   const BertTaskModel& model = *loaded.model;
   PARE_CHECK(model.task() == head_for(task), options.model_dir.string(), " is a ", architecture_name(model.task()),
              "; task '", task.name, "' needs a ", architecture_name(head_for(task)));

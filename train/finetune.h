@@ -41,6 +41,7 @@ struct EvaluateOptions {
   std::size_t max_length = 128;
   std::size_t batch_size = 64;
   std::size_t max_examples = 0;
+  Device device = Device::cpu();
 };
 
 // The task's metrics and "loss" of the model directory on a split. The model's head must fit the

@@ -16,7 +16,8 @@
 #include "runtime/autograd.h"   // NoGradGuard
 #include "runtime/error.h"
 #include "runtime/optim/adamw.h"
-#include "runtime/storage.h"  // cpu_memory_stats, reset_cpu_peak_memory
+#include "runtime/storage.h"   // cpu_memory_stats, reset_cpu_peak_memory
+#include "runtime/transfer.h"  // transfer_stats, reset_transfer_stats
 #include "train/mlm_masking.h"
 
 namespace pare {
@@ -48,7 +49,7 @@ std::int64_t count_parameters(const Module& model) {
   std::set<const void*> seen;
   std::int64_t total = 0;
   for (const Tensor& p : model.parameters()) {
-    if (seen.insert(p.data<float>()).second) total += p.numel();
+    if (seen.insert(p.device_raw_data()).second) total += p.numel();
   }
   return total;
 }
@@ -162,7 +163,12 @@ ModelBenchmarkResult run_model_benchmark(BertTaskModel& model, const ModelBenchm
   const ThreadCountScope thread_scope(options.threads);
   const bool training = options.mode == BenchMode::train;
   BertTaskModel& benchmarked = training ? model : static_cast<BertTaskModel&>(model.bert());
-  const TrainingBatch batch = random_batch(model, options);
+  model.to(options.device);
+  TrainingBatch batch = random_batch(model, options);
+  for (Tensor* t :
+       {&batch.inputs.input_ids, &batch.inputs.attention_mask, &batch.inputs.token_type_ids, &batch.labels}) {
+    if (t->defined()) *t = t->to(options.device);
+  }
 
   ModelBenchmarkResult result;
   result.options = options;
@@ -173,6 +179,7 @@ ModelBenchmarkResult run_model_benchmark(BertTaskModel& model, const ModelBenchm
   result.vocab_size = config.vocab_size;
   result.parameters = count_parameters(benchmarked);
   result.threads = omp_get_max_threads();
+  result.device = options.device.str();
 
   std::unique_ptr<AdamW> optimizer;
   if (training) {
@@ -196,6 +203,7 @@ ModelBenchmarkResult run_model_benchmark(BertTaskModel& model, const ModelBenchm
   for (std::int64_t i = 0; i < options.warmup; ++i) step();
   result.start_memory_bytes = cpu_memory_stats().in_use_bytes;
   reset_cpu_peak_memory();
+  reset_transfer_stats();
   using Clock = std::chrono::steady_clock;
   for (std::int64_t i = 0; i < options.steps; ++i) {
     const auto start = Clock::now();
@@ -203,6 +211,9 @@ ModelBenchmarkResult run_model_benchmark(BertTaskModel& model, const ModelBenchm
     result.step_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
   }
   result.peak_memory_bytes = cpu_memory_stats().peak_in_use_bytes;
+  const TransferStats transfers = transfer_stats();
+  result.to_host_per_step = static_cast<double>(transfers.to_host) / static_cast<double>(options.steps);
+  result.to_device_per_step = static_cast<double>(transfers.to_device) / static_cast<double>(options.steps);
   result.max_rss_bytes = max_rss_bytes();
 
   std::vector<double> sorted = result.step_ms;
@@ -243,6 +254,8 @@ nlohmann::ordered_json to_json(const ModelBenchmarkResult& r) {
   j["start_memory_bytes"] = r.start_memory_bytes;
   j["peak_memory_bytes"] = r.peak_memory_bytes;
   j["max_rss_bytes"] = r.max_rss_bytes;
+  j["to_host_per_step"] = r.to_host_per_step;
+  j["to_device_per_step"] = r.to_device_per_step;
   if (r.options.mode == BenchMode::train) j["final_loss"] = r.final_loss;
   return j;
 }

@@ -29,6 +29,7 @@ struct ModelBenchmarkOptions {
   int threads = 0;          // OpenMP threads for the run; 0 keeps the current setting
   std::uint64_t seed = 0;   // input ids, labels and MLM masking
   double learning_rate = 1e-4;
+  Device device = Device::cpu();  // the model and the batch move there
 };
 
 // Throws pare::Error naming the option at fault (batch, seq, steps, warmup, threads).
@@ -68,7 +69,9 @@ struct ModelBenchmarkResult {
   std::size_t start_memory_bytes = 0;  // CPU tensor memory in use before the timed steps (weights, optimizer state)
   std::size_t peak_memory_bytes = 0;   // peak CPU tensor memory in use during the timed steps
   std::size_t max_rss_bytes = 0;       // the process's peak resident set (getrusage), whole lifetime
-  double final_loss = 0;               // the last training step's loss (train mode), a sanity check
+  // Copies between host and device per timed step (0 on the CPU): a training step reads its loss.
+  double to_host_per_step = 0, to_device_per_step = 0;
+  double final_loss = 0;  // the last training step's loss (train mode), a sanity check
 };
 
 // Runs options.warmup untimed then options.steps timed steps of `model` (infer: model.bert() in eval

@@ -126,259 +126,339 @@ void Trainer::add_hook(std::shared_ptr<TrainingHook> hook) {
   hooks_.push_back(std::move(hook));
 }
 
-TrainResult Trainer::train() {
-  TrainingPlan plan = make_training_plan(options_, examples_.size());
+// One call of Trainer::train(): the optimizer, sampler, generators, logs and counters of the run, and
+// the named steps the loop is made of.
+class TrainingRun {
+ public:
+  explicit TrainingRun(Trainer& trainer);
+  TrainResult run();
+
+ private:
+  // Creates the output directory (recovering interrupted renames), or throws on bad options.
+  void prepare_output();
+  // Restores checkpoint/ on resume (weights, optimizer, sampler, generators, hooks), or starts fresh.
+  void resume_or_start();
+  // The micro-batches of the next step, collated and transformed on the host, then moved to the
+  // model's device; `units` gets what each one's loss averages over.
+  std::vector<Batch> next_batches(std::int64_t step, std::vector<std::int64_t>& units, std::int64_t& sequences);
+  // Forward and backward of every micro-batch; returns the step's loss, still on the device.
+  Tensor accumulate_gradients(std::int64_t step, const std::vector<Batch>& batches,
+                              const std::vector<std::int64_t>& units);
+  // Clips, steps the optimizer and zeroes the gradients; returns the norm before clipping.
+  double optimizer_step(std::int64_t step, double step_loss, double lr);
+  void log_window(double lr, double grad_norm, bool force);
+  void evaluate();
+  void save_checkpoint();
+
+  Trainer& trainer_;
+  BertTaskModel& model_;
+  const TrainerOptions& options_;
+  TrainingPlan plan_;
+  fs::path checkpoint_dir_, best_dir_;
+  NamedTensors params_;
+  std::vector<Tensor> all_params_;
+  std::optional<AdamW> optimizer_;
+  std::optional<BatchSampler> sampler_;
+  Generator& dropout_gen_;
+  Generator masking_gen_;
+  TrainerState state_;
+  std::optional<MetricsLog> metrics_log_;
+  TrainResult result_;
+  double window_loss_ = 0.0;
+  std::int64_t window_steps_ = 0;
+  std::int64_t window_sequences_ = 0;
+  Clock::time_point window_start_;
+};
+
+TrainingRun::TrainingRun(Trainer& trainer)
+    : trainer_(trainer),
+      model_(*trainer.model_),
+      options_(trainer.options_),
+      dropout_gen_(model_.bert().generator()),
+      masking_gen_(options_.seed + kMaskingSeedOffset) {}
+
+void TrainingRun::prepare_output() {
+  plan_ = make_training_plan(options_, trainer_.examples_.size());
   PARE_CHECK(!options_.output_dir.empty(), "trainer: output_dir is required");
   for (const fs::path& file : options_.model_files) {
     PARE_CHECK(fs::is_regular_file(file), "trainer: model file '", file.string(), "' does not exist");
   }
-  const fs::path out = options_.output_dir;
-  const fs::path checkpoint_dir = out / "checkpoint";
-  const fs::path best_dir = out / "best";
+  const fs::path& out = options_.output_dir;
+  checkpoint_dir_ = out / "checkpoint";
+  best_dir_ = out / "best";
   std::error_code ec;
   fs::create_directories(out, ec);
   PARE_CHECK(!ec, "trainer: cannot create output directory '", out.string(), "': ", ec.message());
-  recover_directory(checkpoint_dir);
-  recover_directory(best_dir);
+  recover_directory(checkpoint_dir_);
+  recover_directory(best_dir_);
+}
 
-  NamedTensors params = model_->named_parameters();
-  for (const auto& hook : hooks_) {
-    for (auto& [name, t] : hook->parameters()) params.emplace_back("hooks." + hook->name() + "." + name, t);
+void TrainingRun::resume_or_start() {
+  params_ = model_.named_parameters();
+  for (const auto& hook : trainer_.hooks_) {
+    for (auto& [name, t] : hook->parameters()) {
+      PARE_CHECK(t.device() == options_.device, "trainer: parameter '", name, "' of hook '", hook->name(), "' is on ",
+                 t.device().str(), ", the model on ", options_.device.str(), " (make hooks after moving the model)");
+      params_.emplace_back("hooks." + hook->name() + "." + name, t);
+    }
   }
-  std::vector<Tensor> all_params;
-  for (const auto& [name, t] : params) all_params.push_back(t);
-  AdamW optimizer(parameter_groups_for_weight_decay(params, options_.weight_decay), options_.lr);
+  for (const auto& [name, t] : params_) all_params_.push_back(t);
+  optimizer_.emplace(parameter_groups_for_weight_decay(params_, options_.weight_decay), options_.lr);
 
   BatchSamplerOptions sampler_options;
   sampler_options.batch_size = options_.batch_size / static_cast<std::size_t>(options_.gradient_accumulation);
   sampler_options.bucket_batches = options_.bucket_batches;
   sampler_options.seed = options_.seed;
-  BatchSampler sampler(token_lengths(examples_), sampler_options);
-  Generator& dropout_gen = model_->bert().generator();
-  Generator masking_gen(options_.seed + kMaskingSeedOffset);
+  sampler_.emplace(token_lengths(trainer_.examples_), sampler_options);
 
-  TrainerState state;
-  if (options_.resume) {
-    const fs::path state_file = checkpoint_dir / kTrainerStateFile;
-    PARE_CHECK(fs::exists(state_file), "trainer: nothing to resume: '", state_file.string(), "' does not exist");
-    const CheckpointTensors weights = read_checkpoint_tensors(checkpoint_dir);
-    CheckpointLoadReport report;
-    load_checkpoint_tensors(*model_, weights.tensors, weights.source, report);
-    PARE_CHECK(report.initialised.empty(), "trainer: checkpoint '", checkpoint_dir.string(),
-               "' does not hold this model's weights: ", report.summary());
-    state = load_trainer_state(state_file);
-    optimizer.load_state_dict(state.optimizer);
-    sampler.set_state({state.data_seed, state.epoch, state.batches_in_epoch});
-    for (const auto& [name, gen] :
-         {std::pair<const char*, Generator*>{"dropout", &dropout_gen}, {"masking", &masking_gen}}) {
-      const auto found = state.generators.find(name);
-      PARE_CHECK(found != state.generators.end(), "trainer: '", state_file.string(), "' lacks the ", name,
-                 " generator state");
-      gen->set_state(found->second.seed, found->second.offset);
-    }
-    const fs::path hook_file = checkpoint_dir / kHookTensorsFile;
-    std::optional<SafetensorsFile> hook_tensors;
-    if (fs::exists(hook_file)) hook_tensors = SafetensorsFile::open(hook_file);
-    for (const auto& hook : hooks_) {
-      const nlohmann::json& hooks_json = state.extra.contains("hooks") ? state.extra["hooks"] : nlohmann::json();
-      PARE_CHECK(hooks_json.contains(hook->name()), "trainer: '", state_file.string(), "' has no state of hook '",
-                 hook->name(), "'");
-      hook->load_state(hooks_json[hook->name()]);
-      StateDict tensors;
-      const std::string prefix = hook->name() + ".";
-      if (hook_tensors) {
-        for (const std::string& name : hook_tensors->names()) {
-          if (name.rfind(prefix, 0) == 0) tensors[name.substr(prefix.size())] = hook_tensors->load(name);
-        }
-      }
-      hook->load_state_tensors(tensors);
-    }
-  } else {
-    PARE_CHECK(!fs::exists(checkpoint_dir), "trainer: '", out.string(),
+  if (!options_.resume) {
+    PARE_CHECK(!fs::exists(checkpoint_dir_), "trainer: '", options_.output_dir.string(),
                "' already holds a checkpoint; resume it or choose another output directory");
-    dropout_gen.set_state(options_.seed + kDropoutSeedOffset, 0);
-    state.data_seed = options_.seed;
+    dropout_gen_.set_state(options_.seed + kDropoutSeedOffset, 0);
+    state_.data_seed = options_.seed;
+    return;
   }
-  plan.start_step = state.step;
-  for (const auto& hook : hooks_) hook->on_train_begin(*model_, plan);
+  const fs::path state_file = checkpoint_dir_ / kTrainerStateFile;
+  PARE_CHECK(fs::exists(state_file), "trainer: nothing to resume: '", state_file.string(), "' does not exist");
+  const CheckpointTensors weights = read_checkpoint_tensors(checkpoint_dir_);
+  CheckpointLoadReport report;
+  load_checkpoint_tensors(model_, weights.tensors, weights.source, report);
+  PARE_CHECK(report.initialised.empty(), "trainer: checkpoint '", checkpoint_dir_.string(),
+             "' does not hold this model's weights: ", report.summary());
+  state_ = load_trainer_state(state_file);
+  optimizer_->load_state_dict(state_.optimizer);
+  sampler_->set_state({state_.data_seed, state_.epoch, state_.batches_in_epoch});
+  for (const auto& [name, gen] :
+       {std::pair<const char*, Generator*>{"dropout", &dropout_gen_}, {"masking", &masking_gen_}}) {
+    const auto found = state_.generators.find(name);
+    PARE_CHECK(found != state_.generators.end(), "trainer: '", state_file.string(), "' lacks the ", name,
+               " generator state");
+    gen->set_state(found->second.seed, found->second.offset);
+  }
+  const fs::path hook_file = checkpoint_dir_ / kHookTensorsFile;
+  std::optional<SafetensorsFile> hook_tensors;
+  if (fs::exists(hook_file)) hook_tensors = SafetensorsFile::open(hook_file);
+  for (const auto& hook : trainer_.hooks_) {
+    const nlohmann::json& hooks_json = state_.extra.contains("hooks") ? state_.extra["hooks"] : nlohmann::json();
+    PARE_CHECK(hooks_json.contains(hook->name()), "trainer: '", state_file.string(), "' has no state of hook '",
+               hook->name(), "'");
+    hook->load_state(hooks_json[hook->name()]);
+    StateDict tensors;
+    const std::string prefix = hook->name() + ".";
+    if (hook_tensors) {
+      for (const std::string& name : hook_tensors->names()) {
+        if (name.rfind(prefix, 0) == 0) tensors[name.substr(prefix.size())] = hook_tensors->load(name);
+      }
+    }
+    hook->load_state_tensors(tensors);
+  }
+}
 
-  const LinearWarmupDecay schedule(options_.lr, plan.warmup_steps, plan.total_steps);
-  const std::string best_metric_name = options_.metric_for_best;
-  MetricsLog metrics_log(out / "metrics.jsonl");
+void TrainingRun::save_checkpoint() {
+  AtomicDirectory dir(checkpoint_dir_);
+  save_model_directory(model_, dir.temp_path(), options_.model_files, WeightView::stored);
+  TrainerState saved = state_;
+  const SamplerState position = sampler_->state();
+  saved.data_seed = position.seed;
+  saved.epoch = position.epoch;
+  saved.batches_in_epoch = position.position;
+  saved.generators["dropout"] = {dropout_gen_.seed(), dropout_gen_.offset()};
+  saved.generators["masking"] = {masking_gen_.seed(), masking_gen_.offset()};
+  saved.optimizer = optimizer_->state_dict();
+  saved.extra["hooks"] = nlohmann::json::object();
+  saved.extra["total_steps"] = plan_.total_steps;
+  NamedTensors hook_tensors;
+  for (const auto& hook : trainer_.hooks_) {
+    saved.extra["hooks"][hook->name()] = hook->state();
+    for (auto& [name, t] : hook->state_tensors()) hook_tensors.emplace_back(hook->name() + "." + name, t);
+  }
+  save_trainer_state(dir.temp_path() / kTrainerStateFile, saved);
+  if (!hook_tensors.empty()) save_safetensors(dir.temp_path() / kHookTensorsFile, hook_tensors);
+  dir.commit();
+}
+
+void TrainingRun::evaluate() {
+  const bool was_training = model_.is_training();
+  model_.eval();
+  std::vector<MetricValue> metrics;
+  {
+    NoGradGuard no_grad;
+    metrics = trainer_.evaluator_(model_);
+  }
+  model_.train(was_training);
+  PARE_CHECK(!metrics.empty(), "trainer: the evaluator returned no metrics");
+  nlohmann::json record = {{"type", "eval"}, {"step", state_.step}};
+  for (const MetricValue& m : metrics) record[m.name] = m.value;
+  metrics_log_->write(record);
+  const std::string& best_name = options_.metric_for_best;
+  const double value = metric_value(metrics, best_name.empty() ? metrics.front().name : best_name);
+  const bool better = options_.greater_is_better ? value > state_.best_metric : value < state_.best_metric;
+  if (std::isfinite(value) && (!state_.has_best || better)) {
+    state_.has_best = true;
+    state_.best_metric = value;
+    AtomicDirectory dir(best_dir_);
+    save_model_directory(model_, dir.temp_path(), options_.model_files, WeightView::as_forward);
+    dir.commit();
+  }
+  result_.evaluations.push_back({state_.step, std::move(metrics)});
+}
+
+std::vector<Batch> TrainingRun::next_batches(std::int64_t step, std::vector<std::int64_t>& units,
+                                             std::int64_t& sequences) {
+  std::vector<Batch> batches;
+  for (std::int64_t i = 0; i < options_.gradient_accumulation; ++i) {
+    const std::vector<std::size_t> indices = sampler_->next();
+    Batch batch = collate(trainer_.examples_, indices, trainer_.kind_, trainer_.pad_id_);
+    if (trainer_.transform_) trainer_.transform_(batch, masking_gen_);
+    PARE_CHECK(batch.labels.defined(), "trainer: a training batch has no labels (step ", step + 1, ")");
+    units.push_back(loss_units(batch.labels));
+    sequences += static_cast<std::int64_t>(indices.size());
+    for (Tensor* t : {&batch.input_ids, &batch.attention_mask, &batch.token_type_ids, &batch.labels}) {
+      if (t->defined()) *t = t->to(options_.device);
+    }
+    batches.push_back(std::move(batch));
+  }
+  return batches;
+}
+
+Tensor TrainingRun::accumulate_gradients(std::int64_t step, const std::vector<Batch>& batches,
+                                         const std::vector<std::int64_t>& units) {
+  std::int64_t total_units = 0;
+  for (std::int64_t u : units) total_units += u;
+  Tensor step_loss = Tensor::zeros({}, DType::f32, options_.device);
+  for (std::size_t i = 0; i < batches.size(); ++i) {
+    if (units[i] == 0) continue;  // nothing to learn from (an MLM batch with no masked token)
+    const Batch& batch = batches[i];
+    const BertInputs inputs{batch.input_ids, batch.attention_mask, batch.token_type_ids};
+    const BertOutputs outputs = model_.forward(inputs, batch.labels);
+    // At weight 0 the task term stays out of the graph, so its head gets no gradient from it.
+    Tensor loss;
+    if (options_.task_loss_weight == 1.0) {
+      loss = outputs.loss;
+    } else if (options_.task_loss_weight != 0.0) {
+      loss = scale(outputs.loss, options_.task_loss_weight);
+    }
+    const auto micro_batch = static_cast<std::int64_t>(i);
+    for (const auto& hook : trainer_.hooks_) {
+      const Tensor extra = hook->extra_loss(MicroBatchView{step, micro_batch, inputs, batch.labels, outputs});
+      if (extra.defined()) loss = loss.defined() ? add(loss, extra) : extra;
+    }
+    PARE_CHECK(loss.defined(), "trainer: task_loss_weight is 0 and no hook added a loss at step ", step + 1,
+               ", micro-batch ", i + 1, "; nothing to train on");
+    const double weight = static_cast<double>(units[i]) / static_cast<double>(total_units);
+    const Tensor weighted = scale(loss, weight);
+    weighted.backward();
+    step_loss = add(step_loss, weighted.detach());
+  }
+  return step_loss;
+}
+
+double TrainingRun::optimizer_step(std::int64_t step, double step_loss, double lr) {
+  for (const auto& hook : trainer_.hooks_) hook->after_backward(step, model_);
+  const double max_norm = options_.max_grad_norm > 0 ? options_.max_grad_norm : std::numeric_limits<double>::infinity();
+  const double grad_norm = clip_grad_norm(all_params_, max_norm);
+  PARE_CHECK(std::isfinite(grad_norm), "trainer: non-finite gradient norm (", grad_norm, ") at step ", step + 1,
+             " (loss ", step_loss, "); stopped without saving this step (lower the learning rate or check the data)");
+  optimizer_->set_lr(lr);
+  optimizer_->step();
+  optimizer_->zero_grad();
+  return grad_norm;
+}
+
+void TrainingRun::log_window(double lr, double grad_norm, bool force) {
+  if (state_.step % options_.log_every != 0 && !force) return;
+  const double seconds = std::chrono::duration<double>(Clock::now() - window_start_).count();
+  const SamplerState position = sampler_->state();
+  const auto batches_per_epoch = static_cast<double>(sampler_->batches_per_epoch());
+  nlohmann::json record = {
+      {"type", "train"},
+      {"step", state_.step},
+      {"loss", window_loss_ / static_cast<double>(window_steps_)},
+      {"lr", lr},
+      {"grad_norm", grad_norm},
+      {"seq_per_s", seconds > 0 ? static_cast<double>(window_sequences_) / seconds : 0.0},
+      {"epoch", static_cast<double>(position.epoch) + static_cast<double>(position.position) / batches_per_epoch}};
+  for (const auto& hook : trainer_.hooks_) {
+    nlohmann::json fields = hook->log_fields();
+    if (!fields.is_null()) record[hook->name()] = std::move(fields);
+  }
+  metrics_log_->write(record);
+  window_loss_ = 0.0;
+  window_steps_ = 0;
+  window_sequences_ = 0;
+  window_start_ = Clock::now();
+}
+
+TrainResult TrainingRun::run() {
+  prepare_output();
+  resume_or_start();
+  plan_.start_step = state_.step;
+  for (const auto& hook : trainer_.hooks_) hook->on_train_begin(model_, plan_);
+
+  const LinearWarmupDecay schedule(options_.lr, plan_.warmup_steps, plan_.total_steps);
+  metrics_log_.emplace(options_.output_dir / "metrics.jsonl");
   std::optional<ProgressBar> bar;
   if (options_.progress_out != nullptr) {
-    bar.emplace("train", plan.total_steps, options_.progress_out, options_.log_every);
+    bar.emplace("train", plan_.total_steps, options_.progress_out, options_.log_every);
   }
   std::optional<StopOnInterrupt> interrupt_guard;
   if (options_.stop_on_sigint) interrupt_guard.emplace();
+  result_.total_steps = plan_.total_steps;
+  result_.checkpoint_dir = checkpoint_dir_;
+  if (trainer_.evaluator_) result_.best_dir = best_dir_;
 
-  TrainResult result;
-  result.total_steps = plan.total_steps;
-  result.checkpoint_dir = checkpoint_dir;
-  if (evaluator_) result.best_dir = best_dir;
-
-  auto save_checkpoint = [&] {
-    AtomicDirectory dir(checkpoint_dir);
-    save_model_directory(*model_, dir.temp_path(), options_.model_files, WeightView::stored);
-    TrainerState saved = state;
-    const SamplerState position = sampler.state();
-    saved.data_seed = position.seed;
-    saved.epoch = position.epoch;
-    saved.batches_in_epoch = position.position;
-    saved.generators["dropout"] = {dropout_gen.seed(), dropout_gen.offset()};
-    saved.generators["masking"] = {masking_gen.seed(), masking_gen.offset()};
-    saved.optimizer = optimizer.state_dict();
-    saved.extra["hooks"] = nlohmann::json::object();
-    saved.extra["total_steps"] = plan.total_steps;
-    NamedTensors hook_tensors;
-    for (const auto& hook : hooks_) {
-      saved.extra["hooks"][hook->name()] = hook->state();
-      for (auto& [name, t] : hook->state_tensors()) hook_tensors.emplace_back(hook->name() + "." + name, t);
-    }
-    save_trainer_state(dir.temp_path() / kTrainerStateFile, saved);
-    if (!hook_tensors.empty()) save_safetensors(dir.temp_path() / kHookTensorsFile, hook_tensors);
-    dir.commit();
-  };
-
-  auto evaluate = [&] {
-    const bool was_training = model_->is_training();
-    model_->eval();
-    std::vector<MetricValue> metrics;
-    {
-      NoGradGuard no_grad;
-      metrics = evaluator_(*model_);
-    }
-    model_->train(was_training);
-    PARE_CHECK(!metrics.empty(), "trainer: the evaluator returned no metrics");
-    nlohmann::json record = {{"type", "eval"}, {"step", state.step}};
-    for (const MetricValue& m : metrics) record[m.name] = m.value;
-    metrics_log.write(record);
-    const double value = metric_value(metrics, best_metric_name.empty() ? metrics.front().name : best_metric_name);
-    const bool better = options_.greater_is_better ? value > state.best_metric : value < state.best_metric;
-    if (std::isfinite(value) && (!state.has_best || better)) {
-      state.has_best = true;
-      state.best_metric = value;
-      AtomicDirectory dir(best_dir);
-      save_model_directory(*model_, dir.temp_path(), options_.model_files, WeightView::as_forward);
-      dir.commit();
-    }
-    result.evaluations.push_back({state.step, std::move(metrics)});
-  };
-
-  model_->train();
-  optimizer.zero_grad();
-  const std::int64_t accumulation = options_.gradient_accumulation;
-  const std::int64_t batches_per_epoch = static_cast<std::int64_t>(sampler.batches_per_epoch());
-  double window_loss = 0.0;
-  std::int64_t window_steps = 0;
-  std::int64_t window_sequences = 0;
-  Clock::time_point window_start = Clock::now();
-
-  while (state.step < plan.total_steps && !stop_requested_) {
-    const std::int64_t step = state.step;
-    std::vector<Batch> batches;
+  model_.train();
+  optimizer_->zero_grad();
+  window_start_ = Clock::now();
+  bool& stop_requested = trainer_.stop_requested_;
+  while (state_.step < plan_.total_steps && !stop_requested) {
+    const std::int64_t step = state_.step;
     std::vector<std::int64_t> units;
-    std::int64_t total_units = 0;
     std::int64_t sequences = 0;
-    for (std::int64_t i = 0; i < accumulation; ++i) {
-      const std::vector<std::size_t> indices = sampler.next();
-      Batch batch = collate(examples_, indices, kind_, pad_id_);
-      if (transform_) transform_(batch, masking_gen);
-      PARE_CHECK(batch.labels.defined(), "trainer: a training batch has no labels (step ", step + 1, ")");
-      units.push_back(loss_units(batch.labels));
-      total_units += units.back();
-      sequences += static_cast<std::int64_t>(indices.size());
-      batches.push_back(std::move(batch));
-    }
-
-    double step_loss = 0.0;
-    for (std::int64_t i = 0; i < accumulation; ++i) {
-      if (units[i] == 0) continue;  // nothing to learn from (an MLM batch with no masked token)
-      const Batch& batch = batches[i];
-      const BertInputs inputs{batch.input_ids, batch.attention_mask, batch.token_type_ids};
-      const BertOutputs outputs = model_->forward(inputs, batch.labels);
-      // At weight 0 the task term stays out of the graph, so its head gets no gradient from it.
-      Tensor loss;
-      if (options_.task_loss_weight == 1.0) {
-        loss = outputs.loss;
-      } else if (options_.task_loss_weight != 0.0) {
-        loss = scale(outputs.loss, options_.task_loss_weight);
-      }
-      for (const auto& hook : hooks_) {
-        const Tensor extra = hook->extra_loss(MicroBatchView{step, i, inputs, batch.labels, outputs});
-        if (extra.defined()) loss = loss.defined() ? add(loss, extra) : extra;
-      }
-      PARE_CHECK(loss.defined(), "trainer: task_loss_weight is 0 and no hook added a loss at step ", step + 1,
-                 ", micro-batch ", i + 1, "; nothing to train on");
-      const double value = loss.item();
-      PARE_CHECK(std::isfinite(value), "trainer: non-finite loss (", value, ") at step ", step + 1, ", micro-batch ",
-                 i + 1, " of ", accumulation,
-                 "; stopped without saving this step (lower the learning rate or check the data)");
-      const double weight = static_cast<double>(units[i]) / static_cast<double>(total_units);
-      scale(loss, weight).backward();
-      step_loss += value * weight;
-    }
-    for (const auto& hook : hooks_) hook->after_backward(step, *model_);
-    const double max_norm =
-        options_.max_grad_norm > 0 ? options_.max_grad_norm : std::numeric_limits<double>::infinity();
-    const double grad_norm = clip_grad_norm(all_params, max_norm);
-    PARE_CHECK(std::isfinite(grad_norm), "trainer: non-finite gradient norm (", grad_norm, ") at step ", step + 1,
-               " (loss ", step_loss, "); stopped without saving this step (lower the learning rate or check the data)");
+    const std::vector<Batch> batches = next_batches(step, units, sequences);
+    // The step's one host read of the loss, for the check, the log and the progress bar.
+    const double step_loss = accumulate_gradients(step, batches, units).item();
+    PARE_CHECK(std::isfinite(step_loss), "trainer: non-finite loss (", step_loss, ") at step ", step + 1,
+               "; stopped without saving this step (lower the learning rate or check the data)");
     const double lr = schedule.lr(step);
-    optimizer.set_lr(lr);
-    optimizer.step();
-    optimizer.zero_grad();
-    ++state.step;
-    result.last_loss = step_loss;
+    const double grad_norm = optimizer_step(step, step_loss, lr);
+    ++state_.step;
+    result_.last_loss = step_loss;
 
-    const StepInfo info{state.step, step_loss, grad_norm, lr, sequences};
-    for (const auto& hook : hooks_) hook->after_step(info);
-    if (interrupt_guard && StopOnInterrupt::requested()) stop_requested_ = true;
+    const StepInfo info{state_.step, step_loss, grad_norm, lr, sequences};
+    for (const auto& hook : trainer_.hooks_) hook->after_step(info);
+    if (interrupt_guard && StopOnInterrupt::requested()) stop_requested = true;
 
-    window_loss += step_loss;
-    ++window_steps;
-    window_sequences += sequences;
-    const bool last = state.step == plan.total_steps;
-    if (state.step % options_.log_every == 0 || last || stop_requested_) {
-      const double seconds = std::chrono::duration<double>(Clock::now() - window_start).count();
-      const SamplerState position = sampler.state();
-      nlohmann::json record = {
-          {"type", "train"},
-          {"step", state.step},
-          {"loss", window_loss / static_cast<double>(window_steps)},
-          {"lr", lr},
-          {"grad_norm", grad_norm},
-          {"seq_per_s", seconds > 0 ? static_cast<double>(window_sequences) / seconds : 0.0},
-          {"epoch", static_cast<double>(position.epoch) +
-                        static_cast<double>(position.position) / static_cast<double>(batches_per_epoch)}};
-      for (const auto& hook : hooks_) {
-        nlohmann::json fields = hook->log_fields();
-        if (!fields.is_null()) record[hook->name()] = std::move(fields);
-      }
-      metrics_log.write(record);
-      window_loss = 0.0;
-      window_steps = 0;
-      window_sequences = 0;
-      window_start = Clock::now();
-    }
+    window_loss_ += step_loss;
+    ++window_steps_;
+    window_sequences_ += sequences;
+    const bool last = state_.step == plan_.total_steps;
+    log_window(lr, grad_norm, last || stop_requested);
     if (bar) {
       char status[48];
       std::snprintf(status, sizeof status, "loss %.4f", step_loss);
-      bar->update(state.step, sequences, status);
+      bar->update(state_.step, sequences, status);
     }
-    if (evaluator_ && ((options_.eval_every > 0 && state.step % options_.eval_every == 0) || last)) evaluate();
-    if ((options_.save_every > 0 && state.step % options_.save_every == 0) || last || stop_requested_) {
+    if (trainer_.evaluator_ && ((options_.eval_every > 0 && state_.step % options_.eval_every == 0) || last)) {
+      evaluate();
+    }
+    if ((options_.save_every > 0 && state_.step % options_.save_every == 0) || last || stop_requested) {
       save_checkpoint();
     }
   }
   if (bar) bar->finish();
 
-  result.steps = state.step;
-  result.stopped = state.step < plan.total_steps;
-  result.has_best = state.has_best;
-  result.best_metric = state.best_metric;
-  stop_requested_ = false;
-  return result;
+  result_.steps = state_.step;
+  result_.stopped = state_.step < plan_.total_steps;
+  result_.has_best = state_.has_best;
+  result_.best_metric = state_.best_metric;
+  stop_requested = false;
+  return result_;
+}
+
+TrainResult Trainer::train() {
+  model_->to(options_.device);
+  return TrainingRun(*this).run();
 }
 
 }  // namespace pare

@@ -61,6 +61,10 @@ struct TrainerOptions {
   std::vector<std::filesystem::path> model_files;
   std::FILE* progress_out = stderr;  // null: no progress bar
   bool stop_on_sigint = true;
+  // Where the model trains: the Trainer moves it there, batches follow it, and hooks' tensors must be
+  // there too (callers that make hooks move the model first). A step reads two numbers back to the
+  // host, the loss and the gradient norm, plus whatever hooks read.
+  Device device = Device::cpu();
 };
 
 // Metrics of the model on held-out data; called in eval mode with autograd off.
@@ -108,6 +112,7 @@ class Trainer {
   const TrainerOptions& options() const { return options_; }
 
  private:
+  friend class TrainingRun;
   std::shared_ptr<BertTaskModel> model_;
   TrainerOptions options_;
   std::vector<TokenizedExample> examples_;

@@ -21,6 +21,7 @@ const KernelTable& kernel_table() {
     t.masked_fill = masked_fill;
     t.padding_to_additive = padding_to_additive;
     t.sum_axis = sum_axis;
+    t.argmax_rows = argmax_rows;
     t.sum_of_squares = sum_of_squares;
     t.softmax_forward = softmax_forward;
     t.softmax_backward = softmax_backward;

@@ -33,4 +33,12 @@ void sum_axis(const Context&, const float* x, float* out, std::int64_t outer, st
   }
 }
 
+void argmax_rows(const Context&, const float* x, std::int64_t rows, std::int64_t cols, std::int64_t* out) {
+#pragma omp parallel for schedule(static) if (rows * cols > 65536)
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const float* row = x + r * cols;
+    out[r] = static_cast<std::int64_t>(std::max_element(row, row + cols) - row);
+  }
+}
+
 }  // namespace pare::kernels::cpu

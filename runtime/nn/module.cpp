@@ -62,6 +62,11 @@ void Module::to(Device device) {
   move_entries(device, moved);
 }
 
+Device Module::device() const {
+  const NamedTensors params = named_parameters();
+  return params.empty() ? Device::cpu() : params.front().second.device();
+}
+
 void Module::move_entries(Device device, std::map<const TensorImpl*, Tensor>& moved) {
   NoGradGuard no_grad;
   const auto move = [&](Tensor& t, bool parameter) {

@@ -79,6 +79,8 @@ class Module {
   // registered twice stays one tensor, and parameter transforms are kept. Optimizer state made
   // before the move refers to the old tensors: move the model first.
   void to(Device device);
+  // Where the first parameter lives (the CPU for a module without parameters).
+  Device device() const;
 
   // Training mode (dropout active) for this module and all below it.
   void train(bool enabled = true);

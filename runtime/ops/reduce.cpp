@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "kernels/reduce.h"  // sum_axis
+#include "kernels/reduce.h"  // sum_axis, argmax_rows
 #include "runtime/autograd.h"
 #include "runtime/dispatch.h"
 #include "runtime/ops/elementwise.h"  // scale
@@ -72,6 +72,16 @@ Tensor mean(const Tensor& x, const std::vector<std::int64_t>& axes, bool keepdim
   for (std::size_t d = 0; d < reduced.size(); ++d) count *= reduced[d] ? x.shape()[d] : 1;
   PARE_CHECK(count > 0, "mean over an empty axis of shape ", shape_str(x.shape()));
   return sum_impl(x, axes, keepdim, 1.0 / static_cast<double>(count), "mean");
+}
+
+Tensor argmax(const Tensor& x) {
+  check_dtype(x, DType::f32, "argmax", "x");
+  PARE_CHECK(x.dim() >= 1 && x.size(-1) > 0, "argmax: needs a non-empty last axis, got shape ", shape_str(x.shape()));
+  const std::int64_t cols = x.size(-1), rows = x.numel() / cols;
+  const Tensor in = x.contiguous();
+  Tensor out = Tensor::empty(Shape(x.shape().begin(), x.shape().end() - 1), DType::i64, x.device());
+  PARE_LAUNCH(x.device(), argmax_rows, in.device_data<float>(), rows, cols, out.device_data<std::int64_t>());
+  return out;
 }
 
 Tensor sum_to(const Tensor& x, const Shape& shape) {
