@@ -31,7 +31,7 @@ void add_distill_command(CLI::App& app) {
     o.finetune = finetune_options(args->student, args->task, args->train);
     o.finetune.trainer.task_loss_weight = args->distill.task_weight;
     o.teacher_dir = args->distill.teacher;
-    o.distillation = distillation_options(args->distill, args->train.seed);
+    o.distillation = distillation_options(args->distill, args->train);
     report(distill_task(o));
   });
 }

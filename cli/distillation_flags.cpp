@@ -28,7 +28,7 @@ void add_distillation_flags(CLI::App* cmd, DistillationFlags& f, bool teacher_re
                 "(CoFi); by default equal widths are compared directly");
 }
 
-DistillationOptions distillation_options(const DistillationFlags& f, std::uint64_t seed) {
+DistillationOptions distillation_options(const DistillationFlags& f, const TrainFlags& train) {
   DistillationOptions o;
   o.temperature = f.temperature;
   o.logit_weight = f.logit_weight;
@@ -36,7 +36,8 @@ DistillationOptions distillation_options(const DistillationFlags& f, std::uint64
   o.layer_map.kind = parse_layer_map(f.layer_map);
   o.layer_map.teacher_layers = f.teacher_layers;
   o.learned_projection = f.learned_projection;
-  o.seed = seed;
+  o.seed = train.seed;
+  o.device = parse_device(train.device);
   o.validate();
   return o;
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/training_options.h"  // TrainFlags
 #include "distill/distillation_options.h"
 
 namespace pare::cli {
@@ -28,6 +29,7 @@ struct DistillationFlags {
 void add_distillation_flags(CLI::App* cmd, DistillationFlags& flags, bool teacher_required);
 // The hook's options; `seed` initialises a projection between different hidden widths. The task
 // weight is not among them: it is TrainerOptions::task_loss_weight, to set from flags.task_weight.
-DistillationOptions distillation_options(const DistillationFlags& flags, std::uint64_t seed);
+// The options for a run of `train` (its seed and device).
+DistillationOptions distillation_options(const DistillationFlags& flags, const TrainFlags& train);
 
 }  // namespace pare::cli

@@ -64,7 +64,7 @@ void add_prune_command(CLI::App& app) {
     if (!args->distill.teacher.empty()) {
       check_same_tokenizer(args->distill.teacher, args->model);
       std::shared_ptr<DistillationHook> distiller = make_distillation_hook(
-          args->distill.teacher, BertConfig::load(args->model), distillation_options(args->distill, args->train.seed));
+          args->distill.teacher, BertConfig::load(args->model), distillation_options(args->distill, args->train));
       o.more_hooks = [distiller](BertTaskModel&, const std::shared_ptr<const Pruner>& pruner) {
         // CoFi's map skips the layers whose every head the masks removed, as it would after surgery.
         distiller->set_attention_source([pruner] { return pruner->layers_with_attention(); });

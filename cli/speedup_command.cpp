@@ -6,8 +6,9 @@
 #include <string>
 
 #include "cli/commands.h"
-#include "models/checkpoint.h"  // load_pretrained, save_pretrained
-#include "prune/masks.h"        // load_masks, resolve_masks
+#include "cli/training_options.h"  // add_device_flag
+#include "models/checkpoint.h"     // load_pretrained, save_pretrained
+#include "prune/masks.h"           // load_masks, resolve_masks
 #include "prune/speedup.h"
 #include "runtime/error.h"
 #include "train/atomic_directory.h"
@@ -34,13 +35,14 @@ std::int64_t parameter_count(const Module& model) {
   return n;
 }
 
-void run_speedup(const fs::path& model_dir, const fs::path& masks_file, const fs::path& out) {
+void run_speedup(const fs::path& model_dir, const fs::path& masks_file, const fs::path& out, Device device) {
   std::error_code ec;
   PARE_CHECK(!fs::exists(out) || !fs::equivalent(model_dir, out, ec), "speedup: --out ", out.string(),
              " is the input model directory; write the smaller model elsewhere");
   LoadedBert loaded = load_pretrained(model_dir);
   PARE_CHECK(loaded.report.initialised.empty(), "speedup: ", loaded.report.summary(),
              "\na model to compact must hold all its weights");
+  loaded.model->to(device);
   loaded.model->eval();
   const Masks masks = resolve_masks(*loaded.model, load_masks(masks_file), masks_file.string());
   const SpeedupPlan plan = plan_speedup(*loaded.model, masks);
@@ -75,7 +77,7 @@ void run_speedup(const fs::path& model_dir, const fs::path& masks_file, const fs
 
 void add_speedup_command(CLI::App& app) {
   struct Options {
-    std::string model, masks, out;
+    std::string model, masks, out, device = "cpu";
   };
   auto options = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -86,7 +88,9 @@ void add_speedup_command(CLI::App& app) {
   cmd->add_option("--masks", options->masks, "safetensors of 0/1 masks (U8 or F32) named and shaped as parameters")
       ->required();
   cmd->add_option("--out", options->out, "model directory to write (replaced atomically if it exists)")->required();
-  cmd->callback([options] { run_speedup(options->model, options->masks, options->out); });
+  add_device_flag(cmd, options->device);
+  cmd->callback(
+      [options] { run_speedup(options->model, options->masks, options->out, parse_device(options->device)); });
 }
 
 }  // namespace pare::cli

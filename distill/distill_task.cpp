@@ -38,6 +38,8 @@ TrainResult distill_task(const DistillTaskOptions& options) {
   check_same_tokenizer(options.teacher_dir, options.finetune.model_dir);
   FinetuneOptions finetune_options = options.finetune;
   const BertConfig student = BertConfig::load(options.finetune.model_dir);
+  PARE_CHECK(options.distillation.device == options.finetune.trainer.device, "distill: the teacher would be on ",
+             options.distillation.device.str(), " and the student on ", options.finetune.trainer.device.str());
   std::shared_ptr<TrainingHook> hook = make_distillation_hook(options.teacher_dir, student, options.distillation);
   finetune_options.hooks = [hook, more = options.finetune.hooks](BertTaskModel& model) {
     std::vector<std::shared_ptr<TrainingHook>> hooks{hook};

@@ -1,12 +1,14 @@
 #include "distill/distillation_hook.h"
 
+#include <map>
 #include <utility>
 
 #include "distill/distillation_losses.h"
 #include "models/bert_heads.h"  // BertForSequenceClassification::is_regression
 #include "runtime/autograd.h"   // NoGradGuard
 #include "runtime/error.h"
-#include "runtime/ops/elementwise.h"  // add, scale
+#include "runtime/ops/elementwise.h"  // add, scale, sub
+#include "runtime/ops/indexing.h"     // concat
 
 namespace pare {
 namespace {
@@ -15,10 +17,13 @@ std::int64_t num_layers(const BertTaskModel& model) {
   return static_cast<std::int64_t>(model.config().layer_shapes.size());
 }
 
-// Mean of the step so far after adding `value` as micro-batch number `count` (1-based).
-double running_mean(double mean, double value, std::int64_t count) {
-  return mean + (value - mean) / static_cast<double>(count);
+// Mean of the step so far after adding `value` as micro-batch number `count` (1-based), on the device.
+Tensor running_mean(const Tensor& mean, const Tensor& value, std::int64_t count) {
+  if (!mean.defined()) return value.detach();
+  return add(mean, scale(sub(value.detach(), mean), 1.0 / static_cast<double>(count)));
 }
+
+double host_value(const Tensor& t) { return t.defined() ? t.item() : 0.0; }
 
 }  // namespace
 
@@ -29,7 +34,7 @@ DistillationHook::DistillationHook(std::shared_ptr<const Teacher> teacher, std::
         options_.validate();
         Generator gen(options_.seed);
         return HiddenProjection(student_hidden_size, teacher_->model().config().hidden_size, gen,
-                                options_.learned_projection);
+                                options_.learned_projection, options_.device);
       }()) {}
 
 void DistillationHook::on_train_begin(BertTaskModel& student, const TrainingPlan&) {
@@ -76,10 +81,26 @@ Tensor DistillationHook::hidden_loss(const MicroBatchView& batch, const TeacherO
     if (!p.defined()) p = projection_.forward(student_states[static_cast<std::size_t>(s)]);
     return p;
   };
+  // Every distance the map may ask for, computed on the device and read back in one transfer.
+  const std::vector<LayerPair> asked =
+      distance_pairs(options_.layer_map, student_layers, teacher_layers, student_has_attention_);
+  std::map<std::pair<std::int64_t, std::int64_t>, double> distances;
+  if (!asked.empty()) {
+    std::vector<Tensor> values;
+    for (const LayerPair& pair : asked) {
+      const Tensor& p = project(pair.student);  // recorded: the loss reuses it
+      NoGradGuard no_grad;
+      values.push_back(hidden_state_mse(p.detach(), teacher.hidden_states[static_cast<std::size_t>(pair.teacher)], mask)
+                           .reshape({1}));
+    }
+    const std::vector<float> host = concat(values, 0).to_vector<float>();
+    for (std::size_t i = 0; i < asked.size(); ++i) distances[{asked[i].student, asked[i].teacher}] = host[i];
+  }
   const LayerDistance distance = [&](std::int64_t s, std::int64_t t) {
-    const Tensor& p = project(s);
-    NoGradGuard no_grad;
-    return hidden_state_mse(p.detach(), teacher.hidden_states[static_cast<std::size_t>(t)], mask).item();
+    const auto found = distances.find({s, t});
+    PARE_CHECK(found != distances.end(), "distillation: the layer map asked for the distance of student layer ", s,
+               " to teacher layer ", t, ", which distance_pairs did not list");
+    return found->second;
   };
   pairs = map_layers(options_.layer_map, student_layers, teacher_layers, student_has_attention_, distance);
   Tensor total;
@@ -99,18 +120,19 @@ Tensor DistillationHook::extra_loss(const MicroBatchView& batch) {
     terms_.step = batch.step;
   }
   const std::int64_t count = ++terms_.micro_batches;
-  if (batch.outputs.loss.defined()) terms_.task_loss = running_mean(terms_.task_loss, batch.outputs.loss.item(), count);
+  if (batch.outputs.loss.defined()) terms_.task_loss = running_mean(terms_.task_loss, batch.outputs.loss, count);
 
   Tensor total;
   if (options_.logit_weight > 0) {
     const Tensor loss = prediction_distillation_loss(batch.outputs.logits, teacher.logits, batch.inputs.attention_mask,
                                                      prediction_kind_, options_.temperature);
-    terms_.logit_loss = running_mean(terms_.logit_loss, loss.item(), count);
+    terms_.logit_loss = running_mean(terms_.logit_loss, loss, count);
     total = scale(loss, options_.logit_weight);
   }
   if (options_.hidden_weight > 0) {
     const Tensor loss = hidden_loss(batch, teacher, terms_.layer_map);
-    terms_.hidden_loss = running_mean(terms_.hidden_loss, loss.defined() ? loss.item() : 0.0, count);
+    terms_.hidden_loss =
+        running_mean(terms_.hidden_loss, loss.defined() ? loss : Tensor::zeros({}, DType::f32, options_.device), count);
     if (loss.defined()) {
       const Tensor weighted = scale(loss, options_.hidden_weight);
       total = total.defined() ? add(total, weighted) : weighted;
@@ -121,10 +143,10 @@ Tensor DistillationHook::extra_loss(const MicroBatchView& batch) {
 
 nlohmann::json DistillationHook::log_fields() const {
   if (terms_.micro_batches == 0) return nullptr;
-  nlohmann::json fields = {{"task_loss", terms_.task_loss}};
-  if (options_.logit_weight > 0) fields["logit_loss"] = terms_.logit_loss;
+  nlohmann::json fields = {{"task_loss", host_value(terms_.task_loss)}};
+  if (options_.logit_weight > 0) fields["logit_loss"] = host_value(terms_.logit_loss);
   if (options_.hidden_weight > 0) {
-    fields["hidden_loss"] = terms_.hidden_loss;
+    fields["hidden_loss"] = host_value(terms_.hidden_loss);
     nlohmann::json map = nlohmann::json::array();
     for (std::size_t s = 0; s < student_has_attention_.size(); ++s) map.push_back(nullptr);
     for (const LayerPair& pair : terms_.layer_map) map[static_cast<std::size_t>(pair.student - 1)] = pair.teacher;
@@ -148,14 +170,14 @@ void DistillationHook::restrict_student_hidden(const std::vector<std::int64_t>& 
 std::shared_ptr<DistillationHook> make_distillation_hook(const std::filesystem::path& teacher_dir,
                                                          const BertConfig& student,
                                                          const DistillationOptions& options) {
-  return std::make_shared<DistillationHook>(Teacher::load(teacher_dir), student.hidden_size, options);
+  return std::make_shared<DistillationHook>(Teacher::load(teacher_dir, options.device), student.hidden_size, options);
 }
 
 std::shared_ptr<DistillationHook> make_distillation_hook(std::shared_ptr<BertTaskModel> teacher,
                                                          const BertConfig& student,
                                                          const DistillationOptions& options) {
-  return std::make_shared<DistillationHook>(std::make_shared<Teacher>(std::move(teacher)), student.hidden_size,
-                                            options);
+  return std::make_shared<DistillationHook>(std::make_shared<Teacher>(std::move(teacher), options.device),
+                                            student.hidden_size, options);
 }
 
 }  // namespace pare

@@ -31,9 +31,11 @@ namespace pare {
 struct DistillationStepTerms {
   std::int64_t step = -1;  // 0-based step they belong to; -1 before the first
   std::int64_t micro_batches = 0;
-  double task_loss = 0.0;  // the model's own loss (0 when it has none)
-  double logit_loss = 0.0;
-  double hidden_loss = 0.0;
+  // Means over the step's micro-batches, kept on the device and read only when logged; undefined
+  // while there is none (the task loss when the model has no labels).
+  Tensor task_loss;
+  Tensor logit_loss;
+  Tensor hidden_loss;
   std::vector<LayerPair> layer_map;  // of the step's last micro-batch
 };
 

@@ -1,23 +1,24 @@
 #include "distill/distillation_losses.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "runtime/error.h"
-#include "runtime/ops/elementwise.h"  // mul, scale
-#include "runtime/ops/indexing.h"     // index_select
+#include "runtime/ops/elementwise.h"  // div, mul
 #include "runtime/ops/loss.h"         // kl_div_with_temperature, mse_loss
+#include "runtime/ops/reduce.h"       // mean
 
 namespace pare {
 namespace {
 
-// The positions (flattened b * T + t) whose mask entry is non-zero.
-std::vector<std::int64_t> kept_positions(const Tensor& attention_mask) {
+// Throws naming `what` when a mask the host can read (on the CPU) has no real token. On a device the
+// check would cost a host read; a mask without tokens there gives a non-finite loss, which the
+// trainer reports with its step.
+void check_has_token(const Tensor& attention_mask, const char* what) {
+  if (!attention_mask.device().is_cpu()) return;
   const std::vector<std::int64_t> mask = attention_mask.to_vector<std::int64_t>();
-  std::vector<std::int64_t> kept;
-  for (std::size_t i = 0; i < mask.size(); ++i) {
-    if (mask[i] != 0) kept.push_back(static_cast<std::int64_t>(i));
-  }
-  return kept;
+  PARE_CHECK(std::any_of(mask.begin(), mask.end(), [](std::int64_t m) { return m != 0; }), what,
+             ": the attention_mask ", shape_str(attention_mask.shape()), " has no token");
 }
 
 void check_mask(const Tensor& attention_mask, const Tensor& states, const char* what) {
@@ -46,12 +47,15 @@ Tensor prediction_distillation_loss(const Tensor& student_logits, const Tensor& 
     s = s.reshape({-1, classes});
     t = t.reshape({-1, classes});
     if (attention_mask.defined()) {
+      // Padding rows are zeroed in both, so they add nothing (equal logits: KL and MSE 0), and the
+      // mean over all rows is rescaled to a mean over the real tokens.
       check_mask(attention_mask, student_logits, what);
-      const std::vector<std::int64_t> kept = kept_positions(attention_mask);
-      PARE_CHECK(!kept.empty(), what, ": the attention_mask ", shape_str(attention_mask.shape()), " has no token");
-      const Tensor rows = Tensor::from_vector(kept, {static_cast<std::int64_t>(kept.size())});
-      s = index_select(s, 0, rows);
-      t = index_select(t, 0, rows);
+      check_has_token(attention_mask, what);
+      const Tensor keep = attention_mask.to(DType::f32).reshape({-1, 1});
+      const Tensor loss = kind == PredictionLossKind::mse
+                              ? mse_loss(mul(s, keep), mul(t, keep))
+                              : kl_div_with_temperature(mul(s, keep), mul(t, keep), temperature);
+      return div(loss, mean(keep));
     }
   }
   if (kind == PredictionLossKind::mse) return mse_loss(s, t);
@@ -66,15 +70,11 @@ Tensor hidden_state_mse(const Tensor& student, const Tensor& teacher, const Tens
              " and teacher ", shape_str(teacher.shape()), " hidden states must both be [B, T, H]");
   if (!attention_mask.defined()) return mse_loss(student, teacher);
   check_mask(attention_mask, student, what);
-  const std::int64_t tokens = static_cast<std::int64_t>(kept_positions(attention_mask).size());
-  PARE_CHECK(tokens > 0, what, ": the attention_mask ", shape_str(attention_mask.shape()), " has no token");
-  const std::int64_t positions = attention_mask.numel();
-  if (tokens == positions) return mse_loss(student, teacher);
+  check_has_token(attention_mask, what);
   // Zeroing padding in both makes its squared difference 0; the mean over all positions is then
   // rescaled to a mean over the real tokens.
-  const Tensor mask = attention_mask.to(DType::f32).reshape({student.size(0), student.size(1), 1});
-  const Tensor all_positions = mse_loss(mul(student, mask), mul(teacher, mask));
-  return scale(all_positions, static_cast<double>(positions) / static_cast<double>(tokens));
+  const Tensor keep = attention_mask.to(DType::f32).reshape({student.size(0), student.size(1), 1});
+  return div(mse_loss(mul(student, keep), mul(teacher, keep)), mean(keep));
 }
 
 }  // namespace pare

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "distill/layer_mapping.h"
+#include "runtime/device.h"
 
 namespace pare {
 
@@ -18,6 +19,8 @@ struct DistillationOptions {
   // (CoFi's layer transformation); otherwise equal widths compare states directly.
   bool learned_projection = false;
   std::uint64_t seed = 0;  // initial weights of a projection between different hidden widths
+  // The student's device: the teacher and the projection are put there.
+  Device device = Device::cpu();
 
   // Throws naming the field and value at fault (negative or non-finite weights, T <= 0, no term).
   void validate() const;

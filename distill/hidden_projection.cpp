@@ -14,22 +14,35 @@ constexpr float kInitStd = 0.02f;
 
 }  // namespace
 
+namespace {
+
+// The columns `kept` of the teacher_hidden x student_hidden identity, [teacher_hidden, kept.size()].
+Tensor identity_columns(std::int64_t teacher_hidden, const std::vector<std::int64_t>& kept, Device device) {
+  const auto cols = static_cast<std::int64_t>(kept.size());
+  std::vector<float> values(static_cast<std::size_t>(teacher_hidden * cols), 0.0f);
+  for (std::int64_t j = 0; j < cols; ++j)
+    values[static_cast<std::size_t>(kept[static_cast<std::size_t>(j)] * cols + j)] = 1.0f;
+  return Tensor::from_vector(values, {teacher_hidden, cols}, device);
+}
+
+}  // namespace
+
 HiddenProjection::HiddenProjection(std::int64_t student_hidden, std::int64_t teacher_hidden, Generator& gen,
-                                   bool learned_when_equal)
-    : student_hidden_(student_hidden), teacher_hidden_(teacher_hidden) {
+                                   bool learned_when_equal, Device device)
+    : student_hidden_(student_hidden), teacher_hidden_(teacher_hidden), device_(device) {
   PARE_CHECK(student_hidden >= 1 && teacher_hidden >= 1,
              "HiddenProjection: hidden sizes must be positive, got student ", student_hidden, " and teacher ",
              teacher_hidden);
   if (student_hidden == teacher_hidden) {
     if (!learned_when_equal) return;
-    std::vector<float> identity(static_cast<std::size_t>(student_hidden * student_hidden), 0.0f);
-    for (std::int64_t i = 0; i < student_hidden; ++i) identity[static_cast<std::size_t>(i * student_hidden + i)] = 1.0f;
-    weight_ = Tensor::from_vector(identity, {teacher_hidden, student_hidden});
+    std::vector<std::int64_t> all(static_cast<std::size_t>(student_hidden));
+    for (std::int64_t i = 0; i < student_hidden; ++i) all[static_cast<std::size_t>(i)] = i;
+    weight_ = identity_columns(teacher_hidden, all, device);
   } else {
-    weight_ = Tensor::randn({teacher_hidden, student_hidden}, gen, 0.0f, kInitStd);
+    weight_ = Tensor::randn({teacher_hidden, student_hidden}, gen, 0.0f, kInitStd, device);
   }
   weight_.requires_grad_(true);
-  bias_ = Tensor::zeros({teacher_hidden});
+  bias_ = Tensor::zeros({teacher_hidden}, DType::f32, device);
   bias_.requires_grad_(true);
 }
 
@@ -55,13 +68,11 @@ void HiddenProjection::restrict_input(const std::vector<std::int64_t>& kept_dims
   const auto kept = static_cast<std::int64_t>(kept_dims.size());
   Tensor weight, bias;
   if (is_identity()) {
-    weight = Tensor::zeros({teacher_hidden_, kept});
-    float* w = weight.data<float>();
-    for (std::int64_t j = 0; j < kept; ++j) w[kept_dims[static_cast<std::size_t>(j)] * kept + j] = 1.0f;
-    bias = Tensor::zeros({teacher_hidden_});
+    weight = identity_columns(teacher_hidden_, kept_dims, device_);
+    bias = Tensor::zeros({teacher_hidden_}, DType::f32, device_);
   } else {
     NoGradGuard no_grad;
-    weight = index_select(weight_.detach(), 1, Tensor::from_vector(kept_dims, {kept})).contiguous();
+    weight = index_select(weight_.detach(), 1, Tensor::from_vector(kept_dims, {kept}, device_)).contiguous();
     bias = bias_.detach().clone();
   }
   weight_ = weight.requires_grad_(true);

@@ -16,9 +16,9 @@ class HiddenProjection {
  public:
   // A learned map when the widths differ, with BERT's initialisation (weight ~ Normal(0, 0.02) from
   // `gen`, bias zero). Equal widths give the fixed identity, or with `learned_when_equal` (CoFi's
-  // form) a learned map that starts as the identity (weight I, bias zero).
+  // form) a learned map that starts as the identity (weight I, bias zero). Its tensors live on `device`.
   HiddenProjection(std::int64_t student_hidden, std::int64_t teacher_hidden, Generator& gen,
-                   bool learned_when_equal = false);
+                   bool learned_when_equal = false, Device device = Device::cpu());
 
   bool is_identity() const { return !weight_.defined(); }
   std::int64_t student_hidden() const { return student_hidden_; }
@@ -42,6 +42,7 @@ class HiddenProjection {
  private:
   std::int64_t student_hidden_;
   std::int64_t teacher_hidden_;
+  Device device_;
   Tensor weight_;  // undefined for the identity
   Tensor bias_;
 };

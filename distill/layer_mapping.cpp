@@ -25,12 +25,22 @@ std::vector<LayerPair> fixed_map(std::int64_t student_layers, const std::vector<
   return pairs;
 }
 
-std::vector<LayerPair> nni_map(std::int64_t student_layers, std::int64_t teacher_layers,
-                               const std::vector<std::int64_t>& candidates, const LayerDistance& distance) {
+// The teacher layers nni may link a student layer to (those at or above it), and the ones cofi matches.
+std::vector<std::int64_t> nni_links(std::int64_t teacher_layers, const std::vector<std::int64_t>& candidates) {
   std::vector<std::int64_t> links = candidates;
   if (links.empty()) {
     for (std::int64_t t = 1; t <= teacher_layers; ++t) links.push_back(t);
   }
+  return links;
+}
+
+std::vector<std::int64_t> cofi_targets(std::int64_t teacher_layers, const std::vector<std::int64_t>& chosen) {
+  return chosen.empty() ? default_cofi_teacher_layers(teacher_layers) : chosen;
+}
+
+std::vector<LayerPair> nni_map(std::int64_t student_layers, std::int64_t teacher_layers,
+                               const std::vector<std::int64_t>& candidates, const LayerDistance& distance) {
+  const std::vector<std::int64_t> links = nni_links(teacher_layers, candidates);
   std::vector<LayerPair> pairs;
   for (std::int64_t s = 1; s <= student_layers; ++s) {
     double best = std::numeric_limits<double>::infinity();
@@ -51,7 +61,7 @@ std::vector<LayerPair> nni_map(std::int64_t student_layers, std::int64_t teacher
 std::vector<LayerPair> cofi_map(std::int64_t student_layers, std::int64_t teacher_layers,
                                 const std::vector<std::int64_t>& chosen, const std::vector<bool>& has_attention,
                                 const LayerDistance& distance) {
-  std::vector<std::int64_t> targets = chosen.empty() ? default_cofi_teacher_layers(teacher_layers) : chosen;
+  const std::vector<std::int64_t> targets = cofi_targets(teacher_layers, chosen);
   std::vector<LayerPair> pairs;
   std::int64_t upper = student_layers + 1;  // the next match lies strictly below this student layer
   for (auto t = targets.rbegin(); t != targets.rend(); ++t) {
@@ -125,6 +135,26 @@ void validate_layer_map(const LayerMapOptions& options, std::int64_t student_lay
     PARE_CHECK(list[i - 1] < list[i], "layer map ", name, ": teacher layers ", list_str(list),
                " must be strictly ascending");
   }
+}
+
+std::vector<LayerPair> distance_pairs(const LayerMapOptions& options, std::int64_t student_layers,
+                                      std::int64_t teacher_layers, const std::vector<bool>& student_has_attention) {
+  std::vector<LayerPair> pairs;
+  if (options.kind == LayerMapKind::nni) {
+    const std::vector<std::int64_t> links = nni_links(teacher_layers, options.teacher_layers);
+    for (std::int64_t s = 1; s <= student_layers; ++s) {
+      for (std::int64_t t : links) {
+        if (t >= s) pairs.push_back({s, t});
+      }
+    }
+  } else if (options.kind == LayerMapKind::cofi) {
+    for (std::int64_t t : cofi_targets(teacher_layers, options.teacher_layers)) {
+      for (std::int64_t s = 1; s <= student_layers; ++s) {
+        if (student_has_attention[static_cast<std::size_t>(s - 1)]) pairs.push_back({s, t});
+      }
+    }
+  }
+  return pairs;
 }
 
 std::vector<LayerPair> map_layers(const LayerMapOptions& options, std::int64_t student_layers,

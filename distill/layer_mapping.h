@@ -53,6 +53,11 @@ std::vector<std::int64_t> default_cofi_teacher_layers(std::int64_t teacher_layer
 // teacher), nni and cofi lists strictly ascending. Throws naming the value at fault.
 void validate_layer_map(const LayerMapOptions& options, std::int64_t student_layers, std::int64_t teacher_layers);
 
+// Every pair whose distance map_layers may ask for these options (none for fixed), so that a caller
+// can compute them all at once on the device and read them back in one transfer.
+std::vector<LayerPair> distance_pairs(const LayerMapOptions& options, std::int64_t student_layers,
+                                      std::int64_t teacher_layers, const std::vector<bool>& student_has_attention);
+
 // The pairs of this step, in ascending student order. `student_has_attention` holds one entry per
 // student layer (index s - 1); only cofi reads it. A student layer may end up with no pair (nni:
 // no teacher layer at or above it; cofi: not chosen).

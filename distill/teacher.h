@@ -18,10 +18,10 @@ struct TeacherOutputs {
 
 class Teacher {
  public:
-  // Puts `model` in eval mode and clears requires_grad on all its parameters.
-  explicit Teacher(std::shared_ptr<BertTaskModel> model);
-  // A model directory (config.json + weights) with the head its config names.
-  static std::shared_ptr<Teacher> load(const std::filesystem::path& dir);
+  // Moves `model` to `device`, puts it in eval mode and clears requires_grad on all its parameters.
+  explicit Teacher(std::shared_ptr<BertTaskModel> model, Device device = Device::cpu());
+  // A model directory (config.json + weights) with the head its config names, on `device`.
+  static std::shared_ptr<Teacher> load(const std::filesystem::path& dir, Device device = Device::cpu());
 
   TeacherOutputs forward(const BertInputs& inputs) const;
   const BertTaskModel& model() const { return *model_; }

@@ -1,4 +1,5 @@
-// activation_forward, activation_backward: GELU (erf and tanh forms), ReLU, tanh, sigmoid.
+// activation_forward, activation_backward: GELU (erf and tanh forms), ReLU, tanh, sigmoid, and the
+// |x| and sqrt(x) that importance scores are made of.
 #pragma once
 
 #include <cstdint>
@@ -7,10 +8,12 @@
 
 namespace pare::kernels {
 
-enum class Activation : std::uint8_t { gelu_erf, gelu_tanh, relu, tanh, sigmoid };
+enum class Activation : std::uint8_t { gelu_erf, gelu_tanh, relu, tanh, sigmoid, abs, sqrt };
 
-// The backward of tanh and sigmoid is cheapest from their output, the others' from their input.
-constexpr bool backward_uses_output(Activation act) { return act == Activation::tanh || act == Activation::sigmoid; }
+// The backward of tanh, sigmoid and sqrt is cheapest from their output, the others' from their input.
+constexpr bool backward_uses_output(Activation act) {
+  return act == Activation::tanh || act == Activation::sigmoid || act == Activation::sqrt;
+}
 
 }  // namespace pare::kernels
 

@@ -7,21 +7,22 @@
 // offsets and scalars are passed on the host; `Context` carries the device, stream and library handles.
 #pragma once
 
-#include "kernels/activation.h"   // activation_forward, activation_backward
-#include "kernels/adamw.h"        // adamw_update
-#include "kernels/attention.h"    // attention_forward, attention_backward
-#include "kernels/copy.h"         // strided_copy, fill, convert
-#include "kernels/dropout.h"      // keep_mask, apply_keep_mask
-#include "kernels/elementwise.h"  // binary_broadcast, scale_add
-#include "kernels/gemm.h"         // gemm, gemm_batched, gemm_bias
-#include "kernels/indexing.h"     // copy_rows, gather_rows, scatter_add_rows
-#include "kernels/layer_norm.h"   // layer_norm_forward, layer_norm_backward(_workspace)
-#include "kernels/loss.h"         // cross_entropy_*, kl_div_*, mean_squared_error
-#include "kernels/masking.h"      // masked_fill, padding_to_additive
-#include "kernels/norm.h"         // sum_of_squares
-#include "kernels/random.h"       // random_normal, random_uniform
-#include "kernels/reduce.h"       // sum_axis, argmax_rows
-#include "kernels/softmax.h"      // softmax_*, log_softmax_*
+#include "kernels/activation.h"    // activation_forward, activation_backward
+#include "kernels/adamw.h"         // adamw_update
+#include "kernels/attention.h"     // attention_forward, attention_backward
+#include "kernels/copy.h"          // strided_copy, fill, convert
+#include "kernels/dropout.h"       // keep_mask, apply_keep_mask
+#include "kernels/elementwise.h"   // binary_broadcast, scale_add
+#include "kernels/gemm.h"          // gemm, gemm_batched, gemm_bias
+#include "kernels/indexing.h"      // copy_rows, gather_rows, scatter_add_rows
+#include "kernels/layer_norm.h"    // layer_norm_forward, layer_norm_backward(_workspace)
+#include "kernels/loss.h"          // cross_entropy_*, kl_div_*, mean_squared_error
+#include "kernels/masking.h"       // masked_fill, padding_to_additive
+#include "kernels/norm.h"          // sum_of_squares
+#include "kernels/pruning_mask.h"  // mask_expand, mask_reduce, keep_top_k, sigmoid_at_least
+#include "kernels/random.h"        // random_normal, random_uniform
+#include "kernels/reduce.h"        // sum_axis, argmax_rows
+#include "kernels/softmax.h"       // softmax_*, log_softmax_*
 
 namespace pare::kernels {
 
@@ -75,6 +76,11 @@ struct KernelTable {
   decltype(cpu::kl_div_forward)* kl_div_forward = nullptr;
   decltype(cpu::kl_div_backward)* kl_div_backward = nullptr;
   decltype(cpu::mean_squared_error)* mean_squared_error = nullptr;
+  // pruning_mask.h
+  decltype(cpu::mask_expand)* mask_expand = nullptr;
+  decltype(cpu::mask_reduce)* mask_reduce = nullptr;
+  decltype(cpu::keep_top_k)* keep_top_k = nullptr;
+  decltype(cpu::sigmoid_at_least)* sigmoid_at_least = nullptr;
   // adamw.h
   decltype(cpu::adamw_update)* adamw_update = nullptr;
 };

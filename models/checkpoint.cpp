@@ -13,11 +13,6 @@ namespace pare {
 namespace fs = std::filesystem;
 namespace {
 
-bool starts_with(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 std::string join(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
@@ -70,13 +65,13 @@ StateDict normalise_names(const BertTaskModel& model, const StateDict& tensors, 
   StateDict out;
   for (const auto& [original, tensor] : tensors) {
     std::string name = original;
-    if (ends_with(name, "embeddings.position_ids")) continue;  // a buffer HF recomputes
-    if (ends_with(name, "LayerNorm.gamma")) name = name.substr(0, name.size() - 5) + "weight";
-    if (ends_with(name, "LayerNorm.beta")) name = name.substr(0, name.size() - 4) + "bias";
-    if (prefix.empty() && starts_with(name, "bert.")) {
+    if (name.ends_with("embeddings.position_ids")) continue;  // a buffer HF recomputes
+    if (name.ends_with("LayerNorm.gamma")) name = name.substr(0, name.size() - 5) + "weight";
+    if (name.ends_with("LayerNorm.beta")) name = name.substr(0, name.size() - 4) + "bias";
+    if (prefix.empty() && name.starts_with("bert.")) {
       name = name.substr(5);
     } else if (!prefix.empty() &&
-               (starts_with(name, "embeddings.") || starts_with(name, "encoder.") || starts_with(name, "pooler."))) {
+               (name.starts_with("embeddings.") || name.starts_with("encoder.") || name.starts_with("pooler."))) {
       name = prefix + name;
     }
     if (name != original) report.renamed.push_back(original + " -> " + name);
@@ -95,8 +90,8 @@ StateDict normalise_names(const BertTaskModel& model, const StateDict& tensors, 
 }
 
 bool is_head_or_pooler(const std::string& name, const std::string& prefix) {
-  return !starts_with(name, prefix) || starts_with(name, prefix + "pooler.") ||
-         (prefix.empty() && !starts_with(name, "embeddings.") && !starts_with(name, "encoder."));
+  return !name.starts_with(prefix) || name.starts_with(prefix + "pooler.") ||
+         (prefix.empty() && !name.starts_with("embeddings.") && !name.starts_with("encoder."));
 }
 
 }  // namespace

@@ -33,8 +33,9 @@ Tensor movement_importance(const ResolvedParameter& p, const Tensor& weight, con
 // Sums Taylor or movement importance over the steps it is given (weight and gradient of each step).
 class ImportanceAccumulator {
  public:
-  // scorer is taylor or movement (magnitude needs no accumulation; it throws).
-  ImportanceAccumulator(ResolvedParameter parameter, ScorerKind scorer);
+  // scorer is taylor or movement (magnitude needs no accumulation; it throws). The sums live on
+  // `device`, where the weights and gradients added must be too.
+  ImportanceAccumulator(ResolvedParameter parameter, ScorerKind scorer, Device device = Device::cpu());
 
   void add(const Tensor& weight, const Tensor& grad);
   // The sum so far, of the parameter's mask shape; zeros before any step.
@@ -45,6 +46,7 @@ class ImportanceAccumulator {
  private:
   ResolvedParameter parameter_;
   ScorerKind scorer_;
+  Device device_;
   Tensor scores_;
   std::int64_t steps_ = 0;
 };

@@ -19,8 +19,8 @@ class MaskLayout {
   // hidden x hidden weight under hidden granularity, the only such case resolve() makes).
   explicit MaskLayout(const ResolvedParameter& p);
 
-  // f32 [p.shape]: each element gets the entry that covers it; where two axes share the mask
-  // dimension, the product of the two entries it meets.
+  // f32 [p.shape] on the entries' device: each element gets the entry that covers it; where two axes
+  // share the mask dimension, the product of the two entries it meets.
   Tensor expand(const Tensor& entries) const;
   // f32 [p.mask_shape]: entry e is the sum of the elements it covers; an element met by two entries
   // counts towards both (once when they are the same one). Sums are kept in double.
@@ -34,10 +34,10 @@ class MaskLayout {
   Shape shape_;
   Shape mask_shape_;
   bool shared_ = false;
-  // Per axis, per index along it: the mask offset it contributes (non-shared: summed over axes into
-  // the entry's flat index), or for a shared layout the entry it meets, -1 where the axis does not
-  // index the mask.
-  std::vector<std::vector<std::int64_t>> offsets_;
+  // The parameter seen as [rows, cols] (kernels/pruning_mask.h): element (r, c) belongs to entry
+  // row_index_[r] + col_index_[c], or for a shared layout to entries row_index_[r] and col_index_[c]
+  // (-1: none).
+  std::vector<std::int64_t> row_index_, col_index_;
 };
 
 }  // namespace pare

@@ -3,12 +3,11 @@
 #include <cstdint>
 #include <vector>
 
-#include "runtime/io/safetensors.h"  // SafetensorsFile, save_safetensors
+#include "runtime/io/safetensors.h"   // SafetensorsFile, save_safetensors
+#include "runtime/ops/elementwise.h"  // mul
 
 namespace pare {
 namespace {
-
-bool starts_with(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
 
 // The mask as f32 after checking that every element is exactly 0 or 1.
 Tensor checked_mask(const Tensor& mask, const std::string& name, const std::string& source) {
@@ -45,7 +44,7 @@ Masks resolve_masks(const BertTaskModel& model, const Masks& masks, const std::s
   for (const auto& [given, mask] : masks) {
     std::string name = given;
     if (!prefix.empty() && !params.count(name) &&
-        (starts_with(name, "embeddings.") || starts_with(name, "encoder.") || starts_with(name, "pooler."))) {
+        (name.starts_with("embeddings.") || name.starts_with("encoder.") || name.starts_with("pooler."))) {
       name = prefix + name;
     }
     const auto param = params.find(name);
@@ -61,14 +60,9 @@ Masks resolve_masks(const BertTaskModel& model, const Masks& masks, const std::s
 StateDict masked_state_dict(const BertTaskModel& model, const Masks& masks) {
   StateDict out;
   for (const auto& [name, t] : model.state_dict()) {
-    Tensor copy = t.to(DType::f32).clone();
+    const Tensor weight = t.to(DType::f32);
     const auto mask = masks.find(name);
-    if (mask != masks.end()) {
-      float* w = copy.data<float>();
-      const std::vector<float> m = mask->second.to_vector<float>();
-      for (std::size_t i = 0; i < m.size(); ++i) w[i] *= m[i];
-    }
-    out.emplace(name, copy);
+    out.emplace(name, mask == masks.end() ? weight.clone() : mul(weight, mask->second.to(weight.device())));
   }
   return out;
 }

@@ -16,7 +16,9 @@ PruneTaskResult prune_on_task(const PruneTaskOptions& options) {
   FinetuneOptions finetune_options = options.finetune;
   std::shared_ptr<Pruner> pruner;
   finetune_options.hooks = [&](BertTaskModel& model) {
-    pruner = std::make_shared<Pruner>(resolve(options.config, model), options.pruner);
+    PrunerOptions pruner_options = options.pruner;
+    pruner_options.device = model.device();
+    pruner = std::make_shared<Pruner>(resolve(options.config, model), pruner_options);
     std::vector<std::shared_ptr<TrainingHook>> hooks{pruner};
     if (options.more_hooks) {
       for (auto& hook : options.more_hooks(model, pruner)) hooks.push_back(std::move(hook));

@@ -12,6 +12,7 @@
 #include "runtime/error.h"            // PARE_CHECK
 #include "runtime/ops/activation.h"   // sigmoid
 #include "runtime/ops/elementwise.h"  // add, mul, scale
+#include "runtime/ops/indexing.h"     // concat
 #include "runtime/ops/reduce.h"       // sum
 #include "runtime/optim/adamw.h"
 
@@ -37,10 +38,13 @@ struct MaskUnit {
   bool movement() const { return settings.scorer == ScorerKind::movement; }
   bool taylor() const { return settings.scorer == ScorerKind::taylor; }
 
-  // Returns whether the entries changed. Expanding is the costly part (a full copy of every
-  // member), and hard movement masks are recomputed every step but rarely change.
+  // Returns whether the entries may have changed. Expanding is the costly part on the CPU (a full
+  // copy of every member), and hard movement masks are recomputed every step but rarely change, so
+  // host masks are compared first; on a device comparing would cost a host read, expanding does not.
   bool set_mask(Tensor new_mask) {
-    if (mask.defined() && new_mask.to_vector<float>() == mask.to_vector<float>()) return false;
+    if (mask.defined() && mask.device().is_cpu() && new_mask.to_vector<float>() == mask.to_vector<float>()) {
+      return false;
+    }
     mask = std::move(new_mask);
     for (MaskMember& m : members) m.expanded = m.layout->expand(mask);
     return true;
@@ -49,14 +53,10 @@ struct MaskUnit {
 
 namespace {
 
-// Taylor and magnitude scores are >= 0; what is already pruned ranks below everything alive.
+// Taylor and magnitude scores are >= 0; what is already pruned ranks below everything alive:
+// scores * mask + (mask - 1) is the score where the 0/1 mask keeps and -1 where it prunes.
 Tensor with_pruned_last(const Tensor& scores, const Tensor& mask) {
-  std::vector<float> s = scores.to_vector<float>();
-  const std::vector<float> m = mask.to_vector<float>();
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (m[i] == 0.0f) s[i] = -1.0f;
-  }
-  return Tensor::from_vector(s, scores.shape());
+  return add(mul(scores, mask), add_scalar(mask, -1.0));
 }
 
 std::string ranking_key(const MaskUnit& u) {
@@ -70,9 +70,21 @@ double masked_fraction(std::int64_t masked, std::int64_t total) {
   return total == 0 ? 0.0 : static_cast<double>(masked) / static_cast<double>(total);
 }
 
-std::int64_t zeros_in(const Tensor& t) {
-  const std::vector<float> v = t.to_vector<float>();
-  return static_cast<std::int64_t>(std::count(v.begin(), v.end(), 0.0f));
+// The zeros of each 0/1 mask, read back in one transfer: row sums on the device (exact in f32, a row
+// is short), added up on the host in integers.
+std::vector<std::int64_t> zeros_in(const std::vector<Tensor>& masks) {
+  if (masks.empty()) return {};
+  std::vector<Tensor> row_sums;
+  for (const Tensor& m : masks) row_sums.push_back(sum(m.reshape({-1, m.dim() == 0 ? 1 : m.size(-1)}), {1}));
+  const std::vector<float> kept = concat(row_sums, 0).to_vector<float>();
+  std::vector<std::int64_t> zeros;
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < masks.size(); ++i) {
+    std::int64_t ones = 0;
+    for (std::int64_t r = 0; r < row_sums[i].numel(); ++r) ones += static_cast<std::int64_t>(kept[at++]);
+    zeros.push_back(masks[i].numel() - ones);
+  }
+  return zeros;
 }
 
 }  // namespace
@@ -101,8 +113,8 @@ Pruner::Pruner(ResolvedPruning pruning, PrunerOptions options) : pruning_(std::m
   }
   NamedTensors learned;
   for (const auto& unit : units_) {
-    unit->set_mask(Tensor::ones(unit->mask_shape));
-    unit->scores = Tensor::zeros(unit->mask_shape);
+    unit->set_mask(Tensor::ones(unit->mask_shape, DType::f32, options_.device));
+    unit->scores = Tensor::zeros(unit->mask_shape, DType::f32, options_.device);
     if (unit->movement()) {
       unit->scores.requires_grad_(true);
       learned.emplace_back(unit->name, unit->scores);
@@ -153,6 +165,9 @@ void Pruner::on_train_begin(BertTaskModel& model, const TrainingPlan& plan) {
       PARE_CHECK(it->second.shape() == member.parameter.shape, "pruner: ", member.parameter.name, " has shape ",
                  shape_str(it->second.shape()), " in the model but ", shape_str(member.parameter.shape),
                  " in the pruning plan");
+      PARE_CHECK(it->second.device() == options_.device, "pruner: ", member.parameter.name, " is on ",
+                 it->second.device().str(), " but the pruner's masks are on ", options_.device.str(),
+                 " (PrunerOptions::device)");
       member.weight = it->second;
       MaskUnit* u = unit.get();
       model.set_parameter_transform(member.parameter.name, [u, i](const Tensor& w) {
@@ -176,7 +191,7 @@ Tensor Pruner::extra_loss(const MicroBatchView& batch) {
     const Tensor term = scale(sum(sigmoid(unit->scores)), lambda / static_cast<double>(entries));
     total = total.defined() ? add(total, term) : term;
   }
-  last_regularization_ = total.item();
+  last_regularization_ = total.detach();
   return total;
 }
 
@@ -187,7 +202,7 @@ void Pruner::after_backward(std::int64_t /*step*/, BertTaskModel& /*model*/) {
   }
   for (const auto& unit : units_) {
     if (!unit->taylor()) continue;
-    Tensor step_scores = Tensor::zeros(unit->mask_shape);
+    Tensor step_scores = Tensor::zeros(unit->mask_shape, DType::f32, options_.device);
     for (const MaskMember& m : unit->members) {
       const Tensor grad = m.weight.grad();
       if (grad.defined()) step_scores = add(step_scores, taylor_importance(m.parameter, m.weight.detach(), grad));
@@ -206,7 +221,7 @@ void Pruner::update_masks(std::int64_t step) {
     const PruneSchedule& s = g.schedule;
     if (g.soft()) {
       for (MaskUnit* u : units) {
-        changed_ |= u->set_mask(step < s.warmup_steps ? Tensor::ones(u->mask_shape)
+        changed_ |= u->set_mask(step < s.warmup_steps ? Tensor::ones(u->mask_shape, DType::f32, options_.device)
                                                       : threshold_mask(u->scores.detach(), *g.sparse_threshold));
       }
       continue;
@@ -233,7 +248,7 @@ void Pruner::update_masks(std::int64_t step) {
       } else if (u->taylor()) {
         scores.push_back(with_pruned_last(u->scores, u->mask));
       } else {
-        Tensor magnitude = Tensor::zeros(u->mask_shape);
+        Tensor magnitude = Tensor::zeros(u->mask_shape, DType::f32, options_.device);
         for (const MaskMember& m : u->members) {
           magnitude =
               add(magnitude, magnitude_importance(m.parameter, mul(m.weight.detach(), m.expanded), MagnitudeNorm::l1));
@@ -243,13 +258,13 @@ void Pruner::update_masks(std::int64_t step) {
     }
     std::vector<Tensor> masks;
     if (sparsity >= 1.0) {
-      for (const Tensor& t : scores) masks.push_back(Tensor::zeros(t.shape()));
+      for (const Tensor& t : scores) masks.push_back(Tensor::zeros(t.shape(), DType::f32, options_.device));
     } else {
       masks = global_topk_masks(scores, sparsity);
     }
     for (std::size_t i = 0; i < units.size(); ++i) {
       changed_ |= units[i]->set_mask(masks[i]);
-      if (units[i]->taylor()) units[i]->scores = Tensor::zeros(units[i]->mask_shape);
+      if (units[i]->taylor()) units[i]->scores = Tensor::zeros(units[i]->mask_shape, DType::f32, options_.device);
     }
   }
 }
@@ -267,15 +282,22 @@ nlohmann::json Pruner::sparsity_report() const {
     std::int64_t masked = 0, total = 0, entries_kept = 0, entries = 0;
   };
   std::map<std::size_t, std::map<std::int64_t, Count>> per_group;
+  std::vector<Tensor> counted;
+  for (const auto& unit : units_) {
+    for (const MaskMember& m : unit->members) counted.push_back(m.expanded);
+    counted.push_back(unit->mask);
+  }
+  const std::vector<std::int64_t> zeros = zeros_in(counted);
+  std::size_t next = 0;
   for (const auto& unit : units_) {
     for (const MaskMember& m : unit->members) {
       Count& c = per_group[m.group_index][m.parameter.layer];
-      c.masked += zeros_in(m.expanded);
+      c.masked += zeros[next++];
       c.total += m.expanded.numel();
     }
     Count& c = per_group[unit->group_index][unit->layer];
     c.entries += unit->mask.numel();
-    c.entries_kept += unit->mask.numel() - zeros_in(unit->mask);
+    c.entries_kept += unit->mask.numel() - zeros[next++];
   }
   nlohmann::json groups = nlohmann::json::array();
   std::int64_t all_masked = 0, all_total = 0;
@@ -315,53 +337,57 @@ nlohmann::json Pruner::sparsity_report() const {
 }
 
 nlohmann::json Pruner::log_fields() const {
+  std::vector<Tensor> expanded;
   std::int64_t masked = 0, total = 0;
   for (const auto& unit : units_) {
     for (const MaskMember& m : unit->members) {
-      masked += zeros_in(m.expanded);
+      expanded.push_back(m.expanded);
       total += m.expanded.numel();
     }
   }
+  for (std::int64_t zeros : zeros_in(expanded)) masked += zeros;
   nlohmann::json fields = {{"masked_fraction", masked_fraction(masked, total)}};
-  if (last_regularization_ != 0.0) fields["regularization"] = last_regularization_;
+  if (last_regularization_.defined()) {
+    const double regularization = last_regularization_.item();
+    if (regularization != 0.0) fields["regularization"] = regularization;
+  }
   return fields;
 }
 
 std::vector<bool> Pruner::layers_with_attention() const {
   if (!changed_ && !attention_.empty()) return attention_;
   changed_ = false;
-  std::vector<std::vector<bool>> head_alive;
-  for (std::int64_t heads : layer_heads_) head_alive.emplace_back(static_cast<std::size_t>(heads), true);
-  auto ends_with = [](const std::string& s, const std::string& tail) {
-    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-  };
+  // Per layer, the kept elements of each head in every value-rows and output-columns mask, multiplied
+  // together: a head whose product is 0 lost all its elements in one of them. One host read for all.
+  std::vector<Tensor> kept_per_head(layer_heads_.size());
   for (const auto& unit : units_) {
     for (const MaskMember& m : unit->members) {
       const std::string& name = m.parameter.name;
-      const bool value_rows = ends_with(name, "attention.self.value.weight");
-      const bool output_columns = ends_with(name, "attention.output.dense.weight");
+      const bool value_rows = name.ends_with("attention.self.value.weight");
+      const bool output_columns = name.ends_with("attention.output.dense.weight");
       const std::int64_t layer = m.parameter.layer;
-      if ((!value_rows && !output_columns) || layer < 0 || layer >= static_cast<std::int64_t>(head_alive.size())) {
+      if ((!value_rows && !output_columns) || layer < 0 || layer >= static_cast<std::int64_t>(layer_heads_.size())) {
         continue;
       }
-      const std::vector<float> mask = m.expanded.to_vector<float>();
+      const auto l = static_cast<std::size_t>(layer);
+      const std::int64_t heads = layer_heads_[l], dim = layer_head_dims_[l];
       const std::int64_t rows = m.parameter.shape[0], cols = m.parameter.shape[1];
-      const std::int64_t dim = layer_head_dims_[static_cast<std::size_t>(layer)];
-      std::vector<bool>& alive = head_alive[static_cast<std::size_t>(layer)];
-      for (std::size_t h = 0; h < alive.size(); ++h) {
-        bool any_kept = false;
-        for (std::int64_t i = static_cast<std::int64_t>(h) * dim; i < static_cast<std::int64_t>(h + 1) * dim; ++i) {
-          for (std::int64_t j = 0; j < (value_rows ? cols : rows) && !any_kept; ++j) {
-            any_kept = mask[static_cast<std::size_t>(value_rows ? i * cols + j : j * cols + i)] != 0.0f;
-          }
-        }
-        if (!any_kept) alive[h] = false;
-      }
+      const Tensor per_head = value_rows ? sum(m.expanded.reshape({heads, dim * cols}), {1})
+                                         : sum(m.expanded.reshape({rows, heads, dim}), {0, 2});
+      kept_per_head[l] = kept_per_head[l].defined() ? mul(kept_per_head[l], per_head) : per_head;
     }
   }
-  attention_.clear();
-  for (const auto& alive : head_alive) {
-    attention_.push_back(std::find(alive.begin(), alive.end(), true) != alive.end());
+  std::vector<Tensor> layers;
+  for (std::size_t l = 0; l < layer_heads_.size(); ++l) {
+    layers.push_back(kept_per_head[l].defined() ? kept_per_head[l]
+                                                : Tensor::ones({layer_heads_[l]}, DType::f32, options_.device));
+  }
+  attention_.assign(layer_heads_.size(), false);
+  if (layers.empty()) return attention_;
+  const std::vector<float> kept = concat(layers, 0).to_vector<float>();
+  std::size_t at = 0;
+  for (std::size_t l = 0; l < layer_heads_.size(); ++l) {
+    for (std::int64_t h = 0; h < layer_heads_[l]; ++h) attention_[l] = attention_[l] || kept[at++] > 0.0f;
   }
   return attention_;
 }
@@ -401,11 +427,11 @@ void Pruner::load_state_tensors(const StateDict& tensors) {
   };
   NoGradGuard no_grad;
   for (const auto& unit : units_) {
-    changed_ |= unit->set_mask(take("mask." + unit->name, unit->mask_shape).to(DType::f32).clone());
+    changed_ |= unit->set_mask(take("mask." + unit->name, unit->mask_shape).to(DType::f32).to(options_.device).clone());
     if (unit->movement()) {
       unit->scores.copy_(take("scores." + unit->name, unit->mask_shape));
     } else if (unit->taylor()) {
-      unit->scores = take("scores." + unit->name, unit->mask_shape).to(DType::f32).clone();
+      unit->scores = take("scores." + unit->name, unit->mask_shape).to(DType::f32).to(options_.device).clone();
     }
   }
   if (score_optimizer_) {

@@ -43,6 +43,8 @@ struct MaskUnit;
 struct PrunerOptions {
   // Adam learning rate of movement scores (Sanh et al. use 1e-2).
   double score_lr = 1e-2;
+  // Where masks and scores live: the model's device (prune_on_task sets it).
+  Device device = Device::cpu();
 };
 
 class Pruner : public TrainingHook {
@@ -92,7 +94,7 @@ class Pruner : public TrainingHook {
   mutable std::vector<bool> attention_;
   mutable bool changed_ = true;
   std::int64_t num_heads_ = 0;
-  double last_regularization_ = 0.0;
+  Tensor last_regularization_;  // on the device; read only when logged
 };
 
 }  // namespace pare

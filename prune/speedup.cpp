@@ -10,6 +10,7 @@
 #include "models/bert_layer.h"      // apply_activation
 #include "prune/parameter_roles.h"  // describe_bert_parameters
 #include "runtime/autograd.h"       // NoGradGuard
+#include "runtime/ops/indexing.h"   // index_select
 
 namespace pare {
 namespace {
@@ -97,34 +98,24 @@ Index kept_hidden(const BertTaskModel& model, const Masks& masks) {
   return kept;
 }
 
+// The element indices of the kept groups of `group` consecutive elements, on `device`.
+Tensor group_indices(const Index& kept, std::int64_t group, Device device) {
+  Index indices;
+  indices.reserve(kept.size() * static_cast<std::size_t>(group));
+  for (std::int64_t g : kept) {
+    for (std::int64_t i = g * group; i < (g + 1) * group; ++i) indices.push_back(i);
+  }
+  return Tensor::from_vector(indices, {static_cast<std::int64_t>(indices.size())}, device);
+}
+
 // Rows (dim 0) of `t` in groups of `group`: the kept groups, in order. Works for 1-D biases too.
 Tensor select_rows(const Tensor& t, const Index& kept, std::int64_t group) {
-  const std::int64_t width = t.dim() == 2 ? t.size(1) : 1;
-  const std::vector<float> v = t.to_vector<float>();
-  std::vector<float> out;
-  out.reserve(kept.size() * static_cast<std::size_t>(group * width));
-  for (std::int64_t g : kept) {
-    const auto begin = v.begin() + g * group * width;
-    out.insert(out.end(), begin, begin + group * width);
-  }
-  Shape shape = t.shape();
-  shape[0] = static_cast<std::int64_t>(kept.size()) * group;
-  return Tensor::from_vector(out, shape);
+  return index_select(t, 0, group_indices(kept, group, t.device())).contiguous();
 }
 
 // Columns of the 2-D `t` in groups of `group`: the kept groups, in order.
 Tensor select_columns(const Tensor& t, const Index& kept, std::int64_t group) {
-  const std::int64_t rows = t.size(0), cols = t.size(1);
-  const std::vector<float> v = t.to_vector<float>();
-  std::vector<float> out;
-  out.reserve(static_cast<std::size_t>(rows) * kept.size() * static_cast<std::size_t>(group));
-  for (std::int64_t r = 0; r < rows; ++r) {
-    for (std::int64_t g : kept) {
-      const auto begin = v.begin() + r * cols + g * group;
-      out.insert(out.end(), begin, begin + group);
-    }
-  }
-  return Tensor::from_vector(out, {rows, static_cast<std::int64_t>(kept.size()) * group});
+  return index_select(t, 1, group_indices(kept, group, t.device())).contiguous();
 }
 
 // bias += weight[:, columns of `removed` groups] @ values[those positions]: the constant that removed
@@ -143,7 +134,7 @@ void fold_into_bias(Tensor& bias, const Tensor& weight, const std::vector<float>
     }
     b[static_cast<std::size_t>(r)] = static_cast<float>(sum);
   }
-  bias = Tensor::from_vector(b, bias.shape());
+  bias = Tensor::from_vector(b, bias.shape(), bias.device());
 }
 
 // Every hidden axis of every tensor of `sd` cut down to the `kept` dimensions.
@@ -261,6 +252,7 @@ std::shared_ptr<BertTaskModel> speedup(const BertTaskModel& model, const Masks& 
   }
   compact.validate("speedup");
   std::shared_ptr<BertTaskModel> result = make_bert_model(compact, model.task());
+  result->to(model.device());
   result->load_state_dict(sd, true);
   result->train(model.is_training());
   return result;

@@ -1,5 +1,7 @@
 #include "kernels/activation.h"
 
+#include <cmath>
+
 #include "kernels/cpu/vector_math.h"  // vexp, verfc, vtanh, vselect
 
 namespace pare::kernels::cpu {
@@ -29,6 +31,8 @@ inline float forward(float x) {
   if constexpr (Act == Activation::gelu_tanh) return x * gelu_tanh_gate(x);
   if constexpr (Act == Activation::relu) return vselect(x < 0.0f, 0.0f, x);  // NaN passes through
   if constexpr (Act == Activation::tanh) return vtanh(x);
+  if constexpr (Act == Activation::abs) return std::fabs(x);
+  if constexpr (Act == Activation::sqrt) return std::sqrt(x);
   return 1.0f / (1.0f + vexp(-x));
 }
 
@@ -43,6 +47,8 @@ inline float derivative(float s) {
   }
   if constexpr (Act == Activation::relu) return vselect(s > 0.0f, 1.0f, 0.0f);
   if constexpr (Act == Activation::tanh) return 1.0f - s * s;
+  if constexpr (Act == Activation::abs) return vselect(s > 0.0f, 1.0f, vselect(s < 0.0f, -1.0f, 0.0f));
+  if constexpr (Act == Activation::sqrt) return 0.5f / s;
   return s * (1.0f - s);
 }
 
@@ -77,6 +83,12 @@ void activation_forward(const Context&, Activation act, const float* x, float* y
     case Activation::sigmoid:
       forward_loop<Activation::sigmoid>(x, y, n);
       break;
+    case Activation::abs:
+      forward_loop<Activation::abs>(x, y, n);
+      break;
+    case Activation::sqrt:
+      forward_loop<Activation::sqrt>(x, y, n);
+      break;
   }
 }
 
@@ -97,6 +109,12 @@ void activation_backward(const Context&, Activation act, const float* saved, con
       break;
     case Activation::sigmoid:
       backward_loop<Activation::sigmoid>(saved, dy, dx, n);
+      break;
+    case Activation::abs:
+      backward_loop<Activation::abs>(saved, dy, dx, n);
+      break;
+    case Activation::sqrt:
+      backward_loop<Activation::sqrt>(saved, dy, dx, n);
       break;
   }
 }

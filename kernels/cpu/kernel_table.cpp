@@ -43,6 +43,10 @@ const KernelTable& kernel_table() {
     t.kl_div_forward = kl_div_forward;
     t.kl_div_backward = kl_div_backward;
     t.mean_squared_error = mean_squared_error;
+    t.mask_expand = mask_expand;
+    t.mask_reduce = mask_reduce;
+    t.keep_top_k = keep_top_k;
+    t.sigmoid_at_least = sigmoid_at_least;
     t.adamw_update = adamw_update;
     return t;
   }();

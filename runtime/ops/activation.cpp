@@ -33,5 +33,7 @@ Tensor gelu(const Tensor& x, GeluApproximation approximation) {
 Tensor relu(const Tensor& x) { return activation(x, Activation::relu, "relu"); }
 Tensor tanh(const Tensor& x) { return activation(x, Activation::tanh, "tanh"); }
 Tensor sigmoid(const Tensor& x) { return activation(x, Activation::sigmoid, "sigmoid"); }
+Tensor abs(const Tensor& x) { return activation(x, Activation::abs, "abs"); }
+Tensor sqrt(const Tensor& x) { return activation(x, Activation::sqrt, "sqrt"); }
 
 }  // namespace pare

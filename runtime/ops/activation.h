@@ -11,5 +11,8 @@ Tensor gelu(const Tensor& x, GeluApproximation approximation = GeluApproximation
 Tensor relu(const Tensor& x);
 Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
+// |x| (gradient sign(x), 0 at 0) and sqrt(x).
+Tensor abs(const Tensor& x);
+Tensor sqrt(const Tensor& x);
 
 }  // namespace pare
