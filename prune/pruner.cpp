@@ -18,6 +18,11 @@
 
 namespace pare {
 
+// The members whose masks decide which heads are alive (layers_with_attention, speedup()'s rule).
+bool decides_heads(const std::string& name) {
+  return name.ends_with("attention.self.value.weight") || name.ends_with("attention.output.dense.weight");
+}
+
 struct MaskMember {
   ResolvedParameter parameter;
   std::size_t group_index = 0;  // the config group the parameter comes from
@@ -36,6 +41,10 @@ struct MaskUnit {
   Tensor mask;    // f32 0/1 of mask_shape
   Tensor scores;  // movement: learned (a leaf); taylor: accumulated since the last update
   bool movement() const { return settings.scorer == ScorerKind::movement; }
+  bool decides_heads() const {
+    return std::any_of(members.begin(), members.end(),
+                       [](const MaskMember& m) { return pare::decides_heads(m.parameter.name); });
+  }
   bool taylor() const { return settings.scorer == ScorerKind::taylor; }
 
   // Returns whether the entries may have changed. Expanding is the costly part on the CPU (a full
@@ -133,7 +142,7 @@ void Pruner::on_train_begin(BertTaskModel& model, const TrainingPlan& plan) {
   num_heads_ = config.num_attention_heads;
   layer_heads_.clear();
   layer_head_dims_.clear();
-  changed_ = true;
+  heads_changed_ = true;
   for (const BertLayerShape& shape : config.layer_shapes) {
     layer_heads_.push_back(shape.heads);
     layer_head_dims_.push_back(shape.head_dim);
@@ -221,8 +230,10 @@ void Pruner::update_masks(std::int64_t step) {
     const PruneSchedule& s = g.schedule;
     if (g.soft()) {
       for (MaskUnit* u : units) {
-        changed_ |= u->set_mask(step < s.warmup_steps ? Tensor::ones(u->mask_shape, DType::f32, options_.device)
-                                                      : threshold_mask(u->scores.detach(), *g.sparse_threshold));
+        heads_changed_ |=
+            u->set_mask(step < s.warmup_steps ? Tensor::ones(u->mask_shape, DType::f32, options_.device)
+                                              : threshold_mask(u->scores.detach(), *g.sparse_threshold)) &&
+            u->decides_heads();
       }
       continue;
     }
@@ -263,7 +274,7 @@ void Pruner::update_masks(std::int64_t step) {
       masks = global_topk_masks(scores, sparsity);
     }
     for (std::size_t i = 0; i < units.size(); ++i) {
-      changed_ |= units[i]->set_mask(masks[i]);
+      heads_changed_ |= units[i]->set_mask(masks[i]) && units[i]->decides_heads();
       if (units[i]->taylor()) units[i]->scores = Tensor::zeros(units[i]->mask_shape, DType::f32, options_.device);
     }
   }
@@ -355,8 +366,8 @@ nlohmann::json Pruner::log_fields() const {
 }
 
 std::vector<bool> Pruner::layers_with_attention() const {
-  if (!changed_ && !attention_.empty()) return attention_;
-  changed_ = false;
+  if (!heads_changed_ && !attention_.empty()) return attention_;
+  heads_changed_ = false;
   // Per layer, the kept elements of each head in every value-rows and output-columns mask, multiplied
   // together: a head whose product is 0 lost all its elements in one of them. One host read for all.
   std::vector<Tensor> kept_per_head(layer_heads_.size());
@@ -364,9 +375,8 @@ std::vector<bool> Pruner::layers_with_attention() const {
     for (const MaskMember& m : unit->members) {
       const std::string& name = m.parameter.name;
       const bool value_rows = name.ends_with("attention.self.value.weight");
-      const bool output_columns = name.ends_with("attention.output.dense.weight");
       const std::int64_t layer = m.parameter.layer;
-      if ((!value_rows && !output_columns) || layer < 0 || layer >= static_cast<std::int64_t>(layer_heads_.size())) {
+      if (!decides_heads(name) || layer < 0 || layer >= static_cast<std::int64_t>(layer_heads_.size())) {
         continue;
       }
       const auto l = static_cast<std::size_t>(layer);
@@ -427,7 +437,8 @@ void Pruner::load_state_tensors(const StateDict& tensors) {
   };
   NoGradGuard no_grad;
   for (const auto& unit : units_) {
-    changed_ |= unit->set_mask(take("mask." + unit->name, unit->mask_shape).to(DType::f32).to(options_.device).clone());
+    heads_changed_ |=
+        unit->set_mask(take("mask." + unit->name, unit->mask_shape).to(DType::f32).to(options_.device).clone());
     if (unit->movement()) {
       unit->scores.copy_(take("scores." + unit->name, unit->mask_shape));
     } else if (unit->taylor()) {

@@ -92,7 +92,7 @@ class Pruner : public TrainingHook {
   // layers_with_attention() of the masks as they were when it last ran, and whether a mask changed
   // since (it is asked before every micro-batch).
   mutable std::vector<bool> attention_;
-  mutable bool changed_ = true;
+  mutable bool heads_changed_ = true;  // a mask that decides_heads changed since layers_with_attention
   std::int64_t num_heads_ = 0;
   Tensor last_regularization_;  // on the device; read only when logged
 };

@@ -15,6 +15,7 @@
 #include "runtime/optim/adamw.h"
 #include "runtime/optim/clip_grad.h"
 #include "runtime/optim/lr_schedule.h"
+#include "runtime/transfer.h"  // transfer_stats
 #include "train/atomic_directory.h"
 #include "train/interrupt.h"
 #include "train/metrics_log.h"
@@ -165,6 +166,7 @@ class TrainingRun {
   std::optional<MetricsLog> metrics_log_;
   TrainResult result_;
   double window_loss_ = 0.0;
+  std::uint64_t window_host_reads_ = 0;
   std::int64_t window_steps_ = 0;
   std::int64_t window_sequences_ = 0;
   Clock::time_point window_start_;
@@ -377,6 +379,7 @@ void TrainingRun::log_window(double lr, double grad_norm, bool force) {
       {"lr", lr},
       {"grad_norm", grad_norm},
       {"seq_per_s", seconds > 0 ? static_cast<double>(window_sequences_) / seconds : 0.0},
+      {"host_reads_per_step", static_cast<double>(window_host_reads_) / static_cast<double>(window_steps_)},
       {"epoch", static_cast<double>(position.epoch) + static_cast<double>(position.position) / batches_per_epoch}};
   for (const auto& hook : trainer_.hooks_) {
     nlohmann::json fields = hook->log_fields();
@@ -384,6 +387,7 @@ void TrainingRun::log_window(double lr, double grad_norm, bool force) {
   }
   metrics_log_->write(record);
   window_loss_ = 0.0;
+  window_host_reads_ = 0;
   window_steps_ = 0;
   window_sequences_ = 0;
   window_start_ = Clock::now();
@@ -413,6 +417,7 @@ TrainResult TrainingRun::run() {
   bool& stop_requested = trainer_.stop_requested_;
   while (state_.step < plan_.total_steps && !stop_requested) {
     const std::int64_t step = state_.step;
+    const std::uint64_t reads_before = transfer_stats().to_host;
     std::vector<std::int64_t> units;
     std::int64_t sequences = 0;
     const std::vector<Batch> batches = next_batches(step, units, sequences);
@@ -429,6 +434,7 @@ TrainResult TrainingRun::run() {
     for (const auto& hook : trainer_.hooks_) hook->after_step(info);
     if (interrupt_guard && StopOnInterrupt::requested()) stop_requested = true;
 
+    window_host_reads_ += transfer_stats().to_host - reads_before;
     window_loss_ += step_loss;
     ++window_steps_;
     window_sequences_ += sequences;

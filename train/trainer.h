@@ -4,8 +4,10 @@
 // gradients, clips them, and takes an AdamW step at a linearly warmed-up and decayed rate.
 //
 // The output directory holds:
-//   metrics.jsonl   {"type":"train", step, loss, lr, grad_norm, seq_per_s, epoch} every log_every
-//                   steps and {"type":"eval", step, <metric>: value, ...} after each evaluation
+//   metrics.jsonl   {"type":"train", step, loss, lr, grad_norm, seq_per_s, host_reads_per_step, epoch}
+//                   every log_every steps (host_reads_per_step: device-to-host copies from a step's
+//                   batches to its hooks' after_step, 0 on the CPU) and {"type":"eval", step,
+//                   <metric>: value, ...} after each evaluation
 //   checkpoint/     the latest state: a model directory (config.json, model.safetensors, the files
 //                   of TrainerOptions::model_files) plus trainer_state.safetensors (step, sampler
 //                   position, generator states, best metric, optimizer moments, hook state) and
