@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/training_options.h"    // add_device_flag
 #include "models/checkpoint.h"       // load_pretrained
 #include "models/forward_outputs.h"  // named_forward_outputs
 #include "runtime/io/safetensors.h"
@@ -14,7 +15,7 @@ namespace pare::cli {
 
 void add_forward_command(CLI::App& app) {
   struct Options {
-    std::string model, input, output;
+    std::string model, input, output, device = "cpu";
   };
   auto options = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -26,12 +27,15 @@ void add_forward_command(CLI::App& app) {
   cmd->add_option("--output", options->output,
                   "safetensors to write: last_hidden_state, pooler_output, logits, hidden_states.N")
       ->required();
+  add_device_flag(cmd, options->device);
   cmd->callback([options] {
+    const Device device = parse_device(options->device);
     LoadedBert loaded = load_pretrained(options->model);
+    loaded.model->to(device);
     if (!loaded.report.initialised.empty()) std::cerr << loaded.report.summary() << "\n";
     const SafetensorsFile input = SafetensorsFile::open(options->input);
     StateDict inputs;
-    for (const std::string& name : input.names()) inputs.emplace(name, input.load(name));
+    for (const std::string& name : input.names()) inputs.emplace(name, input.load(name).to(device));
     save_safetensors(options->output, named_forward_outputs(*loaded.model, inputs, options->input));
   });
 }

@@ -16,7 +16,7 @@ using testing::random_param;
 
 constexpr double kSqrt2OverPi = 0.79788456080286535588;
 
-enum class Kind { gelu_erf, gelu_tanh, relu, tanh, sigmoid };
+enum class Kind { gelu_erf, gelu_tanh, relu, tanh, sigmoid, abs };
 
 struct Reference {
   double value;
@@ -45,6 +45,8 @@ Reference reference(Kind kind, double x) {
       const double s = 1.0 / (1.0 + std::exp(-x));
       return {s, s * (1.0 - s)};
     }
+    case Kind::abs:
+      return {std::fabs(x), x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0)};
   }
   return {0.0, 0.0};
 }
@@ -61,12 +63,14 @@ Tensor apply(Kind kind, const Tensor& x) {
       return tanh(x);
     case Kind::sigmoid:
       return sigmoid(x);
+    case Kind::abs:
+      return abs(x);
   }
   return Tensor();
 }
 
 const char* kind_name(Kind kind) {
-  static const char* names[] = {"gelu_erf", "gelu_tanh", "relu", "tanh", "sigmoid"};
+  static const char* names[] = {"gelu_erf", "gelu_tanh", "relu", "tanh", "sigmoid", "abs"};
   return names[static_cast<int>(kind)];
 }
 
@@ -126,8 +130,29 @@ TEST_P(ActivationTest, NonContiguousInputIsReadInOrder) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, ActivationTest,
-                         ::testing::Values(Kind::gelu_erf, Kind::gelu_tanh, Kind::relu, Kind::tanh, Kind::sigmoid),
+                         ::testing::Values(Kind::gelu_erf, Kind::gelu_tanh, Kind::relu, Kind::tanh, Kind::sigmoid,
+                                           Kind::abs),
                          [](const ::testing::TestParamInfo<Kind>& info) { return kind_name(info.param); });
+
+// sqrt is defined for x >= 0 only, so it is checked on its own domain.
+TEST(Activation, SqrtMatchesClosedFormAndFiniteDifferences) {
+  Generator gen(24);
+  std::vector<float> v = Tensor::rand({3, 5}, gen, 0.05f, 9.0f).to_vector<float>();
+  v[0] = 4.0f;
+  Tensor x = Tensor::from_vector(v, {3, 5});
+  x.requires_grad_();
+  const Tensor y = sqrt(x);
+  y.backward(Tensor::ones({3, 5}));
+  const std::vector<float> got = y.to_vector<float>(), grad = x.grad().to_vector<float>();
+  EXPECT_EQ(got[0], 2.0f);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    EXPECT_NEAR(got[i], std::sqrt(static_cast<double>(v[i])), 1e-6) << i;
+    EXPECT_NEAR(grad[i], 0.5 / std::sqrt(static_cast<double>(v[i])), 1e-5) << i;
+  }
+  Tensor z = Tensor::rand({2, 3}, gen, 0.5f, 4.0f);
+  z.requires_grad_();
+  expect_gradients_match([](const std::vector<Tensor>& in) { return sqrt(in[0]); }, {z});
+}
 
 TEST(Activation, SaturatesAtInfinity) {
   const float inf = std::numeric_limits<float>::infinity();

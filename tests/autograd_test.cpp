@@ -110,6 +110,16 @@ TEST(Reduce, GradientsMatchFiniteDifferences) {
   expect_gradients_match([](const std::vector<Tensor>& in) { return sum_to(in[0], {1, 4, 1}); }, {x});
 }
 
+TEST(Reduce, ArgmaxTakesTheFirstLargestOfEachRow) {
+  const Tensor x = Tensor::from_vector<float>({1, 5, 5, 2, -1, -3, -1, -2, 0, 0, 0, 0}, {3, 4});
+  const Tensor idx = argmax(x);
+  EXPECT_EQ(idx.dtype(), DType::i64);
+  EXPECT_EQ(idx.shape(), (Shape{3}));
+  EXPECT_EQ(idx.to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0, 0}));
+  EXPECT_EQ(argmax(x.reshape({3, 2, 2})).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0, 0, 0, 0, 0}));
+  EXPECT_THROW(argmax(Tensor::zeros({2, 0})), Error);
+}
+
 }  // namespace
 }  // namespace pare
 

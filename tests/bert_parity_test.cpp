@@ -1,5 +1,5 @@
-// BERT against PyTorch (tests/reference/make_bert_fixture.py): forward outputs within 1e-5 relative,
-// every parameter gradient within 1e-4, the losses of 20 AdamW steps within 1e-4.
+// BERT against PyTorch (tests/reference/make_bert_fixture.py) on every device present: forward outputs
+// within 1e-5 relative, every parameter gradient within 1e-4, the losses of 20 AdamW steps within 1e-4.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -8,13 +8,13 @@
 #include "models/checkpoint.h"
 #include "runtime/optim/adamw.h"
 #include "tests/bert_test_util.h"
+#include "tests/devices.h"
 
 namespace pare {
 namespace {
 
 using testing::bert_fixture;
 using testing::close_relative;
-using testing::fixture_inputs;
 using testing::read_all;
 
 constexpr double kForwardTolerance = 1e-5;
@@ -22,6 +22,22 @@ constexpr double kGradientTolerance = 1e-4;
 // f32 rounding noise on gradients that are exactly zero in exact arithmetic (typical gradients are
 // 1e-3 .. 1).
 constexpr double kGradientNoise = 1e-7;
+
+class BertParity : public ::testing::TestWithParam<Device> {
+ protected:
+  // The fixture model in `dir`, moved to the device under test.
+  LoadedBert load(const std::string& dir) const {
+    LoadedBert loaded = load_pretrained(bert_fixture(dir));
+    loaded.model->to(GetParam());
+    return loaded;
+  }
+  BertInputs fixture_inputs(const StateDict& expected) const {
+    const BertInputs in = testing::fixture_inputs(expected);
+    return {in.input_ids.to(GetParam()), in.attention_mask.to(GetParam()), in.token_type_ids.to(GetParam())};
+  }
+  Tensor labels(const StateDict& expected) const { return expected.at("labels").to(GetParam()); }
+  void check_forward_and_gradients(const std::string& dir) const;
+};
 
 void expect_forward_matches(const BertOutputs& out, const StateDict& expected) {
   std::size_t layers = 0;
@@ -43,13 +59,13 @@ void expect_forward_matches(const BertOutputs& out, const StateDict& expected) {
 }
 
 // Forward, loss and the gradient of every parameter against the fixture in `dir`.
-void check_forward_and_gradients(const std::string& dir) {
-  LoadedBert loaded = load_pretrained(bert_fixture(dir));
+void BertParity::check_forward_and_gradients(const std::string& dir) const {
+  LoadedBert loaded = load(dir);
   ASSERT_TRUE(loaded.report.initialised.empty()) << loaded.report.summary();
   ASSERT_TRUE(loaded.report.unexpected.empty()) << loaded.report.summary();
   const StateDict expected = read_all(bert_fixture(dir) / "expected.safetensors");
   BertTaskModel& model = *loaded.model;
-  const BertOutputs out = model.forward(fixture_inputs(expected), expected.at("labels"));
+  const BertOutputs out = model.forward(fixture_inputs(expected), labels(expected));
   expect_forward_matches(out, expected);
   out.loss.backward();
   std::set<std::string> expected_grads;
@@ -66,26 +82,26 @@ void check_forward_and_gradients(const std::string& dir) {
   EXPECT_EQ(params, expected_grads);
 }
 
-TEST(BertParity, SequenceClassificationForwardAndGradients) { check_forward_and_gradients("seqcls"); }
+TEST_P(BertParity, SequenceClassificationForwardAndGradients) { check_forward_and_gradients("seqcls"); }
 
-TEST(BertParity, TokenClassificationReluForwardAndGradients) { check_forward_and_gradients("token"); }
+TEST_P(BertParity, TokenClassificationReluForwardAndGradients) { check_forward_and_gradients("token"); }
 
-TEST(BertParity, MaskedLmTiedDecoderForwardAndGradients) { check_forward_and_gradients("mlm"); }
+TEST_P(BertParity, MaskedLmTiedDecoderForwardAndGradients) { check_forward_and_gradients("mlm"); }
 
-TEST(BertParity, PadTokenRowGetsNoGradient) {
-  LoadedBert loaded = load_pretrained(bert_fixture("seqcls"));
+TEST_P(BertParity, PadTokenRowGetsNoGradient) {
+  LoadedBert loaded = load("seqcls");
   const StateDict expected = read_all(bert_fixture("seqcls") / "expected.safetensors");
   const Tensor word = loaded.model->named_parameters().front().second;
   ASSERT_EQ(loaded.model->named_parameters().front().first, "bert.embeddings.word_embeddings.weight");
-  loaded.model->forward(fixture_inputs(expected), expected.at("labels")).loss.backward();
+  loaded.model->forward(fixture_inputs(expected), labels(expected)).loss.backward();
   for (float g : word.grad().slice(0, 0, 1).to_vector<float>()) EXPECT_EQ(g, 0.0f);
   double other = 0;
   for (float g : word.grad().to_vector<float>()) other += std::abs(g);
   EXPECT_GT(other, 0.0);
 }
 
-TEST(BertParity, AdamWLossCurveOverTwentySteps) {
-  LoadedBert loaded = load_pretrained(bert_fixture("seqcls"));
+TEST_P(BertParity, AdamWLossCurveOverTwentySteps) {
+  LoadedBert loaded = load("seqcls");
   const StateDict expected = read_all(bert_fixture("seqcls") / "expected.safetensors");
   BertTaskModel& model = *loaded.model;
   model.train();
@@ -94,7 +110,7 @@ TEST(BertParity, AdamWLossCurveOverTwentySteps) {
   ASSERT_EQ(reference.size(), 20u);
   for (std::size_t step = 0; step < reference.size(); ++step) {
     optimizer.zero_grad();
-    const Tensor loss = model.forward(fixture_inputs(expected), expected.at("labels")).loss;
+    const Tensor loss = model.forward(fixture_inputs(expected), labels(expected)).loss;
     loss.backward();
     optimizer.step();
     EXPECT_NEAR(loss.item(), reference[step], 1e-4 * std::max(1.0, std::abs(static_cast<double>(reference[step]))))
@@ -102,8 +118,8 @@ TEST(BertParity, AdamWLossCurveOverTwentySteps) {
   }
 }
 
-TEST(BertParity, HfPrunedHeadsIncludingALayerWithoutHeads) {
-  LoadedBert loaded = load_pretrained(bert_fixture("pruned"));
+TEST_P(BertParity, HfPrunedHeadsIncludingALayerWithoutHeads) {
+  LoadedBert loaded = load("pruned");
   ASSERT_TRUE(loaded.report.initialised.empty()) << loaded.report.summary();
   const BertConfig& config = loaded.model->config();
   ASSERT_EQ(config.layer_shapes.size(), 2u);
@@ -117,12 +133,15 @@ TEST(BertParity, HfPrunedHeadsIncludingALayerWithoutHeads) {
 
   const StateDict inputs = read_all(bert_fixture("seqcls") / "expected.safetensors");
   const StateDict expected = read_all(bert_fixture("pruned") / "expected.safetensors");
-  const BertOutputs out = loaded.model->forward(fixture_inputs(inputs), inputs.at("labels"));
+  const BertOutputs out = loaded.model->forward(fixture_inputs(inputs), labels(inputs));
   EXPECT_TRUE(close_relative(out.last_hidden_state, expected.at("last_hidden_state"), kForwardTolerance));
   EXPECT_TRUE(close_relative(out.pooler_output, expected.at("pooler_output"), kForwardTolerance));
   EXPECT_TRUE(close_relative(out.logits, expected.at("logits"), kForwardTolerance));
   EXPECT_TRUE(close_relative(out.loss.reshape({1}), expected.at("loss"), kForwardTolerance));
 }
+
+INSTANTIATE_TEST_SUITE_P(Devices, BertParity, ::testing::ValuesIn(testing::all_test_devices()),
+                         testing::device_test_name);
 
 }  // namespace
 }  // namespace pare

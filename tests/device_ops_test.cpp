@@ -73,6 +73,9 @@ std::vector<OpCase> op_cases() {
   add_case("relu", one, [](const auto& in) { return relu(in[0]); });
   add_case("tanh", one, [](const auto& in) { return tanh(in[0]); });
   add_case("sigmoid", one, [](const auto& in) { return sigmoid(in[0]); });
+  add_case("abs", one, [](const auto& in) { return abs(in[0]); });
+  add_case("sqrt", one, [](const auto& in) { return sqrt(add_scalar(mul(in[0], in[0]), 0.5)); });
+  add_case("argmax", one, [](const auto& in) { return argmax(in[0]); });
   add_case("softmax", one, [](const auto& in) { return softmax(in[0]); });
   add_case("log_softmax", one, [](const auto& in) { return log_softmax(in[0]); });
   add_case("sum_axes", one, [](const auto& in) { return sum(in[0], {1}, true); });

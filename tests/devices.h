@@ -20,6 +20,13 @@ inline std::vector<Device> non_cpu_test_devices() {
   return devices;
 }
 
+// The CPU first, then the others: for tests whose oracle is a fixture, not the CPU.
+inline std::vector<Device> all_test_devices() {
+  std::vector<Device> devices{Device::cpu()};
+  for (Device d : non_cpu_test_devices()) devices.push_back(d);
+  return devices;
+}
+
 // For INSTANTIATE_TEST_SUITE_P: "guarded", "cuda0".
 inline std::string device_test_name(const ::testing::TestParamInfo<Device>& info) {
   std::string name = info.param.str();

@@ -4,6 +4,7 @@
 
 #include "runtime/autograd.h"
 #include "tests/gradcheck.h"
+#include "tests/naive_linear.h"
 
 namespace pare {
 namespace {
@@ -153,34 +154,14 @@ TEST(Matmul, BadOperandsAreErrors) {
   EXPECT_THROW(matmul(Tensor::zeros({2, 2}, DType::i64), Tensor::zeros({2, 2})), Error);
 }
 
-// Naive reference for linear: x [rows, in] @ W^T + b.
-Tensor naive_linear(const Tensor& x, const Tensor& w, const Tensor& b) {
-  const std::int64_t in = w.size(1), out = w.size(0), rows = x.numel() / in;
-  const std::vector<float> vx = x.to_vector<float>(), vw = w.to_vector<float>();
-  const std::vector<float> vb = b.defined() ? b.to_vector<float>() : std::vector<float>(static_cast<std::size_t>(out));
-  std::vector<float> r(static_cast<std::size_t>(rows * out));
-  for (std::int64_t i = 0; i < rows; ++i) {
-    for (std::int64_t o = 0; o < out; ++o) {
-      double acc = vb[static_cast<std::size_t>(o)];
-      for (std::int64_t p = 0; p < in; ++p) {
-        acc += static_cast<double>(vx[static_cast<std::size_t>(i * in + p)]) * vw[static_cast<std::size_t>(o * in + p)];
-      }
-      r[static_cast<std::size_t>(i * out + o)] = static_cast<float>(acc);
-    }
-  }
-  Shape shape = x.shape();
-  shape.back() = out;
-  return Tensor::from_vector(r, shape);
-}
-
 class LinearTest : public ::testing::TestWithParam<Shape> {};
 
 TEST_P(LinearTest, ForwardMatchesNaiveLoop) {
   Generator gen(11);
   const Shape& xs = GetParam();
   const Tensor x = Tensor::randn(xs, gen), w = Tensor::randn({6, xs.back()}, gen), b = Tensor::randn({6}, gen);
-  expect_close(linear(x, w, b), naive_linear(x, w, b), 1e-5, 1e-5, "with bias");
-  expect_close(linear(x, w), naive_linear(x, w, Tensor()), 1e-5, 1e-5, "without bias");
+  expect_close(linear(x, w, b), testing::naive_linear(x, w, b), 1e-5, 1e-5, "with bias");
+  expect_close(linear(x, w), testing::naive_linear(x, w, Tensor()), 1e-5, 1e-5, "without bias");
 }
 
 TEST_P(LinearTest, GradientsMatchFiniteDifferences) {
@@ -198,9 +179,9 @@ TEST(Linear, TransposedWeightViewMatches) {
   Generator gen(13);
   const Tensor x = Tensor::randn({2, 3, 4}, gen), stored = Tensor::randn({4, 5}, gen), b = Tensor::randn({5}, gen);
   const Tensor w = stored.transpose(0, 1);  // [5, 4] viewing a row-major [4, 5]
-  expect_close(linear(x, w, b), naive_linear(x, w.contiguous(), b), 1e-5, 1e-5);
+  expect_close(linear(x, w, b), testing::naive_linear(x, w.contiguous(), b), 1e-5, 1e-5);
   const Tensor xt = Tensor::randn({4, 3}, gen).transpose(0, 1);  // non-contiguous input rows
-  expect_close(linear(xt, w, b), naive_linear(xt.contiguous(), w.contiguous(), b), 1e-5, 1e-5);
+  expect_close(linear(xt, w, b), testing::naive_linear(xt.contiguous(), w.contiguous(), b), 1e-5, 1e-5);
 }
 
 TEST(Linear, BiasGradientIsRowSum) {

@@ -11,6 +11,7 @@
 #include "runtime/ops/elementwise.h"  // mul, add_scalar, scale
 #include "runtime/ops/reduce.h"       // sum
 #include "tests/gradcheck.h"          // expect_close
+#include "tests/naive_linear.h"
 
 namespace pare {
 namespace {
@@ -48,28 +49,12 @@ TEST(LinearModule, BertInitialisationAndNames) {
   EXPECT_THROW(Linear(0, 3, gen), Error);
 }
 
-// x [..., in] W^T + b in double, as a flat vector.
-std::vector<float> naive_linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
-  const std::int64_t in = weight.size(1), out = weight.size(0), rows = x.numel() / in;
-  const std::vector<double> xv = x.to_vector<double>(), w = weight.to_vector<double>();
-  const std::vector<double> b = bias.defined() ? bias.to_vector<double>() : std::vector<double>(out, 0.0);
-  std::vector<float> y;
-  for (std::int64_t r = 0; r < rows; ++r) {
-    for (std::int64_t o = 0; o < out; ++o) {
-      double acc = b[o];
-      for (std::int64_t i = 0; i < in; ++i) acc += xv[r * in + i] * w[o * in + i];
-      y.push_back(static_cast<float>(acc));
-    }
-  }
-  return y;
-}
-
 TEST(LinearModule, ForwardMatchesNaiveLoopAndTrainsBothParameters) {
   Generator gen(2);
   Linear layer(Tensor::randn({3, 5}, gen), Tensor::randn({3}, gen));
   const Tensor x = Tensor::randn({2, 4, 5}, gen);
   const Tensor y = layer.forward(x);
-  expect_close(y, Tensor::from_vector(naive_linear(x, layer.weight(), layer.bias()), {2, 4, 3}), 1e-5, 1e-5);
+  expect_close(y, testing::naive_linear(x, layer.weight(), layer.bias()), 1e-5, 1e-5);
   sum(y).backward();
   EXPECT_TRUE(layer.weight().grad().defined());
   EXPECT_TRUE(layer.bias().grad().defined());
@@ -77,8 +62,7 @@ TEST(LinearModule, ForwardMatchesNaiveLoopAndTrainsBothParameters) {
   const Linear no_bias(Tensor::randn({3, 5}, gen));
   EXPECT_EQ(names_of(no_bias), std::vector<std::string>{"weight"});
   EXPECT_FALSE(no_bias.bias().defined());
-  expect_close(no_bias.forward(x), Tensor::from_vector(naive_linear(x, no_bias.weight(), Tensor()), {2, 4, 3}), 1e-5,
-               1e-5);
+  expect_close(no_bias.forward(x), testing::naive_linear(x, no_bias.weight(), Tensor()), 1e-5, 1e-5);
   EXPECT_THROW(Linear(Tensor::zeros({3, 5}), Tensor::zeros({5})), Error);
   EXPECT_THROW(Linear(Tensor::zeros({15})), Error);
 }
@@ -168,15 +152,14 @@ TEST(ParameterTransform, LayersReadTransformedParametersAndGradientsFlowBack) {
   layer.set_parameter_transform("weight", [&](const Tensor& w) { return mul(w, row_mask); });
   const Tensor masked_weight = mul(layer.weight().detach(), row_mask);
   const Tensor y = layer.forward(x);
-  expect_close(y, Tensor::from_vector(naive_linear(x, masked_weight, layer.bias()), {2, 3}), 1e-5, 1e-5);
+  expect_close(y, testing::naive_linear(x, masked_weight, layer.bias()), 1e-5, 1e-5);
   sum(y).backward();
   const std::vector<float> grad = layer.weight().grad().to_vector<float>();
   for (int c = 0; c < 5; ++c) EXPECT_EQ(grad[5 + c], 0.0f) << "masked row 1 must get no gradient";
   EXPECT_NE(grad[0], 0.0f);
 
   layer.set_parameter_transform("weight", nullptr);
-  expect_close(layer.forward(x), Tensor::from_vector(naive_linear(x, layer.weight(), layer.bias()), {2, 3}), 1e-6,
-               1e-6);
+  expect_close(layer.forward(x), testing::naive_linear(x, layer.weight(), layer.bias()), 1e-6, 1e-6);
   EXPECT_THROW(layer.set_parameter_transform("weights", [](const Tensor& w) { return w; }), Error);
 
   LayerNorm norm(4);
@@ -203,8 +186,7 @@ TEST(ParameterTransform, DottedPathsReachNestedModulesAndClearRemovesAll) {
   EXPECT_THROW(root.set_parameter_transform("block.dense2.weight", nullptr), Error);
   EXPECT_THROW(root.set_parameter_transform("block.dense.scale", nullptr), Error);
   root.clear_parameter_transforms();
-  expect_close(dense->forward(x), Tensor::from_vector(naive_linear(x, dense->weight(), dense->bias()), {1, 2}), 1e-6,
-               1e-6);
+  expect_close(dense->forward(x), testing::naive_linear(x, dense->weight(), dense->bias()), 1e-6, 1e-6);
 }
 
 }  // namespace

@@ -6,7 +6,8 @@
 #include "kernels/gemm.h"  // gemm, gemm_batched, gemm_bias
 #include "runtime/autograd.h"
 #include "runtime/dispatch.h"
-#include "runtime/ops/reduce.h"  // sum, sum_to
+#include "runtime/ops/elementwise.h"  // broadcast_shapes
+#include "runtime/ops/reduce.h"       // sum, sum_to
 
 namespace pare {
 namespace {
@@ -70,15 +71,7 @@ Tensor matmul_forward(const Tensor& a, const Tensor& b) {
   PARE_CHECK(b.size(-2) == k, "matmul: a ", shape_str(a.shape()), " @ b ", shape_str(b.shape()), ": inner dimensions ",
              k, " and ", b.size(-2), " differ");
   const Shape a_batch(a.shape().begin(), a.shape().end() - 2), b_batch(b.shape().begin(), b.shape().end() - 2);
-  const std::size_t nb = std::max(a_batch.size(), b_batch.size());
-  Shape batch(nb);
-  for (std::size_t i = 0; i < nb; ++i) {
-    const std::int64_t da = i < nb - a_batch.size() ? 1 : a_batch[i - (nb - a_batch.size())];
-    const std::int64_t db = i < nb - b_batch.size() ? 1 : b_batch[i - (nb - b_batch.size())];
-    PARE_CHECK(da == db || da == 1 || db == 1, "matmul: batch axes of a ", shape_str(a.shape()), " and b ",
-               shape_str(b.shape()), " cannot be broadcast together");
-    batch[i] = da == 1 ? db : da;
-  }
+  const Shape batch = broadcast_shapes(a_batch, b_batch, "matmul (batch axes)");
   Shape out_shape = batch;
   out_shape.push_back(m);
   out_shape.push_back(n);
