@@ -36,10 +36,13 @@ Tensor BertEmbeddings::forward(const Tensor& input_ids, const Tensor& token_type
   const std::int64_t seq = input_ids.size(1);
   PARE_CHECK(seq <= position_->num_embeddings(), "BertEmbeddings: sequence length ", seq,
              " exceeds max_position_embeddings (", position_->num_embeddings(), ")");
-  std::vector<std::int64_t> positions(static_cast<std::size_t>(seq));
-  std::iota(positions.begin(), positions.end(), 0);
-  const Tensor position_vectors =
-      position_->forward(Tensor::from_vector(positions, {seq}, position_->weight().device()));
+  const Device device = position_->weight().device();
+  if (!position_ids_.defined() || position_ids_.device() != device) {
+    std::vector<std::int64_t> positions(static_cast<std::size_t>(position_->num_embeddings()));
+    std::iota(positions.begin(), positions.end(), 0);
+    position_ids_ = Tensor::from_vector(positions, {position_->num_embeddings()}, device);
+  }
+  const Tensor position_vectors = position_->forward(position_ids_.slice(0, 0, seq));
   // HF's order of additions: (words + token types) + positions.
   const Tensor sum = add(add(lookup_words(input_ids), token_type_->forward(token_type_ids)), position_vectors);
   return dropout_->forward(norm_->forward(sum));

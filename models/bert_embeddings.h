@@ -30,6 +30,9 @@ class BertEmbeddings : public Module {
   std::shared_ptr<Embedding> word_, position_, token_type_;
   std::shared_ptr<LayerNorm> norm_;
   std::shared_ptr<Dropout> dropout_;
+  // 0 .. max_position_embeddings - 1 on the position table's device, made on the first forward there,
+  // so a forward sends no position ids to the device.
+  mutable Tensor position_ids_;
 };
 
 }  // namespace pare

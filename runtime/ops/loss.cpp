@@ -23,18 +23,20 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, std::int64_t i
   const Tensor y = targets.to(DType::i64).contiguous();
   const Tensor z = logits.contiguous();
   const auto eps = static_cast<float>(label_smoothing);
-  Tensor row_loss = Tensor::empty({n}, DType::f32, device), lse = Tensor::empty({n}, DType::f32, device);
+  // lse holds the n rows' log-sum-exps and, after them, the count of rows not ignored, so the
+  // backward keeps one buffer.
+  Tensor row_loss = Tensor::empty({n}, DType::f32, device), lse = Tensor::empty({n + 1}, DType::f32, device);
   // Every target ignored gives 0 (PyTorch gives NaN), so a batch without labels is harmless.
-  Tensor out = Tensor::empty({}, DType::f32, device), valid_rows = Tensor::empty({}, DType::f32, device);
+  Tensor out = Tensor::empty({}, DType::f32, device);
   PARE_LAUNCH(device, cross_entropy_forward, z.device_data<float>(), y.device_data<std::int64_t>(), n, c, ignore_index,
               eps, row_loss.device_data<float>(), lse.device_data<float>(), out.device_data<float>(),
-              valid_rows.device_data<float>());
+              lse.device_data<float>() + n);
   return record(out, "cross_entropy", {logits},
-                [z = z.detach(), y, lse, valid_rows, n, c, ignore_index, eps](const Tensor& g, const NeedsGrad&) {
+                [z = z.detach(), y, lse, n, c, ignore_index, eps](const Tensor& g, const NeedsGrad&) {
                   Tensor grad = Tensor::empty({n, c}, DType::f32, z.device());
                   PARE_LAUNCH(z.device(), cross_entropy_backward, z.device_data<float>(), y.device_data<std::int64_t>(),
                               lse.device_data<float>(), n, c, ignore_index, eps, g.contiguous().device_data<float>(),
-                              valid_rows.device_data<float>(), grad.device_data<float>());
+                              lse.device_data<float>() + n, grad.device_data<float>());
                   return std::vector<Tensor>{grad};
                 });
 }
