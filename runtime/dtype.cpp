@@ -4,24 +4,6 @@
 
 namespace pare {
 
-std::size_t dtype_size(DType dtype) {
-  switch (dtype) {
-    case DType::f32:
-      return 4;
-    case DType::bf16:
-      return 2;
-    case DType::f16:
-      return 2;
-    case DType::i32:
-      return 4;
-    case DType::i64:
-      return 8;
-    case DType::u8:
-      return 1;
-  }
-  throw Error("dtype_size: invalid dtype");
-}
-
 std::string_view dtype_name(DType dtype) {
   switch (dtype) {
     case DType::f32:
@@ -46,7 +28,5 @@ DType dtype_from_name(std::string_view name) {
   }
   throw Error(detail::concat("unknown dtype '", name, "' (supported: F32, BF16, F16, I32, I64, U8)"));
 }
-
-bool is_floating(DType dtype) { return dtype == DType::f32 || dtype == DType::bf16 || dtype == DType::f16; }
 
 }  // namespace pare

@@ -6,16 +6,14 @@
 #include <string>
 #include <string_view>
 
-#include "kernels/element_type.h"  // DType
+#include "kernels/element_type.h"  // DType, dtype_size, is_floating
 
 namespace pare {
 
-std::size_t dtype_size(DType dtype);
 // Names as safetensors writes them: "F32", "BF16", "F16", "I32", "I64", "U8".
 std::string_view dtype_name(DType dtype);
 // Inverse of dtype_name; throws pare::Error naming `name` when it is not one of ours.
 DType dtype_from_name(std::string_view name);
-bool is_floating(DType dtype);
 
 template <typename T>
 constexpr DType dtype_of();

@@ -55,16 +55,6 @@ double max_host_reads_per_step(const fs::path& dir) {
   return most;
 }
 
-fs::path tiny_model_dir(const fs::path& root) {
-  const fs::path dir = root / "base";
-  BertConfig config = testing::tiny_bert_config();
-  config.vocab_size = 28;
-  config.max_position_embeddings = 64;
-  save_pretrained(BertModel(config, 5), dir);
-  fs::copy_file(kData / "tokenizers" / "wordpiece" / "vocab.txt", dir / "vocab.txt");
-  return dir;
-}
-
 FinetuneOptions finetuning(const fs::path& model_dir, const fs::path& out, Device device, std::int64_t steps) {
   FinetuneOptions o;
   o.model_dir = model_dir;
@@ -121,7 +111,7 @@ class DevicePipeline : public ::testing::TestWithParam<Device> {};
 TEST_P(DevicePipeline, EveryStageWritesWhatTheCpuWrites) {
   const Device device = GetParam();
   testing::ScratchDir root;
-  const fs::path base = tiny_model_dir(root.path());
+  const fs::path base = testing::tiny_model_dir(root.path());
   struct Run {
     fs::path teacher, heads, units, compact, distilled;
   };

@@ -21,17 +21,6 @@ namespace fs = std::filesystem;
 
 const fs::path kData = fs::path(PARE_TEST_DATA_DIR);
 
-// A tiny pretrained-style directory: BertModel weights, config.json and a WordPiece vocabulary.
-fs::path tiny_model_dir(const fs::path& root) {
-  const fs::path dir = root / "base";
-  BertConfig config = testing::tiny_bert_config();
-  config.vocab_size = 28;
-  config.max_position_embeddings = 64;
-  save_pretrained(BertModel(config, 5), dir);
-  fs::copy_file(kData / "tokenizers" / "wordpiece" / "vocab.txt", dir / "vocab.txt");
-  return dir;
-}
-
 PruneTaskOptions ffn_pruning(const fs::path& model_dir, const fs::path& out) {
   PruneTaskOptions o;
   o.finetune.model_dir = model_dir;
@@ -54,7 +43,7 @@ PruneTaskOptions ffn_pruning(const fs::path& model_dir, const fs::path& out) {
 TEST(PruneTask, WritesMasksMaskedModelAndSparsity) {
   testing::ScratchDir root;
   const fs::path out = root.path() / "pruned";
-  const PruneTaskResult r = prune_on_task(ffn_pruning(tiny_model_dir(root.path()), out));
+  const PruneTaskResult r = prune_on_task(ffn_pruning(testing::tiny_model_dir(root.path()), out));
   ASSERT_FALSE(r.train.stopped);
 
   const Masks masks = load_masks(r.masks_file);
@@ -100,7 +89,7 @@ TEST(PruneTask, WritesMasksMaskedModelAndSparsity) {
 
 TEST(PruneTask, ConfigThatDoesNotFitTheModelFailsBeforeTraining) {
   testing::ScratchDir root;
-  PruneTaskOptions o = ffn_pruning(tiny_model_dir(root.path()), root.path() / "pruned");
+  PruneTaskOptions o = ffn_pruning(testing::tiny_model_dir(root.path()), root.path() / "pruned");
   o.config.groups[0].op_names = {"bert\\.encoder\\.layer\\.7\\..*"};
   const std::string error = testing::error_of([&] { prune_on_task(o); });
   EXPECT_NE(error.find("matches no parameter"), std::string::npos) << error;

@@ -8,6 +8,7 @@
 
 #include "data/batching.h"  // TokenizedExample
 #include "models/bert_config.h"
+#include "models/checkpoint.h"  // save_pretrained
 #include "train/trainer.h"
 
 namespace pare::testing {
@@ -56,6 +57,19 @@ inline std::vector<TokenizedExample> tiny_examples(std::size_t n, std::uint64_t 
     out.push_back(std::move(e));
   }
   return out;
+}
+
+// A tiny pretrained-style directory `root`/base: BertModel weights of tiny_bert_config (vocabulary 28,
+// 64 positions), config.json and the WordPiece vocabulary of the Brown fixture's tokenizer.
+inline std::filesystem::path tiny_model_dir(const std::filesystem::path& root) {
+  const std::filesystem::path dir = root / "base";
+  BertConfig config = tiny_bert_config();
+  config.vocab_size = 28;
+  config.max_position_embeddings = 64;
+  save_pretrained(BertModel(config, 5), dir);
+  std::filesystem::copy_file(std::filesystem::path(PARE_TEST_DATA_DIR) / "tokenizers" / "wordpiece" / "vocab.txt",
+                             dir / "vocab.txt");
+  return dir;
 }
 
 // Batch 4, lr 1e-2, no progress bar, no signal handling, no evaluation.

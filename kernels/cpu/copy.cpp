@@ -190,30 +190,12 @@ void narrow_int(const std::int64_t* in, void* dst, DType to, std::int64_t n) {
   }
 }
 
-bool is_float_type(DType t) { return t == DType::f32 || t == DType::bf16 || t == DType::f16; }
-
-std::size_t size_of(DType t) {
-  switch (t) {
-    case DType::f32:
-    case DType::i32:
-      return 4;
-    case DType::bf16:
-    case DType::f16:
-      return 2;
-    case DType::i64:
-      return 8;
-    case DType::u8:
-      return 1;
-  }
-  return 0;
-}
-
 }  // namespace
 
 void convert(const Context&, const void* src, DType from, void* dst, DType to, std::int64_t n) {
   const auto* in = static_cast<const unsigned char*>(src);
   auto* out = static_cast<unsigned char*>(dst);
-  const std::size_t in_size = size_of(from), out_size = size_of(to);
+  const std::size_t in_size = dtype_size(from), out_size = dtype_size(to);
   const std::int64_t chunks = (n + kConvertChunk - 1) / kConvertChunk;
 #pragma omp parallel for schedule(static) if (n > 65536)
   for (std::int64_t chunk = 0; chunk < chunks; ++chunk) {
@@ -222,9 +204,9 @@ void convert(const Context&, const void* src, DType from, void* dst, DType to, s
     void* chunk_out = out + static_cast<std::size_t>(begin) * out_size;
     float floats[kConvertChunk];
     std::int64_t ints[kConvertChunk];
-    if (is_float_type(from)) {
+    if (is_floating(from)) {
       widen_float(chunk_in, from, floats, count);
-      if (is_float_type(to)) {
+      if (is_floating(to)) {
         narrow_float(floats, chunk_out, to, count);
         continue;
       }
@@ -233,7 +215,7 @@ void convert(const Context&, const void* src, DType from, void* dst, DType to, s
       continue;
     }
     widen_int(chunk_in, from, ints, count);
-    if (is_float_type(to)) {
+    if (is_floating(to)) {
       std::transform(ints, ints + count, floats, [](std::int64_t v) { return static_cast<float>(v); });
       narrow_float(floats, chunk_out, to, count);
       continue;
