@@ -1,6 +1,7 @@
 // pare selftest: checks an installed build end to end in a few seconds: autograd against finite
 // differences through a small attention block, a short deterministic training run, a safetensors
-// round trip of model and optimizer state, and a CUDA round trip when a device is present.
+// round trip of model and optimizer state, the same training on the host-guarded device against the CPU,
+// and a CUDA round trip when a device is present.
 #include <omp.h>
 #include <unistd.h>
 
@@ -12,7 +13,8 @@
 #include <string>
 
 #include "cli/commands.h"
-#include "kernels/blas_info.h"  // blas_description
+#include "kernels/blas_info.h"    // blas_description
+#include "kernels/cuda_memory.h"  // built_with_cuda
 #include "runtime/gradcheck.h"
 #include "runtime/io/safetensors.h"
 #include "runtime/nn/linear.h"
@@ -20,6 +22,7 @@
 #include "runtime/optim/adamw.h"
 #include "runtime/optim/clip_grad.h"
 #include "runtime/optim/lr_schedule.h"
+#include "runtime/transfer.h"  // transfer_stats, reset_transfer_stats
 
 namespace pare::cli {
 namespace {
@@ -60,14 +63,16 @@ struct TrainingRun {
   StateDict optimizer_state;
 };
 
-// A 2-layer MLP fitting 64 points to 3 classes with AdamW, warm-up/decay and clipping.
-TrainingRun train_mlp(int steps) {
+// A 2-layer MLP fitting 64 points to 3 classes with AdamW, warm-up/decay and clipping, on `device`.
+TrainingRun train_mlp(int steps, Device device = Device::cpu()) {
   Generator gen(7);
   Linear hidden(5, 32, gen, true, 0.3f), output(32, 3, gen, true, 0.3f);
-  const Tensor x = Tensor::randn({64, 5}, gen);
+  hidden.to(device);
+  output.to(device);
+  const Tensor x = Tensor::randn({64, 5}, gen).to(device);
   std::vector<std::int64_t> labels(64);
   for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<std::int64_t>(i % 3);
-  const Tensor y = Tensor::from_vector(labels, {64});
+  const Tensor y = Tensor::from_vector(labels, {64}, device);
   NamedTensors params = hidden.named_parameters();
   for (auto& [name, p] : output.named_parameters()) params.emplace_back("output." + name, p);
   AdamW optimizer(parameter_groups_for_weight_decay(params, 0.01), 1e-2);
@@ -97,6 +102,21 @@ std::string check_training() {
   char buf[160];
   std::snprintf(buf, sizeof buf, "MLP loss %.3f -> %.5f in 300 AdamW steps; a second run is bit-identical",
                 a.losses.front(), a.losses.back());
+  return buf;
+}
+
+// The same training on the host-guarded device: the plumbing of a device without needing one.
+std::string check_devices() {
+  constexpr int kSteps = 50;
+  const TrainingRun cpu = train_mlp(kSteps);
+  reset_transfer_stats();
+  const TrainingRun guarded = train_mlp(kSteps, Device::guarded());
+  const double reads = static_cast<double>(transfer_stats().to_host) / kSteps;
+  PARE_CHECK(guarded.losses == cpu.losses, "training on the host-guarded device gave other losses than on the CPU");
+  char buf[160];
+  std::snprintf(buf, sizeof buf,
+                "%d MLP steps on the host-guarded device equal the CPU's bit for bit, %.0f host reads per step", kSteps,
+                reads);
   return buf;
 }
 
@@ -147,11 +167,7 @@ int selftest() {
   std::printf("pare selftest\n");
   std::printf("  threads      %d OpenMP threads; BLAS: %s\n", omp_get_max_threads(),
               kernels::cpu::blas_description().c_str());
-#if PARE_HAVE_CUDA
-  const char* cuda_built = "compiled in";
-#else
-  const char* cuda_built = "not compiled in";
-#endif
+  const char* cuda_built = kernels::cuda::built_with_cuda() ? "compiled in" : "not compiled in";
   std::printf("  cuda         %s; %d device(s) visible\n", cuda_built, cuda_device_count());
 
   int failed = 0, skipped = 0, passed = 0;
@@ -163,6 +179,7 @@ int selftest() {
            " gradient elements of linear-gelu-attention-layer_norm-cross_entropy match finite differences";
   }));
   tally(run_check("training", check_training));
+  tally(run_check("devices", check_devices));
   tally(run_check("safetensors", check_safetensors));
   if (cuda_device_count() > 0) {
     tally(run_check("cuda", check_cuda));
@@ -177,7 +194,7 @@ int selftest() {
 }  // namespace
 
 void add_selftest_command(CLI::App& app) {
-  CLI::App* cmd = app.add_subcommand("selftest", "Check this build: gradients, training, safetensors, CUDA");
+  CLI::App* cmd = app.add_subcommand("selftest", "Check this build: gradients, training, devices, safetensors, CUDA");
   cmd->callback([] {
     const int status = selftest();
     if (status != 0) throw CLI::RuntimeError(status);

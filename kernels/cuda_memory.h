@@ -7,6 +7,8 @@
 
 namespace pare::kernels::cuda {
 
+// False in a build without the CUDA toolkit (kernels/no_cuda), where everything else here throws.
+bool built_with_cuda();
 // Number of visible CUDA devices; 0 when the driver reports none (no error is thrown for that).
 int device_count();
 std::string device_name(int device);

@@ -98,6 +98,7 @@ std::shared_ptr<Storage> Storage::allocate(std::size_t bytes, Device device) {
   const std::size_t size = rounded_size(bytes);
   // The host-guarded device's memory is host memory; only the runtime's rules about reading it differ.
   if (!device.is_cuda()) return std::shared_ptr<Storage>(new Storage(cpu_cache().acquire(size), size, device));
+  PARE_CHECK(kernels::cuda::built_with_cuda(), "cannot use ", device.str(), ": pare was built without CUDA support");
   const int visible = kernels::cuda::device_count();
   PARE_CHECK(device.index < visible, "CUDA device ", device.str(), " is not present (", visible, " visible)");
   return std::shared_ptr<Storage>(new Storage(kernels::cuda::device_malloc(device.index, size), size, device));

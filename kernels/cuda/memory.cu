@@ -3,6 +3,8 @@
 
 namespace pare::kernels::cuda {
 
+bool built_with_cuda() { return true; }
+
 int device_count() {
   int count = 0;
   const cudaError_t err = cudaGetDeviceCount(&count);

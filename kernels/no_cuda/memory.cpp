@@ -11,6 +11,7 @@ namespace {
 
 }  // namespace
 
+bool built_with_cuda() { return false; }
 int device_count() { return 0; }
 std::string device_name(int) { no_cuda(); }
 void* device_malloc(int, std::size_t) { no_cuda(); }
