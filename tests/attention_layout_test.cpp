@@ -47,7 +47,7 @@ TEST(AttentionLayout, HeadSplitGradientsMatchFiniteDifferences) {
   expect_gradients_match(
       [&](const std::vector<Tensor>& in) {
         const Tensor context = scaled_dot_product_attention(split_heads(in[0], 0, H, d), split_heads(in[0], 1, H, d),
-                                                            split_heads(in[0], 2, H, d), mask);
+                                                            split_heads(in[0], 2, H, d), mask.to(in[0].device()));
         return context.permute({0, 2, 1, 3}).reshape({B, T, H * d});
       },
       {random_param({B, T, 3 * H * d}, gen)});

@@ -95,7 +95,7 @@ TEST(HiddenStateMse, GradientsMatchFiniteDifferences) {
   Generator gen(3);
   const Tensor mask = Tensor::from_vector<std::int64_t>({1, 1, 0, 1, 0, 0}, {2, 3});
   testing::expect_gradients_match(
-      [mask](const std::vector<Tensor>& in) { return hidden_state_mse(in[0], in[1], mask); },
+      [mask](const std::vector<Tensor>& in) { return hidden_state_mse(in[0], in[1], mask.to(in[0].device())); },
       {testing::random_param({2, 3, 4}, gen), testing::random_param({2, 3, 4}, gen)});
 }
 

@@ -10,16 +10,26 @@
 #include "runtime/gradcheck.h"
 #include "runtime/random.h"
 #include "runtime/tensor.h"
+#include "tests/devices.h"  // non_cpu_test_devices, leaf_on
 
 namespace pare::testing {
 
 using ::pare::GradcheckTolerance;
 
-// Inputs that are floating and not marked `requires_grad` are left alone (for example masks).
-inline void expect_gradients_match(const TensorFunction& fn, std::vector<Tensor> inputs,
+// Inputs that are floating and not marked `requires_grad` are left alone (for example masks). The
+// check runs on the CPU and again on every other device present, with the inputs moved there: `fn`
+// makes any further tensor it needs on its inputs' device.
+inline void expect_gradients_match(const TensorFunction& fn, const std::vector<Tensor>& inputs,
                                    const GradcheckTolerance& tol = {}, std::uint64_t seed = 1234) {
-  const GradcheckResult result = check_gradients(fn, std::move(inputs), tol, seed);
+  const GradcheckResult result = check_gradients(fn, inputs, tol, seed);
   EXPECT_TRUE(result.ok()) << result.summary();
+  for (Device device : non_cpu_test_devices()) {
+    std::vector<Tensor> moved;
+    for (const Tensor& t : inputs) moved.push_back(leaf_on(t, device));
+    const GradcheckResult on_device = check_gradients(fn, moved, tol, seed);
+    EXPECT_TRUE(on_device.ok()) << "on " << device.str() << ": " << on_device.summary();
+    EXPECT_EQ(on_device.checked_elements, result.checked_elements) << "on " << device.str();
+  }
 }
 
 // A leaf tensor of normal values that requires grad.

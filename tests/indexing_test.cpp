@@ -140,8 +140,9 @@ TEST_P(IndexSelectTest, GradientsMatchFiniteDifferences) {
   Generator gen(6);
   const auto& c = GetParam();
   const Tensor idx = Tensor::from_vector(c.idx, c.index_shape);
-  expect_gradients_match([&](const std::vector<Tensor>& in) { return index_select(in[0], c.axis, idx); },
-                         {random_param(c.x, gen)});
+  expect_gradients_match(
+      [&](const std::vector<Tensor>& in) { return index_select(in[0], c.axis, idx.to(in[0].device())); },
+      {random_param(c.x, gen)});
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, IndexSelectTest,
@@ -189,7 +190,7 @@ TEST(Embedding, LooksUpRowsForAnyIdShape) {
     for (std::size_t c = 0; c < 5; ++c) EXPECT_EQ(o[i * 5 + c], w[static_cast<std::size_t>(ids[i]) * 5 + c]);
   }
   const Tensor ids_t = Tensor::from_vector(ids, {3, 2});
-  expect_gradients_match([&](const std::vector<Tensor>& in) { return embedding(in[0], ids_t); },
+  expect_gradients_match([&](const std::vector<Tensor>& in) { return embedding(in[0], ids_t.to(in[0].device())); },
                          {random_param({7, 5}, gen)});
 }
 

@@ -65,8 +65,8 @@ TEST(MaskedParameter, MasksTheForwardAndTheWeightGradient) {
   const std::vector<float> out = masked_parameter(w, mask, layout).to_vector<float>();
   const std::vector<float> weights = w.to_vector<float>();
   for (std::size_t i = 0; i < 12; ++i) EXPECT_EQ(out[i], i < 6 ? 0.0f : weights[i]);
-  testing::expect_gradients_match([&](const std::vector<Tensor>& in) { return masked_parameter(in[0], mask, layout); },
-                                  {w});
+  testing::expect_gradients_match(
+      [&](const std::vector<Tensor>& in) { return masked_parameter(in[0], mask.to(in[0].device()), layout); }, {w});
 }
 
 TEST(MaskedParameter, ScoresReceiveTheStraightThroughGradientEvenWhereMasked) {

@@ -59,8 +59,9 @@ TEST_P(MaskedFillTest, ForwardMatchesNaiveLoop) {
 TEST_P(MaskedFillTest, GradientsMatchFiniteDifferences) {
   Generator gen(2);
   const Tensor mask = random_mask(GetParam().mask, gen);
-  expect_gradients_match([&](const std::vector<Tensor>& in) { return masked_fill(in[0], mask, 3.0); },
-                         {random_param(GetParam().x, gen)});
+  expect_gradients_match(
+      [&](const std::vector<Tensor>& in) { return masked_fill(in[0], mask.to(in[0].device()), 3.0); },
+      {random_param(GetParam().x, gen)});
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, MaskedFillTest,
