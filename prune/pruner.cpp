@@ -18,10 +18,14 @@
 
 namespace pare {
 
+namespace {
+
 // The members whose masks decide which heads are alive (layers_with_attention, speedup()'s rule).
 bool decides_heads(const std::string& name) {
   return name.ends_with("attention.self.value.weight") || name.ends_with("attention.output.dense.weight");
 }
+
+}  // namespace
 
 struct MaskMember {
   ResolvedParameter parameter;
