@@ -28,3 +28,9 @@ void f32_to_f16(const float* src, std::uint16_t* dst, std::int64_t n);
 void f16_to_f32(const std::uint16_t* src, float* dst, std::int64_t n);
 
 }  // namespace pare::kernels::cpu
+
+namespace pare::kernels::cuda {
+decltype(cpu::strided_copy) strided_copy;
+decltype(cpu::fill) fill;
+decltype(cpu::convert) convert;
+}  // namespace pare::kernels::cuda

@@ -4,11 +4,7 @@
 
 #include <cstdint>
 
-#if defined(__CUDACC__)
-#define PARE_HOST_DEVICE __host__ __device__
-#else
-#define PARE_HOST_DEVICE
-#endif
+#include "kernels/host_device.h"
 
 namespace pare::kernels {
 

@@ -21,3 +21,8 @@ void random_uniform(const Context& ctx, float* out, std::int64_t n, std::uint64_
                     float low, float high);
 
 }  // namespace pare::kernels::cpu
+
+namespace pare::kernels::cuda {
+decltype(cpu::random_normal) random_normal;
+decltype(cpu::random_uniform) random_uniform;
+}  // namespace pare::kernels::cuda

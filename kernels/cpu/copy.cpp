@@ -4,6 +4,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "kernels/half_float.h"  // bf16_from_float, f16_from_float and back
+
 namespace pare::kernels::cpu {
 
 void strided_copy(const Context&, const void* src, const std::int64_t* src_strides, void* dst,
@@ -55,73 +57,20 @@ void fill(const Context&, void* dst, const void* value, std::size_t elem_size, s
   for (std::int64_t i = 0; i < n; ++i) std::memcpy(o + i * elem_size, value, elem_size);
 }
 
-namespace {
-
-std::uint32_t bits_of(float f) {
-  std::uint32_t u;
-  std::memcpy(&u, &f, 4);
-  return u;
-}
-
-float float_of(std::uint32_t u) {
-  float f;
-  std::memcpy(&f, &u, 4);
-  return f;
-}
-
-std::uint16_t to_bf16(float f) {
-  const std::uint32_t u = bits_of(f);
-  if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<std::uint16_t>((u >> 16) | 0x40);  // quiet NaN
-  const std::uint32_t rounding = 0x7fffu + ((u >> 16) & 1u);
-  return static_cast<std::uint16_t>((u + rounding) >> 16);
-}
-
-std::uint16_t to_f16(float f) {
-  const std::uint32_t u = bits_of(f);
-  const std::uint32_t sign = (u >> 16) & 0x8000u;
-  const std::uint32_t abs = u & 0x7fffffffu;
-  if (abs > 0x7f800000u) return static_cast<std::uint16_t>(sign | 0x7e00u);
-  if (abs >= 0x477ff000u) return static_cast<std::uint16_t>(sign | 0x7c00u);  // rounds to inf
-  if (abs < 0x38800000u) {
-    // Subnormal half: scale by 2^24 so the integer part is the half mantissa, rounding to even.
-    const float scaled = float_of(abs) * 16777216.0f;
-    auto m = static_cast<std::uint32_t>(scaled);
-    const float frac = scaled - static_cast<float>(m);
-    if (frac > 0.5f || (frac == 0.5f && (m & 1u))) ++m;
-    return static_cast<std::uint16_t>(sign | m);
-  }
-  const std::uint32_t rounded = abs + 0xfffu + ((abs >> 13) & 1u);
-  return static_cast<std::uint16_t>(sign | ((rounded - 0x38000000u) >> 13));
-}
-
-float from_f16(std::uint16_t h) {
-  const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
-  const std::uint32_t exp = (h >> 10) & 0x1fu;
-  const std::uint32_t mant = h & 0x3ffu;
-  if (exp == 0) {
-    const float value = static_cast<float>(mant) * (1.0f / 16777216.0f);
-    return sign ? -value : value;
-  }
-  if (exp == 31) return float_of(sign | 0x7f800000u | (mant << 13));
-  return float_of(sign | ((exp + 112u) << 23) | (mant << 13));
-}
-
-}  // namespace
-
 void f32_to_bf16(const float* src, std::uint16_t* dst, std::int64_t n) {
-  for (std::int64_t i = 0; i < n; ++i) dst[i] = to_bf16(src[i]);
+  for (std::int64_t i = 0; i < n; ++i) dst[i] = bf16_from_float(src[i]);
 }
 
 void bf16_to_f32(const std::uint16_t* src, float* dst, std::int64_t n) {
-  for (std::int64_t i = 0; i < n; ++i) dst[i] = float_of(static_cast<std::uint32_t>(src[i]) << 16);
+  for (std::int64_t i = 0; i < n; ++i) dst[i] = float_from_bf16(src[i]);
 }
 
 void f32_to_f16(const float* src, std::uint16_t* dst, std::int64_t n) {
-  for (std::int64_t i = 0; i < n; ++i) dst[i] = to_f16(src[i]);
+  for (std::int64_t i = 0; i < n; ++i) dst[i] = f16_from_float(src[i]);
 }
 
 void f16_to_f32(const std::uint16_t* src, float* dst, std::int64_t n) {
-  for (std::int64_t i = 0; i < n; ++i) dst[i] = from_f16(src[i]);
+  for (std::int64_t i = 0; i < n; ++i) dst[i] = float_from_f16(src[i]);
 }
 
 namespace {

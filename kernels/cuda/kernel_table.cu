@@ -5,7 +5,15 @@
 namespace pare::kernels::cuda {
 
 const KernelTable& kernel_table() {
-  static const KernelTable table{"cuda"};
+  static const KernelTable table = [] {
+    KernelTable t{"cuda"};
+    t.strided_copy = strided_copy;
+    t.fill = fill;
+    t.convert = convert;
+    t.random_normal = random_normal;
+    t.random_uniform = random_uniform;
+    return t;
+  }();
   return table;
 }
 
