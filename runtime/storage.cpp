@@ -5,7 +5,7 @@
 #include <mutex>
 #include <new>
 
-#include "kernels/cuda_memory.h"  // device_malloc, device_free
+#include "kernels/cuda_memory.h"  // device_malloc, device_free, device_memory_stats
 #include "runtime/error.h"
 
 namespace pare {
@@ -65,7 +65,7 @@ class CpuBufferCache {
     stats_.cached_bytes = 0;
   }
 
-  CpuMemoryStats stats() {
+  MemoryStats stats() {
     std::lock_guard lock(mutex_);
     return stats_;
   }
@@ -83,7 +83,7 @@ class CpuBufferCache {
 
   std::mutex mutex_;
   std::multimap<std::size_t, void*> free_;
-  CpuMemoryStats stats_;
+  MemoryStats stats_;
 };
 
 CpuBufferCache& cpu_cache() {
@@ -116,8 +116,16 @@ Storage::~Storage() {
   }
 }
 
-CpuMemoryStats cpu_memory_stats() { return cpu_cache().stats(); }
-void reset_cpu_peak_memory() { cpu_cache().reset_peak(); }
+MemoryStats memory_stats(Device device) {
+  if (!device.is_cuda()) return cpu_cache().stats();
+  const kernels::cuda::DeviceMemoryStats s = kernels::cuda::device_memory_stats(device.index);
+  return {s.in_use_bytes, s.peak_in_use_bytes, s.reserved_bytes - s.in_use_bytes};
+}
+
+void reset_peak_memory(Device device) {
+  if (!device.is_cuda()) return cpu_cache().reset_peak();
+  kernels::cuda::reset_device_peak_memory(device.index);
+}
 void release_cached_cpu_memory() { cpu_cache().release_all(); }
 
 }  // namespace pare

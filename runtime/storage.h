@@ -28,14 +28,16 @@ class Storage {
   Device device_;
 };
 
-// Statistics of the CPU buffer cache, for benchmarks and peak-memory reports.
-struct CpuMemoryStats {
+// Tensor memory of a device, for benchmarks and peak-memory reports: the CPU buffer cache (which the
+// host-guarded device shares) or a CUDA device's pool. Cached bytes are freed buffers kept for reuse.
+struct MemoryStats {
   std::size_t in_use_bytes = 0;
   std::size_t peak_in_use_bytes = 0;
   std::size_t cached_bytes = 0;
 };
-CpuMemoryStats cpu_memory_stats();
-void reset_cpu_peak_memory();
+MemoryStats memory_stats(Device device = Device::cpu());
+// Starts the peak over from what is in use now.
+void reset_peak_memory(Device device = Device::cpu());
 // Returns every cached (unused) CPU buffer to the system.
 void release_cached_cpu_memory();
 

@@ -110,7 +110,7 @@ TEST(DistillationHook, KeepsNothingFromOneStepToTheNext) {
     EXPECT_GT(std::abs(projection.grad().to_vector<float>()[0]), 0.0f);
     student->zero_grad();
     for (const auto& [name, p] : hook->parameters()) p.zero_grad();
-    in_use.push_back(cpu_memory_stats().in_use_bytes);
+    in_use.push_back(memory_stats().in_use_bytes);
     EXPECT_EQ(hook->last_step().step, step);
     EXPECT_EQ(hook->last_step().micro_batches, 1);
   }

@@ -16,7 +16,7 @@
 #include "runtime/autograd.h"   // NoGradGuard
 #include "runtime/error.h"
 #include "runtime/optim/adamw.h"
-#include "runtime/storage.h"   // cpu_memory_stats, reset_cpu_peak_memory
+#include "runtime/storage.h"   // memory_stats, reset_peak_memory
 #include "runtime/transfer.h"  // transfer_stats, reset_transfer_stats
 #include "train/mlm_masking.h"
 
@@ -201,8 +201,8 @@ ModelBenchmarkResult run_model_benchmark(BertTaskModel& model, const ModelBenchm
     PARE_CHECK(std::isfinite(result.final_loss), "bench: training loss is not finite (", result.final_loss, ")");
   };
   for (std::int64_t i = 0; i < options.warmup; ++i) step();
-  result.start_memory_bytes = cpu_memory_stats().in_use_bytes;
-  reset_cpu_peak_memory();
+  result.start_memory_bytes = memory_stats(options.device).in_use_bytes;
+  reset_peak_memory(options.device);
   reset_transfer_stats();
   using Clock = std::chrono::steady_clock;
   for (std::int64_t i = 0; i < options.steps; ++i) {
@@ -210,7 +210,7 @@ ModelBenchmarkResult run_model_benchmark(BertTaskModel& model, const ModelBenchm
     step();
     result.step_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
   }
-  result.peak_memory_bytes = cpu_memory_stats().peak_in_use_bytes;
+  result.peak_memory_bytes = memory_stats(options.device).peak_in_use_bytes;
   const TransferStats transfers = transfer_stats();
   result.to_host_per_step = static_cast<double>(transfers.to_host) / static_cast<double>(options.steps);
   result.to_device_per_step = static_cast<double>(transfers.to_device) / static_cast<double>(options.steps);

@@ -66,8 +66,8 @@ struct ModelBenchmarkResult {
   double ms_min = 0, ms_p90 = 0, ms_max = 0, ms_mean = 0;
   double seq_per_s = 0;                // batch * 1000 / ms_per_step
   double tokens_per_s = 0;             // seq_per_s * seq
-  std::size_t start_memory_bytes = 0;  // CPU tensor memory in use before the timed steps (weights, optimizer state)
-  std::size_t peak_memory_bytes = 0;   // peak CPU tensor memory in use during the timed steps
+  std::size_t start_memory_bytes = 0;  // tensor memory of the device before the timed steps (weights, optimizer state)
+  std::size_t peak_memory_bytes = 0;   // peak tensor memory of the device during the timed steps
   std::size_t max_rss_bytes = 0;       // the process's peak resident set (getrusage), whole lifetime
   // Copies between host and device per timed step (0 on the CPU): a training step reads its loss.
   double to_host_per_step = 0, to_device_per_step = 0;

@@ -1,3 +1,7 @@
+#include <cstdint>
+#include <map>
+#include <mutex>
+
 #include "kernels/cuda/check.h"
 #include "kernels/cuda_memory.h"
 
@@ -23,16 +27,53 @@ std::string device_name(int device) {
   return prop.name;
 }
 
+namespace {
+
+// The device's default memory pool, told once to keep what is freed instead of returning it to the
+// driver at every synchronisation.
+cudaMemPool_t pool_of(int device) {
+  static std::mutex mutex;
+  static std::map<int, cudaMemPool_t> pools;
+  std::lock_guard lock(mutex);
+  auto [it, inserted] = pools.try_emplace(device);
+  if (inserted) {
+    PARE_CUDA_CHECK(cudaDeviceGetDefaultMemPool(&it->second, device));
+    std::uint64_t keep_everything = UINT64_MAX;
+    PARE_CUDA_CHECK(cudaMemPoolSetAttribute(it->second, cudaMemPoolAttrReleaseThreshold, &keep_everything));
+  }
+  return it->second;
+}
+
+std::size_t pool_attribute(int device, cudaMemPoolAttr attribute) {
+  std::uint64_t value = 0;
+  PARE_CUDA_CHECK(cudaMemPoolGetAttribute(pool_of(device), attribute, &value));
+  return static_cast<std::size_t>(value);
+}
+
+}  // namespace
+
 void* device_malloc(int device, std::size_t bytes) {
   PARE_CUDA_CHECK(cudaSetDevice(device));
   void* ptr = nullptr;
-  PARE_CUDA_CHECK(cudaMalloc(&ptr, bytes));
+  // Stream-ordered on the default stream, where the kernels run: a block freed after a kernel is
+  // reused by the next allocation without waiting for the host.
+  PARE_CUDA_CHECK(cudaMallocFromPoolAsync(&ptr, bytes, pool_of(device), nullptr));
   return ptr;
 }
 
 void device_free(int device, void* ptr) {
   PARE_CUDA_CHECK(cudaSetDevice(device));
-  PARE_CUDA_CHECK(cudaFree(ptr));
+  PARE_CUDA_CHECK(cudaFreeAsync(ptr, nullptr));
+}
+
+DeviceMemoryStats device_memory_stats(int device) {
+  return {pool_attribute(device, cudaMemPoolAttrUsedMemCurrent), pool_attribute(device, cudaMemPoolAttrUsedMemHigh),
+          pool_attribute(device, cudaMemPoolAttrReservedMemCurrent)};
+}
+
+void reset_device_peak_memory(int device) {
+  std::uint64_t zero = 0;
+  PARE_CUDA_CHECK(cudaMemPoolSetAttribute(pool_of(device), cudaMemPoolAttrUsedMemHigh, &zero));
 }
 
 void copy_host_to_device(int device, void* dst, const void* src, std::size_t bytes) {
