@@ -27,3 +27,8 @@ void activation_backward(const Context& ctx, Activation act, const float* saved,
                          std::int64_t n);
 
 }  // namespace pare::kernels::cpu
+
+namespace pare::kernels::cuda {
+decltype(cpu::activation_forward) activation_forward;
+decltype(cpu::activation_backward) activation_backward;
+}  // namespace pare::kernels::cuda

@@ -21,3 +21,8 @@ void binary_broadcast(const Context& ctx, BinaryOp op, const float* a, const std
 void scale_add(const Context& ctx, const float* x, float alpha, float beta, float* out, std::int64_t n);
 
 }  // namespace pare::kernels::cpu
+
+namespace pare::kernels::cuda {
+decltype(cpu::binary_broadcast) binary_broadcast;
+decltype(cpu::scale_add) scale_add;
+}  // namespace pare::kernels::cuda

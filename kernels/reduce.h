@@ -17,3 +17,7 @@ void sum_axis(const Context& ctx, const float* x, float* out, std::int64_t outer
 void argmax_rows(const Context& ctx, const float* x, std::int64_t rows, std::int64_t cols, std::int64_t* out);
 
 }  // namespace pare::kernels::cpu
+
+namespace pare::kernels::cuda {
+decltype(cpu::sum_axis) sum_axis;
+}  // namespace pare::kernels::cuda

@@ -20,3 +20,10 @@ void log_softmax_backward(const Context& ctx, const float* y, const float* dy, f
                           std::int64_t cols);
 
 }  // namespace pare::kernels::cpu
+
+namespace pare::kernels::cuda {
+decltype(cpu::softmax_forward) softmax_forward;
+decltype(cpu::softmax_backward) softmax_backward;
+decltype(cpu::log_softmax_forward) log_softmax_forward;
+decltype(cpu::log_softmax_backward) log_softmax_backward;
+}  // namespace pare::kernels::cuda

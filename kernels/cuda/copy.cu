@@ -176,7 +176,7 @@ void fill(const Context& ctx, void* dst, const void* value, std::size_t elem_siz
 void convert(const Context& ctx, const void* src, DType from, void* dst, DType to, std::int64_t n) {
   if (n == 0) return;
   convert_kernel<<<blocks_for(n), kThreadsPerBlock, 0, stream_of(ctx)>>>(src, from, is_floating(from), dst, to,
-                                                                          is_floating(to), n);
+                                                                         is_floating(to), n);
   PARE_CUDA_CHECK_LAUNCH(ctx);
 }
 

@@ -12,6 +12,15 @@ const KernelTable& kernel_table() {
     t.convert = convert;
     t.random_normal = random_normal;
     t.random_uniform = random_uniform;
+    t.binary_broadcast = binary_broadcast;
+    t.scale_add = scale_add;
+    t.sum_axis = sum_axis;
+    t.activation_forward = activation_forward;
+    t.activation_backward = activation_backward;
+    t.softmax_forward = softmax_forward;
+    t.softmax_backward = softmax_backward;
+    t.log_softmax_forward = log_softmax_forward;
+    t.log_softmax_backward = log_softmax_backward;
     return t;
   }();
   return table;

@@ -33,7 +33,8 @@ __global__ void random_uniform_kernel(float* out, std::int64_t n, std::uint64_t 
   for (std::int64_t b = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; b < blocks;
        b += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
     const Philox4 r = philox4x32(seed, counter + static_cast<std::uint64_t>(b), 0);
-    for (int j = 0; j < 4 && b * 4 + j < n; ++j) out[b * 4 + j] = low + (high - low) * (1.0f - uniform_from_bits(r.v[j]));
+    for (int j = 0; j < 4 && b * 4 + j < n; ++j)
+      out[b * 4 + j] = low + (high - low) * (1.0f - uniform_from_bits(r.v[j]));
   }
 }
 
@@ -43,7 +44,7 @@ void random_normal(const Context& ctx, float* out, std::int64_t n, std::uint64_t
                    float mean, float std) {
   if (n == 0) return;
   random_normal_kernel<<<blocks_for((n + 3) / 4), kThreadsPerBlock, 0, stream_of(ctx)>>>(out, n, seed, counter, mean,
-                                                                                          std);
+                                                                                         std);
   PARE_CUDA_CHECK_LAUNCH(ctx);
 }
 
@@ -51,7 +52,7 @@ void random_uniform(const Context& ctx, float* out, std::int64_t n, std::uint64_
                     float low, float high) {
   if (n == 0) return;
   random_uniform_kernel<<<blocks_for((n + 3) / 4), kThreadsPerBlock, 0, stream_of(ctx)>>>(out, n, seed, counter, low,
-                                                                                           high);
+                                                                                          high);
   PARE_CUDA_CHECK_LAUNCH(ctx);
 }
 

@@ -1,0 +1,48 @@
+// Grid-stride loops and block-wide reductions shared by the CUDA kernels.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/cuda/launch.h"
+
+namespace pare::kernels::cuda {
+
+// The element indices this thread handles in a grid-stride loop over n.
+__device__ inline std::int64_t first_index() {
+  return blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+}
+__device__ inline std::int64_t grid_stride() { return static_cast<std::int64_t>(gridDim.x) * blockDim.x; }
+
+// Sum and max of one value per thread over the block (kThreadsPerBlock threads), returned to every
+// thread. `scratch` holds kThreadsPerBlock / 32 floats of shared memory.
+__device__ inline float warp_sum(float v) {
+  for (int offset = 16; offset > 0; offset /= 2) v += __shfl_xor_sync(0xffffffffu, v, offset);
+  return v;
+}
+
+__device__ inline float warp_max(float v) {
+  for (int offset = 16; offset > 0; offset /= 2) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, offset));
+  return v;
+}
+
+__device__ inline float block_sum(float v, float* scratch) {
+  v = warp_sum(v);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  __syncthreads();
+  if (lane == 0) scratch[warp] = v;
+  __syncthreads();
+  v = lane < kThreadsPerBlock / 32 ? scratch[lane] : 0.0f;
+  return warp_sum(v);
+}
+
+__device__ inline float block_max(float v, float* scratch) {
+  v = warp_max(v);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  __syncthreads();
+  if (lane == 0) scratch[warp] = v;
+  __syncthreads();
+  v = lane < kThreadsPerBlock / 32 ? scratch[lane] : -INFINITY;
+  return warp_max(v);
+}
+
+}  // namespace pare::kernels::cuda
