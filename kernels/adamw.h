@@ -31,3 +31,7 @@ namespace pare::kernels::cpu {
 void adamw_update(const Context& ctx, float* p, const float* g, float* m, float* v, std::int64_t n, const AdamWStep& s);
 
 }  // namespace pare::kernels::cpu
+
+namespace pare::kernels::cuda {
+decltype(cpu::adamw_update) adamw_update;
+}  // namespace pare::kernels::cuda

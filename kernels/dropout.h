@@ -28,3 +28,8 @@ void apply_keep_mask(const Context& ctx, const float* x, const std::uint8_t* mas
                      std::int64_t n);
 
 }  // namespace pare::kernels::cpu
+
+namespace pare::kernels::cuda {
+decltype(cpu::keep_mask) keep_mask;
+decltype(cpu::apply_keep_mask) apply_keep_mask;
+}  // namespace pare::kernels::cuda

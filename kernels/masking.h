@@ -14,3 +14,8 @@ void masked_fill(const Context& ctx, const float* x, const std::uint8_t* mask, f
 void padding_to_additive(const Context& ctx, const float* padding, float* out, std::int64_t n);
 
 }  // namespace pare::kernels::cpu
+
+namespace pare::kernels::cuda {
+decltype(cpu::masked_fill) masked_fill;
+decltype(cpu::padding_to_additive) padding_to_additive;
+}  // namespace pare::kernels::cuda

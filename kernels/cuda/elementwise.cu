@@ -1,10 +1,8 @@
-// binary_broadcast, scale_add, sum_axis on CUDA: the twins of kernels/cpu/elementwise.cpp and
-// kernels/cpu/reduce.cpp.
+// binary_broadcast, scale_add on CUDA: the twins of kernels/cpu/elementwise.cpp.
 #include <stdexcept>
 
 #include "kernels/cuda/grid.h"
 #include "kernels/elementwise.h"
-#include "kernels/reduce.h"
 
 namespace pare::kernels::cuda {
 namespace {
@@ -44,19 +42,6 @@ __global__ void scale_add_kernel(const float* x, float alpha, float beta, float*
   for (std::int64_t i = first_index(); i < n; i += grid_stride()) out[i] = alpha * x[i] + beta;
 }
 
-// One thread per output element, summing its column of the reduced axis in order.
-__global__ void sum_axis_kernel(const float* x, float* out, std::int64_t outer, std::int64_t reduce,
-                                std::int64_t inner) {
-  const std::int64_t n = outer * inner;
-  for (std::int64_t i = first_index(); i < n; i += grid_stride()) {
-    const std::int64_t o = i / inner, c = i % inner;
-    const float* column = x + o * reduce * inner + c;
-    float acc = 0.0f;
-    for (std::int64_t r = 0; r < reduce; ++r) acc += column[r * inner];
-    out[i] = acc;
-  }
-}
-
 template <BinaryOp Op>
 void launch_binary(const Context& ctx, const float* a, const float* b, float* out, const BroadcastGeometry& g,
                    std::int64_t n) {
@@ -94,14 +79,6 @@ void binary_broadcast(const Context& ctx, BinaryOp op, const float* a, const std
 void scale_add(const Context& ctx, const float* x, float alpha, float beta, float* out, std::int64_t n) {
   if (n == 0) return;
   scale_add_kernel<<<blocks_for(n), kThreadsPerBlock, 0, stream_of(ctx)>>>(x, alpha, beta, out, n);
-  PARE_CUDA_CHECK_LAUNCH(ctx);
-}
-
-void sum_axis(const Context& ctx, const float* x, float* out, std::int64_t outer, std::int64_t reduce,
-              std::int64_t inner) {
-  const std::int64_t n = outer * inner;
-  if (n == 0) return;
-  sum_axis_kernel<<<blocks_for(n), kThreadsPerBlock, 0, stream_of(ctx)>>>(x, out, outer, reduce, inner);
   PARE_CUDA_CHECK_LAUNCH(ctx);
 }
 

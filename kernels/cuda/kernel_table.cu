@@ -21,6 +21,11 @@ const KernelTable& kernel_table() {
     t.softmax_backward = softmax_backward;
     t.log_softmax_forward = log_softmax_forward;
     t.log_softmax_backward = log_softmax_backward;
+    t.masked_fill = masked_fill;
+    t.padding_to_additive = padding_to_additive;
+    t.keep_mask = keep_mask;
+    t.apply_keep_mask = apply_keep_mask;
+    t.adamw_update = adamw_update;
     return t;
   }();
   return table;
