@@ -26,3 +26,7 @@ void scatter_add_rows(const Context& ctx, const float* grad_out, std::int64_t ou
                       const std::int64_t* idx, std::int64_t n, std::int64_t skip_index, float* grad_x);
 
 }  // namespace pare::kernels::cpu
+
+namespace pare::kernels::cuda {
+decltype(cpu::copy_rows) copy_rows;
+}  // namespace pare::kernels::cuda

@@ -29,3 +29,9 @@ void layer_norm_backward(const Context& ctx, const float* dy, const float* x, co
                          std::int64_t rows, std::int64_t cols, std::int64_t normalized);
 
 }  // namespace pare::kernels::cpu
+
+namespace pare::kernels::cuda {
+decltype(cpu::layer_norm_forward) layer_norm_forward;
+decltype(cpu::layer_norm_backward_workspace) layer_norm_backward_workspace;
+decltype(cpu::layer_norm_backward) layer_norm_backward;
+}  // namespace pare::kernels::cuda

@@ -40,3 +40,9 @@ void kl_div_backward(const Context& ctx, const float* s, const float* t, std::in
 void mean_squared_error(const Context& ctx, const float* a, const float* b, std::int64_t n, float* out);
 
 }  // namespace pare::kernels::cpu
+
+namespace pare::kernels::cuda {
+decltype(cpu::kl_div_forward) kl_div_forward;
+decltype(cpu::kl_div_backward) kl_div_backward;
+decltype(cpu::mean_squared_error) mean_squared_error;
+}  // namespace pare::kernels::cuda

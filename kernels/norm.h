@@ -13,3 +13,7 @@ namespace pare::kernels::cpu {
 void sum_of_squares(const Context& ctx, const float* x, std::int64_t n, double* accumulator);
 
 }  // namespace pare::kernels::cpu
+
+namespace pare::kernels::cuda {
+decltype(cpu::sum_of_squares) sum_of_squares;
+}  // namespace pare::kernels::cuda

@@ -20,4 +20,5 @@ void argmax_rows(const Context& ctx, const float* x, std::int64_t rows, std::int
 
 namespace pare::kernels::cuda {
 decltype(cpu::sum_axis) sum_axis;
+decltype(cpu::argmax_rows) argmax_rows;
 }  // namespace pare::kernels::cuda

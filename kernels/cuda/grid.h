@@ -46,3 +46,19 @@ __device__ inline float block_max(float v, float* scratch) {
 }
 
 }  // namespace pare::kernels::cuda
+
+namespace pare::kernels::cuda {
+
+// The sum of one double per thread over the block, returned to thread 0 only. `scratch` holds
+// kThreadsPerBlock doubles of shared memory. A fixed tree, so the result does not vary run to run.
+__device__ inline double block_sum_double(double v, double* scratch) {
+  scratch[threadIdx.x] = v;
+  __syncthreads();
+  for (int stride = kThreadsPerBlock / 2; stride > 0; stride /= 2) {
+    if (static_cast<int>(threadIdx.x) < stride) scratch[threadIdx.x] += scratch[threadIdx.x + stride];
+    __syncthreads();
+  }
+  return scratch[0];
+}
+
+}  // namespace pare::kernels::cuda

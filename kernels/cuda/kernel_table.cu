@@ -26,6 +26,15 @@ const KernelTable& kernel_table() {
     t.keep_mask = keep_mask;
     t.apply_keep_mask = apply_keep_mask;
     t.adamw_update = adamw_update;
+    t.argmax_rows = argmax_rows;
+    t.layer_norm_forward = layer_norm_forward;
+    t.layer_norm_backward_workspace = layer_norm_backward_workspace;
+    t.layer_norm_backward = layer_norm_backward;
+    t.sum_of_squares = sum_of_squares;
+    t.kl_div_forward = kl_div_forward;
+    t.kl_div_backward = kl_div_backward;
+    t.mean_squared_error = mean_squared_error;
+    t.copy_rows = copy_rows;
     return t;
   }();
   return table;

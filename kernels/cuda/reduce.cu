@@ -1,4 +1,4 @@
-// sum_axis on CUDA: the twin of kernels/cpu/reduce.cpp.
+// sum_axis, argmax_rows on CUDA: the twins of kernels/cpu/reduce.cpp.
 #include "kernels/cuda/grid.h"
 #include "kernels/reduce.h"
 
@@ -18,6 +18,18 @@ __global__ void sum_axis_kernel(const float* x, float* out, std::int64_t outer, 
   }
 }
 
+// One thread per row; the first largest entry wins, as std::max_element has it.
+__global__ void argmax_kernel(const float* x, std::int64_t rows, std::int64_t cols, std::int64_t* out) {
+  for (std::int64_t r = first_index(); r < rows; r += grid_stride()) {
+    const float* row = x + r * cols;
+    std::int64_t best = 0;
+    for (std::int64_t j = 1; j < cols; ++j) {
+      if (row[best] < row[j]) best = j;
+    }
+    out[r] = best;
+  }
+}
+
 }  // namespace
 
 void sum_axis(const Context& ctx, const float* x, float* out, std::int64_t outer, std::int64_t reduce,
@@ -25,6 +37,12 @@ void sum_axis(const Context& ctx, const float* x, float* out, std::int64_t outer
   const std::int64_t n = outer * inner;
   if (n == 0) return;
   sum_axis_kernel<<<blocks_for(n), kThreadsPerBlock, 0, stream_of(ctx)>>>(x, out, outer, reduce, inner);
+  PARE_CUDA_CHECK_LAUNCH(ctx);
+}
+
+void argmax_rows(const Context& ctx, const float* x, std::int64_t rows, std::int64_t cols, std::int64_t* out) {
+  if (rows == 0) return;
+  argmax_kernel<<<blocks_for(rows), kThreadsPerBlock, 0, stream_of(ctx)>>>(x, rows, cols, out);
   PARE_CUDA_CHECK_LAUNCH(ctx);
 }
 

@@ -1,0 +1,98 @@
+// layer_norm_forward, layer_norm_backward on CUDA: the twins of kernels/cpu/layer_norm.cpp (the
+// `normalized` >= cols form included). One block per row; the parameter gradients are summed over
+// rows in order by one thread per column, so they need no workspace and do not vary run to run.
+#include "kernels/cuda/grid.h"
+#include "kernels/layer_norm.h"
+
+namespace pare::kernels::cuda {
+namespace {
+
+__global__ void forward_kernel(const float* x, const float* weight, const float* bias, float eps, float* y, float* mean,
+                               float* rstd, std::int64_t cols, std::int64_t normalized) {
+  __shared__ float scratch[kThreadsPerBlock / 32];
+  const std::int64_t row = blockIdx.x;
+  const float* xr = x + row * cols;
+  float* yr = y + row * cols;
+  const float inv_n = 1.0f / static_cast<float>(normalized);
+  float sum = 0.0f;
+  for (std::int64_t j = threadIdx.x; j < cols; j += blockDim.x) sum += xr[j];
+  const float mu = block_sum(sum, scratch) * inv_n;
+  float sq = 0.0f;
+  for (std::int64_t j = threadIdx.x; j < cols; j += blockDim.x) sq += (xr[j] - mu) * (xr[j] - mu);
+  sq = block_sum(sq, scratch);
+  // Each virtual zero adds (0 - mean)^2.
+  if (normalized > cols) sq += static_cast<float>(normalized - cols) * mu * mu;
+  const float rs = 1.0f / sqrtf(sq * inv_n + eps);
+  for (std::int64_t j = threadIdx.x; j < cols; j += blockDim.x) yr[j] = (xr[j] - mu) * rs * weight[j] + bias[j];
+  if (threadIdx.x == 0) {
+    mean[row] = mu;
+    rstd[row] = rs;
+  }
+}
+
+// dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dy * weight, means over `normalized`.
+__global__ void input_gradient_kernel(const float* dy, const float* x, const float* mean, const float* rstd,
+                                      const float* weight, float* dx, std::int64_t cols, std::int64_t normalized) {
+  __shared__ float scratch[kThreadsPerBlock / 32];
+  const std::int64_t row = blockIdx.x;
+  const float* xr = x + row * cols;
+  const float* gr = dy + row * cols;
+  const float mu = mean[row], rs = rstd[row];
+  const float inv_n = 1.0f / static_cast<float>(normalized);
+  float sum_g = 0.0f, sum_gx = 0.0f;
+  for (std::int64_t j = threadIdx.x; j < cols; j += blockDim.x) {
+    const float g = gr[j] * weight[j];
+    sum_g += g;
+    sum_gx += g * (xr[j] - mu) * rs;
+  }
+  const float mean_g = block_sum(sum_g, scratch) * inv_n;
+  const float mean_gx = block_sum(sum_gx, scratch) * inv_n;
+  float* dr = dx + row * cols;
+  for (std::int64_t j = threadIdx.x; j < cols; j += blockDim.x) {
+    dr[j] = rs * (gr[j] * weight[j] - mean_g - (xr[j] - mu) * rs * mean_gx);
+  }
+}
+
+__global__ void parameter_gradient_kernel(const float* dy, const float* x, const float* mean, const float* rstd,
+                                          float* dweight, float* dbias, std::int64_t rows, std::int64_t cols) {
+  for (std::int64_t j = first_index(); j < cols; j += grid_stride()) {
+    float dw = 0.0f, db = 0.0f;
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const float g = dy[r * cols + j];
+      dw += g * (x[r * cols + j] - mean[r]) * rstd[r];
+      db += g;
+    }
+    if (dweight != nullptr) dweight[j] = dw;
+    if (dbias != nullptr) dbias[j] = db;
+  }
+}
+
+}  // namespace
+
+void layer_norm_forward(const Context& ctx, const float* x, const float* weight, const float* bias, float eps, float* y,
+                        float* mean, float* rstd, std::int64_t rows, std::int64_t cols, std::int64_t normalized) {
+  if (rows == 0) return;
+  forward_kernel<<<static_cast<unsigned int>(rows), kThreadsPerBlock, 0, stream_of(ctx)>>>(
+      x, weight, bias, eps, y, mean, rstd, cols, normalized);
+  PARE_CUDA_CHECK_LAUNCH(ctx);
+}
+
+std::int64_t layer_norm_backward_workspace(const Context&, std::int64_t, std::int64_t) { return 0; }
+
+void layer_norm_backward(const Context& ctx, const float* dy, const float* x, const float* mean, const float* rstd,
+                         const float* weight, float* dx, float* dweight, float* dbias, float*, std::int64_t rows,
+                         std::int64_t cols, std::int64_t normalized) {
+  if (rows == 0 || cols == 0) return;
+  if (dx != nullptr) {
+    input_gradient_kernel<<<static_cast<unsigned int>(rows), kThreadsPerBlock, 0, stream_of(ctx)>>>(
+        dy, x, mean, rstd, weight, dx, cols, normalized);
+    PARE_CUDA_CHECK_LAUNCH(ctx);
+  }
+  if (dweight != nullptr || dbias != nullptr) {
+    parameter_gradient_kernel<<<blocks_for(cols), kThreadsPerBlock, 0, stream_of(ctx)>>>(dy, x, mean, rstd, dweight,
+                                                                                         dbias, rows, cols);
+    PARE_CUDA_CHECK_LAUNCH(ctx);
+  }
+}
+
+}  // namespace pare::kernels::cuda
