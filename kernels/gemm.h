@@ -37,3 +37,9 @@ void gemm_bias(const Context& ctx, std::int64_t m, std::int64_t n, std::int64_t 
                const float* bias, float* c);
 
 }  // namespace pare::kernels::cpu
+
+namespace pare::kernels::cuda {
+decltype(cpu::gemm) gemm;
+decltype(cpu::gemm_batched) gemm_batched;
+decltype(cpu::gemm_bias) gemm_bias;
+}  // namespace pare::kernels::cuda

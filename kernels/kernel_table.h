@@ -92,6 +92,9 @@ const KernelTable& kernel_table();
 namespace cuda {
 // Throws "built without CUDA support" in a build without the toolkit.
 const KernelTable& kernel_table();
+// The context kernels on CUDA device `device` run with: its cuBLAS handle and the default stream.
+// Made once per device by the runtime and kept for the life of the process.
+Context make_context(int device);
 }  // namespace cuda
 
 }  // namespace pare::kernels

@@ -12,13 +12,13 @@ const kernels::KernelTable& kernel_table(Device device) {
 const kernels::Context& kernel_context(Device device) {
   static const kernels::Context host{};
   if (!device.is_cuda()) return host;
-  // One context per CUDA device for the life of the process; its stream and handles arrive with the
-  // CUDA kernels that use them.
+  // One context per CUDA device for the life of the process (its handles are never destroyed: kernels
+  // may still run from static objects during exit).
   static std::mutex mutex;
   static std::map<int, kernels::Context> contexts;
   std::lock_guard lock(mutex);
-  auto [it, inserted] = contexts.try_emplace(device.index);
-  if (inserted) it->second.device = device.index;
+  auto it = contexts.find(device.index);
+  if (it == contexts.end()) it = contexts.emplace(device.index, kernels::cuda::make_context(device.index)).first;
   return it->second;
 }
 

@@ -1,8 +1,22 @@
 // The CUDA backend's kernel table. Kernels land here one line each as kernels/cuda/*.cu gains them;
 // an entry left null is reported by the runtime as missing on the device.
+#include "kernels/cuda/check.h"
+#include "kernels/cuda/cublas_check.h"
 #include "kernels/kernel_table.h"
 
 namespace pare::kernels::cuda {
+
+Context make_context(int device) {
+  PARE_CUDA_CHECK(cudaSetDevice(device));
+  cublasHandle_t handle = nullptr;
+  PARE_CUBLAS_CHECK(cublasCreate(&handle));
+  // f32 GEMMs stay f32: no TF32 unless a precision policy asks for it.
+  PARE_CUBLAS_CHECK(cublasSetMathMode(handle, CUBLAS_DEFAULT_MATH));
+  Context ctx;
+  ctx.device = device;
+  ctx.blas = handle;
+  return ctx;
+}
 
 const KernelTable& kernel_table() {
   static const KernelTable table = [] {
@@ -35,6 +49,9 @@ const KernelTable& kernel_table() {
     t.kl_div_backward = kl_div_backward;
     t.mean_squared_error = mean_squared_error;
     t.copy_rows = copy_rows;
+    t.gemm = gemm;
+    t.gemm_batched = gemm_batched;
+    t.gemm_bias = gemm_bias;
     return t;
   }();
   return table;

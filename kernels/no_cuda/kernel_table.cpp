@@ -8,4 +8,6 @@ namespace pare::kernels::cuda {
 
 const KernelTable& kernel_table() { throw std::runtime_error("pare was built without CUDA support"); }
 
+Context make_context(int) { throw std::runtime_error("pare was built without CUDA support"); }
+
 }  // namespace pare::kernels::cuda

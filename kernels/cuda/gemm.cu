@@ -1,0 +1,66 @@
+// gemm, gemm_batched, gemm_bias on CUDA through cuBLAS: the twins of kernels/cpu/gemm.cpp. Our
+// operands are row-major; cuBLAS is column-major, where a row-major X with leading dimension ld reads
+// as X^T. So row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: cuBLAS gets B first.
+#include "kernels/cuda/cublas_check.h"
+#include "kernels/cuda/grid.h"
+#include "kernels/gemm.h"
+
+namespace pare::kernels::cuda {
+namespace {
+
+cublasHandle_t handle_of(const Context& ctx) {
+  auto handle = static_cast<cublasHandle_t>(ctx.blas);
+  PARE_CUBLAS_CHECK(cublasSetStream(handle, stream_of(ctx)));
+  return handle;
+}
+
+// An operand stored row-major as op(X) (not transposed) reads in column-major as op(X)^T, which is
+// what the swapped product wants: no transpose. A transposed operand needs one.
+cublasOperation_t op_of(const GemmOperand& x) { return x.transposed ? CUBLAS_OP_T : CUBLAS_OP_N; }
+
+// c = beta * c over [m, n] with leading dimension ldc (k == 0, where BLAS may leave c untouched).
+__global__ void scale_rows_kernel(float* c, std::int64_t m, std::int64_t n, std::int64_t ldc, float beta) {
+  for (std::int64_t i = first_index(); i < m * n; i += grid_stride()) {
+    float& e = c[(i / n) * ldc + i % n];
+    e = beta == 0.0f ? 0.0f : beta * e;
+  }
+}
+
+__global__ void bias_rows_kernel(const float* bias, float* c, std::int64_t m, std::int64_t n) {
+  for (std::int64_t i = first_index(); i < m * n; i += grid_stride()) c[i] = bias[i % n];
+}
+
+}  // namespace
+
+void gemm(const Context& ctx, std::int64_t m, std::int64_t n, std::int64_t k, float alpha, GemmOperand a, GemmOperand b,
+          float beta, float* c, std::int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    scale_rows_kernel<<<blocks_for(m * n), kThreadsPerBlock, 0, stream_of(ctx)>>>(c, m, n, ldc, beta);
+    PARE_CUDA_CHECK_LAUNCH(ctx);
+    return;
+  }
+  PARE_CUBLAS_CHECK(cublasSgemm(handle_of(ctx), op_of(b), op_of(a), static_cast<int>(n), static_cast<int>(m),
+                                static_cast<int>(k), &alpha, b.data, static_cast<int>(b.ld), a.data,
+                                static_cast<int>(a.ld), &beta, c, static_cast<int>(ldc)));
+}
+
+void gemm_batched(const Context& ctx, std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k, GemmOperand a,
+                  const std::int64_t* a_offsets, GemmOperand b, const std::int64_t* b_offsets, float* c) {
+  // Offsets are arbitrary (broadcast batches repeat an operand), so one call per product; a strided
+  // batched call is the fast path to add when the offsets form a progression.
+  for (std::int64_t i = 0; i < batch; ++i) {
+    gemm(ctx, m, n, k, 1.0f, {a.data + a_offsets[i], a.ld, a.transposed}, {b.data + b_offsets[i], b.ld, b.transposed},
+         0.0f, c + i * m * n, n);
+  }
+}
+
+void gemm_bias(const Context& ctx, std::int64_t m, std::int64_t n, std::int64_t k, GemmOperand a, GemmOperand b,
+               const float* bias, float* c) {
+  if (m == 0 || n == 0) return;
+  bias_rows_kernel<<<blocks_for(m * n), kThreadsPerBlock, 0, stream_of(ctx)>>>(bias, c, m, n);
+  PARE_CUDA_CHECK_LAUNCH(ctx);
+  if (k > 0) gemm(ctx, m, n, k, 1.0f, a, b, 1.0f, c, n);
+}
+
+}  // namespace pare::kernels::cuda
