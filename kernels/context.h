@@ -14,6 +14,9 @@ struct Context {
   void* blas = nullptr;
   void* workspace = nullptr;
   std::size_t workspace_bytes = 0;
+  // Where a device kernel reports bad input it finds (an index out of range): host-mapped memory the
+  // runtime reads after its next transfer from the device (kernels/cuda/device_error.h).
+  void* error = nullptr;
 };
 
 }  // namespace pare::kernels

@@ -24,6 +24,9 @@ struct DeviceMemoryStats {
 };
 DeviceMemoryStats device_memory_stats(int device);
 void reset_device_peak_memory(int device);
+// The first bad input a kernel on `device` recorded since the last call (kernels/cuda/device_error.h),
+// cleared; empty when there is none. Meaningful after a copy from the device has synchronised it.
+std::string take_device_error(int device);
 void copy_host_to_device(int device, void* dst, const void* src, std::size_t bytes);
 void copy_device_to_host(int device, void* dst, const void* src, std::size_t bytes);
 void copy_device_to_device(int device, void* dst, const void* src, std::size_t bytes);

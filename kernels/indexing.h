@@ -28,5 +28,7 @@ void scatter_add_rows(const Context& ctx, const float* grad_out, std::int64_t ou
 }  // namespace pare::kernels::cpu
 
 namespace pare::kernels::cuda {
+decltype(cpu::gather_rows) gather_rows;
+decltype(cpu::scatter_add_rows) scatter_add_rows;
 decltype(cpu::copy_rows) copy_rows;
 }  // namespace pare::kernels::cuda

@@ -42,6 +42,8 @@ void mean_squared_error(const Context& ctx, const float* a, const float* b, std:
 }  // namespace pare::kernels::cpu
 
 namespace pare::kernels::cuda {
+decltype(cpu::cross_entropy_forward) cross_entropy_forward;
+decltype(cpu::cross_entropy_backward) cross_entropy_backward;
 decltype(cpu::kl_div_forward) kl_div_forward;
 decltype(cpu::kl_div_backward) kl_div_backward;
 decltype(cpu::mean_squared_error) mean_squared_error;

@@ -3,7 +3,7 @@
 #include <atomic>
 #include <cstring>
 
-#include "kernels/cuda_memory.h"  // copy_host_to_device, copy_device_to_host
+#include "kernels/cuda_memory.h"  // copy_host_to_device, copy_device_to_host, take_device_error
 #include "runtime/error.h"
 
 namespace pare {
@@ -49,7 +49,13 @@ void copy_between_devices(void* dst, Device to, const void* src, Device from, st
   }
   if (bytes == 0) return;
   if (to.is_cuda()) return kernels::cuda::copy_host_to_device(to.index, dst, src, bytes);
-  if (from.is_cuda()) return kernels::cuda::copy_device_to_host(from.index, dst, src, bytes);
+  if (from.is_cuda()) {
+    kernels::cuda::copy_device_to_host(from.index, dst, src, bytes);
+    // The copy synchronised the device: bad input its kernels found since the last read surfaces now.
+    const std::string error = kernels::cuda::take_device_error(from.index);
+    PARE_CHECK(error.empty(), error);
+    return;
+  }
   std::memcpy(dst, src, bytes);
 }
 

@@ -2,6 +2,7 @@
 // an entry left null is reported by the runtime as missing on the device.
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/cublas_check.h"
+#include "kernels/cuda/device_error.h"
 #include "kernels/kernel_table.h"
 
 namespace pare::kernels::cuda {
@@ -15,6 +16,7 @@ Context make_context(int device) {
   Context ctx;
   ctx.device = device;
   ctx.blas = handle;
+  ctx.error = device_error_slot(device);
   return ctx;
 }
 
@@ -49,6 +51,10 @@ const KernelTable& kernel_table() {
     t.kl_div_backward = kl_div_backward;
     t.mean_squared_error = mean_squared_error;
     t.copy_rows = copy_rows;
+    t.gather_rows = gather_rows;
+    t.scatter_add_rows = scatter_add_rows;
+    t.cross_entropy_forward = cross_entropy_forward;
+    t.cross_entropy_backward = cross_entropy_backward;
     t.gemm = gemm;
     t.gemm_batched = gemm_batched;
     t.gemm_bias = gemm_bias;

@@ -1,6 +1,8 @@
-// kl_div_forward, kl_div_backward and mean_squared_error on CUDA: the twins of kernels/cpu/loss.cpp.
-// The losses are summed in double by one block with a fixed tree, so they do not vary run to run.
-// cross_entropy waits for a device-side way to report a target out of range.
+// cross_entropy_forward/backward, kl_div_forward/backward and mean_squared_error on CUDA: the twins
+// of kernels/cpu/loss.cpp. The losses are summed in double by one block with a fixed tree, so they
+// do not vary run to run. A target out of range is recorded in the context's error slot and raised
+// at the runtime's next read from the device (the loss read of the step).
+#include "kernels/cuda/device_error.h"
 #include "kernels/cuda/grid.h"
 #include "kernels/loss.h"
 
@@ -70,7 +72,92 @@ __global__ void mean_squared_error_kernel(const float* a, const float* b, std::i
   if (threadIdx.x == 0) *out = static_cast<float>(total / static_cast<double>(n));
 }
 
+__global__ void cross_entropy_rows_kernel(const float* logits, const std::int64_t* targets, std::int64_t c,
+                                          std::int64_t ignore_index, float eps, float* row_loss, float* lse,
+                                          void* error) {
+  __shared__ float scratch[kThreadsPerBlock / 32];
+  const std::int64_t row = blockIdx.x;
+  const std::int64_t target = targets[row];
+  if (target == ignore_index || target < 0 || target >= c) {
+    if (threadIdx.x == 0) {
+      if (target != ignore_index) report_out_of_range(error, target, row, c);
+      row_loss[row] = 0.0f;
+      lse[row] = 0.0f;
+    }
+    return;
+  }
+  const float* z = logits + row * c;
+  const float l = block_logsumexp(z, c, 1.0f, scratch);
+  float total = 0.0f;
+  for (std::int64_t j = threadIdx.x; j < c; j += blockDim.x) total += z[j];
+  total = block_sum(total, scratch);
+  if (threadIdx.x == 0) {
+    // -log p_j = l - z_j, so mean_j(-log p_j) = l - mean_j(z_j).
+    row_loss[row] = (1.0f - eps) * (l - z[target]) + eps * (l - total / static_cast<float>(c));
+    lse[row] = l;
+  }
+}
+
+// *loss = mean of the rows not ignored (0 when none), *valid_rows = their count.
+__global__ void cross_entropy_mean_kernel(const float* row_loss, const std::int64_t* targets, std::int64_t n,
+                                          std::int64_t ignore_index, float* loss, float* valid_rows) {
+  __shared__ double scratch[kThreadsPerBlock];
+  double sum = 0.0, count = 0.0;
+  for (std::int64_t i = threadIdx.x; i < n; i += blockDim.x) {
+    sum += row_loss[i];
+    count += targets[i] != ignore_index ? 1.0 : 0.0;
+  }
+  const double total = block_sum_double(sum, scratch);
+  __syncthreads();
+  const double valid = block_sum_double(count, scratch);
+  if (threadIdx.x == 0) {
+    *loss = valid > 0.0 ? static_cast<float>(total / valid) : 0.0f;
+    *valid_rows = static_cast<float>(valid);
+  }
+}
+
+__global__ void cross_entropy_backward_kernel(const float* logits, const std::int64_t* targets, const float* lse,
+                                              std::int64_t n, std::int64_t c, std::int64_t ignore_index, float eps,
+                                              const float* grad_loss, const float* valid_rows, float* grad) {
+  const auto scale =
+      static_cast<float>(*valid_rows > 0.0f ? static_cast<double>(*grad_loss) / static_cast<double>(*valid_rows) : 0.0);
+  const float uniform = eps / static_cast<float>(c);
+  for (std::int64_t i = first_index(); i < n * c; i += grid_stride()) {
+    const std::int64_t row = i / c, j = i % c;
+    const std::int64_t target = targets[row];
+    if (target == ignore_index || target < 0 || target >= c) {
+      grad[i] = 0.0f;
+      continue;
+    }
+    float g = scale * (expf(logits[i] - lse[row]) - uniform);
+    if (j == target) g -= scale * (1.0f - eps);
+    grad[i] = g;
+  }
+}
+
 }  // namespace
+
+void cross_entropy_forward(const Context& ctx, const float* logits, const std::int64_t* targets, std::int64_t n,
+                           std::int64_t c, std::int64_t ignore_index, float eps, float* row_loss, float* lse,
+                           float* loss, float* valid_rows) {
+  if (n > 0) {
+    cross_entropy_rows_kernel<<<static_cast<unsigned int>(n), kThreadsPerBlock, 0, stream_of(ctx)>>>(
+        logits, targets, c, ignore_index, eps, row_loss, lse, ctx.error);
+    PARE_CUDA_CHECK_LAUNCH(ctx);
+  }
+  cross_entropy_mean_kernel<<<1, kThreadsPerBlock, 0, stream_of(ctx)>>>(row_loss, targets, n, ignore_index, loss,
+                                                                        valid_rows);
+  PARE_CUDA_CHECK_LAUNCH(ctx);
+}
+
+void cross_entropy_backward(const Context& ctx, const float* logits, const std::int64_t* targets, const float* lse,
+                            std::int64_t n, std::int64_t c, std::int64_t ignore_index, float eps,
+                            const float* grad_loss, const float* valid_rows, float* grad) {
+  if (n * c == 0) return;
+  cross_entropy_backward_kernel<<<blocks_for(n * c), kThreadsPerBlock, 0, stream_of(ctx)>>>(
+      logits, targets, lse, n, c, ignore_index, eps, grad_loss, valid_rows, grad);
+  PARE_CUDA_CHECK_LAUNCH(ctx);
+}
 
 void kl_div_forward(const Context& ctx, const float* s, const float* t, std::int64_t rows, std::int64_t c, float inv_t,
                     double loss_scale, float* row_kl, float* lse_s, float* lse_t, float* loss) {

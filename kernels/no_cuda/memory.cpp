@@ -18,6 +18,7 @@ void* device_malloc(int, std::size_t) { no_cuda(); }
 void device_free(int, void*) { no_cuda(); }
 DeviceMemoryStats device_memory_stats(int) { no_cuda(); }
 void reset_device_peak_memory(int) { no_cuda(); }
+std::string take_device_error(int) { no_cuda(); }
 void copy_host_to_device(int, void*, const void*, std::size_t) { no_cuda(); }
 void copy_device_to_host(int, void*, const void*, std::size_t) { no_cuda(); }
 void copy_device_to_device(int, void*, const void*, std::size_t) { no_cuda(); }
