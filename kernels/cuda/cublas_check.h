@@ -6,11 +6,14 @@
 #include <stdexcept>
 #include <string>
 
+#include "kernels/cuda/cublas_library.h"
+
 namespace pare::kernels::cuda {
 
 [[noreturn]] inline void throw_cublas_error(cublasStatus_t status, const char* stmt, const char* file, int line) {
-  throw std::runtime_error(std::string("cuBLAS error ") + cublasGetStatusName(status) + " (" +
-                           cublasGetStatusString(status) + ") in " + stmt + " at " + file + ":" + std::to_string(line));
+  throw std::runtime_error(std::string("cuBLAS error ") + cublas().status_name(status) + " (" +
+                           cublas().status_string(status) + ") in " + stmt + " at " + file + ":" +
+                           std::to_string(line));
 }
 
 }  // namespace pare::kernels::cuda

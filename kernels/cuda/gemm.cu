@@ -10,7 +10,7 @@ namespace {
 
 cublasHandle_t handle_of(const Context& ctx) {
   auto handle = static_cast<cublasHandle_t>(ctx.blas);
-  PARE_CUBLAS_CHECK(cublasSetStream(handle, stream_of(ctx)));
+  PARE_CUBLAS_CHECK(cublas().set_stream(handle, stream_of(ctx)));
   return handle;
 }
 
@@ -40,9 +40,9 @@ void gemm(const Context& ctx, std::int64_t m, std::int64_t n, std::int64_t k, fl
     PARE_CUDA_CHECK_LAUNCH(ctx);
     return;
   }
-  PARE_CUBLAS_CHECK(cublasSgemm(handle_of(ctx), op_of(b), op_of(a), static_cast<int>(n), static_cast<int>(m),
-                                static_cast<int>(k), &alpha, b.data, static_cast<int>(b.ld), a.data,
-                                static_cast<int>(a.ld), &beta, c, static_cast<int>(ldc)));
+  PARE_CUBLAS_CHECK(cublas().sgemm(handle_of(ctx), op_of(b), op_of(a), static_cast<int>(n), static_cast<int>(m),
+                                   static_cast<int>(k), &alpha, b.data, static_cast<int>(b.ld), a.data,
+                                   static_cast<int>(a.ld), &beta, c, static_cast<int>(ldc)));
 }
 
 void gemm_batched(const Context& ctx, std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k, GemmOperand a,

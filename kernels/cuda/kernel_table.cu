@@ -10,9 +10,9 @@ namespace pare::kernels::cuda {
 Context make_context(int device) {
   PARE_CUDA_CHECK(cudaSetDevice(device));
   cublasHandle_t handle = nullptr;
-  PARE_CUBLAS_CHECK(cublasCreate(&handle));
+  PARE_CUBLAS_CHECK(cublas().create(&handle));
   // f32 GEMMs stay f32: no TF32 unless a precision policy asks for it.
-  PARE_CUBLAS_CHECK(cublasSetMathMode(handle, CUBLAS_DEFAULT_MATH));
+  PARE_CUBLAS_CHECK(cublas().set_math_mode(handle, CUBLAS_DEFAULT_MATH));
   Context ctx;
   ctx.device = device;
   ctx.blas = handle;
