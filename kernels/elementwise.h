@@ -4,10 +4,20 @@
 #include <cstdint>
 
 #include "kernels/context.h"
+#include "kernels/host_device.h"
 
 namespace pare::kernels {
 
 enum class BinaryOp : std::uint8_t { add, sub, mul, div };
+
+// x op y, one definition for the CPU and CUDA kernels.
+template <BinaryOp Op>
+PARE_HOST_DEVICE inline float apply_binary(float x, float y) {
+  if constexpr (Op == BinaryOp::add) return x + y;
+  if constexpr (Op == BinaryOp::sub) return x - y;
+  if constexpr (Op == BinaryOp::mul) return x * y;
+  return x / y;
+}
 
 }  // namespace pare::kernels
 

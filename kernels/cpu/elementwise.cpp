@@ -4,14 +4,6 @@ namespace pare::kernels::cpu {
 namespace {
 
 template <BinaryOp Op>
-inline float apply(float x, float y) {
-  if constexpr (Op == BinaryOp::add) return x + y;
-  if constexpr (Op == BinaryOp::sub) return x - y;
-  if constexpr (Op == BinaryOp::mul) return x * y;
-  return x / y;
-}
-
-template <BinaryOp Op>
 void run(const float* a, const std::int64_t* as, const float* b, const std::int64_t* bs, float* out,
          const std::int64_t* shape, int ndim) {
   std::int64_t outer = 1;
@@ -33,15 +25,15 @@ void run(const float* a, const std::int64_t* as, const float* b, const std::int6
     float* po = out + row * inner;
     // The three layouts that occur in practice get loops the compiler vectorises.
     if (sa == 1 && sb == 1) {
-      for (std::int64_t i = 0; i < inner; ++i) po[i] = apply<Op>(pa[i], pb[i]);
+      for (std::int64_t i = 0; i < inner; ++i) po[i] = apply_binary<Op>(pa[i], pb[i]);
     } else if (sa == 1 && sb == 0) {
       const float y = pb[0];
-      for (std::int64_t i = 0; i < inner; ++i) po[i] = apply<Op>(pa[i], y);
+      for (std::int64_t i = 0; i < inner; ++i) po[i] = apply_binary<Op>(pa[i], y);
     } else if (sa == 0 && sb == 1) {
       const float x = pa[0];
-      for (std::int64_t i = 0; i < inner; ++i) po[i] = apply<Op>(x, pb[i]);
+      for (std::int64_t i = 0; i < inner; ++i) po[i] = apply_binary<Op>(x, pb[i]);
     } else {
-      for (std::int64_t i = 0; i < inner; ++i) po[i] = apply<Op>(pa[i * sa], pb[i * sb]);
+      for (std::int64_t i = 0; i < inner; ++i) po[i] = apply_binary<Op>(pa[i * sa], pb[i * sb]);
     }
   }
 }

@@ -3,41 +3,25 @@
 #include <stdexcept>
 
 #include "kernels/copy.h"
-#include "kernels/cuda/launch.h"
+#include "kernels/cuda/grid.h"
+#include "kernels/cuda/strided_pair.h"
 #include "kernels/half_float.h"
 
 namespace pare::kernels::cuda {
 namespace {
 
-constexpr int kMaxDims = 8;
-
-// Shape and both strides by value, so the kernel needs no device copy of the host arrays.
-struct CopyGeometry {
-  std::int64_t shape[kMaxDims];
-  std::int64_t src_strides[kMaxDims];
-  std::int64_t dst_strides[kMaxDims];
-  int ndim;
-};
-
 template <typename Element>
-__global__ void strided_copy_kernel(const Element* src, Element* dst, CopyGeometry g, std::int64_t n) {
-  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
-    std::int64_t rem = i, src_offset = 0, dst_offset = 0;
-    for (int d = g.ndim - 1; d >= 0; --d) {
-      const std::int64_t index = rem % g.shape[d];
-      rem /= g.shape[d];
-      src_offset += index * g.src_strides[d];
-      dst_offset += index * g.dst_strides[d];
-    }
+__global__ void strided_copy_kernel(const Element* src, Element* dst, StridedPair g) {
+  for (std::int64_t i = first_index(); i < g.numel; i += grid_stride()) {
+    std::int64_t src_offset, dst_offset;
+    g.offsets(i, src_offset, dst_offset);
     dst[dst_offset] = src[src_offset];
   }
 }
 
 template <typename Element>
 __global__ void fill_kernel(Element* dst, Element value, std::int64_t n) {
-  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+  for (std::int64_t i = first_index(); i < n; i += grid_stride()) {
     dst[i] = value;
   }
 }
@@ -93,8 +77,7 @@ __device__ void store_int(void* dst, DType to, std::int64_t i, std::int64_t v) {
 
 __global__ void convert_kernel(const void* src, DType from, bool from_float, void* dst, DType to, bool to_float,
                                std::int64_t n) {
-  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+  for (std::int64_t i = first_index(); i < n; i += grid_stride()) {
     if (from_float) {
       const float v = load_float(src, from, i);
       if (to_float) {
@@ -114,9 +97,9 @@ __global__ void convert_kernel(const void* src, DType from, bool from_float, voi
 }
 
 template <typename Element>
-void launch_strided_copy(const Context& ctx, const void* src, void* dst, const CopyGeometry& g, std::int64_t n) {
-  strided_copy_kernel<Element><<<blocks_for(n), kThreadsPerBlock, 0, stream_of(ctx)>>>(
-      static_cast<const Element*>(src), static_cast<Element*>(dst), g, n);
+void launch_strided_copy(const Context& ctx, const void* src, void* dst, const StridedPair& g) {
+  strided_copy_kernel<Element><<<blocks_for(g.numel), kThreadsPerBlock, 0, stream_of(ctx)>>>(
+      static_cast<const Element*>(src), static_cast<Element*>(dst), g);
   PARE_CUDA_CHECK_LAUNCH(ctx);
 }
 
@@ -132,26 +115,17 @@ void launch_fill(const Context& ctx, void* dst, const void* value, std::int64_t 
 
 void strided_copy(const Context& ctx, const void* src, const std::int64_t* src_strides, void* dst,
                   const std::int64_t* dst_strides, const std::int64_t* shape, int ndim, std::size_t elem_size) {
-  if (ndim > kMaxDims) throw std::invalid_argument("strided_copy: at most 8 dimensions on CUDA");
-  CopyGeometry g{};
-  g.ndim = ndim;
-  std::int64_t n = 1;
-  for (int d = 0; d < ndim; ++d) {
-    g.shape[d] = shape[d];
-    g.src_strides[d] = src_strides[d];
-    g.dst_strides[d] = dst_strides[d];
-    n *= shape[d];
-  }
-  if (n == 0) return;
+  const StridedPair g = StridedPair::make("strided_copy", shape, src_strides, dst_strides, ndim);
+  if (g.numel == 0) return;
   switch (elem_size) {
     case 1:
-      return launch_strided_copy<std::uint8_t>(ctx, src, dst, g, n);
+      return launch_strided_copy<std::uint8_t>(ctx, src, dst, g);
     case 2:
-      return launch_strided_copy<std::uint16_t>(ctx, src, dst, g, n);
+      return launch_strided_copy<std::uint16_t>(ctx, src, dst, g);
     case 4:
-      return launch_strided_copy<std::uint32_t>(ctx, src, dst, g, n);
+      return launch_strided_copy<std::uint32_t>(ctx, src, dst, g);
     case 8:
-      return launch_strided_copy<std::uint64_t>(ctx, src, dst, g, n);
+      return launch_strided_copy<std::uint64_t>(ctx, src, dst, g);
     default:
       throw std::invalid_argument("strided_copy: elements of 1, 2, 4 or 8 bytes on CUDA");
   }

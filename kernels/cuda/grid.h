@@ -15,35 +15,34 @@ __device__ inline std::int64_t grid_stride() { return static_cast<std::int64_t>(
 
 // Sum and max of one value per thread over the block (kThreadsPerBlock threads), returned to every
 // thread. `scratch` holds kThreadsPerBlock / 32 floats of shared memory.
-__device__ inline float warp_sum(float v) {
-  for (int offset = 16; offset > 0; offset /= 2) v += __shfl_xor_sync(0xffffffffu, v, offset);
+struct SumOp {
+  static constexpr float identity = 0.0f;
+  __device__ float operator()(float a, float b) const { return a + b; }
+};
+struct MaxOp {
+  static constexpr float identity = -INFINITY;
+  __device__ float operator()(float a, float b) const { return fmaxf(a, b); }
+};
+
+template <typename Op>
+__device__ inline float warp_reduce(float v, Op op) {
+  for (int offset = 16; offset > 0; offset /= 2) v = op(v, __shfl_xor_sync(0xffffffffu, v, offset));
   return v;
 }
 
-__device__ inline float warp_max(float v) {
-  for (int offset = 16; offset > 0; offset /= 2) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, offset));
-  return v;
-}
-
-__device__ inline float block_sum(float v, float* scratch) {
-  v = warp_sum(v);
+template <typename Op>
+__device__ inline float block_reduce(float v, float* scratch, Op op) {
+  v = warp_reduce(v, op);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   __syncthreads();
   if (lane == 0) scratch[warp] = v;
   __syncthreads();
-  v = lane < kThreadsPerBlock / 32 ? scratch[lane] : 0.0f;
-  return warp_sum(v);
+  v = lane < kThreadsPerBlock / 32 ? scratch[lane] : Op::identity;
+  return warp_reduce(v, op);
 }
 
-__device__ inline float block_max(float v, float* scratch) {
-  v = warp_max(v);
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  __syncthreads();
-  if (lane == 0) scratch[warp] = v;
-  __syncthreads();
-  v = lane < kThreadsPerBlock / 32 ? scratch[lane] : -INFINITY;
-  return warp_max(v);
-}
+__device__ inline float block_sum(float v, float* scratch) { return block_reduce(v, scratch, SumOp{}); }
+__device__ inline float block_max(float v, float* scratch) { return block_reduce(v, scratch, MaxOp{}); }
 
 }  // namespace pare::kernels::cuda
 

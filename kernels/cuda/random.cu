@@ -1,7 +1,7 @@
 // random_normal, random_uniform on CUDA: the twins of kernels/cpu/random.cpp. Each thread draws one
 // Philox block of 4 values, so element i depends only on (seed, counter + i / 4), as on the CPU; the
 // values agree with the CPU's to the last few ulps of logf, cosf and sinf.
-#include "kernels/cuda/launch.h"
+#include "kernels/cuda/grid.h"
 #include "kernels/philox.h"
 #include "kernels/random.h"
 
@@ -11,8 +11,7 @@ namespace {
 __global__ void random_normal_kernel(float* out, std::int64_t n, std::uint64_t seed, std::uint64_t counter, float mean,
                                      float std) {
   const std::int64_t blocks = (n + 3) / 4;
-  for (std::int64_t b = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; b < blocks;
-       b += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+  for (std::int64_t b = first_index(); b < blocks; b += grid_stride()) {
     const Philox4 r = philox4x32(seed, counter + static_cast<std::uint64_t>(b), 0);
     float z[4];
     for (int pair = 0; pair < 2; ++pair) {
@@ -30,8 +29,7 @@ __global__ void random_normal_kernel(float* out, std::int64_t n, std::uint64_t s
 __global__ void random_uniform_kernel(float* out, std::int64_t n, std::uint64_t seed, std::uint64_t counter, float low,
                                       float high) {
   const std::int64_t blocks = (n + 3) / 4;
-  for (std::int64_t b = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; b < blocks;
-       b += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+  for (std::int64_t b = first_index(); b < blocks; b += grid_stride()) {
     const Philox4 r = philox4x32(seed, counter + static_cast<std::uint64_t>(b), 0);
     for (int j = 0; j < 4 && b * 4 + j < n; ++j)
       out[b * 4 + j] = low + (high - low) * (1.0f - uniform_from_bits(r.v[j]));
