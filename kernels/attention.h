@@ -69,3 +69,9 @@ void attention_backward(const Context& ctx, const AttentionDims& dims, float sca
                         const MutableHeadMatrices& grad_v, float* grad_scores);
 
 }  // namespace pare::kernels::cpu
+
+namespace pare::kernels::cuda {
+decltype(cpu::attention_saved_size) attention_saved_size;
+decltype(cpu::attention_forward) attention_forward;
+decltype(cpu::attention_backward) attention_backward;
+}  // namespace pare::kernels::cuda

@@ -2,9 +2,11 @@
 // scores and importance stay on the model's device.
 //
 // A mask layout maps a parameter viewed as [rows, cols] (all axes but the last, and the last) to
-// mask entries through two host arrays: element (r, c) belongs to entry row_index[r] + col_index[c].
-// A shared layout (a 1-D mask over both axes of a square parameter, as the pooler's hidden x hidden
-// weight) instead belongs to entries row_index[r] and col_index[c] at once, -1 meaning none.
+// mask entries through two index arrays in the device's memory: element (r, c) belongs to entry
+// row_index[r] + col_index[c]. A shared layout (a 1-D mask over both axes of a square parameter, as
+// the pooler's hidden x hidden weight) instead belongs to entries row_index[r] and col_index[c] at
+// once, -1 meaning none. col_index never decreases (the last axis maps to entries in blocks, in order),
+// which lets a device kernel find an entry's columns by binary search.
 #pragma once
 
 #include <cstdint>
@@ -30,3 +32,10 @@ void keep_top_k(const Context& ctx, const float* values, std::int64_t n, std::in
 void sigmoid_at_least(const Context& ctx, const float* values, std::int64_t n, double threshold, float* out);
 
 }  // namespace pare::kernels::cpu
+
+namespace pare::kernels::cuda {
+decltype(cpu::mask_expand) mask_expand;
+decltype(cpu::mask_reduce) mask_reduce;
+decltype(cpu::keep_top_k) keep_top_k;
+decltype(cpu::sigmoid_at_least) sigmoid_at_least;
+}  // namespace pare::kernels::cuda

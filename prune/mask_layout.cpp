@@ -63,6 +63,14 @@ MaskLayout::MaskLayout(const ResolvedParameter& p) : name_(p.name), shape_(p.sha
   }
 }
 
+const MaskLayout::DeviceIndex& MaskLayout::index_on(Device device) const {
+  if (!device_index_.rows.defined() || device_index_.rows.device() != device) {
+    const auto rows = static_cast<std::int64_t>(row_index_.size()), cols = static_cast<std::int64_t>(col_index_.size());
+    device_index_ = {Tensor::from_vector(row_index_, {rows}, device), Tensor::from_vector(col_index_, {cols}, device)};
+  }
+  return device_index_;
+}
+
 Tensor MaskLayout::expand(const Tensor& entries) const {
   PARE_CHECK(entries.shape() == mask_shape_ && entries.dtype() == DType::f32, "mask layout: ", name_,
              ": expected f32 mask entries of shape ", shape_str(mask_shape_), ", got ", dtype_name(entries.dtype()),
@@ -71,8 +79,9 @@ Tensor MaskLayout::expand(const Tensor& entries) const {
   Tensor out = Tensor::empty(shape_, DType::f32, entries.device());
   const auto rows = static_cast<std::int64_t>(row_index_.size()), cols = static_cast<std::int64_t>(col_index_.size());
   if (out.numel() > 0) {
-    PARE_LAUNCH(entries.device(), mask_expand, m.device_data<float>(), shared_, row_index_.data(), col_index_.data(),
-                rows, cols, out.device_data<float>());
+    const DeviceIndex& index = index_on(entries.device());
+    PARE_LAUNCH(entries.device(), mask_expand, m.device_data<float>(), shared_, index.rows.device_data<std::int64_t>(),
+                index.cols.device_data<std::int64_t>(), rows, cols, out.device_data<float>());
   }
   return out;
 }
@@ -84,8 +93,10 @@ Tensor MaskLayout::reduce(const Tensor& elementwise) const {
   const Tensor x = elementwise.contiguous();
   Tensor out = Tensor::empty(mask_shape_, DType::f32, elementwise.device());
   const auto rows = static_cast<std::int64_t>(row_index_.size()), cols = static_cast<std::int64_t>(col_index_.size());
-  PARE_LAUNCH(elementwise.device(), mask_reduce, x.device_data<float>(), shared_, row_index_.data(), col_index_.data(),
-              rows, cols, out.numel(), out.device_data<float>());
+  const DeviceIndex& index = index_on(elementwise.device());
+  PARE_LAUNCH(elementwise.device(), mask_reduce, x.device_data<float>(), shared_,
+              index.rows.device_data<std::int64_t>(), index.cols.device_data<std::int64_t>(), rows, cols, out.numel(),
+              out.device_data<float>());
   return out;
 }
 

@@ -38,6 +38,13 @@ class MaskLayout {
   // row_index_[r] + col_index_[c], or for a shared layout to entries row_index_[r] and col_index_[c]
   // (-1: none).
   std::vector<std::int64_t> row_index_, col_index_;
+  // The two index arrays on the device of the last expand/reduce (kernels read them there), copied
+  // once per device rather than once per call.
+  struct DeviceIndex {
+    Tensor rows, cols;
+  };
+  const DeviceIndex& index_on(Device device) const;
+  mutable DeviceIndex device_index_;
 };
 
 }  // namespace pare

@@ -189,7 +189,7 @@ TEST_F(Safetensors, WriterFollowsTheSpecLayout) {
   EXPECT_EQ(expected_begin, buffer.size());
 }
 
-TEST_F(Safetensors, SavesCudaTensorsThroughTheCpu) {
+TEST_F(Safetensors, CudaTensorsSaveThroughTheCpu) {
   if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
   Generator gen(9);
   const Tensor f32 = Tensor::randn({5, 7}, gen), bf16 = Tensor::randn({3, 2}, gen).to(DType::bf16);

@@ -132,7 +132,7 @@ TEST(Tensor, CopyIntoStridedView) {
   EXPECT_EQ(t.to_vector<float>(), (std::vector<float>{0, 7, 0, 0, 0, 8, 0, 0, 0, 9, 0, 0}));
 }
 
-TEST(Tensor, CudaDeviceIsNamedAndRefusedWithoutOne) {
+TEST(Tensor, DeviceNamesParseAndAMissingGpuIsRefused) {
   EXPECT_EQ(Device::cuda(1).str(), "cuda:1");
   EXPECT_EQ(parse_device("cuda:2"), Device::cuda(2));
   EXPECT_THROW(parse_device("gpu"), Error);

@@ -12,6 +12,8 @@ struct CublasLibrary {
   decltype(&cublasSetMathMode) set_math_mode;
   decltype(&cublasSetStream_v2) set_stream;
   decltype(&cublasSgemm_v2) sgemm;
+  decltype(&cublasSgemmBatched) sgemm_batched;
+  decltype(&cublasSgemmStridedBatched) sgemm_strided_batched;
   decltype(&cublasGetStatusName) status_name;
   decltype(&cublasGetStatusString) status_string;
 };

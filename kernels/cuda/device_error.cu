@@ -1,3 +1,5 @@
+#include <cstdint>
+#include <cstring>
 #include <map>
 #include <mutex>
 
@@ -35,11 +37,19 @@ void* device_error_slot(int device) { return slot_of(device).device; }
 
 std::string take_device_error(int device) {
   DeviceError* e = slot_of(device).host;
-  if (e->code == 0) return {};
-  const std::string message = "index " + std::to_string(e->value) + " at position " + std::to_string(e->position) +
-                              " out of range [0, " + std::to_string(e->bound) +
-                              ") (found by a kernel on cuda:" + std::to_string(device) + ", reported at the next read)";
-  *e = DeviceError{0, 0, 0, 0};
+  if (e->code == kNoDeviceError) return {};
+  std::string message;
+  if (e->code == kNotFinite) {
+    const auto bits = static_cast<std::uint32_t>(e->value);
+    float value = 0.0f;
+    std::memcpy(&value, &bits, sizeof value);
+    message = "entry " + std::to_string(e->position) + " is not finite (" + std::to_string(value) + ")";
+  } else {
+    message = "index " + std::to_string(e->value) + " at position " + std::to_string(e->position) +
+              " out of range [0, " + std::to_string(e->bound) + ")";
+  }
+  message += " (found by a kernel on cuda:" + std::to_string(device) + ", reported at the next read)";
+  *e = DeviceError{kNoDeviceError, 0, 0, 0};
   return message;
 }
 

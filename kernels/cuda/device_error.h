@@ -6,8 +6,11 @@
 
 namespace pare::kernels::cuda {
 
+enum DeviceErrorCode : int { kNoDeviceError = 0, kIndexOutOfRange = 1, kNotFinite = 2 };
+
 struct DeviceError {
-  int code;  // 0: none; 1: index out of range
+  int code;  // a DeviceErrorCode
+  // kIndexOutOfRange: the index, its position and the bound; kNotFinite: the float's bits and its position.
   long long value, position, bound;
 };
 
@@ -16,15 +19,25 @@ struct DeviceError {
 void* device_error_slot(int device);
 
 #if defined(__CUDACC__)
-// Records value at position outside [0, bound) unless an error is already recorded.
-__device__ inline void report_out_of_range(void* slot, long long value, long long position, long long bound) {
+// Records an error unless one is already recorded.
+__device__ inline void report_device_error(void* slot, int code, long long value, long long position, long long bound) {
   auto* e = static_cast<DeviceError*>(slot);
-  if (atomicCAS(&e->code, 0, 1) == 0) {
+  if (atomicCAS(&e->code, kNoDeviceError, code) == kNoDeviceError) {
     e->value = value;
     e->position = position;
     e->bound = bound;
     __threadfence_system();
   }
+}
+
+// Records value at position outside [0, bound).
+__device__ inline void report_out_of_range(void* slot, long long value, long long position, long long bound) {
+  report_device_error(slot, kIndexOutOfRange, value, position, bound);
+}
+
+// Records a value at position that is NaN or infinite.
+__device__ inline void report_not_finite(void* slot, float value, long long position) {
+  report_device_error(slot, kNotFinite, static_cast<long long>(__float_as_uint(value)), position, 0);
 }
 #endif
 

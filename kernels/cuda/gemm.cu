@@ -1,6 +1,7 @@
 // gemm, gemm_batched, gemm_bias on CUDA through cuBLAS: the twins of kernels/cpu/gemm.cpp. Our
 // operands are row-major; cuBLAS is column-major, where a row-major X with leading dimension ld reads
 // as X^T. So row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: cuBLAS gets B first.
+#include "kernels/cuda/batched_gemm.h"
 #include "kernels/cuda/cublas_check.h"
 #include "kernels/cuda/grid.h"
 #include "kernels/gemm.h"
@@ -47,8 +48,22 @@ void gemm(const Context& ctx, std::int64_t m, std::int64_t n, std::int64_t k, fl
 
 void gemm_batched(const Context& ctx, std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k, GemmOperand a,
                   const std::int64_t* a_offsets, GemmOperand b, const std::int64_t* b_offsets, float* c) {
-  // Offsets are arbitrary (broadcast batches repeat an operand), so one call per product; a strided
-  // batched call is the fast path to add when the offsets form a progression.
+  if (batch == 0) return;
+  // Offsets in arithmetic progression (a step of 0 repeats a broadcast operand) make one batched call;
+  // other patterns, which the runtime does not produce today, run one product at a time.
+  const auto step = [batch](const std::int64_t* offsets) -> std::int64_t {
+    const std::int64_t d = batch > 1 ? offsets[1] - offsets[0] : 0;
+    for (std::int64_t i = 1; i < batch; ++i) {
+      if (offsets[i] - offsets[i - 1] != d) return -1;
+    }
+    return d;
+  };
+  const std::int64_t a_step = step(a_offsets), b_step = step(b_offsets);
+  if (a_step >= 0 && b_step >= 0) {
+    gemm_two_level_batched(ctx, 1, batch, m, n, k, 1.0f, {a.data + a_offsets[0], 0, a_step, a.ld, a.transposed},
+                           {b.data + b_offsets[0], 0, b_step, b.ld, b.transposed}, {c, 0, m * n, n});
+    return;
+  }
   for (std::int64_t i = 0; i < batch; ++i) {
     gemm(ctx, m, n, k, 1.0f, {a.data + a_offsets[i], a.ld, a.transposed}, {b.data + b_offsets[i], b.ld, b.transposed},
          0.0f, c + i * m * n, n);

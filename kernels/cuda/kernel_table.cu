@@ -58,6 +58,13 @@ const KernelTable& kernel_table() {
     t.gemm = gemm;
     t.gemm_batched = gemm_batched;
     t.gemm_bias = gemm_bias;
+    t.attention_saved_size = attention_saved_size;
+    t.attention_forward = attention_forward;
+    t.attention_backward = attention_backward;
+    t.mask_expand = mask_expand;
+    t.mask_reduce = mask_reduce;
+    t.keep_top_k = keep_top_k;
+    t.sigmoid_at_least = sigmoid_at_least;
     return t;
   }();
   return table;

@@ -1,0 +1,274 @@
+// Each backend's kernels called directly against their CPU twins on the same inputs, at odd sizes and
+// through strided views, with every output poisoned with NaN first so that an element a kernel fails
+// to write fails the comparison. Runs on the host-guarded device (the CPU table again: proves the
+// harness, exact equality) and on every CUDA device present (tolerance), where it is the check of
+// kernels/cuda/*.cu.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "runtime/dispatch.h"
+#include "runtime/random.h"
+#include "tests/devices.h"
+
+namespace pare {
+namespace {
+
+using testing::expect_matches_cpu;
+
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+std::vector<float> random_values(std::int64_t n, std::uint64_t seed) {
+  Generator gen(seed);
+  return Tensor::randn({n}, gen).to_vector<float>();
+}
+
+Tensor on(Device device, const std::vector<float>& values) {
+  return Tensor::from_vector(values, {static_cast<std::int64_t>(values.size())}, device);
+}
+Tensor on(Device device, const std::vector<std::int64_t>& values) {
+  return Tensor::from_vector(values, {static_cast<std::int64_t>(values.size())}, device);
+}
+Tensor poisoned(Device device, std::int64_t n) { return Tensor::full({n}, kNaN, DType::f32, device); }
+
+// A kernel case: given a device, makes its inputs there from fixed host values, runs the device's
+// kernel and returns the named outputs.
+using Outputs = std::vector<std::pair<std::string, Tensor>>;
+using KernelCase = std::function<Outputs(Device)>;
+
+void expect_twins(Device device, const KernelCase& run) {
+  const Outputs want = run(Device::cpu());
+  const Outputs got = run(device);
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    SCOPED_TRACE(want[i].first);
+    // The CPU writes every element, so a NaN left on the device is an element its kernel skipped.
+    for (float x : want[i].second.to_vector<float>()) ASSERT_FALSE(std::isnan(x)) << "the CPU left an element unset";
+    expect_matches_cpu(got[i].second, want[i].second, device, want[i].first);
+  }
+}
+
+class KernelTwins : public ::testing::TestWithParam<Device> {};
+
+// Attention over head-split views ([B, T, H, d] memory read as [B, H, T, d]), a padding mask
+// broadcast over heads and queries with one batch entry fully masked, with and without dropout; the
+// backward with every output and with subsets.
+struct AttentionCase {
+  std::int64_t B = 2, H = 3, T = 7, S = 13, d = 5;
+  float dropout_p = 0.0f;
+  bool want_q = true, want_k = true, want_v = true, want_scores = true;
+};
+
+Outputs run_attention(Device device, const AttentionCase& c) {
+  const kernels::AttentionDims dims{c.B, c.H, c.T, c.S, c.d};
+  const Tensor q = on(device, random_values(c.B * c.T * c.H * c.d, 1));
+  const Tensor k = on(device, random_values(c.B * c.S * c.H * c.d, 2));
+  const Tensor v = on(device, random_values(c.B * c.S * c.H * c.d, 3));
+  const Tensor dout = on(device, random_values(c.B * c.T * c.H * c.d, 4));
+  std::vector<float> mask(static_cast<std::size_t>(c.B * c.S), 0.0f);
+  // Batch entry 1, where there is one, has every key masked.
+  for (std::int64_t s = 0; c.B > 1 && s < c.S; ++s) mask[static_cast<std::size_t>(c.S + s)] = -INFINITY;
+  mask[3] = -10000.0f;
+  const Tensor mask_t = on(device, mask);
+  const auto view = [&](const Tensor& t, std::int64_t rows) {
+    return kernels::HeadMatrices{t.device_data<float>(), rows * c.H * c.d, c.d, c.H * c.d};
+  };
+  const auto mutable_view = [&](Tensor& t, std::int64_t rows, bool wanted) {
+    return kernels::MutableHeadMatrices{wanted ? t.device_data<float>() : nullptr, rows * c.H * c.d, c.d, c.H * c.d};
+  };
+  const kernels::AttentionMask mask_view{mask_t.device_data<float>(), {c.S, 0, 0, 1}};
+  const kernels::AttentionDropout dropout{c.dropout_p, 77, 5};
+  const float scale = 1.0f / std::sqrt(static_cast<float>(c.d));
+  const std::int64_t saved_size = PARE_LAUNCH(device, attention_saved_size, dims);
+  Tensor saved = poisoned(device, saved_size);
+  Tensor out = poisoned(device, c.B * c.T * c.H * c.d);
+  PARE_LAUNCH(device, attention_forward, dims, scale, view(q, c.T), view(k, c.S), view(v, c.S), mask_view, dropout,
+              saved.device_data<float>(), mutable_view(out, c.T, true));
+  Tensor dq = poisoned(device, q.numel()), dk = poisoned(device, k.numel()), dv = poisoned(device, v.numel());
+  Tensor dscores = poisoned(device, c.B * c.H * c.T * c.S);
+  PARE_LAUNCH(device, attention_backward, dims, scale, view(q, c.T), view(k, c.S), view(v, c.S),
+              saved.device_data<float>(), dropout, view(dout, c.T), mutable_view(dq, c.T, c.want_q),
+              mutable_view(dk, c.S, c.want_k), mutable_view(dv, c.S, c.want_v),
+              c.want_scores ? dscores.device_data<float>() : nullptr);
+  Outputs outputs{{"out", out}};
+  if (c.want_q) outputs.emplace_back("grad_q", dq);
+  if (c.want_k) outputs.emplace_back("grad_k", dk);
+  if (c.want_v) outputs.emplace_back("grad_v", dv);
+  if (c.want_scores) outputs.emplace_back("grad_scores", dscores);
+  return outputs;
+}
+
+TEST_P(KernelTwins, AttentionForwardAndBackward) {
+  std::vector<AttentionCase> cases(5);
+  cases[1].dropout_p = 0.3f;
+  cases[2].want_q = cases[2].want_k = cases[2].want_scores = false;
+  cases[3].want_v = cases[3].want_scores = false;
+  cases[3].dropout_p = 0.5f;
+  cases[4] = {1, 4, 128, 128, 64, 0.1f, true, true, true, true};  // BERT's shape, a warp's worth of keys and more
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE("attention case " + std::to_string(i));
+    expect_twins(GetParam(), [&](Device device) { return run_attention(device, cases[i]); });
+  }
+}
+
+// Batched products whose offsets step evenly (one batched call), step 0 (a broadcast operand) and
+// do not (one call each), with transposed operands.
+TEST_P(KernelTwins, BatchedGemmOverEveryOffsetPattern) {
+  const std::int64_t batch = 5, m = 3, n = 7, k = 4;
+  const std::vector<std::vector<std::int64_t>> a_patterns{{0, 12, 24, 36, 48}, {0, 0, 0, 0, 0}, {48, 0, 24, 12, 36}};
+  const std::vector<std::int64_t> b_offsets{0, 0, 28, 28, 56};
+  for (std::size_t p = 0; p < a_patterns.size(); ++p) {
+    for (bool transposed : {false, true}) {
+      SCOPED_TRACE("pattern " + std::to_string(p) + (transposed ? " transposed" : ""));
+      expect_twins(GetParam(), [&](Device device) {
+        const Tensor a = on(device, random_values(60, 5)), b = on(device, random_values(84, 6));
+        Tensor c = poisoned(device, batch * m * n);
+        const kernels::GemmOperand a_op{a.device_data<float>(), transposed ? m : k, transposed};
+        const kernels::GemmOperand b_op{b.device_data<float>(), n, false};
+        PARE_LAUNCH(device, gemm_batched, batch, m, n, k, a_op, a_patterns[p].data(), b_op, b_offsets.data(),
+                    c.device_data<float>());
+        return Outputs{{"c", c}};
+      });
+    }
+  }
+}
+
+// Mask layouts: a [6, 10] parameter over a [3, 5] mask (both axes index it), a shared [8, 8] layout
+// over a 1-D mask of 4, and a [300, 257] parameter whose columns map to 65 entries in blocks of 4.
+struct LayoutCase {
+  std::int64_t rows, cols, entries;
+  bool shared;
+  std::vector<std::int64_t> row_index, col_index;
+};
+
+std::vector<LayoutCase> layout_cases() {
+  std::vector<LayoutCase> cases;
+  LayoutCase both{6, 10, 15, false, {}, {}};
+  for (std::int64_t r = 0; r < 6; ++r) both.row_index.push_back(r / 2 * 5);
+  for (std::int64_t c = 0; c < 10; ++c) both.col_index.push_back(c / 2);
+  cases.push_back(both);
+  LayoutCase shared{8, 8, 4, true, {}, {}};
+  for (std::int64_t i = 0; i < 8; ++i) {
+    shared.row_index.push_back(i / 2);
+    shared.col_index.push_back(i / 2);
+  }
+  cases.push_back(shared);
+  LayoutCase columns{300, 257, 65, false, std::vector<std::int64_t>(300, 0), {}};
+  for (std::int64_t c = 0; c < 257; ++c) columns.col_index.push_back(c / 4);
+  cases.push_back(columns);
+  return cases;
+}
+
+TEST_P(KernelTwins, MaskExpandAndReduce) {
+  for (const LayoutCase& layout : layout_cases()) {
+    SCOPED_TRACE("layout " + std::to_string(layout.rows) + "x" + std::to_string(layout.cols));
+    expect_twins(GetParam(), [&](Device device) {
+      const Tensor entries = on(device, random_values(layout.entries, 7));
+      const Tensor x = on(device, random_values(layout.rows * layout.cols, 8));
+      const Tensor rows = on(device, layout.row_index), cols = on(device, layout.col_index);
+      Tensor expanded = poisoned(device, layout.rows * layout.cols);
+      Tensor reduced = poisoned(device, layout.entries);
+      PARE_LAUNCH(device, mask_expand, entries.device_data<float>(), layout.shared, rows.device_data<std::int64_t>(),
+                  cols.device_data<std::int64_t>(), layout.rows, layout.cols, expanded.device_data<float>());
+      PARE_LAUNCH(device, mask_reduce, x.device_data<float>(), layout.shared, rows.device_data<std::int64_t>(),
+                  cols.device_data<std::int64_t>(), layout.rows, layout.cols, layout.entries,
+                  reduced.device_data<float>());
+      return Outputs{{"expanded", expanded}, {"reduced", reduced}};
+    });
+  }
+}
+
+// Ties (values rounded to tenths) and both zeros, which the CPU's comparison holds equal: the kept set
+// must be the CPU's exactly. Then the sigmoid threshold.
+TEST_P(KernelTwins, TopKAndSigmoidThresholdKeepTheCpuSet) {
+  std::vector<float> values = random_values(1001, 9);
+  for (float& x : values) x = std::round(x * 10.0f) / 10.0f;
+  values[10] = -0.0f;
+  values[11] = 0.0f;
+  values[12] = -0.0f;
+  for (std::int64_t k : {0, 1, 337, 1001}) {
+    SCOPED_TRACE("k = " + std::to_string(k));
+    expect_twins(GetParam(), [&](Device device) {
+      const Tensor v = on(device, values);
+      Tensor kept = poisoned(device, v.numel()), above = poisoned(device, v.numel());
+      PARE_LAUNCH(device, keep_top_k, v.device_data<float>(), v.numel(), k, kept.device_data<float>());
+      PARE_LAUNCH(device, sigmoid_at_least, v.device_data<float>(), v.numel(), 0.6, above.device_data<float>());
+      return Outputs{{"kept", kept}, {"above", above}};
+    });
+  }
+}
+
+// A score that is not finite is an error on every device: the CPU throws at once, a CUDA kernel
+// records it and the runtime raises it at the next read.
+TEST_P(KernelTwins, TopKRefusesScoresThatAreNotFinite) {
+  const Device device = GetParam();
+  std::vector<float> values = random_values(50, 10);
+  values[17] = kNaN;
+  const Tensor v = on(device, values);
+  Tensor kept = poisoned(device, v.numel());
+  try {
+    PARE_LAUNCH(device, keep_top_k, v.device_data<float>(), v.numel(), 5, kept.device_data<float>());
+    kept.to_vector<float>();
+    FAIL() << "a NaN score was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("17 is not finite"), std::string::npos) << e.what();
+  }
+}
+
+// Rows longer than a block of threads, and odd: softmax, log-softmax and LayerNorm (with virtual
+// zeros, normalized > cols), forward and backward; AdamW over an odd count.
+TEST_P(KernelTwins, RowKernelsAtOddWidths) {
+  const std::int64_t rows = 37, cols = 1031, normalized = 1100;
+  expect_twins(GetParam(), [&](Device device) {
+    const Tensor x = on(device, random_values(rows * cols, 11)), dy = on(device, random_values(rows * cols, 12));
+    const Tensor w = on(device, random_values(cols, 13)), b = on(device, random_values(cols, 14));
+    Tensor y = poisoned(device, rows * cols), dx = poisoned(device, rows * cols);
+    Tensor ly = poisoned(device, rows * cols), ldx = poisoned(device, rows * cols);
+    PARE_LAUNCH(device, softmax_forward, x.device_data<float>(), y.device_data<float>(), rows, cols);
+    PARE_LAUNCH(device, softmax_backward, y.device_data<float>(), dy.device_data<float>(), dx.device_data<float>(),
+                rows, cols);
+    PARE_LAUNCH(device, log_softmax_forward, x.device_data<float>(), ly.device_data<float>(), rows, cols);
+    PARE_LAUNCH(device, log_softmax_backward, ly.device_data<float>(), dy.device_data<float>(),
+                ldx.device_data<float>(), rows, cols);
+    Tensor ny = poisoned(device, rows * cols), mean = poisoned(device, rows), rstd = poisoned(device, rows);
+    PARE_LAUNCH(device, layer_norm_forward, x.device_data<float>(), w.device_data<float>(), b.device_data<float>(),
+                1e-5f, ny.device_data<float>(), mean.device_data<float>(), rstd.device_data<float>(), rows, cols,
+                normalized);
+    Tensor ndx = poisoned(device, rows * cols), ndw = poisoned(device, cols), ndb = poisoned(device, cols);
+    const std::int64_t workspace_size = PARE_LAUNCH(device, layer_norm_backward_workspace, rows, cols);
+    Tensor workspace = Tensor::empty({std::max<std::int64_t>(workspace_size, 1)}, DType::f32, device);
+    PARE_LAUNCH(device, layer_norm_backward, dy.device_data<float>(), x.device_data<float>(), mean.device_data<float>(),
+                rstd.device_data<float>(), w.device_data<float>(), ndx.device_data<float>(), ndw.device_data<float>(),
+                ndb.device_data<float>(), workspace.device_data<float>(), rows, cols, normalized);
+    Tensor p = on(device, random_values(1001, 15)), m = on(device, random_values(1001, 16));
+    // The second moment is never negative.
+    Tensor v = on(device, std::vector<float>(1001, 0.25f));
+    const Tensor g = on(device, random_values(1001, 18));
+    const kernels::AdamWStep step{1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.19f, 0.0447f};
+    PARE_LAUNCH(device, adamw_update, p.device_data<float>(), g.device_data<float>(), m.device_data<float>(),
+                v.device_data<float>(), p.numel(), step);
+    return Outputs{{"softmax", y},
+                   {"softmax_backward", dx},
+                   {"log_softmax", ly},
+                   {"log_softmax_backward", ldx},
+                   {"layer_norm", ny},
+                   {"layer_norm_mean", mean},
+                   {"layer_norm_rstd", rstd},
+                   {"layer_norm_dx", ndx},
+                   {"layer_norm_dweight", ndw},
+                   {"layer_norm_dbias", ndb},
+                   {"adamw_p", p},
+                   {"adamw_m", m},
+                   {"adamw_v", v}};
+  });
+}
+
+INSTANTIATE_TEST_SUITE_P(Devices, KernelTwins, ::testing::ValuesIn(testing::non_cpu_test_devices()),
+                         testing::device_test_name);
+
+}  // namespace
+}  // namespace pare
