@@ -26,7 +26,7 @@ std::optional<BertTask> head_task(const std::string& head) {
 void add_bench_command(CLI::App& app) {
   struct Options {
     std::string model, size, mode = "infer", head, device = "cpu";
-    std::int64_t vocab = 30522;
+    std::int64_t vocab = 30522, layers = 0;
     ModelBenchmarkOptions bench;
   };
   auto options = std::make_shared<Options>();
@@ -47,6 +47,9 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--steps", options->bench.steps, "timed steps")->capture_default_str();
   cmd->add_option("--warmup", options->bench.warmup, "untimed steps first")->capture_default_str();
   cmd->add_option("--vocab", options->vocab, "vocabulary size of a named size")->capture_default_str();
+  cmd->add_option(
+      "--layers", options->layers,
+      "encoder layers of a named size instead of its own (--layers 1: one encoder layer and the embeddings)");
   cmd->add_option("--threads", options->bench.threads, "OpenMP threads (0: as the environment sets)")
       ->capture_default_str();
   cmd->add_option("--seed", options->bench.seed, "seed of the inputs and of the model's initialisation")
@@ -58,7 +61,7 @@ void add_bench_command(CLI::App& app) {
     options->bench.mode = bench_mode_from_name(options->mode);
     const std::optional<BertTask> task = head_task(options->head);
     validate(options->bench);
-    BenchModelSource source{options->model, options->size, options->vocab};
+    BenchModelSource source{options->model, options->size, options->vocab, options->layers};
     auto built = build_benchmark_model(source, options->bench.mode, task, options->bench.seed);
     const ModelBenchmarkResult result =
         run_model_benchmark(*built, options->bench, options->model.empty() ? options->size : options->model);

@@ -30,5 +30,7 @@ std::string take_device_error(int device);
 void copy_host_to_device(int device, void* dst, const void* src, std::size_t bytes);
 void copy_device_to_host(int device, void* dst, const void* src, std::size_t bytes);
 void copy_device_to_device(int device, void* dst, const void* src, std::size_t bytes);
+// Waits for everything queued on the device's stream.
+void synchronize(int device);
 
 }  // namespace pare::kernels::cuda

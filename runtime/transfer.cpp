@@ -18,6 +18,11 @@ AtomicTransferStats& stats() {
   return s;
 }
 
+void raise_device_error(Device device) {
+  const std::string error = kernels::cuda::take_device_error(device.index);
+  PARE_CHECK(error.empty(), error);
+}
+
 }  // namespace
 
 TransferStats transfer_stats() {
@@ -52,11 +57,16 @@ void copy_between_devices(void* dst, Device to, const void* src, Device from, st
   if (from.is_cuda()) {
     kernels::cuda::copy_device_to_host(from.index, dst, src, bytes);
     // The copy synchronised the device: bad input its kernels found since the last read surfaces now.
-    const std::string error = kernels::cuda::take_device_error(from.index);
-    PARE_CHECK(error.empty(), error);
+    raise_device_error(from);
     return;
   }
   std::memcpy(dst, src, bytes);
+}
+
+void synchronize(Device device) {
+  if (!device.is_cuda()) return;
+  kernels::cuda::synchronize(device.index);
+  raise_device_error(device);
 }
 
 }  // namespace pare

@@ -22,4 +22,9 @@ void reset_transfer_stats();
 // one device go through its kernels instead (Tensor::copy_).
 void copy_between_devices(void* dst, Device to, const void* src, Device from, std::size_t bytes);
 
+// Waits until the device has finished the work queued on it (timing, before reading a clock), then
+// raises what its kernels recorded as bad input since the last read, as a copy to the host does. No-op
+// on the CPU and the host-guarded device, whose kernels finish before they return.
+void synchronize(Device device);
+
 }  // namespace pare

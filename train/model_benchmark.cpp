@@ -147,7 +147,16 @@ std::shared_ptr<BertTaskModel> build_benchmark_model(const BenchModelSource& sou
   }
   if (!task || *task == BertTask::base) task = BertTask::sequence_classification;
   const BertTask built_task = mode == BenchMode::infer ? BertTask::base : *task;
-  if (!has_dir) return make_bert_model(named_bert_config(source.size, source.vocab_size), built_task, seed);
+  PARE_CHECK(source.layers >= 0, "bench: --layers must be at least 1, got ", source.layers);
+  PARE_CHECK(source.layers == 0 || !has_dir, "bench: --layers goes with --size, not with a model directory");
+  if (!has_dir) {
+    BertConfig config = named_bert_config(source.size, source.vocab_size);
+    if (source.layers > 0) {
+      config.num_hidden_layers = source.layers;
+      config.reset_layer_shapes();
+    }
+    return make_bert_model(config, built_task, seed);
+  }
   LoadOptions load;
   load.task = built_task;
   load.seed = seed;
@@ -201,6 +210,8 @@ ModelBenchmarkResult run_model_benchmark(BertTaskModel& model, const ModelBenchm
     PARE_CHECK(std::isfinite(result.final_loss), "bench: training loss is not finite (", result.final_loss, ")");
   };
   for (std::int64_t i = 0; i < options.warmup; ++i) step();
+  // A device runs behind the host: each timed step ends when the device has finished it.
+  synchronize(options.device);
   result.start_memory_bytes = memory_stats(options.device).in_use_bytes;
   reset_peak_memory(options.device);
   reset_transfer_stats();
@@ -208,6 +219,7 @@ ModelBenchmarkResult run_model_benchmark(BertTaskModel& model, const ModelBenchm
   for (std::int64_t i = 0; i < options.steps; ++i) {
     const auto start = Clock::now();
     step();
+    synchronize(options.device);
     result.step_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
   }
   result.peak_memory_bytes = memory_stats(options.device).peak_in_use_bytes;

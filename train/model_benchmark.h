@@ -41,6 +41,7 @@ struct BenchModelSource {
   std::filesystem::path model_dir;
   std::string size;
   std::int64_t vocab_size = 30522;
+  std::int64_t layers = 0;  // a named size with this many encoder layers instead of its own; 0 keeps them
 };
 
 // The model a benchmark of `mode` runs. Inference uses the encoder alone (BertModel); training

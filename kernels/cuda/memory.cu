@@ -78,7 +78,9 @@ void reset_device_peak_memory(int device) {
 
 void copy_host_to_device(int device, void* dst, const void* src, std::size_t bytes) {
   PARE_CUDA_CHECK(cudaSetDevice(device));
-  PARE_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice));
+  // Stream-ordered: from pageable memory the source is staged before the call returns (the caller may
+  // free it), and the host does not wait for the kernels queued before, as cudaMemcpy would.
+  PARE_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, nullptr));
 }
 
 void copy_device_to_host(int device, void* dst, const void* src, std::size_t bytes) {
@@ -88,7 +90,12 @@ void copy_device_to_host(int device, void* dst, const void* src, std::size_t byt
 
 void copy_device_to_device(int device, void* dst, const void* src, std::size_t bytes) {
   PARE_CUDA_CHECK(cudaSetDevice(device));
-  PARE_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToDevice));
+  PARE_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, nullptr));
+}
+
+void synchronize(int device) {
+  PARE_CUDA_CHECK(cudaSetDevice(device));
+  PARE_CUDA_CHECK(cudaStreamSynchronize(nullptr));
 }
 
 }  // namespace pare::kernels::cuda

@@ -22,5 +22,6 @@ std::string take_device_error(int) { no_cuda(); }
 void copy_host_to_device(int, void*, const void*, std::size_t) { no_cuda(); }
 void copy_device_to_host(int, void*, const void*, std::size_t) { no_cuda(); }
 void copy_device_to_device(int, void*, const void*, std::size_t) { no_cuda(); }
+void synchronize(int) { no_cuda(); }
 
 }  // namespace pare::kernels::cuda
