@@ -25,7 +25,7 @@ std::optional<BertTask> head_task(const std::string& head) {
 
 void add_bench_command(CLI::App& app) {
   struct Options {
-    std::string model, size, mode = "infer", head, device = "cpu";
+    std::string model, size, mode = "infer", head, device = "cpu", precision = "f32";
     std::int64_t vocab = 30522, layers = 0;
     ModelBenchmarkOptions bench;
   };
@@ -55,8 +55,10 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--seed", options->bench.seed, "seed of the inputs and of the model's initialisation")
       ->capture_default_str();
   add_device_flag(cmd, options->device);
+  add_precision_flag(cmd, options->precision);
   cmd->callback([options] {
     options->bench.device = parse_device(options->device);
+    options->bench.precision = parse_precision(options->precision);
     PARE_CHECK(!options->model.empty() || !options->size.empty(), "bench: give --model DIR or --size NAME");
     options->bench.mode = bench_mode_from_name(options->mode);
     const std::optional<BertTask> task = head_task(options->head);

@@ -27,6 +27,14 @@ void add_train_flags(CLI::App* cmd, TrainFlags& f) {
   cmd->add_flag("--lower-is-better", f.lower_is_better, "with --metric: smaller values are better");
   cmd->add_flag("--resume", f.resume, "continue the run in --out from its checkpoint");
   add_device_flag(cmd, f.device);
+  add_precision_flag(cmd, f.precision);
+}
+
+void add_precision_flag(CLI::App* cmd, std::string& precision) {
+  cmd->add_option("--precision", precision,
+                  "f32, or bf16: matrix products on bf16 operands with f32 accumulation; weights, gradients and "
+                  "optimizer state stay f32")
+      ->capture_default_str();
 }
 
 void add_device_flag(CLI::App* cmd, std::string& device) {
@@ -58,6 +66,7 @@ TrainerOptions trainer_options(const TrainFlags& f) {
   o.greater_is_better = !f.lower_is_better;
   o.resume = f.resume;
   o.device = parse_device(f.device);
+  o.precision = parse_precision(f.precision);
   return o;
 }
 

@@ -31,11 +31,12 @@ struct TrainFlags {
   bool lower_is_better = false;
   bool resume = false;
   std::string device = "cpu";
+  std::string precision = "f32";
 };
 
 // --out (required), --steps, --epochs, --batch, --accum, --lr, --warmup, --warmup-ratio,
 // --weight-decay, --max-grad-norm, --eval-every, --log-every, --save-every, --seed, --metric,
-// --lower-is-better, --resume, --device.
+// --lower-is-better, --resume, --device, --precision.
 void add_train_flags(CLI::App* cmd, TrainFlags& flags);
 // Throws on --steps < 0 or both --steps and --epochs.
 TrainerOptions trainer_options(const TrainFlags& flags);
@@ -51,6 +52,8 @@ void add_task_flags(CLI::App* cmd, TaskFlags& flags);
 TaskDataSource data_source(const std::string& task, const std::string& data, const std::string& brown);
 // --device as cli commands take it: cpu, cuda, cuda:N or guarded (the host-guarded test device).
 void add_device_flag(CLI::App* cmd, std::string& device);
+// --precision f32|bf16 (runtime/precision.h).
+void add_precision_flag(CLI::App* cmd, std::string& precision);
 // Fine-tuning `model_dir` on the task; 3 epochs when neither --steps nor --epochs is given.
 FinetuneOptions finetune_options(const std::string& model_dir, const TaskFlags& task, const TrainFlags& train);
 

@@ -1,5 +1,6 @@
 // gemm, gemm_batched, gemm_bias: f32 matrix products on OpenBLAS (the OpenMP build, so its threads
-// are the same pool as ours).
+// are the same pool as ours). gemm_bf16: the mixed-precision product (bf16 operands, f32 accumulation
+// and output) that the bf16 precision policy (runtime/precision.h) routes matrix products to.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,13 @@ namespace pare::kernels {
 // is the distance between consecutive stored rows.
 struct GemmOperand {
   const float* data;
+  std::int64_t ld;
+  bool transposed;
+};
+
+// The same for bf16 operands (the bits of each value, as DType::bf16 tensors hold them).
+struct Bf16GemmOperand {
+  const std::uint16_t* data;
   std::int64_t ld;
   bool transposed;
 };
@@ -36,10 +44,20 @@ void gemm_batched(const Context& ctx, std::int64_t batch, std::int64_t m, std::i
 void gemm_bias(const Context& ctx, std::int64_t m, std::int64_t n, std::int64_t k, GemmOperand a, GemmOperand b,
                const float* bias, float* c);
 
+// For each batch entry i: c + i*m*n (packed, f32) = op(a + a_offsets[i]) @ op(b + b_offsets[i]) + beta * c,
+// the products of bf16 values summed in f32. beta is 0 (c may be uninitialised) or 1 (c holds a bias
+// to add to). The CPU version widens the operands to f32 and runs the f32 GEMM: the products of two
+// bf16 values are exact in f32, so it is the reference the CUDA tensor-core path is checked against,
+// not yet a fast path (Debian's OpenBLAS has no bf16 GEMM).
+void gemm_bf16(const Context& ctx, std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k,
+               Bf16GemmOperand a, const std::int64_t* a_offsets, Bf16GemmOperand b, const std::int64_t* b_offsets,
+               float beta, float* c);
+
 }  // namespace pare::kernels::cpu
 
 namespace pare::kernels::cuda {
 decltype(cpu::gemm) gemm;
 decltype(cpu::gemm_batched) gemm_batched;
 decltype(cpu::gemm_bias) gemm_bias;
+decltype(cpu::gemm_bf16) gemm_bf16;
 }  // namespace pare::kernels::cuda

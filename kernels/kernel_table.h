@@ -13,7 +13,7 @@
 #include "kernels/copy.h"          // strided_copy, fill, convert
 #include "kernels/dropout.h"       // keep_mask, apply_keep_mask
 #include "kernels/elementwise.h"   // binary_broadcast, scale_add
-#include "kernels/gemm.h"          // gemm, gemm_batched, gemm_bias
+#include "kernels/gemm.h"          // gemm, gemm_batched, gemm_bias, gemm_bf16
 #include "kernels/indexing.h"      // copy_rows, gather_rows, scatter_add_rows
 #include "kernels/layer_norm.h"    // layer_norm_forward, layer_norm_backward(_workspace)
 #include "kernels/loss.h"          // cross_entropy_*, kl_div_*, mean_squared_error
@@ -39,6 +39,7 @@ struct KernelTable {
   decltype(cpu::gemm)* gemm = nullptr;
   decltype(cpu::gemm_batched)* gemm_batched = nullptr;
   decltype(cpu::gemm_bias)* gemm_bias = nullptr;
+  decltype(cpu::gemm_bf16)* gemm_bf16 = nullptr;
   // elementwise.h, activation.h, masking.h
   decltype(cpu::binary_broadcast)* binary_broadcast = nullptr;
   decltype(cpu::scale_add)* scale_add = nullptr;

@@ -137,6 +137,28 @@ TEST_P(KernelTwins, BatchedGemmOverEveryOffsetPattern) {
   }
 }
 
+// The bf16 product over the same offset patterns, overwriting (beta 0) and adding to a bias (beta 1).
+TEST_P(KernelTwins, Bf16GemmOverEveryOffsetPattern) {
+  const std::int64_t batch = 5, m = 3, n = 7, k = 4;
+  const std::vector<std::vector<std::int64_t>> a_patterns{{0, 12, 24, 36, 48}, {0, 0, 0, 0, 0}, {48, 0, 24, 12, 36}};
+  const std::vector<std::int64_t> b_offsets{0, 0, 28, 28, 56};
+  for (std::size_t p = 0; p < a_patterns.size(); ++p) {
+    for (float beta : {0.0f, 1.0f}) {
+      SCOPED_TRACE("pattern " + std::to_string(p) + " beta " + std::to_string(beta));
+      expect_twins(GetParam(), [&](Device device) {
+        const Tensor a = on(device, random_values(60, 5)).to(DType::bf16);
+        const Tensor b = on(device, random_values(84, 6)).to(DType::bf16);
+        Tensor c = beta == 0.0f ? poisoned(device, batch * m * n) : on(device, random_values(batch * m * n, 7));
+        const kernels::Bf16GemmOperand a_op{static_cast<const std::uint16_t*>(a.device_raw_data()), k, false};
+        const kernels::Bf16GemmOperand b_op{static_cast<const std::uint16_t*>(b.device_raw_data()), k, true};
+        PARE_LAUNCH(device, gemm_bf16, batch, m, n, k, a_op, a_patterns[p].data(), b_op, b_offsets.data(), beta,
+                    c.device_data<float>());
+        return Outputs{{"c", c}};
+      });
+    }
+  }
+}
+
 // Mask layouts: a [6, 10] parameter over a [3, 5] mask (both axes index it), a shared [8, 8] layout
 // over a 1-D mask of 4, and a [300, 257] parameter whose columns map to 65 entries in blocks of 4.
 struct LayoutCase {

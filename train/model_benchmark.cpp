@@ -197,6 +197,7 @@ ModelBenchmarkResult run_model_benchmark(BertTaskModel& model, const ModelBenchm
   }
   benchmarked.train(training);
   auto step = [&] {
+    const MatmulPrecisionScope precision(options.precision);
     if (!training) {
       const NoGradGuard no_grad;
       (void)benchmarked.forward(batch.inputs);
@@ -255,6 +256,7 @@ nlohmann::ordered_json to_json(const ModelBenchmarkResult& r) {
   j["parameters"] = r.parameters;
   j["threads"] = r.threads;
   j["device"] = r.device;
+  j["precision"] = precision_name(r.options.precision);
   j["seq_per_s"] = r.seq_per_s;
   j["tokens_per_s"] = r.tokens_per_s;
   j["ms_per_step"] = r.ms_per_step;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "models/bert.h"
+#include "runtime/precision.h"
 
 namespace pare {
 
@@ -29,7 +30,8 @@ struct ModelBenchmarkOptions {
   int threads = 0;          // OpenMP threads for the run; 0 keeps the current setting
   std::uint64_t seed = 0;   // input ids, labels and MLM masking
   double learning_rate = 1e-4;
-  Device device = Device::cpu();  // the model and the batch move there
+  Device device = Device::cpu();         // the model and the batch move there
+  Precision precision = Precision::f32;  // of the matrix products (runtime/precision.h)
 };
 
 // Throws pare::Error naming the option at fault (batch, seq, steps, warmup, threads).

@@ -328,6 +328,7 @@ Tensor TrainingRun::accumulate_gradients(std::int64_t step, const std::vector<Ba
   std::int64_t total_units = 0;
   for (std::int64_t u : units) total_units += u;
   Tensor step_loss = Tensor::zeros({}, DType::f32, options_.device);
+  const MatmulPrecisionScope precision(options_.precision);
   for (std::size_t i = 0; i < batches.size(); ++i) {
     if (units[i] == 0) continue;  // nothing to learn from (an MLM batch with no masked token)
     const Batch& batch = batches[i];

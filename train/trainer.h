@@ -30,6 +30,7 @@
 #include "data/batching.h"  // TokenizedExample, Batch
 #include "data/metrics.h"   // MetricValue
 #include "models/bert.h"
+#include "runtime/precision.h"
 #include "runtime/random.h"
 #include "train/training_hook.h"
 
@@ -67,6 +68,8 @@ struct TrainerOptions {
   // there too (callers that make hooks move the model first). A step reads two numbers back to the
   // host, the loss and the gradient norm, plus whatever hooks read.
   Device device = Device::cpu();
+  // What the training steps' matrix products compute in (runtime/precision.h); evaluation runs f32.
+  Precision precision = Precision::f32;
 };
 
 // Metrics of the model on held-out data; called in eval mode with autograd off.

@@ -3,6 +3,11 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include <algorithm>
+#include <vector>
+
+#include "kernels/half_float.h"  // float_from_bf16
+
 namespace pare::kernels::cpu {
 namespace {
 
@@ -71,6 +76,37 @@ void gemm_bias(const Context& ctx, std::int64_t m, std::int64_t n, std::int64_t 
     for (std::int64_t j = 0; j < n; ++j) row[j] = bias[j];
   }
   if (k > 0) gemm(ctx, m, n, k, 1.0f, a, b, 1.0f, c, n);
+}
+
+namespace {
+
+// The f32 values of every element a batch of operands can read: [0, the last entry's offset + its
+// stored extent).
+std::vector<float> widened(const Bf16GemmOperand& x, const std::int64_t* offsets, std::int64_t batch,
+                           std::int64_t stored_rows, std::int64_t stored_cols) {
+  const std::int64_t last = *std::max_element(offsets, offsets + batch);
+  const std::int64_t extent = stored_rows == 0 || stored_cols == 0 ? 0 : last + (stored_rows - 1) * x.ld + stored_cols;
+  std::vector<float> out(static_cast<std::size_t>(extent));
+#pragma omp parallel for schedule(static) if (extent > 65536)
+  for (std::int64_t i = 0; i < extent; ++i) out[static_cast<std::size_t>(i)] = float_from_bf16(x.data[i]);
+  return out;
+}
+
+}  // namespace
+
+void gemm_bf16(const Context& ctx, std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k,
+               Bf16GemmOperand a, const std::int64_t* a_offsets, Bf16GemmOperand b, const std::int64_t* b_offsets,
+               float beta, float* c) {
+  if (batch == 0 || m == 0 || n == 0) return;
+  // op(a) is [m, k]: stored [m, k], or [k, m] when transposed; likewise b.
+  const std::vector<float> fa = widened(a, a_offsets, batch, a.transposed ? k : m, a.transposed ? m : k);
+  const std::vector<float> fb = widened(b, b_offsets, batch, b.transposed ? n : k, b.transposed ? k : n);
+  const GemmOperand wa{fa.data(), a.ld, a.transposed}, wb{fb.data(), b.ld, b.transposed};
+  if (beta == 0.0f) return gemm_batched(ctx, batch, m, n, k, wa, a_offsets, wb, b_offsets, c);
+  for (std::int64_t i = 0; i < batch; ++i) {
+    gemm(ctx, m, n, k, 1.0f, {wa.data + a_offsets[i], wa.ld, wa.transposed},
+         {wb.data + b_offsets[i], wb.ld, wb.transposed}, beta, c + i * m * n, n);
+  }
 }
 
 }  // namespace pare::kernels::cpu

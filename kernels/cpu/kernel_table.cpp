@@ -14,6 +14,7 @@ const KernelTable& kernel_table() {
     t.gemm = gemm;
     t.gemm_batched = gemm_batched;
     t.gemm_bias = gemm_bias;
+    t.gemm_bf16 = gemm_bf16;
     t.binary_broadcast = binary_broadcast;
     t.scale_add = scale_add;
     t.activation_forward = activation_forward;

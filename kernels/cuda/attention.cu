@@ -105,13 +105,13 @@ float keep_scale_of(const AttentionDropout& dropout) { return dropout.p < 1.0f ?
 
 // The (b, h) matrices of an operand as a two-level batch: b outer, h inner.
 BatchedOperand operand(const HeadMatrices& x, bool transposed) {
-  return {x.data, x.batch_stride, x.head_stride, x.row_stride, transposed};
+  return {x.data, GemmElement::f32, x.batch_stride, x.head_stride, x.row_stride, transposed};
 }
 BatchedOutput output(const MutableHeadMatrices& x) { return {x.data, x.batch_stride, x.head_stride, x.row_stride}; }
 // A packed [B, H, rows, cols] buffer.
 BatchedOperand packed(const float* data, const AttentionDims& dims, std::int64_t rows, std::int64_t cols,
                       bool transposed) {
-  return {data, dims.heads * rows * cols, rows * cols, cols, transposed};
+  return {data, GemmElement::f32, dims.heads * rows * cols, rows * cols, cols, transposed};
 }
 BatchedOutput packed_output(float* data, const AttentionDims& dims, std::int64_t rows, std::int64_t cols) {
   return {data, dims.heads * rows * cols, rows * cols, cols};
@@ -130,7 +130,7 @@ void attention_forward(const Context& ctx, const AttentionDims& dims, float scal
   if (B * H * T == 0) return;
   const std::int64_t rows = B * H * T;
   // scores = scale * Q K^T, packed into `saved`.
-  gemm_two_level_batched(ctx, B, H, T, S, d, scale, operand(q, false), operand(k, true),
+  gemm_two_level_batched(ctx, B, H, T, S, d, scale, operand(q, false), operand(k, true), 0.0f,
                          packed_output(saved, dims, T, S));
   const bool drop = dropout.p > 0.0f;
   DeviceScratch dropped(ctx, drop ? static_cast<std::size_t>(rows * S) * sizeof(float) : 0);
@@ -140,7 +140,8 @@ void attention_forward(const Context& ctx, const AttentionDims& dims, float scal
     PARE_CUDA_CHECK_LAUNCH(ctx);
   }
   const float* weights = drop ? dropped.as<float>() : saved;
-  gemm_two_level_batched(ctx, B, H, T, d, S, 1.0f, packed(weights, dims, T, S, false), operand(v, false), output(out));
+  gemm_two_level_batched(ctx, B, H, T, d, S, 1.0f, packed(weights, dims, T, S, false), operand(v, false), 0.0f,
+                         output(out));
 }
 
 void attention_backward(const Context& ctx, const AttentionDims& dims, float scale, const HeadMatrices& q,
@@ -162,7 +163,7 @@ void attention_backward(const Context& ctx, const AttentionDims& dims, float sca
   const float* weights = drop ? dropped.as<float>() : saved;
   // dV = W^T dO.
   if (grad_v.data != nullptr) {
-    gemm_two_level_batched(ctx, B, H, S, d, T, 1.0f, packed(weights, dims, T, S, true), operand(grad_out, false),
+    gemm_two_level_batched(ctx, B, H, S, d, T, 1.0f, packed(weights, dims, T, S, true), operand(grad_out, false), 0.0f,
                            output(grad_v));
   }
   const bool need_scores = grad_q.data != nullptr || grad_k.data != nullptr || grad_scores != nullptr;
@@ -170,7 +171,7 @@ void attention_backward(const Context& ctx, const AttentionDims& dims, float sca
   DeviceScratch scratch(ctx, grad_scores == nullptr ? static_cast<std::size_t>(rows * S) * sizeof(float) : 0);
   float* ds = grad_scores != nullptr ? grad_scores : scratch.as<float>();
   // dS = softmax gradient of dW = dO V^T.
-  gemm_two_level_batched(ctx, B, H, T, S, d, 1.0f, operand(grad_out, false), operand(v, true),
+  gemm_two_level_batched(ctx, B, H, T, S, d, 1.0f, operand(grad_out, false), operand(v, true), 0.0f,
                          packed_output(ds, dims, T, S));
   if (rows > 0 && S > 0) {
     softmax_gradient_kernel<<<warp_blocks_for(rows), kThreadsPerBlock, 0, stream_of(ctx)>>>(ds, saved, weights, rows, S,
@@ -179,10 +180,12 @@ void attention_backward(const Context& ctx, const AttentionDims& dims, float sca
   }
   // dQ = scale * dS K, dK = scale * dS^T Q.
   if (grad_q.data != nullptr) {
-    gemm_two_level_batched(ctx, B, H, T, d, S, scale, packed(ds, dims, T, S, false), operand(k, false), output(grad_q));
+    gemm_two_level_batched(ctx, B, H, T, d, S, scale, packed(ds, dims, T, S, false), operand(k, false), 0.0f,
+                           output(grad_q));
   }
   if (grad_k.data != nullptr) {
-    gemm_two_level_batched(ctx, B, H, S, d, T, scale, packed(ds, dims, T, S, true), operand(q, false), output(grad_k));
+    gemm_two_level_batched(ctx, B, H, S, d, T, scale, packed(ds, dims, T, S, true), operand(q, false), 0.0f,
+                           output(grad_k));
   }
 }
 

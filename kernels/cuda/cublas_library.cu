@@ -26,8 +26,8 @@ CublasLibrary open_cublas() {
   resolve(library, "cublasSetMathMode", lib.set_math_mode);
   resolve(library, "cublasSetStream_v2", lib.set_stream);
   resolve(library, "cublasSgemm_v2", lib.sgemm);
-  resolve(library, "cublasSgemmBatched", lib.sgemm_batched);
-  resolve(library, "cublasSgemmStridedBatched", lib.sgemm_strided_batched);
+  resolve(library, "cublasGemmStridedBatchedEx", lib.gemm_strided_batched_ex);
+  resolve(library, "cublasGemmBatchedEx", lib.gemm_batched_ex);
   resolve(library, "cublasGetStatusName", lib.status_name);
   resolve(library, "cublasGetStatusString", lib.status_string);
   return lib;

@@ -7,13 +7,24 @@
 
 namespace pare::kernels::cuda {
 
+// The header overloads the *Ex products in C++ (a legacy cudaDataType compute type); these are the
+// library's own entry points.
+using GemmStridedBatchedEx = cublasStatus_t (*)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, int,
+                                                const void*, const void*, cudaDataType, int, long long, const void*,
+                                                cudaDataType, int, long long, const void*, void*, cudaDataType, int,
+                                                long long, int, cublasComputeType_t, cublasGemmAlgo_t);
+using GemmBatchedEx = cublasStatus_t (*)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, int,
+                                         const void*, const void* const[], cudaDataType, int, const void* const[],
+                                         cudaDataType, int, const void*, void* const[], cudaDataType, int, int,
+                                         cublasComputeType_t, cublasGemmAlgo_t);
+
 struct CublasLibrary {
   decltype(&cublasCreate_v2) create;
   decltype(&cublasSetMathMode) set_math_mode;
   decltype(&cublasSetStream_v2) set_stream;
   decltype(&cublasSgemm_v2) sgemm;
-  decltype(&cublasSgemmBatched) sgemm_batched;
-  decltype(&cublasSgemmStridedBatched) sgemm_strided_batched;
+  GemmStridedBatchedEx gemm_strided_batched_ex;
+  GemmBatchedEx gemm_batched_ex;
   decltype(&cublasGetStatusName) status_name;
   decltype(&cublasGetStatusString) status_string;
 };

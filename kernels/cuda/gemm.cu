@@ -51,17 +51,11 @@ void gemm_batched(const Context& ctx, std::int64_t batch, std::int64_t m, std::i
   if (batch == 0) return;
   // Offsets in arithmetic progression (a step of 0 repeats a broadcast operand) make one batched call;
   // other patterns, which the runtime does not produce today, run one product at a time.
-  const auto step = [batch](const std::int64_t* offsets) -> std::int64_t {
-    const std::int64_t d = batch > 1 ? offsets[1] - offsets[0] : 0;
-    for (std::int64_t i = 1; i < batch; ++i) {
-      if (offsets[i] - offsets[i - 1] != d) return -1;
-    }
-    return d;
-  };
-  const std::int64_t a_step = step(a_offsets), b_step = step(b_offsets);
+  const std::int64_t a_step = offset_step(a_offsets, batch), b_step = offset_step(b_offsets, batch);
   if (a_step >= 0 && b_step >= 0) {
-    gemm_two_level_batched(ctx, 1, batch, m, n, k, 1.0f, {a.data + a_offsets[0], 0, a_step, a.ld, a.transposed},
-                           {b.data + b_offsets[0], 0, b_step, b.ld, b.transposed}, {c, 0, m * n, n});
+    gemm_two_level_batched(
+        ctx, 1, batch, m, n, k, 1.0f, {a.data + a_offsets[0], GemmElement::f32, 0, a_step, a.ld, a.transposed},
+        {b.data + b_offsets[0], GemmElement::f32, 0, b_step, b.ld, b.transposed}, 0.0f, {c, 0, m * n, n});
     return;
   }
   for (std::int64_t i = 0; i < batch; ++i) {
@@ -76,6 +70,24 @@ void gemm_bias(const Context& ctx, std::int64_t m, std::int64_t n, std::int64_t 
   bias_rows_kernel<<<blocks_for(m * n), kThreadsPerBlock, 0, stream_of(ctx)>>>(bias, c, m, n);
   PARE_CUDA_CHECK_LAUNCH(ctx);
   if (k > 0) gemm(ctx, m, n, k, 1.0f, a, b, 1.0f, c, n);
+}
+
+void gemm_bf16(const Context& ctx, std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k,
+               Bf16GemmOperand a, const std::int64_t* a_offsets, Bf16GemmOperand b, const std::int64_t* b_offsets,
+               float beta, float* c) {
+  if (batch == 0) return;
+  const std::int64_t a_step = offset_step(a_offsets, batch), b_step = offset_step(b_offsets, batch);
+  if (a_step >= 0 && b_step >= 0) {
+    gemm_two_level_batched(
+        ctx, 1, batch, m, n, k, 1.0f, {a.data + a_offsets[0], GemmElement::bf16, 0, a_step, a.ld, a.transposed},
+        {b.data + b_offsets[0], GemmElement::bf16, 0, b_step, b.ld, b.transposed}, beta, {c, 0, m * n, n});
+    return;
+  }
+  for (std::int64_t i = 0; i < batch; ++i) {
+    gemm_two_level_batched(
+        ctx, 1, 1, m, n, k, 1.0f, {a.data + a_offsets[i], GemmElement::bf16, 0, 0, a.ld, a.transposed},
+        {b.data + b_offsets[i], GemmElement::bf16, 0, 0, b.ld, b.transposed}, beta, {c + i * m * n, 0, 0, n});
+  }
 }
 
 }  // namespace pare::kernels::cuda

@@ -58,6 +58,7 @@ const KernelTable& kernel_table() {
     t.gemm = gemm;
     t.gemm_batched = gemm_batched;
     t.gemm_bias = gemm_bias;
+    t.gemm_bf16 = gemm_bf16;
     t.attention_saved_size = attention_saved_size;
     t.attention_forward = attention_forward;
     t.attention_backward = attention_backward;

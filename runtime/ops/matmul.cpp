@@ -3,15 +3,17 @@
 #include <limits>
 #include <optional>
 
-#include "kernels/gemm.h"  // gemm, gemm_batched, gemm_bias
+#include "kernels/gemm.h"  // gemm, gemm_batched, gemm_bias, gemm_bf16
 #include "runtime/autograd.h"
 #include "runtime/dispatch.h"
 #include "runtime/ops/elementwise.h"  // broadcast_shapes
 #include "runtime/ops/reduce.h"       // sum, sum_to
+#include "runtime/precision.h"        // matmul_precision
 
 namespace pare {
 namespace {
 
+using kernels::Bf16GemmOperand;
 using kernels::GemmOperand;
 
 // How GEMM reads the last two axes [rows, cols] of `t` in place: row-major with a row stride, or as
@@ -61,6 +63,28 @@ std::vector<std::int64_t> batch_offsets(const Tensor& t, const Shape& batch) {
   return offsets;
 }
 
+const std::uint16_t* bf16_bits(const Tensor& t) { return static_cast<const std::uint16_t*>(t.device_raw_data()); }
+
+// out (+)= a @ b under the bf16 policy: both rounded to bf16 (packed copies), the products summed in
+// f32. beta 1 adds to what out holds (a bias), beta 0 overwrites it.
+void bf16_matmul_into(const Tensor& a, const Tensor& b, const Shape& batch, std::int64_t m, std::int64_t n,
+                      std::int64_t k, float beta, Tensor& out) {
+  const Tensor a16 = a.detach().to(DType::bf16), b16 = b.detach().to(DType::bf16);
+  const Bf16GemmOperand op_b{bf16_bits(b16), std::max<std::int64_t>(n, 1), false};
+  const std::int64_t zero = 0;
+  if (b.dim() == 2) {
+    // A packed batch of rows times one shared matrix is a single product over all rows.
+    const Bf16GemmOperand op_a{bf16_bits(a16), std::max<std::int64_t>(k, 1), false};
+    PARE_LAUNCH(a.device(), gemm_bf16, 1, shape_numel(batch) * m, n, k, op_a, &zero, op_b, &zero, beta,
+                out.device_data<float>());
+    return;
+  }
+  const Bf16GemmOperand op_a{bf16_bits(a16), std::max<std::int64_t>(k, 1), false};
+  const std::vector<std::int64_t> a_off = batch_offsets(a16, batch), b_off = batch_offsets(b16, batch);
+  PARE_LAUNCH(a.device(), gemm_bf16, shape_numel(batch), m, n, k, op_a, a_off.data(), op_b, b_off.data(), beta,
+              out.device_data<float>());
+}
+
 Tensor matmul_forward(const Tensor& a, const Tensor& b) {
   check_operand(a, "matmul", "a");
   check_operand(b, "matmul", "b");
@@ -81,6 +105,10 @@ Tensor matmul_forward(const Tensor& a, const Tensor& b) {
   check_blas_int(n, "column count", "matmul");
   check_blas_int(k, "inner dimension", "matmul");
   if (out.numel() == 0) return out;
+  if (matmul_precision() == Precision::bf16) {
+    bf16_matmul_into(a, b, batch, m, n, k, 0.0f, out);
+    return out;
+  }
 
   Tensor a_keep, b_keep;
   const GemmOperand op_b = operand_or_copy(b, b_keep);
@@ -142,7 +170,12 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   check_blas_int(out_features, "output features", "linear");
   check_blas_int(in, "input features", "linear");
 
-  if (out.numel() > 0) {
+  if (out.numel() > 0 && matmul_precision() == Precision::bf16) {
+    // x @ W^T with W packed transposed by a view; a bias is written first and added to (beta 1).
+    if (bias.defined()) out.copy_(bias.detach().expand(out_shape));
+    bf16_matmul_into(xc.reshape({rows, in}), weight.detach().transpose(0, 1), {}, rows, out_features, in,
+                     bias.defined() ? 1.0f : 0.0f, out);
+  } else if (out.numel() > 0) {
     Tensor w_keep;
     const GemmOperand w = operand_or_copy(weight, w_keep);
     check_blas_int(w.ld, "leading dimension", "linear");
