@@ -6,12 +6,14 @@
 namespace pare::kernels {
 
 // One per device, made by the runtime and passed to every kernel. CPU kernels need none of it; a CUDA
-// kernel launches on `stream` and a cuBLAS(Lt) GEMM uses `blas` and the scratch `workspace`. The
+// kernel launches on `stream`, a cuBLAS GEMM uses `blas`, a cuBLASLt one `blas_lt` and the scratch
+// `workspace`. The
 // library types stay opaque here so that headers every backend includes compile without them.
 struct Context {
   int device = 0;
   void* stream = nullptr;
   void* blas = nullptr;
+  void* blas_lt = nullptr;
   void* workspace = nullptr;
   std::size_t workspace_bytes = 0;
   // Where a device kernel reports bad input it finds (an index out of range): host-mapped memory the

@@ -1,7 +1,9 @@
-// gemm, gemm_batched, gemm_bias on CUDA through cuBLAS: the twins of kernels/cpu/gemm.cpp. Our
+// gemm, gemm_batched, gemm_bf16 on CUDA through cuBLAS, gemm_bias through cuBLASLt's bias epilogue:
+// the twins of kernels/cpu/gemm.cpp. Our
 // operands are row-major; cuBLAS is column-major, where a row-major X with leading dimension ld reads
 // as X^T. So row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: cuBLAS gets B first.
 #include "kernels/cuda/batched_gemm.h"
+#include "kernels/cuda/bias_gemm.h"
 #include "kernels/cuda/cublas_check.h"
 #include "kernels/cuda/grid.h"
 #include "kernels/gemm.h"
@@ -67,9 +69,13 @@ void gemm_batched(const Context& ctx, std::int64_t batch, std::int64_t m, std::i
 void gemm_bias(const Context& ctx, std::int64_t m, std::int64_t n, std::int64_t k, GemmOperand a, GemmOperand b,
                const float* bias, float* c) {
   if (m == 0 || n == 0) return;
+  if (k > 0) {
+    gemm_with_bias_epilogue(ctx, m, n, k, GemmElement::f32, {a.data, a.ld, a.transposed}, {b.data, b.ld, b.transposed},
+                            bias, c);
+    return;
+  }
   bias_rows_kernel<<<blocks_for(m * n), kThreadsPerBlock, 0, stream_of(ctx)>>>(bias, c, m, n);
   PARE_CUDA_CHECK_LAUNCH(ctx);
-  if (k > 0) gemm(ctx, m, n, k, 1.0f, a, b, 1.0f, c, n);
 }
 
 void gemm_bf16(const Context& ctx, std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k,

@@ -2,6 +2,7 @@
 // an entry left null is reported by the runtime as missing on the device.
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/cublas_check.h"
+#include "kernels/cuda/cublaslt_library.h"
 #include "kernels/cuda/device_error.h"
 #include "kernels/kernel_table.h"
 
@@ -13,9 +14,18 @@ Context make_context(int device) {
   PARE_CUBLAS_CHECK(cublas().create(&handle));
   // f32 GEMMs stay f32: no TF32 unless a precision policy asks for it.
   PARE_CUBLAS_CHECK(cublas().set_math_mode(handle, CUBLAS_DEFAULT_MATH));
+  cublasLtHandle_t lt_handle = nullptr;
+  PARE_CUBLAS_CHECK(cublaslt().create(&lt_handle));
+  // cuBLASLt's scratch: the size NVIDIA suggests for Hopper, held for the process's life.
+  constexpr std::size_t kWorkspaceBytes = std::size_t{32} << 20;
+  void* workspace = nullptr;
+  PARE_CUDA_CHECK(cudaMalloc(&workspace, kWorkspaceBytes));
   Context ctx;
   ctx.device = device;
   ctx.blas = handle;
+  ctx.blas_lt = lt_handle;
+  ctx.workspace = workspace;
+  ctx.workspace_bytes = kWorkspaceBytes;
   ctx.error = device_error_slot(device);
   return ctx;
 }
