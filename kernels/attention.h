@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "kernels/context.h"
+#include "kernels/host_device.h"  // PARE_HOST_DEVICE
 
 namespace pare::kernels {
 
@@ -35,13 +36,15 @@ struct AttentionDropout {
 struct HeadMatrices {
   const float* data = nullptr;
   std::int64_t batch_stride = 0, head_stride = 0, row_stride = 0;
-  const float* at(std::int64_t b, std::int64_t h) const { return data + b * batch_stride + h * head_stride; }
+  PARE_HOST_DEVICE const float* at(std::int64_t b, std::int64_t h) const {
+    return data + b * batch_stride + h * head_stride;
+  }
 };
 // The same for an output; data == nullptr means the output is not wanted.
 struct MutableHeadMatrices {
   float* data = nullptr;
   std::int64_t batch_stride = 0, head_stride = 0, row_stride = 0;
-  float* at(std::int64_t b, std::int64_t h) const { return data + b * batch_stride + h * head_stride; }
+  PARE_HOST_DEVICE float* at(std::int64_t b, std::int64_t h) const { return data + b * batch_stride + h * head_stride; }
 };
 
 }  // namespace pare::kernels
@@ -61,9 +64,10 @@ void attention_forward(const Context& ctx, const AttentionDims& dims, float scal
 
 // Given grad_out [B, H, T, d] and the forward's `saved` state, writes the gradients of q, k, v and of
 // the scores q k^T * scale + mask ([B, H, T, S] packed, which is the mask's gradient before
-// broadcasting is undone). Any output may be left out (null data) when it is not wanted.
+// broadcasting is undone). Any output may be left out (null data) when it is not wanted. `mask` is the
+// forward's: a backend that saved less than the probabilities recomputes the scores with it.
 void attention_backward(const Context& ctx, const AttentionDims& dims, float scale, const HeadMatrices& q,
-                        const HeadMatrices& k, const HeadMatrices& v, const float* saved,
+                        const HeadMatrices& k, const HeadMatrices& v, const AttentionMask& mask, const float* saved,
                         const AttentionDropout& dropout, const HeadMatrices& grad_out,
                         const MutableHeadMatrices& grad_q, const MutableHeadMatrices& grad_k,
                         const MutableHeadMatrices& grad_v, float* grad_scores);
@@ -71,6 +75,16 @@ void attention_backward(const Context& ctx, const AttentionDims& dims, float sca
 }  // namespace pare::kernels::cpu
 
 namespace pare::kernels::cuda {
+
+// Which CUDA attention runs: batched cuBLAS products around a fused mask+softmax+dropout kernel
+// (unfused, saves the probabilities), or one fused kernel family that never materialises the scores
+// (saves a log-sum-exp per query row; head_dim up to 128, else the unfused path). The default comes
+// from PARE_CUDA_ATTENTION=fused|unfused (unfused when unset); set it before a forward whose backward
+// is still to run, not between them.
+enum class CudaAttention { unfused, fused };
+void set_cuda_attention(CudaAttention attention);
+CudaAttention cuda_attention();
+
 decltype(cpu::attention_saved_size) attention_saved_size;
 decltype(cpu::attention_forward) attention_forward;
 decltype(cpu::attention_backward) attention_backward;

@@ -127,6 +127,7 @@ bench_cases=(
   "base_train|--size base --mode train --batch 32 --seq 128"
   "base_infer|--size base --mode infer --batch 32 --seq 128"
   "mini_train|--size mini --mode train --batch 32 --seq 128"
+  "base_train_bf16|--size base --mode train --batch 32 --seq 128 --precision bf16"
 )
 
 run_gpu_work() {

@@ -90,7 +90,7 @@ Outputs run_attention(Device device, const AttentionCase& c) {
               saved.device_data<float>(), mutable_view(out, c.T, true));
   Tensor dq = poisoned(device, q.numel()), dk = poisoned(device, k.numel()), dv = poisoned(device, v.numel());
   Tensor dscores = poisoned(device, c.B * c.H * c.T * c.S);
-  PARE_LAUNCH(device, attention_backward, dims, scale, view(q, c.T), view(k, c.S), view(v, c.S),
+  PARE_LAUNCH(device, attention_backward, dims, scale, view(q, c.T), view(k, c.S), view(v, c.S), mask_view,
               saved.device_data<float>(), dropout, view(dout, c.T), mutable_view(dq, c.T, c.want_q),
               mutable_view(dk, c.S, c.want_k), mutable_view(dv, c.S, c.want_v),
               c.want_scores ? dscores.device_data<float>() : nullptr);
@@ -102,17 +102,30 @@ Outputs run_attention(Device device, const AttentionCase& c) {
   return outputs;
 }
 
+// On CUDA both attention paths run: the unfused one and the fused kernels (head_dim up to 128; the
+// 160 case falls back to unfused under the fused switch).
 TEST_P(KernelTwins, AttentionForwardAndBackward) {
-  std::vector<AttentionCase> cases(5);
+  std::vector<AttentionCase> cases(8);
   cases[1].dropout_p = 0.3f;
   cases[2].want_q = cases[2].want_k = cases[2].want_scores = false;
   cases[3].want_v = cases[3].want_scores = false;
   cases[3].dropout_p = 0.5f;
-  cases[4] = {1, 4, 128, 128, 64, 0.1f, true, true, true, true};  // BERT's shape, a warp's worth of keys and more
-  for (std::size_t i = 0; i < cases.size(); ++i) {
-    SCOPED_TRACE("attention case " + std::to_string(i));
-    expect_twins(GetParam(), [&](Device device) { return run_attention(device, cases[i]); });
+  cases[4] = {1, 4, 128, 128, 64, 0.1f, true, true, true, true};  // BERT's shape
+  cases[5] = {2, 2, 45, 77, 32, 0.2f, true, true, true, false};   // chunks of 32 with remainders
+  cases[6] = {2, 1, 33, 65, 128, 0.0f, true, true, true, true};   // the widest fused head
+  cases[7] = {1, 2, 9, 10, 160, 0.1f, true, true, true, false};   // wider than the fused kernels take
+  const Device device = GetParam();
+  std::vector<kernels::cuda::CudaAttention> paths{kernels::cuda::CudaAttention::unfused};
+  if (device.is_cuda()) paths.push_back(kernels::cuda::CudaAttention::fused);
+  for (const auto path : paths) {
+    if (device.is_cuda()) kernels::cuda::set_cuda_attention(path);
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+      SCOPED_TRACE("attention case " + std::to_string(i) +
+                   (path == kernels::cuda::CudaAttention::fused ? " (fused)" : ""));
+      expect_twins(device, [&](Device on_device) { return run_attention(on_device, cases[i]); });
+    }
   }
+  if (device.is_cuda()) kernels::cuda::set_cuda_attention(kernels::cuda::CudaAttention::unfused);
 }
 
 // Batched products whose offsets step evenly (one batched call), step 0 (a broadcast operand) and

@@ -105,7 +105,7 @@ void attention_forward(const Context&, const AttentionDims& dims, float scale, c
 }
 
 void attention_backward(const Context&, const AttentionDims& dims, float scale, const HeadMatrices& q,
-                        const HeadMatrices& k, const HeadMatrices& v, const float* saved,
+                        const HeadMatrices& k, const HeadMatrices& v, const AttentionMask&, const float* saved,
                         const AttentionDropout& dropout, const HeadMatrices& grad_out,
                         const MutableHeadMatrices& grad_q, const MutableHeadMatrices& grad_k,
                         const MutableHeadMatrices& grad_v, float* grad_scores) {

@@ -4,10 +4,15 @@
 // Like the CPU, the forward saves the softmax before dropout, [B, H, T, S]; dropout's keep decisions
 // are drawn again from (seed, counter) where needed, element e of the flattened [B, H, T, S]
 // probabilities using lane e % 4 of Philox counter counter + e / 4, so they equal the CPU's.
+#include <atomic>
 #include <cfloat>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
 
 #include "kernels/attention.h"
 #include "kernels/cuda/batched_gemm.h"
+#include "kernels/cuda/fused_attention.h"
 #include "kernels/cuda/grid.h"
 #include "kernels/cuda/scratch.h"
 #include "kernels/philox.h"
@@ -117,15 +122,34 @@ BatchedOutput packed_output(float* data, const AttentionDims& dims, std::int64_t
   return {data, dims.heads * rows * cols, rows * cols, cols};
 }
 
+std::atomic<CudaAttention>& attention_switch() {
+  static std::atomic<CudaAttention> selected = [] {
+    const char* value = std::getenv("PARE_CUDA_ATTENTION");
+    if (value == nullptr || std::strcmp(value, "unfused") == 0) return CudaAttention::unfused;
+    if (std::strcmp(value, "fused") == 0) return CudaAttention::fused;
+    throw std::invalid_argument(std::string("PARE_CUDA_ATTENTION must be fused or unfused, got \"") + value + "\"");
+  }();
+  return selected;
+}
+
+bool runs_fused(const AttentionDims& dims) {
+  return cuda_attention() == CudaAttention::fused && fused_attention_fits(dims);
+}
+
 }  // namespace
 
+void set_cuda_attention(CudaAttention attention) { attention_switch() = attention; }
+CudaAttention cuda_attention() { return attention_switch(); }
+
 std::int64_t attention_saved_size(const Context&, const AttentionDims& dims) {
-  return dims.batch * dims.heads * dims.q_len * dims.kv_len;
+  const std::int64_t rows = dims.batch * dims.heads * dims.q_len;
+  return runs_fused(dims) ? rows : rows * dims.kv_len;
 }
 
 void attention_forward(const Context& ctx, const AttentionDims& dims, float scale, const HeadMatrices& q,
                        const HeadMatrices& k, const HeadMatrices& v, const AttentionMask& mask,
                        const AttentionDropout& dropout, float* saved, const MutableHeadMatrices& out) {
+  if (runs_fused(dims)) return fused_attention_forward(ctx, dims, scale, q, k, v, mask, dropout, saved, out);
   const std::int64_t B = dims.batch, H = dims.heads, T = dims.q_len, S = dims.kv_len, d = dims.head_dim;
   if (B * H * T == 0) return;
   const std::int64_t rows = B * H * T;
@@ -145,10 +169,14 @@ void attention_forward(const Context& ctx, const AttentionDims& dims, float scal
 }
 
 void attention_backward(const Context& ctx, const AttentionDims& dims, float scale, const HeadMatrices& q,
-                        const HeadMatrices& k, const HeadMatrices& v, const float* saved,
+                        const HeadMatrices& k, const HeadMatrices& v, const AttentionMask& mask, const float* saved,
                         const AttentionDropout& dropout, const HeadMatrices& grad_out,
                         const MutableHeadMatrices& grad_q, const MutableHeadMatrices& grad_k,
                         const MutableHeadMatrices& grad_v, float* grad_scores) {
+  if (runs_fused(dims)) {
+    return fused_attention_backward(ctx, dims, scale, q, k, v, mask, saved, dropout, grad_out, grad_q, grad_k, grad_v,
+                                    grad_scores);
+  }
   const std::int64_t B = dims.batch, H = dims.heads, T = dims.q_len, S = dims.kv_len, d = dims.head_dim;
   if (B * H == 0) return;
   const std::int64_t rows = B * H * T;

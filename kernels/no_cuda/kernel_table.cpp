@@ -10,4 +10,8 @@ const KernelTable& kernel_table() { throw std::runtime_error("pare was built wit
 
 Context make_context(int) { throw std::runtime_error("pare was built without CUDA support"); }
 
+void set_cuda_attention(CudaAttention) { throw std::runtime_error("pare was built without CUDA support"); }
+
+CudaAttention cuda_attention() { return CudaAttention::unfused; }
+
 }  // namespace pare::kernels::cuda

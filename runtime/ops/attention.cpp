@@ -103,6 +103,7 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
 
   return record(out, kOp, {q, k, v, additive_mask},
                 [dims, scale, dropout, q = qc.detach(), k = kc.detach(), v = vc.detach(), saved, device,
+                 mask = additive_mask.defined() ? additive_mask.detach() : Tensor(),
                  mask_shape = additive_mask.defined() ? additive_mask.shape() : Shape{},
                  scores_shape](const Tensor& g, const NeedsGrad& needs) {
                   const Tensor grad_out = readable(g);
@@ -113,8 +114,8 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
                   }
                   if (needs[3]) grads[3] = Tensor::empty(scores_shape, DType::f32, device);
                   PARE_LAUNCH(device, attention_backward, dims, scale, heads_of(q), heads_of(k), heads_of(v),
-                              saved.device_data<float>(), dropout, heads_of(grad_out), mutable_heads_of(grads[0]),
-                              mutable_heads_of(grads[1]), mutable_heads_of(grads[2]),
+                              mask_view(mask, scores_shape), saved.device_data<float>(), dropout, heads_of(grad_out),
+                              mutable_heads_of(grads[0]), mutable_heads_of(grads[1]), mutable_heads_of(grads[2]),
                               grads[3].defined() ? grads[3].device_data<float>() : nullptr);
                   if (needs[3]) grads[3] = sum_to(grads[3], mask_shape);
                   return grads;
