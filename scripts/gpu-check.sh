@@ -121,13 +121,14 @@ configure_and_build() {
 
 gpu_present() { command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep -q '^GPU'; }
 
-# pare bench on the GPU, one JSON per case: name, then bench arguments.
+# pare bench on the GPU, one JSON per case: name, bench arguments, then the environment it runs with.
 bench_cases=(
   "layer_train|--size base --layers 1 --mode train --batch 32 --seq 128"
   "base_train|--size base --mode train --batch 32 --seq 128"
   "base_infer|--size base --mode infer --batch 32 --seq 128"
   "mini_train|--size mini --mode train --batch 32 --seq 128"
   "base_train_bf16|--size base --mode train --batch 32 --seq 128 --precision bf16"
+  "base_train_fused|--size base --mode train --batch 32 --seq 128|PARE_CUDA_ATTENTION=fused"
 )
 
 run_gpu_work() {
@@ -140,12 +141,12 @@ run_gpu_work() {
   grep -E "tests passed|tests failed" "$out/ctest.log" | tail -1 | sed 's/^/gpu-check: ctest: /'
   ctest --test-dir "$build" -L cuda -N | tail -1 | sed 's/^/gpu-check: CUDA-labelled: /'
   "$pare" selftest >"$out/selftest.log" 2>&1 || status=1
-  local case name args
+  local case name args environment
   for case in "${bench_cases[@]}"; do
-    name=${case%%|*}
-    args=${case#*|}
+    IFS='|' read -r name args environment <<<"$case"
     # shellcheck disable=SC2086
-    "$pare" bench $args --device cuda:0 --steps 20 --warmup 5 >"$out/pare_$name.json" 2>"$out/pare_$name.err" ||
+    env $environment "$pare" bench $args --device cuda:0 --steps 20 --warmup 5 >"$out/pare_$name.json" \
+      2>"$out/pare_$name.err" ||
       {
         status=1
         say "pare bench $name failed: $(tail -1 "$out/pare_$name.err")"

@@ -14,6 +14,7 @@ CASES = [
     ("base_infer", "BERT-base inference, f32", "b32 s128"),
     ("mini_train", "BERT-mini train step, f32", "b32 s128"),
     ("base_train_bf16", "BERT-base train step, bf16 products (PyTorch: AMP autocast)", "b32 s128"),
+    ("base_train_fused", "BERT-base train step, f32, fused attention (PyTorch: eager)", "b32 s128"),
 ]
 
 

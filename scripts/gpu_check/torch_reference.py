@@ -95,6 +95,9 @@ def main():
     print(f"torch {torch.__version__} on {torch.cuda.get_device_name()}", flush=True)
     for name, (size, layers, mode, batch, seq, autocast) in CASES.items():
         result = time_case(size, layers, mode, batch, seq, autocast, args.steps, args.warmup)
+        if name == "base_train":
+            # The fused-attention row of pare compares against the same eager step.
+            (args.out / "torch_base_train_fused.json").write_text(json.dumps(dict(result, case=name), indent=2))
         result.update(case=name, torch=torch.__version__, batch=batch, seq=seq)
         (args.out / f"torch_{name}.json").write_text(json.dumps(result, indent=2))
         print(f"{name}: {result['ms_per_step']:.2f} ms/step, {result['seq_per_s']:.1f} seq/s", flush=True)
