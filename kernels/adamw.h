@@ -1,4 +1,5 @@
-// adamw_update: the fused AdamW step over one parameter (one pass over p, g, m, v).
+// adamw_update: the fused AdamW step over every parameter of an optimizer at once (one pass over each
+// p, g, m, v; on CUDA one launch for up to kAdamWTensorsPerLaunch parameters).
 #pragma once
 
 #include <cstdint>
@@ -20,15 +21,28 @@ struct AdamWStep {
   float bias_correction2_sqrt;
 };
 
+// One parameter of the update: its values, gradient and moments (n elements each, device memory).
+struct AdamWTensor {
+  float* p;
+  const float* g;
+  float* m;
+  float* v;
+  std::int64_t n;
+  AdamWStep step;
+};
+
+constexpr std::int64_t kAdamWTensorsPerLaunch = 192;
+
 }  // namespace pare::kernels
 
 namespace pare::kernels::cpu {
 
-// For each i, in PyTorch's order of operations:
+// For each of the `count` tensors (the array itself is host memory) and each element i, in PyTorch's
+// order of operations:
 //   p *= 1 - lr * wd;  m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;
 //   p -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps).
 // Element-wise, so the result does not depend on the thread count.
-void adamw_update(const Context& ctx, float* p, const float* g, float* m, float* v, std::int64_t n, const AdamWStep& s);
+void adamw_update(const Context& ctx, const AdamWTensor* tensors, std::int64_t count);
 
 }  // namespace pare::kernels::cpu
 

@@ -284,8 +284,13 @@ TEST_P(KernelTwins, RowKernelsAtOddWidths) {
     Tensor v = on(device, std::vector<float>(1001, 0.25f));
     const Tensor g = on(device, random_values(1001, 18));
     const kernels::AdamWStep step{1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.19f, 0.0447f};
-    PARE_LAUNCH(device, adamw_update, p.device_data<float>(), g.device_data<float>(), m.device_data<float>(),
-                v.device_data<float>(), p.numel(), step);
+    const kernels::AdamWTensor tensor{p.device_data<float>(),
+                                      g.device_data<float>(),
+                                      m.device_data<float>(),
+                                      v.device_data<float>(),
+                                      p.numel(),
+                                      step};
+    PARE_LAUNCH(device, adamw_update, &tensor, 1);
     return Outputs{{"softmax", y},
                    {"softmax_backward", dx},
                    {"log_softmax", ly},
@@ -299,6 +304,38 @@ TEST_P(KernelTwins, RowKernelsAtOddWidths) {
                    {"adamw_p", p},
                    {"adamw_m", m},
                    {"adamw_v", v}};
+  });
+}
+
+// AdamW over 200 parameters of sizes 1 to 37 (and one empty) in one call, each with its own step
+// count and decay: more than one CUDA launch's worth, every element at its own tensor's scalars.
+TEST_P(KernelTwins, AdamWOverManyTensors) {
+  constexpr int kTensors = 200;
+  std::vector<std::int64_t> sizes(kTensors);
+  std::int64_t total = 0;
+  for (int i = 0; i < kTensors; ++i) total += sizes[static_cast<std::size_t>(i)] = i == 5 ? 0 : i % 37 + 1;
+  expect_twins(GetParam(), [&](Device device) {
+    Tensor p = on(device, random_values(total, 21)), m = on(device, random_values(total, 22));
+    Tensor v = on(device, std::vector<float>(static_cast<std::size_t>(total), 0.5f));
+    const Tensor g = on(device, random_values(total, 23));
+    std::vector<kernels::AdamWTensor> tensors;
+    std::int64_t offset = 0;
+    for (int i = 0; i < kTensors; ++i) {
+      const auto t = static_cast<float>(i % 7 + 1);
+      const kernels::AdamWStep step{1e-3f,
+                                    0.9f,
+                                    0.999f,
+                                    1e-8f,
+                                    i % 2 == 0 ? 0.01f : 0.0f,
+                                    1.0f - std::pow(0.9f, t),
+                                    std::sqrt(1.0f - std::pow(0.999f, t))};
+      tensors.push_back({p.device_data<float>() + offset, g.device_data<float>() + offset,
+                         m.device_data<float>() + offset, v.device_data<float>() + offset,
+                         sizes[static_cast<std::size_t>(i)], step});
+      offset += sizes[static_cast<std::size_t>(i)];
+    }
+    PARE_LAUNCH(device, adamw_update, tensors.data(), static_cast<std::int64_t>(tensors.size()));
+    return Outputs{{"p", p}, {"m", m}, {"v", v}};
   });
 }
 

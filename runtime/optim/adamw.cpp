@@ -1,8 +1,10 @@
 #include "runtime/optim/adamw.h"
 
 #include <cmath>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "kernels/adamw.h"  // adamw_update, AdamWStep
 #include "runtime/dispatch.h"
@@ -63,6 +65,10 @@ void AdamW::set_lr(double lr) {
 }
 
 void AdamW::step() {
+  // Every parameter with a gradient in one kernel call; the contiguous gradient copies live until it.
+  std::vector<kernels::AdamWTensor> tensors;
+  std::vector<Tensor> gradients;
+  std::optional<Device> device;
   for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
     const ParamGroup& group = groups_[gi];
     for (std::size_t pi = 0; pi < group.params.size(); ++pi) {
@@ -85,9 +91,16 @@ void AdamW::step() {
           static_cast<float>(1.0 - std::pow(options_.beta1, t)),
           static_cast<float>(std::sqrt(1.0 - std::pow(options_.beta2, t))),
       };
-      PARE_LAUNCH(p.device(), adamw_update, p.device_data<float>(), g.device_data<float>(),
-                  s.exp_avg.device_data<float>(), s.exp_avg_sq.device_data<float>(), p.numel(), scalars);
+      PARE_CHECK(!device || *device == p.device(), "AdamW.step: parameter ", name, " is on ", p.device().str(),
+                 ", others on ", device ? device->str() : "");
+      device = p.device();
+      gradients.push_back(g);
+      tensors.push_back({p.device_data<float>(), g.device_data<float>(), s.exp_avg.device_data<float>(),
+                         s.exp_avg_sq.device_data<float>(), p.numel(), scalars});
     }
+  }
+  if (!tensors.empty()) {
+    PARE_LAUNCH(*device, adamw_update, tensors.data(), static_cast<std::int64_t>(tensors.size()));
   }
   ++steps_taken_;
 }
