@@ -6,11 +6,20 @@
 #include <cstdint>
 
 #include "kernels/context.h"
+#include "kernels/host_device.h"
+#include "kernels/philox.h"
 
 namespace pare::kernels {
 
 // Philox counters a stream of n decisions consumes.
 constexpr std::uint64_t keep_mask_counters(std::int64_t n) { return static_cast<std::uint64_t>((n + 3) / 4); }
+
+// Whether element e of the stream drawn at (seed, counter) is kept: one decision on its own, for
+// kernels that meet elements one at a time (attention on CUDA).
+PARE_HOST_DEVICE inline bool keeps_element(std::uint64_t seed, std::uint64_t counter, std::int64_t e, float p) {
+  const Philox4 r = philox4x32(seed, counter + static_cast<std::uint64_t>(e / 4), 0);
+  return uniform_from_bits(r.v[e % 4]) > p;
+}
 
 }  // namespace pare::kernels
 

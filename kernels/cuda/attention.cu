@@ -15,19 +15,13 @@
 #include "kernels/cuda/fused_attention.h"
 #include "kernels/cuda/grid.h"
 #include "kernels/cuda/scratch.h"
-#include "kernels/philox.h"
+#include "kernels/dropout.h"  // keeps_element
 
 namespace pare::kernels::cuda {
 namespace {
 
-constexpr int kWarpsPerBlock = kThreadsPerBlock / 32;
-
-__device__ inline float warp_sum(float v) { return warp_reduce(v, SumOp{}); }
-__device__ inline float warp_max(float v) { return warp_reduce(v, MaxOp{}); }
-
 __device__ inline bool kept(const AttentionDropout& dropout, std::int64_t e) {
-  const Philox4 r = philox4x32(dropout.seed, dropout.counter + static_cast<std::uint64_t>(e / 4), 0);
-  return uniform_from_bits(r.v[e % 4]) > dropout.p;
+  return keeps_element(dropout.seed, dropout.counter, e, dropout.p);
 }
 
 // One warp per score row r = (b * H + h) * T + t: adds the mask row, clamps to the most negative
@@ -36,9 +30,8 @@ __device__ inline bool kept(const AttentionDropout& dropout, std::int64_t e) {
 __global__ void masked_softmax_kernel(float* scores, std::int64_t rows, std::int64_t heads, std::int64_t q_len,
                                       std::int64_t kv_len, AttentionMask mask, AttentionDropout dropout,
                                       float keep_scale, float* dropped) {
-  const std::int64_t warp = (blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x) / 32;
+  const std::int64_t warp = first_warp(), warps = warp_stride();
   const int lane = threadIdx.x % 32;
-  const std::int64_t warps = static_cast<std::int64_t>(gridDim.x) * blockDim.x / 32;
   for (std::int64_t r = warp; r < rows; r += warps) {
     float* row = scores + r * kv_len;
     const float* mask_row = nullptr;
@@ -83,9 +76,8 @@ __global__ void dropped_probabilities_kernel(const float* probabilities, std::in
 // rowsum(dW * W).
 __global__ void softmax_gradient_kernel(float* ds, const float* probabilities, const float* weights, std::int64_t rows,
                                         std::int64_t kv_len, AttentionDropout dropout, float keep_scale) {
-  const std::int64_t warp = (blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x) / 32;
+  const std::int64_t warp = first_warp(), warps = warp_stride();
   const int lane = threadIdx.x % 32;
-  const std::int64_t warps = static_cast<std::int64_t>(gridDim.x) * blockDim.x / 32;
   const bool drop = dropout.p > 0.0f;
   for (std::int64_t r = warp; r < rows; r += warps) {
     float* row = ds + r * kv_len;
@@ -99,11 +91,6 @@ __global__ void softmax_gradient_kernel(float* ds, const float* probabilities, c
       row[s] = p[s] * (g - dot);
     }
   }
-}
-
-unsigned int warp_blocks_for(std::int64_t rows) {
-  const std::int64_t blocks = (rows + kWarpsPerBlock - 1) / kWarpsPerBlock;
-  return static_cast<unsigned int>(blocks < 65535 * 8 ? blocks : 65535 * 8);
 }
 
 float keep_scale_of(const AttentionDropout& dropout) { return dropout.p < 1.0f ? 1.0f / (1.0f - dropout.p) : 0.0f; }
@@ -159,7 +146,7 @@ void attention_forward(const Context& ctx, const AttentionDims& dims, float scal
   const bool drop = dropout.p > 0.0f;
   DeviceScratch dropped(ctx, drop ? static_cast<std::size_t>(rows * S) * sizeof(float) : 0);
   if (S > 0) {
-    masked_softmax_kernel<<<warp_blocks_for(rows), kThreadsPerBlock, 0, stream_of(ctx)>>>(
+    masked_softmax_kernel<<<blocks_for_warps(rows), kThreadsPerBlock, 0, stream_of(ctx)>>>(
         saved, rows, H, T, S, mask, dropout, keep_scale_of(dropout), dropped.as<float>());
     PARE_CUDA_CHECK_LAUNCH(ctx);
   }
@@ -202,8 +189,8 @@ void attention_backward(const Context& ctx, const AttentionDims& dims, float sca
   gemm_two_level_batched(ctx, B, H, T, S, d, 1.0f, operand(grad_out, false), operand(v, true), 0.0f,
                          packed_output(ds, dims, T, S));
   if (rows > 0 && S > 0) {
-    softmax_gradient_kernel<<<warp_blocks_for(rows), kThreadsPerBlock, 0, stream_of(ctx)>>>(ds, saved, weights, rows, S,
-                                                                                            dropout, keep_scale);
+    softmax_gradient_kernel<<<blocks_for_warps(rows), kThreadsPerBlock, 0, stream_of(ctx)>>>(ds, saved, weights, rows,
+                                                                                             S, dropout, keep_scale);
     PARE_CUDA_CHECK_LAUNCH(ctx);
   }
   // dQ = scale * dS K, dK = scale * dS^T Q.

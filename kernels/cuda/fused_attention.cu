@@ -16,7 +16,7 @@
 #include "kernels/cuda/fused_attention.h"
 #include "kernels/cuda/grid.h"
 #include "kernels/cuda/scratch.h"
-#include "kernels/philox.h"
+#include "kernels/dropout.h"  // keeps_element
 
 namespace pare::kernels::cuda {
 namespace {
@@ -27,12 +27,8 @@ constexpr int kMaxDim = kMaxFusedHeadDim;
 constexpr int kPerLane = kMaxDim / 32;  // output dimensions a lane accumulates
 constexpr int kPadded = kMaxDim + 1;    // row stride in shared memory: lane j reading row j hits bank j
 
-__device__ inline float warp_sum(float v) { return warp_reduce(v, SumOp{}); }
-__device__ inline float warp_max(float v) { return warp_reduce(v, MaxOp{}); }
-
 __device__ inline bool kept(const AttentionDropout& dropout, std::int64_t e) {
-  const Philox4 r = philox4x32(dropout.seed, dropout.counter + static_cast<std::uint64_t>(e / 4), 0);
-  return uniform_from_bits(r.v[e % 4]) > dropout.p;
+  return keeps_element(dropout.seed, dropout.counter, e, dropout.p);
 }
 
 // What every kernel needs to know about the problem, passed by value.

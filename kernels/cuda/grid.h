@@ -43,6 +43,17 @@ __device__ inline float block_reduce(float v, float* scratch, Op op) {
 
 __device__ inline float block_sum(float v, float* scratch) { return block_reduce(v, scratch, SumOp{}); }
 __device__ inline float block_max(float v, float* scratch) { return block_reduce(v, scratch, MaxOp{}); }
+__device__ inline float warp_sum(float v) { return warp_reduce(v, SumOp{}); }
+__device__ inline float warp_max(float v) { return warp_reduce(v, MaxOp{}); }
+
+// This thread's warp in a grid-stride loop over warps (a warp per row), its lane, and the warps in the grid.
+__device__ inline std::int64_t first_warp() {
+  return (blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x) / 32;
+}
+__device__ inline std::int64_t warp_stride() { return static_cast<std::int64_t>(gridDim.x) * blockDim.x / 32; }
+
+// Blocks of kThreadsPerBlock threads for one warp per item, capped like blocks_for.
+inline unsigned int blocks_for_warps(std::int64_t warps) { return blocks_for(warps * 32); }
 
 }  // namespace pare::kernels::cuda
 

@@ -45,9 +45,8 @@ __device__ inline std::int64_t lower_bound(const std::int64_t* col_index, std::i
 // when row_index[r] == e, else the columns whose index is e).
 __global__ void reduce_kernel(const float* x, bool shared, const std::int64_t* row_index, const std::int64_t* col_index,
                               std::int64_t rows, std::int64_t cols, std::int64_t entries, float* out) {
-  const std::int64_t warp = (blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x) / 32;
+  const std::int64_t warp = first_warp(), warps = warp_stride();
   const int lane = threadIdx.x % 32;
-  const std::int64_t warps = static_cast<std::int64_t>(gridDim.x) * blockDim.x / 32;
   for (std::int64_t e = warp; e < entries; e += warps) {
     double sum = 0.0;
     for (std::int64_t r = lane; r < rows; r += 32) {
@@ -89,11 +88,6 @@ __global__ void sigmoid_at_least_kernel(const float* values, std::int64_t n, dou
   }
 }
 
-unsigned int warp_blocks_for(std::int64_t warps) {
-  const std::int64_t blocks = (warps * 32 + kThreadsPerBlock - 1) / kThreadsPerBlock;
-  return static_cast<unsigned int>(blocks < 65535 * 8 ? blocks : 65535 * 8);
-}
-
 }  // namespace
 
 void mask_expand(const Context& ctx, const float* entries, bool shared, const std::int64_t* row_index,
@@ -108,8 +102,8 @@ void mask_reduce(const Context& ctx, const float* x, bool shared, const std::int
                  const std::int64_t* col_index, std::int64_t rows, std::int64_t cols, std::int64_t entries,
                  float* out) {
   if (entries == 0) return;
-  reduce_kernel<<<warp_blocks_for(entries), kThreadsPerBlock, 0, stream_of(ctx)>>>(x, shared, row_index, col_index,
-                                                                                   rows, cols, entries, out);
+  reduce_kernel<<<blocks_for_warps(entries), kThreadsPerBlock, 0, stream_of(ctx)>>>(x, shared, row_index, col_index,
+                                                                                    rows, cols, entries, out);
   PARE_CUDA_CHECK_LAUNCH(ctx);
 }
 
