@@ -27,10 +27,6 @@ constexpr int kMaxDim = kMaxFusedHeadDim;
 constexpr int kPerLane = kMaxDim / 32;  // output dimensions a lane accumulates
 constexpr int kPadded = kMaxDim + 1;    // row stride in shared memory: lane j reading row j hits bank j
 
-__device__ inline bool kept(const AttentionDropout& dropout, std::int64_t e) {
-  return keeps_element(dropout.seed, dropout.counter, e, dropout.p);
-}
-
 // What every kernel needs to know about the problem, passed by value.
 struct Problem {
   AttentionDims dims;
@@ -60,28 +56,64 @@ __device__ inline void load_chunk(float (*dst)[kPadded], const float* src, std::
   }
 }
 
+// Waits until the block is done with the last chunk, then loads keys and values [s0, s0 + 32).
+__device__ inline void next_key_value_chunk(float (*keys)[kPadded], float (*values)[kPadded], const Problem& p,
+                                            std::int64_t b, std::int64_t h, std::int64_t s0) {
+  __syncthreads();
+  load_chunk(keys, p.k.at(b, h), p.k.row_stride, s0, p.dims.kv_len, p.dims.head_dim);
+  load_chunk(values, p.v.at(b, h), p.v.row_stride, s0, p.dims.kv_len, p.dims.head_dim);
+  __syncthreads();
+}
+
+// What dropout multiplies probability e of the flattened [B, H, T, S] by: 1, 0 or 1 / (1 - p).
+__device__ inline float keep_factor(const Problem& p, std::int64_t e) {
+  if (p.dropout.p <= 0.0f) return 1.0f;
+  return keeps_element(p.dropout.seed, p.dropout.counter, e, p.dropout.p) ? p.keep_scale : 0.0f;
+}
+
 __device__ inline float dot_row(const float* a, const float* b, std::int64_t d) {
   float acc = 0.0f;
   for (std::int64_t i = 0; i < d; ++i) acc += a[i] * b[i];
   return acc;
 }
 
+// The (batch, head) pair of this block (blockIdx.y) and the row of this warp: a query row (rows = T)
+// or a key row (rows = S); `active` is false for warps past the last row, which still take part in
+// the block's chunk loads.
+struct WarpRow {
+  std::int64_t bh, b, h, row;
+  int warp, lane;
+  bool active;
+};
+
+__device__ inline WarpRow warp_row(const Problem& p, std::int64_t rows) {
+  WarpRow r;
+  r.bh = blockIdx.y;
+  r.b = r.bh / p.dims.heads;
+  r.h = r.bh % p.dims.heads;
+  r.warp = static_cast<int>(threadIdx.x / 32);
+  r.lane = static_cast<int>(threadIdx.x % 32);
+  r.row = static_cast<std::int64_t>(blockIdx.x) * kRowsPerBlock + r.warp;
+  r.active = r.row < rows;
+  return r;
+}
+
+// Row `row` of the (b, h) matrix into dst (d elements), by the warp's lanes.
+__device__ inline void load_row(float* dst, const HeadMatrices& m, const WarpRow& r, std::int64_t d) {
+  for (std::int64_t i = r.lane; i < d; i += 32) dst[i] = m.at(r.b, r.h)[r.row * m.row_stride + i];
+}
+
 __global__ void forward_kernel(Problem p, float* lse, MutableHeadMatrices out) {
   __shared__ float keys[kChunk][kPadded], values[kChunk][kPadded], query[kRowsPerBlock][kPadded];
-  const std::int64_t H = p.dims.heads, T = p.dims.q_len, S = p.dims.kv_len, d = p.dims.head_dim;
-  const std::int64_t bh = blockIdx.y, b = bh / H, h = bh % H;
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  const std::int64_t t = static_cast<std::int64_t>(blockIdx.x) * kRowsPerBlock + warp;
-  const bool active = t < T;
-  if (active) {
-    for (std::int64_t i = lane; i < d; i += 32) query[warp][i] = p.q.at(b, h)[t * p.q.row_stride + i];
-  }
+  const std::int64_t T = p.dims.q_len, S = p.dims.kv_len, d = p.dims.head_dim;
+  const WarpRow r = warp_row(p, T);
+  const std::int64_t bh = r.bh, b = r.b, h = r.h, t = r.row;
+  const int warp = r.warp, lane = r.lane;
+  const bool active = r.active;
+  if (active) load_row(query[warp], p.q, r, d);
   float m = -INFINITY, l = 0.0f, acc[kPerLane] = {};
   for (std::int64_t s0 = 0; s0 < S; s0 += kChunk) {
-    __syncthreads();
-    load_chunk(keys, p.k.at(b, h), p.k.row_stride, s0, S, d);
-    load_chunk(values, p.v.at(b, h), p.v.row_stride, s0, S, d);
-    __syncthreads();
+    next_key_value_chunk(keys, values, p, b, h, s0);
     if (!active) continue;
     const std::int64_t s = s0 + lane;
     const float x = s < S ? score(p, b, h, t, s, dot_row(query[warp], keys[lane], d)) : -INFINITY;
@@ -89,8 +121,7 @@ __global__ void forward_kernel(Problem p, float* lse, MutableHeadMatrices out) {
     const float correction = expf(m - m_new);
     const float e = s < S ? expf(x - m_new) : 0.0f;
     l = l * correction + warp_sum(e);
-    float w = e;
-    if (p.dropout.p > 0.0f && s < S) w = kept(p.dropout, (bh * T + t) * S + s) ? e * p.keep_scale : 0.0f;
+    const float w = s < S ? e * keep_factor(p, (bh * T + t) * S + s) : 0.0f;
     for (int i = 0; i < kPerLane; ++i) acc[i] *= correction;
     for (int j = 0; j < kChunk; ++j) {
       const float wj = __shfl_sync(0xffffffffu, w, j);
@@ -117,32 +148,27 @@ __global__ void query_rows_kernel(Problem p, const float* lse, HeadMatrices grad
                                   MutableHeadMatrices grad_q) {
   __shared__ float keys[kChunk][kPadded], values[kChunk][kPadded];
   __shared__ float query[kRowsPerBlock][kPadded], dout[kRowsPerBlock][kPadded];
-  const std::int64_t H = p.dims.heads, T = p.dims.q_len, S = p.dims.kv_len, d = p.dims.head_dim;
-  const std::int64_t bh = blockIdx.y, b = bh / H, h = bh % H;
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  const std::int64_t t = static_cast<std::int64_t>(blockIdx.x) * kRowsPerBlock + warp;
-  const bool active = t < T;
+  const std::int64_t T = p.dims.q_len, S = p.dims.kv_len, d = p.dims.head_dim;
+  const WarpRow r = warp_row(p, T);
+  const std::int64_t bh = r.bh, b = r.b, h = r.h, t = r.row;
+  const int warp = r.warp, lane = r.lane;
+  const bool active = r.active;
   if (active) {
-    for (std::int64_t i = lane; i < d; i += 32) {
-      query[warp][i] = p.q.at(b, h)[t * p.q.row_stride + i];
-      dout[warp][i] = grad_out.at(b, h)[t * grad_out.row_stride + i];
-    }
+    load_row(query[warp], p.q, r, d);
+    load_row(dout[warp], grad_out, r, d);
   }
   const float row_lse = active ? lse[bh * T + t] : 0.0f;
   const float row_d = Gradient && active ? rowsum[bh * T + t] : 0.0f;
   float dot = 0.0f, acc[kPerLane] = {};
   for (std::int64_t s0 = 0; s0 < S; s0 += kChunk) {
-    __syncthreads();
-    load_chunk(keys, p.k.at(b, h), p.k.row_stride, s0, S, d);
-    load_chunk(values, p.v.at(b, h), p.v.row_stride, s0, S, d);
-    __syncthreads();
+    next_key_value_chunk(keys, values, p, b, h, s0);
     if (!active) continue;
     const std::int64_t s = s0 + lane;
     float prob = 0.0f, dw = 0.0f, keep = 1.0f;
     if (s < S) {
       prob = expf(score(p, b, h, t, s, dot_row(query[warp], keys[lane], d)) - row_lse);
       dw = dot_row(dout[warp], values[lane], d);
-      if (p.dropout.p > 0.0f) keep = kept(p.dropout, (bh * T + t) * S + s) ? p.keep_scale : 0.0f;
+      keep = keep_factor(p, (bh * T + t) * S + s);
     }
     if constexpr (!Gradient) {
       dot += dw * prob * keep;
@@ -177,17 +203,15 @@ __global__ void key_rows_kernel(Problem p, const float* lse, const float* rowsum
   __shared__ float queries[kChunk][kPadded], douts[kChunk][kPadded];
   __shared__ float key[kRowsPerBlock][kPadded], value[kRowsPerBlock][kPadded];
   __shared__ float chunk_lse[kChunk], chunk_d[kChunk];
-  const std::int64_t H = p.dims.heads, T = p.dims.q_len, S = p.dims.kv_len, d = p.dims.head_dim;
-  const std::int64_t bh = blockIdx.y, b = bh / H, h = bh % H;
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  const std::int64_t s = static_cast<std::int64_t>(blockIdx.x) * kRowsPerBlock + warp;
-  const bool active = s < S;
+  const std::int64_t T = p.dims.q_len, S = p.dims.kv_len, d = p.dims.head_dim;
+  const WarpRow r = warp_row(p, S);
+  const std::int64_t bh = r.bh, b = r.b, h = r.h, s = r.row;
+  const int warp = r.warp, lane = r.lane;
+  const bool active = r.active;
   const bool need_scores = grad_k.data != nullptr || grad_scores != nullptr;
   if (active) {
-    for (std::int64_t i = lane; i < d; i += 32) {
-      key[warp][i] = p.k.at(b, h)[s * p.k.row_stride + i];
-      value[warp][i] = p.v.at(b, h)[s * p.v.row_stride + i];
-    }
+    load_row(key[warp], p.k, r, d);
+    load_row(value[warp], p.v, r, d);
   }
   float dk[kPerLane] = {}, dv[kPerLane] = {};
   for (std::int64_t t0 = 0; t0 < T; t0 += kChunk) {
@@ -205,8 +229,7 @@ __global__ void key_rows_kernel(Problem p, const float* lse, const float* rowsum
     float w = 0.0f, ds = 0.0f;
     if (t < T) {
       const float prob = expf(score(p, b, h, t, s, dot_row(queries[lane], key[warp], d)) - chunk_lse[lane]);
-      float keep = 1.0f;
-      if (p.dropout.p > 0.0f) keep = kept(p.dropout, (bh * T + t) * S + s) ? p.keep_scale : 0.0f;
+      const float keep = keep_factor(p, (bh * T + t) * S + s);
       w = prob * keep;
       if (need_scores) {
         ds = prob * (dot_row(douts[lane], value[warp], d) * keep - chunk_d[lane]);
