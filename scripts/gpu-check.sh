@@ -44,8 +44,9 @@ prepare() {
   command -v apt-get >/dev/null || fail "prepare needs apt-get (run it on a Debian 12 machine)"
   mkdir -p "$debs"
   rm -f "$debs"/*.deb
-  # apt-get download writes into the current folder, as the unprivileged _apt user where it can.
-  (cd "$debs" && apt-get download "${packages[@]}")
+  # apt-get download writes into the current folder; as root it warns that _apt cannot write there and
+  # downloads unsandboxed, which is what we want, so that one warning is dropped.
+  (cd "$debs" && apt-get download "${packages[@]}" 2> >(grep -v 'unsandboxed as root' >&2))
   say "$(ls "$debs"/*.deb | wc -l) packages, $(du -sh "$debs" | cut -f1) in $debs; carry $state to the GPU machine"
 }
 

@@ -115,6 +115,14 @@ void register_benchmarks() {
     }
     benchmark::RegisterBenchmark("BM_PlainCublasGemm", BM_PlainCublasGemm)->Args({4096, in, out, 0})->UseRealTime();
   }
+  // Pruned widths: 7 heads of 64 (448, aligned) and 1531 FFN units (odd: bf16 rows of 3062 bytes, off
+  // the 16-byte alignment tensor cores want), against their aligned neighbours 1536.
+  for (const auto& [in, out] :
+       {std::pair<std::int64_t, std::int64_t>{768, 448}, {768, 1531}, {768, 1536}, {1531, 768}, {1536, 768}}) {
+    for (std::int64_t precision : {0, 1}) {
+      benchmark::RegisterBenchmark("BM_Linear", BM_Linear)->Args({4096, in, out, precision})->UseRealTime();
+    }
+  }
   benchmark::RegisterBenchmark("BM_Attention", BM_Attention)->Arg(0)->Arg(1)->UseRealTime();
   benchmark::RegisterBenchmark("BM_LayerNormForward", BM_LayerNormForward)->Args({4096, 768})->UseRealTime();
   benchmark::RegisterBenchmark("BM_SoftmaxForward", BM_SoftmaxForward)->Args({32 * 12 * 128, 128})->UseRealTime();
