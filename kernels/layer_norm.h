@@ -12,10 +12,12 @@
 
 namespace pare::kernels::cpu {
 
-// y = (x - mean) * rstd * weight + bias per row, rstd = 1 / sqrt(biased variance + eps), mean and
-// variance over `normalized` entries; writes each row's mean and rstd for the backward.
-void layer_norm_forward(const Context& ctx, const float* x, const float* weight, const float* bias, float eps, float* y,
-                        float* mean, float* rstd, std::int64_t rows, std::int64_t cols, std::int64_t normalized);
+// y = (v - mean) * rstd * weight + bias per row of v = x + residual (residual null: v = x), rstd =
+// 1 / sqrt(biased variance + eps), mean and variance over `normalized` entries; writes each row's
+// mean and rstd for the backward. v is never stored: a residual connection's sum costs no pass.
+void layer_norm_forward(const Context& ctx, const float* x, const float* residual, const float* weight,
+                        const float* bias, float eps, float* y, float* mean, float* rstd, std::int64_t rows,
+                        std::int64_t cols, std::int64_t normalized);
 
 // Floats of scratch layer_norm_backward needs for dweight and dbias.
 std::int64_t layer_norm_backward_workspace(const Context& ctx, std::int64_t rows, std::int64_t cols);
@@ -24,9 +26,10 @@ std::int64_t layer_norm_backward_workspace(const Context& ctx, std::int64_t rows
 // output gradient and no input gradient. The parameter gradients
 // are summed per fixed block of rows, then over blocks in order, so they do not depend on the
 // thread count.
-void layer_norm_backward(const Context& ctx, const float* dy, const float* x, const float* mean, const float* rstd,
-                         const float* weight, float* dx, float* dweight, float* dbias, float* workspace,
-                         std::int64_t rows, std::int64_t cols, std::int64_t normalized);
+// dx is the gradient of v, so of x and of the residual alike; v = x + residual is summed again here.
+void layer_norm_backward(const Context& ctx, const float* dy, const float* x, const float* residual, const float* mean,
+                         const float* rstd, const float* weight, float* dx, float* dweight, float* dbias,
+                         float* workspace, std::int64_t rows, std::int64_t cols, std::int64_t normalized);
 
 }  // namespace pare::kernels::cpu
 

@@ -49,7 +49,7 @@ Tensor BertAttention::forward(const Tensor& x, const Tensor& additive_mask) cons
   } else {
     projected = static_cast<const BiasOnlyDense&>(*dense_).forward({x.size(0), x.size(1)});
   }
-  return norm_->forward(add(dropout_->forward(projected), x));
+  return norm_->forward(dropout_->forward(projected), x);
 }
 
 }  // namespace pare

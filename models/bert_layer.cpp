@@ -48,7 +48,7 @@ Tensor BertLayer::forward(const Tensor& x, const Tensor& additive_mask) const {
   } else {
     ffn = static_cast<const BiasOnlyDense&>(*output_dense_).forward({x.size(0), x.size(1)});
   }
-  return norm_->forward(add(dropout_->forward(ffn), attended));
+  return norm_->forward(dropout_->forward(ffn), attended);
 }
 
 }  // namespace pare

@@ -91,6 +91,12 @@ std::vector<OpCase> op_cases() {
       },
       [](const auto& in) { return layer_norm(in[0], in[1], in[2], 1e-5, 8); });
   add_case(
+      "layer_norm_of_sum",
+      [] {
+        return std::vector<Tensor>{param({4, 6}, 28), param({4, 6}, 29), param({6}, 30), param({6}, 31)};
+      },
+      [](const auto& in) { return layer_norm_of_sum(in[0], in[1], in[2], in[3], 1e-5, 8); });
+  add_case(
       "attention_mask_dropout",
       [] {
         return std::vector<Tensor>{param({2, 2, 3, 4}, 14), param({2, 2, 5, 4}, 15), param({2, 2, 5, 4}, 16),

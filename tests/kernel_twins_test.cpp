@@ -269,16 +269,28 @@ TEST_P(KernelTwins, RowKernelsAtOddWidths) {
     PARE_LAUNCH(device, log_softmax_forward, x.device_data<float>(), ly.device_data<float>(), rows, cols);
     PARE_LAUNCH(device, log_softmax_backward, ly.device_data<float>(), dy.device_data<float>(),
                 ldx.device_data<float>(), rows, cols);
-    Tensor ny = poisoned(device, rows * cols), mean = poisoned(device, rows), rstd = poisoned(device, rows);
-    PARE_LAUNCH(device, layer_norm_forward, x.device_data<float>(), w.device_data<float>(), b.device_data<float>(),
-                1e-5f, ny.device_data<float>(), mean.device_data<float>(), rstd.device_data<float>(), rows, cols,
-                normalized);
-    Tensor ndx = poisoned(device, rows * cols), ndw = poisoned(device, cols), ndb = poisoned(device, cols);
-    const std::int64_t workspace_size = PARE_LAUNCH(device, layer_norm_backward_workspace, rows, cols);
-    Tensor workspace = Tensor::empty({std::max<std::int64_t>(workspace_size, 1)}, DType::f32, device);
-    PARE_LAUNCH(device, layer_norm_backward, dy.device_data<float>(), x.device_data<float>(), mean.device_data<float>(),
-                rstd.device_data<float>(), w.device_data<float>(), ndx.device_data<float>(), ndw.device_data<float>(),
-                ndb.device_data<float>(), workspace.device_data<float>(), rows, cols, normalized);
+    Outputs outputs{{"softmax", y}, {"softmax_backward", dx}, {"log_softmax", ly}, {"log_softmax_backward", ldx}};
+    // LayerNorm of x alone, then of x + a residual (the sum formed inside the kernels).
+    const Tensor residual = on(device, random_values(rows * cols, 19));
+    for (const Tensor* res : {static_cast<const Tensor*>(nullptr), &residual}) {
+      const float* r = res != nullptr ? res->device_data<float>() : nullptr;
+      const std::string tag = res != nullptr ? "layer_norm_of_sum" : "layer_norm";
+      Tensor ny = poisoned(device, rows * cols), mean = poisoned(device, rows), rstd = poisoned(device, rows);
+      PARE_LAUNCH(device, layer_norm_forward, x.device_data<float>(), r, w.device_data<float>(), b.device_data<float>(),
+                  1e-5f, ny.device_data<float>(), mean.device_data<float>(), rstd.device_data<float>(), rows, cols,
+                  normalized);
+      Tensor ndx = poisoned(device, rows * cols), ndw = poisoned(device, cols), ndb = poisoned(device, cols);
+      const std::int64_t workspace_size = PARE_LAUNCH(device, layer_norm_backward_workspace, rows, cols);
+      Tensor workspace = Tensor::empty({std::max<std::int64_t>(workspace_size, 1)}, DType::f32, device);
+      PARE_LAUNCH(device, layer_norm_backward, dy.device_data<float>(), x.device_data<float>(), r,
+                  mean.device_data<float>(), rstd.device_data<float>(), w.device_data<float>(),
+                  ndx.device_data<float>(), ndw.device_data<float>(), ndb.device_data<float>(),
+                  workspace.device_data<float>(), rows, cols, normalized);
+      for (auto& [name, t] :
+           Outputs{{"", ny}, {"_mean", mean}, {"_rstd", rstd}, {"_dx", ndx}, {"_dweight", ndw}, {"_dbias", ndb}}) {
+        outputs.emplace_back(tag + name, t);
+      }
+    }
     Tensor p = on(device, random_values(1001, 15)), m = on(device, random_values(1001, 16));
     // The second moment is never negative.
     Tensor v = on(device, std::vector<float>(1001, 0.25f));
@@ -291,19 +303,8 @@ TEST_P(KernelTwins, RowKernelsAtOddWidths) {
                                       p.numel(),
                                       step};
     PARE_LAUNCH(device, adamw_update, &tensor, 1);
-    return Outputs{{"softmax", y},
-                   {"softmax_backward", dx},
-                   {"log_softmax", ly},
-                   {"log_softmax_backward", ldx},
-                   {"layer_norm", ny},
-                   {"layer_norm_mean", mean},
-                   {"layer_norm_rstd", rstd},
-                   {"layer_norm_dx", ndx},
-                   {"layer_norm_dweight", ndw},
-                   {"layer_norm_dbias", ndb},
-                   {"adamw_p", p},
-                   {"adamw_m", m},
-                   {"adamw_v", v}};
+    for (auto& [name, t] : Outputs{{"adamw_p", p}, {"adamw_m", m}, {"adamw_v", v}}) outputs.emplace_back(name, t);
+    return outputs;
   });
 }
 

@@ -5,6 +5,8 @@
 
 #include <cmath>
 
+#include "runtime/autograd.h"
+#include "runtime/ops.h"
 #include "tests/gradcheck.h"
 #include "tests/naive_layer_norm.h"
 
@@ -28,6 +30,36 @@ TEST_P(LayerNormTest, GradientsMatchFiniteDifferences) {
   Tensor x = random_param(shape, gen), w = random_param({cols}, gen), b = random_param({cols}, gen);
   expect_gradients_match([](const std::vector<Tensor>& in) { return layer_norm(in[0], in[1], in[2], 1e-5); },
                          {x, w, b});
+}
+
+// The residual form equals a separate add followed by the LayerNorm bit for bit, its gradients too
+// (both inputs get the sum's), and it passes the finite-difference check.
+TEST_P(LayerNormTest, OfSumEqualsAddThenLayerNorm) {
+  const Shape& shape = GetParam();
+  Generator gen(43);
+  const std::int64_t cols = shape.back();
+  Tensor x = random_param(shape, gen), r = random_param(shape, gen), w = random_param({cols}, gen);
+  Tensor b = random_param({cols}, gen);
+  const Tensor g = Tensor::randn(shape, gen);
+  const Tensor fused = layer_norm_of_sum(x, r, w, b, 1e-5);
+  sum(mul(fused, g)).backward();
+  const std::vector<Tensor> fused_grads{x.grad(), r.grad(), w.grad(), b.grad()};
+  for (Tensor* t : {&x, &r, &w, &b}) t->zero_grad();
+  const Tensor separate = layer_norm(add(x, r), w, b, 1e-5);
+  sum(mul(separate, g)).backward();
+  EXPECT_EQ(fused.to_vector<float>(), separate.to_vector<float>());
+  const std::vector<Tensor> separate_grads{x.grad(), r.grad(), w.grad(), b.grad()};
+  for (std::size_t i = 0; i < separate_grads.size(); ++i) {
+    EXPECT_EQ(fused_grads[i].to_vector<float>(), separate_grads[i].to_vector<float>()) << "gradient " << i;
+  }
+  expect_gradients_match(
+      [](const std::vector<Tensor>& in) { return layer_norm_of_sum(in[0], in[1], in[2], in[3], 1e-5); }, {x, r, w, b});
+}
+
+TEST(LayerNorm, OfSumRefusesAResidualOfAnotherShape) {
+  Generator gen(44);
+  const Tensor x = Tensor::randn({2, 4}, gen), r = Tensor::randn({1, 4}, gen), w = Tensor::ones({4});
+  EXPECT_THROW(layer_norm_of_sum(x, r, w, Tensor::zeros({4})), Error);
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, LayerNormTest,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace pare::kernels::cpu {
 namespace {
@@ -14,15 +15,31 @@ std::int64_t rows_per_block(std::int64_t rows) { return std::max<std::int64_t>(3
 
 std::int64_t block_count(std::int64_t rows) { return (rows + rows_per_block(rows) - 1) / rows_per_block(rows); }
 
+// Row r of v = x + residual: x's own row without a residual, else the sum in `buffer` (one row, in
+// cache; the same float additions as a separate add op, so the results are identical).
+const float* row_of_sum(const float* x, const float* residual, std::int64_t r, std::int64_t cols,
+                        std::vector<float>& buffer) {
+  const float* xr = x + r * cols;
+  if (residual == nullptr) return xr;
+  const float* rr = residual + r * cols;
+  buffer.resize(static_cast<std::size_t>(cols));
+  float* v = buffer.data();
+#pragma omp simd
+  for (std::int64_t j = 0; j < cols; ++j) v[j] = xr[j] + rr[j];
+  return v;
+}
+
 }  // namespace
 
-void layer_norm_forward(const Context&, const float* x, const float* weight, const float* bias, float eps, float* y,
-                        float* mean, float* rstd, std::int64_t rows, std::int64_t cols, std::int64_t normalized) {
+void layer_norm_forward(const Context&, const float* x, const float* residual, const float* weight, const float* bias,
+                        float eps, float* y, float* mean, float* rstd, std::int64_t rows, std::int64_t cols,
+                        std::int64_t normalized) {
   const float inv_n = 1.0f / static_cast<float>(normalized);
   const auto zeros = static_cast<float>(normalized - cols);
-#pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold)
+  std::vector<float> buffer;
+#pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold) firstprivate(buffer)
   for (std::int64_t r = 0; r < rows; ++r) {
-    const float* xr = x + r * cols;
+    const float* xr = row_of_sum(x, residual, r, cols, buffer);
     float* yr = y + r * cols;
     float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
@@ -46,20 +63,21 @@ std::int64_t layer_norm_backward_workspace(const Context&, std::int64_t rows, st
   return 2 * block_count(rows) * cols;
 }
 
-void layer_norm_backward(const Context&, const float* dy, const float* x, const float* mean, const float* rstd,
-                         const float* weight, float* dx, float* dweight, float* dbias, float* workspace,
-                         std::int64_t rows, std::int64_t cols, std::int64_t normalized) {
+void layer_norm_backward(const Context&, const float* dy, const float* x, const float* residual, const float* mean,
+                         const float* rstd, const float* weight, float* dx, float* dweight, float* dbias,
+                         float* workspace, std::int64_t rows, std::int64_t cols, std::int64_t normalized) {
   const bool params = dweight != nullptr || dbias != nullptr;
   const std::int64_t per_block = rows_per_block(rows), blocks = block_count(rows);
   const float inv_n = 1.0f / static_cast<float>(normalized);
-#pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold)
+  std::vector<float> buffer;
+#pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold) firstprivate(buffer)
   for (std::int64_t blk = 0; blk < blocks; ++blk) {
     float* dw_part = workspace + 2 * blk * cols;
     float* db_part = dw_part + cols;
     if (params) std::fill(dw_part, dw_part + 2 * cols, 0.0f);
     const std::int64_t end = std::min(rows, (blk + 1) * per_block);
     for (std::int64_t r = blk * per_block; r < end; ++r) {
-      const float* xr = x + r * cols;
+      const float* xr = row_of_sum(x, residual, r, cols, buffer);
       const float* gr = dy + r * cols;
       const float mu = mean[r], rs = rstd[r];
       if (params) {

@@ -1,5 +1,5 @@
 // layer_norm_forward, layer_norm_backward on CUDA: the twins of kernels/cpu/layer_norm.cpp (the
-// `normalized` >= cols form included). One block per row; the parameter gradients are summed over
+// `normalized` >= cols form and the residual sum included). One block per row; the parameter gradients are summed over
 // rows in order by one thread per column, so they need no workspace and do not vary run to run.
 #include "kernels/cuda/grid.h"
 #include "kernels/layer_norm.h"
@@ -7,11 +7,18 @@
 namespace pare::kernels::cuda {
 namespace {
 
-__global__ void forward_kernel(const float* x, const float* weight, const float* bias, float eps, float* y, float* mean,
+// v = x + residual read element by element (residual null: x), never stored.
+struct SumOfInputs {
+  const float* x;
+  const float* residual;
+  __device__ float operator[](std::int64_t i) const { return residual != nullptr ? x[i] + residual[i] : x[i]; }
+};
+
+__global__ void forward_kernel(SumOfInputs v, const float* weight, const float* bias, float eps, float* y, float* mean,
                                float* rstd, std::int64_t cols, std::int64_t normalized) {
   __shared__ float scratch[kThreadsPerBlock / 32];
   const std::int64_t row = blockIdx.x;
-  const float* xr = x + row * cols;
+  const SumOfInputs xr{v.x + row * cols, v.residual != nullptr ? v.residual + row * cols : nullptr};
   float* yr = y + row * cols;
   const float inv_n = 1.0f / static_cast<float>(normalized);
   float sum = 0.0f;
@@ -31,11 +38,11 @@ __global__ void forward_kernel(const float* x, const float* weight, const float*
 }
 
 // dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dy * weight, means over `normalized`.
-__global__ void input_gradient_kernel(const float* dy, const float* x, const float* mean, const float* rstd,
+__global__ void input_gradient_kernel(const float* dy, SumOfInputs v, const float* mean, const float* rstd,
                                       const float* weight, float* dx, std::int64_t cols, std::int64_t normalized) {
   __shared__ float scratch[kThreadsPerBlock / 32];
   const std::int64_t row = blockIdx.x;
-  const float* xr = x + row * cols;
+  const SumOfInputs xr{v.x + row * cols, v.residual != nullptr ? v.residual + row * cols : nullptr};
   const float* gr = dy + row * cols;
   const float mu = mean[row], rs = rstd[row];
   const float inv_n = 1.0f / static_cast<float>(normalized);
@@ -53,7 +60,7 @@ __global__ void input_gradient_kernel(const float* dy, const float* x, const flo
   }
 }
 
-__global__ void parameter_gradient_kernel(const float* dy, const float* x, const float* mean, const float* rstd,
+__global__ void parameter_gradient_kernel(const float* dy, SumOfInputs x, const float* mean, const float* rstd,
                                           float* dweight, float* dbias, std::int64_t rows, std::int64_t cols) {
   for (std::int64_t j = first_index(); j < cols; j += grid_stride()) {
     float dw = 0.0f, db = 0.0f;
@@ -69,27 +76,29 @@ __global__ void parameter_gradient_kernel(const float* dy, const float* x, const
 
 }  // namespace
 
-void layer_norm_forward(const Context& ctx, const float* x, const float* weight, const float* bias, float eps, float* y,
-                        float* mean, float* rstd, std::int64_t rows, std::int64_t cols, std::int64_t normalized) {
+void layer_norm_forward(const Context& ctx, const float* x, const float* residual, const float* weight,
+                        const float* bias, float eps, float* y, float* mean, float* rstd, std::int64_t rows,
+                        std::int64_t cols, std::int64_t normalized) {
   if (rows == 0) return;
   forward_kernel<<<static_cast<unsigned int>(rows), kThreadsPerBlock, 0, stream_of(ctx)>>>(
-      x, weight, bias, eps, y, mean, rstd, cols, normalized);
+      SumOfInputs{x, residual}, weight, bias, eps, y, mean, rstd, cols, normalized);
   PARE_CUDA_CHECK_LAUNCH(ctx);
 }
 
 std::int64_t layer_norm_backward_workspace(const Context&, std::int64_t, std::int64_t) { return 0; }
 
-void layer_norm_backward(const Context& ctx, const float* dy, const float* x, const float* mean, const float* rstd,
-                         const float* weight, float* dx, float* dweight, float* dbias, float*, std::int64_t rows,
-                         std::int64_t cols, std::int64_t normalized) {
+void layer_norm_backward(const Context& ctx, const float* dy, const float* x, const float* residual, const float* mean,
+                         const float* rstd, const float* weight, float* dx, float* dweight, float* dbias, float*,
+                         std::int64_t rows, std::int64_t cols, std::int64_t normalized) {
+  const SumOfInputs v{x, residual};
   if (rows == 0 || cols == 0) return;
   if (dx != nullptr) {
     input_gradient_kernel<<<static_cast<unsigned int>(rows), kThreadsPerBlock, 0, stream_of(ctx)>>>(
-        dy, x, mean, rstd, weight, dx, cols, normalized);
+        dy, v, mean, rstd, weight, dx, cols, normalized);
     PARE_CUDA_CHECK_LAUNCH(ctx);
   }
   if (dweight != nullptr || dbias != nullptr) {
-    parameter_gradient_kernel<<<blocks_for(cols), kThreadsPerBlock, 0, stream_of(ctx)>>>(dy, x, mean, rstd, dweight,
+    parameter_gradient_kernel<<<blocks_for(cols), kThreadsPerBlock, 0, stream_of(ctx)>>>(dy, v, mean, rstd, dweight,
                                                                                          dbias, rows, cols);
     PARE_CUDA_CHECK_LAUNCH(ctx);
   }

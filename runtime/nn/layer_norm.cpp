@@ -1,6 +1,6 @@
 #include "runtime/nn/layer_norm.h"
 
-#include "runtime/ops/layer_norm.h"  // layer_norm
+#include "runtime/ops/layer_norm.h"  // layer_norm, layer_norm_of_sum
 
 namespace pare {
 
@@ -16,6 +16,10 @@ LayerNorm::LayerNorm(std::int64_t dim, double eps, std::optional<std::int64_t> n
 
 Tensor LayerNorm::forward(const Tensor& x) const {
   return layer_norm(x, forward_parameter("weight"), forward_parameter("bias"), eps_, normalized_size_);
+}
+
+Tensor LayerNorm::forward(const Tensor& x, const Tensor& residual) const {
+  return layer_norm_of_sum(x, residual, forward_parameter("weight"), forward_parameter("bias"), eps_, normalized_size_);
 }
 
 }  // namespace pare

@@ -16,6 +16,8 @@ class LayerNorm : public Module {
 
   // x [..., dim] -> same shape.
   Tensor forward(const Tensor& x) const;
+  // The LayerNorm of x + residual (a residual connection), the sum never stored.
+  Tensor forward(const Tensor& x, const Tensor& residual) const;
 
   const Tensor& weight() const { return parameter("weight"); }
   const Tensor& bias() const { return parameter("bias"); }
