@@ -3,7 +3,8 @@
 // weights, gradients, optimizer state and every other op stay f32 (the weights are the f32 master
 // copy; each product rounds its own operands). One switch for every backend: the CUDA backend runs
 // bf16 products on tensor cores (cuBLAS), the CPU on its bf16 GEMM (kernels/gemm.h gemm_bf16).
-// Attention's own products stay f32 for now.
+// Attention's two products follow it too: under bf16, scaled_dot_product_attention runs as matmul,
+// softmax and dropout ops (the scores materialised) instead of the f32 attention kernels.
 #pragma once
 
 #include <cstdint>

@@ -81,6 +81,20 @@ ProductRun run_matmul(Device device, Precision precision) {
   return {out.detach(), {a.grad(), b.grad()}};
 }
 
+// Attention over a padding mask with dropout: under bf16 its two products (and their gradients) run
+// on bf16 operands.
+ProductRun run_attention(Device device, Precision precision) {
+  const MatmulPrecisionScope scope(precision);
+  const Tensor q = random_leaf({2, 3, 5, 8}, 8, device), k = random_leaf({2, 3, 6, 8}, 9, device);
+  const Tensor v = random_leaf({2, 3, 6, 8}, 10, device), g = random_leaf({2, 3, 5, 8}, 11, device).detach();
+  const Tensor mask =
+      additive_attention_mask(Tensor::from_vector<std::int64_t>({1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1}, {2, 6}, device));
+  Generator gen(12);
+  const Tensor out = scaled_dot_product_attention(q, k, v, mask, 0.2, &gen);
+  sum(mul(out, g)).backward();
+  return {out.detach(), {q.grad(), k.grad(), v.grad()}};
+}
+
 TEST_P(Bf16Products, ForwardIsTheF32ProductOfRoundedOperands) {
   const Device device = GetParam();
   const MatmulPrecisionScope scope(Precision::bf16);
@@ -102,8 +116,9 @@ TEST_P(Bf16Products, ForwardIsTheF32ProductOfRoundedOperands) {
 
 TEST_P(Bf16Products, ForwardAndGradientsStayWithinBf16RoundingOfF32) {
   const Device device = GetParam();
-  for (auto run : {run_linear, run_matmul}) {
+  for (auto run : {run_linear, run_matmul, run_attention}) {
     const ProductRun bf16 = run(device, Precision::bf16), f32 = run(device, Precision::f32);
+    EXPECT_GT(normalised_error(bf16.out, f32.out), 0.0) << "the bf16 policy changed nothing";
     EXPECT_LT(normalised_error(bf16.out, f32.out), 1e-2);
     for (std::size_t i = 0; i < f32.grads.size(); ++i) {
       EXPECT_LT(normalised_error(bf16.grads[i], f32.grads[i]), 1e-2) << "gradient " << i;

@@ -6,8 +6,12 @@
 #include "kernels/dropout.h"    // keep_mask_counters
 #include "runtime/autograd.h"
 #include "runtime/dispatch.h"
-#include "runtime/ops/elementwise.h"  // broadcast_shapes
-#include "runtime/ops/reduce.h"       // sum_to
+#include "runtime/ops/dropout.h"
+#include "runtime/ops/elementwise.h"  // broadcast_shapes, add, scale
+#include "runtime/ops/matmul.h"
+#include "runtime/ops/reduce.h"  // sum_to
+#include "runtime/ops/softmax.h"
+#include "runtime/precision.h"  // matmul_precision
 
 namespace pare {
 namespace {
@@ -85,6 +89,16 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
                shape_str(scores_shape));
   }
   PARE_CHECK(dropout_p >= 0.0 && dropout_p < 1.0, kOp, ": dropout_p must be in [0, 1), got ", dropout_p);
+  if (matmul_precision() == Precision::bf16) {
+    // The bf16 policy: the two products (and their gradients) go through matmul, which runs them on
+    // bf16 operands; the scores are materialised as ops. Dropout draws the same decisions as the
+    // attention kernels would (one stream over the flattened [B, H, T, S] probabilities).
+    Tensor scores = scale(matmul(q, k.transpose(-1, -2)), 1.0 / std::sqrt(static_cast<double>(d)));
+    if (additive_mask.defined()) scores = add(scores, additive_mask);
+    Tensor probabilities = softmax(scores);
+    if (gen != nullptr && dropout_p > 0.0) probabilities = dropout(probabilities, dropout_p, true, *gen);
+    return matmul(probabilities, v);
+  }
 
   const Tensor qc = readable(q), kc = readable(k), vc = readable(v);
   const kernels::AttentionDims dims{B, H, T, S, d};
