@@ -1,14 +1,14 @@
-// GEMM at BERT-base shapes: pare::linear / pare::matmul against cblas_sgemm called directly into a
+// GEMM at BERT-base shapes: pare::linear / pare::matmul against dnnl_sgemm called directly into a
 // preallocated buffer with the same operand layout, so the ratio is pare's overhead (allocation,
 // checks, dispatch). GFLOP/s counts 2*M*N*K per product.
 //
-// Measured on the 2-core development machine (OpenBLAS 0.3.21 OpenMP build, Cooperlake kernel, 2
-// threads; other builds sharing the cores), medians of 10 randomly interleaved repetitions of 0.5 s:
+// Measured when the products ran on OpenBLAS (0.3.21 OpenMP build, Cooperlake kernel, 2 threads;
+// other builds sharing the cores), medians of 10 randomly interleaved repetitions of 0.5 s:
 // linear / direct and matmul / direct throughput 0.99-1.01 at all four BERT shapes, all at
 // 175-205 GFLOP/s. Attention scores (batch-parallel, one product per thread) against the products
 // one after another: 12 x T=128 143 vs 224 us, 96 x T=128 1308 vs 2052 us, 12 x T=512 2549 vs 2957 us.
 #include <benchmark/benchmark.h>
-#include <cblas.h>
+#include <oneapi/dnnl/dnnl.h>
 
 #include "runtime/ops/matmul.h"
 #include "runtime/random.h"
@@ -45,12 +45,11 @@ void direct_sgemm(benchmark::State& state, bool b_transposed) {
   Generator gen(1);
   const Tensor a = Tensor::randn({m, k}, gen);
   const Tensor b = b_transposed ? Tensor::randn({n, k}, gen) : Tensor::randn({k, n}, gen);
-  const CBLAS_TRANSPOSE trans_b = b_transposed ? CblasTrans : CblasNoTrans;
+  const char trans_b = b_transposed ? 'T' : 'N';
   const int ldb = b_transposed ? k : n;
   Tensor c = Tensor::zeros({m, n});
   for (auto _ : state) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b, m, n, k, 1.0f, a.data<float>(), k, b.data<float>(), ldb, 0.0f,
-                c.data<float>(), n);
+    dnnl_sgemm('N', trans_b, m, n, k, 1.0f, a.data<float>(), k, b.data<float>(), ldb, 0.0f, c.data<float>(), n);
     benchmark::ClobberMemory();
   }
   report_flops(state, 2.0 * m * n * k);
@@ -91,7 +90,7 @@ void BM_MatmulAttentionScores(benchmark::State& state) {
   report_flops(state, 2.0 * bh * t * t * d);
 }
 
-// The same products as one cblas_sgemm after another, each free to use every thread.
+// The same products as one dnnl_sgemm after another, each free to use every thread.
 void BM_DirectSgemmAttentionScores(benchmark::State& state) {
   const int bh = static_cast<int>(state.range(0)), t = static_cast<int>(state.range(1)), d = 64;
   Generator gen(1);
@@ -99,8 +98,8 @@ void BM_DirectSgemmAttentionScores(benchmark::State& state) {
   Tensor c = Tensor::zeros({bh, t, t});
   for (auto _ : state) {
     for (int i = 0; i < bh; ++i) {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t, t, d, 1.0f, q.data<float>() + i * t * d, d,
-                  key.data<float>() + i * t * d, d, 0.0f, c.data<float>() + i * t * t, t);
+      dnnl_sgemm('N', 'T', t, t, d, 1.0f, q.data<float>() + i * t * d, d, key.data<float>() + i * t * d, d, 0.0f,
+                 c.data<float>() + i * t * t, t);
     }
     benchmark::ClobberMemory();
   }

@@ -11,7 +11,7 @@
 //                both 830 ms (2.230 / 2.298, 0.97)
 //   two threads: dense 949 ms, heads 784 ms (1.210 / 1.213), FFN 598 ms (1.587 / 1.637),
 //                both 431 ms (2.202 / 2.298, 0.96)
-// The GEMMs at the odd widths run as fast as the dense ones (cblas_sgemm, 1024 rows: 384 and 1229
+// The GEMMs at the odd widths ran as fast as the dense ones (OpenBLAS, 1024 rows: 384 and 1229
 // outputs at 101-104 GFLOP/s on one thread, as 768 and 3072), except 384 outputs on two threads (165
 // against 183-205). What shortfall there is comes from the work the FLOP count leaves out and the
 // surgery does not shrink: embeddings, LayerNorms, residual adds on the full hidden width.

@@ -1,11 +1,12 @@
-// blas_description: which BLAS build and CPU kernel the GEMMs run on, for reports and selftest.
+// blas_description: which library and instruction set the CPU's matrix products run on, for reports
+// and selftest.
 #pragma once
 
 #include <string>
 
 namespace pare::kernels::cpu {
 
-// For example "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64 (core SkylakeX)".
+// For example "oneDNN 2.6.3 (OpenMP), ISA avx512_core_bf16".
 std::string blas_description();
 
 }  // namespace pare::kernels::cpu

@@ -1,6 +1,10 @@
-// gemm, gemm_batched, gemm_bias: f32 matrix products on OpenBLAS (the OpenMP build, so its threads
-// are the same pool as ours). gemm_bf16: the mixed-precision product (bf16 operands, f32 accumulation
-// and output) that the bf16 precision policy (runtime/precision.h) routes matrix products to.
+// gemm, gemm_batched, gemm_bias: f32 matrix products; gemm_bf16: the mixed-precision product (bf16
+// operands, f32 accumulation and output) that the bf16 precision policy (runtime/precision.h) routes
+// matrix products to. On the CPU they run on oneDNN (the OpenMP build, so its threads are our pool),
+// chosen by measurement on a 2-core Zen 5 (GFLOP/s at BERT-base shapes, 1024 x 768 x 768 to 3072):
+// OpenBLAS 0.3.21 177-198 with OPENBLAS_CORETYPE=Haswell (as CI's machines set it) and 354-364 without,
+// Debian's BLIS 0.9 35 (generic kernels on Zen 5), oneDNN sgemm 299-392 either way, oneDNN bf16 matmul
+// 715-764 (AVX512_BF16). oneDNN picks its kernels by the CPU's instruction set, not the environment.
 #pragma once
 
 #include <cstdint>
@@ -46,9 +50,8 @@ void gemm_bias(const Context& ctx, std::int64_t m, std::int64_t n, std::int64_t 
 
 // For each batch entry i: c + i*m*n (packed, f32) = op(a + a_offsets[i]) @ op(b + b_offsets[i]) + beta * c,
 // the products of bf16 values summed in f32. beta is 0 (c may be uninitialised) or 1 (c holds a bias
-// to add to). The CPU version widens the operands to f32 and runs the f32 GEMM: the products of two
-// bf16 values are exact in f32, so it is the reference the CUDA tensor-core path is checked against,
-// not yet a fast path (Debian's OpenBLAS has no bf16 GEMM).
+// to add to). On the CPU a oneDNN matmul primitive per shape (AVX512_BF16 or AMX where the CPU has
+// them, else oneDNN's own emulation).
 void gemm_bf16(const Context& ctx, std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k,
                Bf16GemmOperand a, const std::int64_t* a_offsets, Bf16GemmOperand b, const std::int64_t* b_offsets,
                float beta, float* c);

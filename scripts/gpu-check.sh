@@ -26,7 +26,7 @@ jobs=${PARE_JOBS:-$(nproc)}
 # What scripts/setup.sh installs to build pare, with the shared libraries they pull in that a machine
 # with a C++ compiler may lack. libc, libstdc++, libgcc and libgomp come with the compiler there.
 packages=(
-  libopenblas-openmp-dev libopenblas-dev libopenblas0-openmp libgfortran5
+  libdnnl-dev libdnnl2 ocl-icd-libopencl1
   nlohmann-json3-dev libcli11-dev
   libsentencepiece-dev libsentencepiece0
   libutf8proc-dev libutf8proc2
@@ -89,7 +89,7 @@ nvcc_path() {
 
 configure_and_build() {
   local libs=$prefix/usr/lib/x86_64-linux-gnu
-  export LD_LIBRARY_PATH="$libs:$libs/openblas-openmp${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  export LD_LIBRARY_PATH="$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix/usr" \
     -DCMAKE_CUDA_COMPILER="$(nvcc_path)" >"$out/configure.log" 2>&1 ||
     {
@@ -99,7 +99,7 @@ configure_and_build() {
   # Every third-party path CMake settled on must lie in the prefix: one found in /usr instead means a
   # package is missing from the list above, which the GPU machine (no /usr copy) would fail on.
   local entry path outside=()
-  for entry in PARE_CBLAS_INCLUDE PARE_OPENBLAS PARE_SENTENCEPIECE PARE_SENTENCEPIECE_TRAIN PARE_UTF8PROC \
+  for entry in PARE_DNNL_INCLUDE PARE_DNNL PARE_SENTENCEPIECE PARE_SENTENCEPIECE_TRAIN PARE_UTF8PROC \
     PARE_SENTENCEPIECE_INCLUDE PARE_UTF8PROC_INCLUDE nlohmann_json_DIR CLI11_DIR GTest_DIR benchmark_DIR; do
     path=$(grep -E "^$entry:[A-Z]+=" "$build/CMakeCache.txt" | head -1 | cut -d= -f2-)
     case "$path" in

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build g++ ccache pkg-config
-  libopenblas-openmp-dev   # CBLAS for CPU GEMM, built on OpenMP so it shares our thread pool
+  libdnnl-dev              # oneDNN for CPU matrix products (f32, bf16), built on OpenMP so it shares our threads
   nlohmann-json3-dev libcli11-dev
   libsentencepiece-dev     # sentencepiece tokenizers and vocabulary training
   libutf8proc-dev          # Unicode normalisation and categories for BERT's basic tokenizer

@@ -135,13 +135,15 @@ TEST_P(Bf16Products, ForwardAndGradientsStayWithinBf16RoundingOfF32) {
 INSTANTIATE_TEST_SUITE_P(Devices, Bf16Products, ::testing::ValuesIn(testing::all_test_devices()),
                          testing::device_test_name);
 
-// Two steps of fine-tuning a small BERT: the bf16 run's losses and weights stay within bf16 rounding
-// of the f32 run's.
-TEST(Bf16Training, BertStepsStayCloseToF32) {
+// Two steps of fine-tuning a small BERT: the bf16 run's first loss and its weights after both steps
+// stay within bf16 rounding of the f32 run's (the second loss is left out: AdamW's first steps move
+// every weight by about lr whatever its gradient's size, so a gradient near zero that bf16 rounds to the
+// other sign moves it the other way); and a bf16 run repeats bit for bit.
+TEST(Bf16Training, BertStepsStayCloseToF32AndRepeat) {
   auto train = [](Precision precision) {
     auto model = testing::random_bert_model(testing::small_random_config(2), BertTask::sequence_classification, 5, 6);
     model->train();
-    AdamW optimizer(parameter_groups_for_weight_decay(model->named_parameters(), 0.01), 1e-3);
+    AdamW optimizer(parameter_groups_for_weight_decay(model->named_parameters(), 0.01), 1e-4);
     const BertInputs inputs = testing::padded_random_inputs(7);
     const Tensor labels = Tensor::from_vector<std::int64_t>({0, 2, 1}, {3});
     std::vector<double> losses;
@@ -157,12 +159,16 @@ TEST(Bf16Training, BertStepsStayCloseToF32) {
   };
   const auto [bf16_losses, bf16_model] = train(Precision::bf16);
   const auto [f32_losses, f32_model] = train(Precision::f32);
-  for (std::size_t i = 0; i < f32_losses.size(); ++i) {
-    EXPECT_NEAR(bf16_losses[i], f32_losses[i], 1e-2 * std::abs(f32_losses[i])) << "step " << i;
-  }
+  EXPECT_NEAR(bf16_losses[0], f32_losses[0], 1e-2 * std::abs(f32_losses[0]));
   const NamedTensors a = bf16_model->named_parameters(), b = f32_model->named_parameters();
   for (std::size_t i = 0; i < a.size(); ++i) {
     EXPECT_LT(normalised_error(a[i].second, b[i].second), 2e-2) << a[i].first;
+  }
+  const auto [again_losses, again_model] = train(Precision::bf16);
+  EXPECT_EQ(again_losses, bf16_losses);
+  const NamedTensors c = again_model->named_parameters();
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(c[i].second.to_vector<float>(), a[i].second.to_vector<float>()) << c[i].first;
   }
 }
 

@@ -1,8 +1,10 @@
 #include "kernels/attention.h"
 
-#include <cblas.h>
+#include <oneapi/dnnl/dnnl.h>
 
 #include <limits>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "kernels/cpu/vector_math.h"  // vexp, vselect
@@ -18,9 +20,11 @@ constexpr std::int64_t kParallelWork = 32768;
 // c[m, n] = alpha * op(a) @ op(b) for row-major operands; ld* are the stored row lengths.
 void sgemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const float* a,
            std::int64_t lda, const float* b, std::int64_t ldb, float* c, std::int64_t ldc) {
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
-              static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,
-              static_cast<blasint>(lda), b, static_cast<blasint>(ldb), 0.0f, c, static_cast<blasint>(ldc));
+  // Inside the per-pair parallel region oneDNN runs on the calling thread alone.
+  const dnnl_status_t status =
+      dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, 0.0f, c, ldc);
+  if (status != dnnl_success)
+    throw std::runtime_error("oneDNN sgemm failed in attention (status " + std::to_string(status) + ")");
 }
 
 // Adds the mask row to the scores row and replaces it by its softmax. Scores are clamped to the
@@ -77,7 +81,7 @@ void attention_forward(const Context&, const AttentionDims& dims, float scale, c
   const std::int64_t pairs = dims.batch * H;
   const bool drop = dropout.p > 0.0f;
   const float keep_scale = dropout.p < 1.0f ? 1.0f / (1.0f - dropout.p) : 0.0f;
-  // One (batch, head) pair per thread: OpenBLAS runs single-threaded inside a parallel region.
+  // One (batch, head) pair per thread: oneDNN runs single-threaded inside a parallel region.
 #pragma omp parallel if (pairs > 1 && pairs * T * S * d > kParallelWork)
   {
     std::vector<float> dropped(drop ? static_cast<std::size_t>(T * S) : 0);

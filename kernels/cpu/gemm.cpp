@@ -1,12 +1,15 @@
 #include "kernels/gemm.h"
 
-#include <cblas.h>
 #include <omp.h>
+#include <oneapi/dnnl/dnnl.h>
 
-#include <algorithm>
+#include <map>
+#include <mutex>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <stdexcept>
+#include <string>
+#include <tuple>
 #include <vector>
-
-#include "kernels/half_float.h"  // float_from_bf16
 
 namespace pare::kernels::cpu {
 namespace {
@@ -27,13 +30,16 @@ bool parallel_over_batch(std::int64_t batch, std::int64_t macs_per_product) {
   return balanced || macs_per_product < kSmallProduct;
 }
 
-CBLAS_TRANSPOSE trans(const GemmOperand& op) { return op.transposed ? CblasTrans : CblasNoTrans; }
+char trans(bool transposed) { return transposed ? 'T' : 'N'; }
 
 void sgemm(std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const GemmOperand& a, const float* a_data,
            const GemmOperand& b, const float* b_data, float beta, float* c, std::int64_t ldc) {
-  cblas_sgemm(CblasRowMajor, trans(a), trans(b), static_cast<blasint>(m), static_cast<blasint>(n),
-              static_cast<blasint>(k), alpha, a_data, static_cast<blasint>(a.ld), b_data, static_cast<blasint>(b.ld),
-              beta, c, static_cast<blasint>(ldc));
+  const dnnl_status_t status =
+      dnnl_sgemm(trans(a.transposed), trans(b.transposed), m, n, k, alpha, a_data, a.ld, b_data, b.ld, beta, c, ldc);
+  if (status != dnnl_success) {
+    throw std::runtime_error("oneDNN sgemm failed (status " + std::to_string(status) + ") for [" + std::to_string(m) +
+                             ", " + std::to_string(k) + "] x [" + std::to_string(k) + ", " + std::to_string(n) + "]");
+  }
 }
 
 }  // namespace
@@ -80,33 +86,85 @@ void gemm_bias(const Context& ctx, std::int64_t m, std::int64_t n, std::int64_t 
 
 namespace {
 
-// The f32 values of every element a batch of operands can read: [0, the last entry's offset + its
-// stored extent).
-std::vector<float> widened(const Bf16GemmOperand& x, const std::int64_t* offsets, std::int64_t batch,
-                           std::int64_t stored_rows, std::int64_t stored_cols) {
-  const std::int64_t last = *std::max_element(offsets, offsets + batch);
-  const std::int64_t extent = stored_rows == 0 || stored_cols == 0 ? 0 : last + (stored_rows - 1) * x.ld + stored_cols;
-  std::vector<float> out(static_cast<std::size_t>(extent));
-#pragma omp parallel for schedule(static) if (extent > 65536)
-  for (std::int64_t i = 0; i < extent; ++i) out[static_cast<std::size_t>(i)] = float_from_bf16(x.data[i]);
-  return out;
+// One oneDNN matmul primitive per shape, layout and beta: creating one costs more than a small product.
+// Its scratchpad is ours (scratchpad_mode::user, one buffer per thread): with the library's, two
+// threads running the same primitive at once share one and corrupt each other's partial sums.
+struct Bf16Product {
+  dnnl::matmul primitive;
+  dnnl::memory::desc scratchpad;
+};
+using Bf16Key = std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, bool, std::int64_t, bool, bool>;
+
+// op(x) as a [rows, cols] oneDNN descriptor over a row-major matrix stored with leading dimension ld.
+dnnl::memory::desc bf16_operand(std::int64_t rows, std::int64_t cols, std::int64_t ld, bool transposed) {
+  const dnnl::memory::dims strides = transposed ? dnnl::memory::dims{1, ld} : dnnl::memory::dims{ld, 1};
+  return dnnl::memory::desc({rows, cols}, dnnl::memory::data_type::bf16, strides);
+}
+
+const dnnl::engine& cpu_engine() {
+  static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+const Bf16Product& bf16_matmul(std::int64_t m, std::int64_t n, std::int64_t k, const Bf16GemmOperand& a,
+                               const Bf16GemmOperand& b, bool accumulate) {
+  static std::mutex mutex;
+  static std::map<Bf16Key, Bf16Product> primitives;
+  const Bf16Key key{m, n, k, a.ld, a.transposed, b.ld, b.transposed, accumulate};
+  std::lock_guard lock(mutex);
+  auto it = primitives.find(key);
+  if (it == primitives.end()) {
+    const dnnl::memory::desc dst({m, n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab);
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    if (accumulate) {
+      dnnl::post_ops ops;
+      ops.append_sum(1.0f);
+      attr.set_post_ops(ops);
+    }
+    const dnnl::matmul::primitive_desc pd(
+        dnnl::matmul::desc(bf16_operand(m, k, a.ld, a.transposed), bf16_operand(k, n, b.ld, b.transposed), dst), attr,
+        cpu_engine());
+    it = primitives.emplace(key, Bf16Product{dnnl::matmul(pd), pd.scratchpad_desc()}).first;
+  }
+  return it->second;
 }
 
 }  // namespace
 
-void gemm_bf16(const Context& ctx, std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k,
-               Bf16GemmOperand a, const std::int64_t* a_offsets, Bf16GemmOperand b, const std::int64_t* b_offsets,
-               float beta, float* c) {
+void gemm_bf16(const Context&, std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k, Bf16GemmOperand a,
+               const std::int64_t* a_offsets, Bf16GemmOperand b, const std::int64_t* b_offsets, float beta, float* c) {
   if (batch == 0 || m == 0 || n == 0) return;
-  // op(a) is [m, k]: stored [m, k], or [k, m] when transposed; likewise b.
-  const std::vector<float> fa = widened(a, a_offsets, batch, a.transposed ? k : m, a.transposed ? m : k);
-  const std::vector<float> fb = widened(b, b_offsets, batch, b.transposed ? n : k, b.transposed ? k : n);
-  const GemmOperand wa{fa.data(), a.ld, a.transposed}, wb{fb.data(), b.ld, b.transposed};
-  if (beta == 0.0f) return gemm_batched(ctx, batch, m, n, k, wa, a_offsets, wb, b_offsets, c);
-  for (std::int64_t i = 0; i < batch; ++i) {
-    gemm(ctx, m, n, k, 1.0f, {wa.data + a_offsets[i], wa.ld, wa.transposed},
-         {wb.data + b_offsets[i], wb.ld, wb.transposed}, beta, c + i * m * n, n);
+  if (k == 0) {
+    for (std::int64_t i = 0; i < batch * m * n; ++i) c[i] = beta == 0.0f ? 0.0f : beta * c[i];
+    return;
   }
+  if (beta != 0.0f && beta != 1.0f) throw std::invalid_argument("gemm_bf16: beta must be 0 or 1");
+  const Bf16Product& product = bf16_matmul(m, n, k, a, b, beta == 1.0f);
+  const dnnl::memory::desc a_desc = bf16_operand(m, k, a.ld, a.transposed),
+                           b_desc = bf16_operand(k, n, b.ld, b.transposed);
+  const dnnl::memory::desc c_desc({m, n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab);
+  auto run = [&](std::int64_t i) {
+    dnnl::stream stream(cpu_engine());
+    // oneDNN takes non-const handles; it only reads sources.
+    const dnnl::memory a_mem(a_desc, cpu_engine(), const_cast<std::uint16_t*>(a.data + a_offsets[i]));
+    const dnnl::memory b_mem(b_desc, cpu_engine(), const_cast<std::uint16_t*>(b.data + b_offsets[i]));
+    const dnnl::memory c_mem(c_desc, cpu_engine(), c + i * m * n);
+    thread_local std::vector<unsigned char> scratch;
+    scratch.resize(product.scratchpad.get_size());
+    const dnnl::memory scratch_mem(product.scratchpad, cpu_engine(), scratch.data());
+    product.primitive.execute(
+        stream,
+        {{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem}, {DNNL_ARG_SCRATCHPAD, scratch_mem}});
+    stream.wait();
+  };
+  if (!parallel_over_batch(batch, m * n * k)) {
+    for (std::int64_t i = 0; i < batch; ++i) run(i);
+    return;
+  }
+  // A oneDNN product inside a parallel region runs on its thread alone, as a BLAS call does.
+#pragma omp parallel for schedule(static)
+  for (std::int64_t i = 0; i < batch; ++i) run(i);
 }
 
 }  // namespace pare::kernels::cpu

@@ -65,22 +65,50 @@ std::vector<std::int64_t> batch_offsets(const Tensor& t, const Shape& batch) {
 
 const std::uint16_t* bf16_bits(const Tensor& t) { return static_cast<const std::uint16_t*>(t.device_raw_data()); }
 
+// A bf16 copy of the matrices of t ([..., rows, cols]) as GEMM reads it: a transposed view of a packed
+// tensor (a weight used as W^T, K^T) is copied packed as stored and read transposed, anything else is
+// packed as it is seen.
+struct Bf16Matrices {
+  Tensor bits;  // bf16, packed
+  Bf16GemmOperand operand;
+};
+
+Bf16Matrices bf16_matrices(const Tensor& t) {
+  const std::int64_t rows = t.size(-2), cols = t.size(-1);
+  const Tensor stored = t.detach().transpose(-1, -2);
+  if (!t.is_contiguous() && stored.is_contiguous()) {
+    Bf16Matrices m{stored.to(DType::bf16), {}};
+    m.operand = {bf16_bits(m.bits), std::max<std::int64_t>(rows, 1), true};
+    return m;
+  }
+  Bf16Matrices m{t.detach().to(DType::bf16), {}};
+  m.operand = {bf16_bits(m.bits), std::max<std::int64_t>(cols, 1), false};
+  return m;
+}
+
+// Offsets of each batch entry into a bf16 copy, in the batch shape's order.
+std::vector<std::int64_t> bf16_batch_offsets(const Bf16Matrices& m, const Shape& batch) {
+  return batch_offsets(m.operand.transposed ? m.bits.transpose(-1, -2) : m.bits, batch);
+}
+
 // out (+)= a @ b under the bf16 policy: both rounded to bf16 (packed copies), the products summed in
 // f32. beta 1 adds to what out holds (a bias), beta 0 overwrites it.
 void bf16_matmul_into(const Tensor& a, const Tensor& b, const Shape& batch, std::int64_t m, std::int64_t n,
                       std::int64_t k, float beta, Tensor& out) {
-  const Tensor a16 = a.detach().to(DType::bf16), b16 = b.detach().to(DType::bf16);
-  const Bf16GemmOperand op_b{bf16_bits(b16), std::max<std::int64_t>(n, 1), false};
+  const Bf16Matrices b16 = bf16_matrices(b);
   const std::int64_t zero = 0;
   if (b.dim() == 2) {
     // A packed batch of rows times one shared matrix is a single product over all rows.
+    const Tensor a16 = a.detach().to(DType::bf16);
     const Bf16GemmOperand op_a{bf16_bits(a16), std::max<std::int64_t>(k, 1), false};
-    PARE_LAUNCH(a.device(), gemm_bf16, 1, shape_numel(batch) * m, n, k, op_a, &zero, op_b, &zero, beta,
+    PARE_LAUNCH(a.device(), gemm_bf16, 1, shape_numel(batch) * m, n, k, op_a, &zero, b16.operand, &zero, beta,
                 out.device_data<float>());
     return;
   }
-  const Bf16GemmOperand op_a{bf16_bits(a16), std::max<std::int64_t>(k, 1), false};
-  const std::vector<std::int64_t> a_off = batch_offsets(a16, batch), b_off = batch_offsets(b16, batch);
+  const Bf16Matrices a16 = bf16_matrices(a);
+  const Bf16GemmOperand& op_a = a16.operand;
+  const Bf16GemmOperand& op_b = b16.operand;
+  const std::vector<std::int64_t> a_off = bf16_batch_offsets(a16, batch), b_off = bf16_batch_offsets(b16, batch);
   PARE_LAUNCH(a.device(), gemm_bf16, shape_numel(batch), m, n, k, op_a, a_off.data(), op_b, b_off.data(), beta,
               out.device_data<float>());
 }
