@@ -4,7 +4,7 @@
 # the same card and a check of pare's Hugging Face export with transformers, and prints one table.
 #
 #   scripts/gpu-check.sh prepare   here (Debian 12 with apt and a network): downloads the .deb files pare
-#                                  builds with into .gpu-check/debs (git-ignored; about 15 MB)
+#                                  builds with into .gpu-check/debs (git-ignored; about 9 MB)
 #   scripts/gpu-check.sh run       there (no apt, no network; nvcc, CMake, ninja, Python with PyTorch and
 #                                  transformers): unpacks them into a private prefix, configures and builds
 #                                  build-gpu/ against it, then tests, times and compares

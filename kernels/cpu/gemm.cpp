@@ -3,13 +3,10 @@
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.h>
 
-#include <map>
-#include <mutex>
-#include <oneapi/dnnl/dnnl.hpp>
 #include <stdexcept>
 #include <string>
-#include <tuple>
-#include <vector>
+
+#include "kernels/cpu/onednn_matmul.h"
 
 namespace pare::kernels::cpu {
 namespace {
@@ -54,6 +51,13 @@ void gemm(const Context&, std::int64_t m, std::int64_t n, std::int64_t k, float 
     }
     return;
   }
+  if (omp_get_level() == 0) {
+    // Top level: the primitive's kernels, on every thread.
+    onednn_matmul({MatmulOperands::f32, m, n, k, a.ld, a.transposed, b.ld, b.transposed, ldc, alpha, beta}, a.data,
+                  b.data, c);
+    return;
+  }
+  // Inside a parallel region (a product per thread): oneDNN's stateless BLAS-style call on this thread.
   sgemm(m, n, k, alpha, a, a.data, b, b.data, beta, c, ldc);
 }
 
@@ -84,54 +88,6 @@ void gemm_bias(const Context& ctx, std::int64_t m, std::int64_t n, std::int64_t 
   if (k > 0) gemm(ctx, m, n, k, 1.0f, a, b, 1.0f, c, n);
 }
 
-namespace {
-
-// One oneDNN matmul primitive per shape, layout and beta: creating one costs more than a small product.
-// Its scratchpad is ours (scratchpad_mode::user, one buffer per thread): with the library's, two
-// threads running the same primitive at once share one and corrupt each other's partial sums.
-struct Bf16Product {
-  dnnl::matmul primitive;
-  dnnl::memory::desc scratchpad;
-};
-using Bf16Key = std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, bool, std::int64_t, bool, bool>;
-
-// op(x) as a [rows, cols] oneDNN descriptor over a row-major matrix stored with leading dimension ld.
-dnnl::memory::desc bf16_operand(std::int64_t rows, std::int64_t cols, std::int64_t ld, bool transposed) {
-  const dnnl::memory::dims strides = transposed ? dnnl::memory::dims{1, ld} : dnnl::memory::dims{ld, 1};
-  return dnnl::memory::desc({rows, cols}, dnnl::memory::data_type::bf16, strides);
-}
-
-const dnnl::engine& cpu_engine() {
-  static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  return engine;
-}
-
-const Bf16Product& bf16_matmul(std::int64_t m, std::int64_t n, std::int64_t k, const Bf16GemmOperand& a,
-                               const Bf16GemmOperand& b, bool accumulate) {
-  static std::mutex mutex;
-  static std::map<Bf16Key, Bf16Product> primitives;
-  const Bf16Key key{m, n, k, a.ld, a.transposed, b.ld, b.transposed, accumulate};
-  std::lock_guard lock(mutex);
-  auto it = primitives.find(key);
-  if (it == primitives.end()) {
-    const dnnl::memory::desc dst({m, n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab);
-    dnnl::primitive_attr attr;
-    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    if (accumulate) {
-      dnnl::post_ops ops;
-      ops.append_sum(1.0f);
-      attr.set_post_ops(ops);
-    }
-    const dnnl::matmul::primitive_desc pd(
-        dnnl::matmul::desc(bf16_operand(m, k, a.ld, a.transposed), bf16_operand(k, n, b.ld, b.transposed), dst), attr,
-        cpu_engine());
-    it = primitives.emplace(key, Bf16Product{dnnl::matmul(pd), pd.scratchpad_desc()}).first;
-  }
-  return it->second;
-}
-
-}  // namespace
-
 void gemm_bf16(const Context&, std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k, Bf16GemmOperand a,
                const std::int64_t* a_offsets, Bf16GemmOperand b, const std::int64_t* b_offsets, float beta, float* c) {
   if (batch == 0 || m == 0 || n == 0) return;
@@ -139,32 +95,17 @@ void gemm_bf16(const Context&, std::int64_t batch, std::int64_t m, std::int64_t 
     for (std::int64_t i = 0; i < batch * m * n; ++i) c[i] = beta == 0.0f ? 0.0f : beta * c[i];
     return;
   }
-  if (beta != 0.0f && beta != 1.0f) throw std::invalid_argument("gemm_bf16: beta must be 0 or 1");
-  const Bf16Product& product = bf16_matmul(m, n, k, a, b, beta == 1.0f);
-  const dnnl::memory::desc a_desc = bf16_operand(m, k, a.ld, a.transposed),
-                           b_desc = bf16_operand(k, n, b.ld, b.transposed);
-  const dnnl::memory::desc c_desc({m, n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab);
-  auto run = [&](std::int64_t i) {
-    dnnl::stream stream(cpu_engine());
-    // oneDNN takes non-const handles; it only reads sources.
-    const dnnl::memory a_mem(a_desc, cpu_engine(), const_cast<std::uint16_t*>(a.data + a_offsets[i]));
-    const dnnl::memory b_mem(b_desc, cpu_engine(), const_cast<std::uint16_t*>(b.data + b_offsets[i]));
-    const dnnl::memory c_mem(c_desc, cpu_engine(), c + i * m * n);
-    thread_local std::vector<unsigned char> scratch;
-    scratch.resize(product.scratchpad.get_size());
-    const dnnl::memory scratch_mem(product.scratchpad, cpu_engine(), scratch.data());
-    product.primitive.execute(
-        stream,
-        {{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem}, {DNNL_ARG_SCRATCHPAD, scratch_mem}});
-    stream.wait();
-  };
+  const MatmulShape shape{MatmulOperands::bf16, m, n, k, a.ld, a.transposed, b.ld, b.transposed, n, 1.0f, beta};
   if (!parallel_over_batch(batch, m * n * k)) {
-    for (std::int64_t i = 0; i < batch; ++i) run(i);
+    // Outside any parallel region (an inactive one, `parallel if (false)`, made oneDNN run 15x slower).
+    for (std::int64_t i = 0; i < batch; ++i)
+      onednn_matmul(shape, a.data + a_offsets[i], b.data + b_offsets[i], c + i * m * n);
     return;
   }
-  // A oneDNN product inside a parallel region runs on its thread alone, as a BLAS call does.
+  // One product per thread; inside the region each runs on its thread alone.
 #pragma omp parallel for schedule(static)
-  for (std::int64_t i = 0; i < batch; ++i) run(i);
+  for (std::int64_t i = 0; i < batch; ++i)
+    onednn_matmul(shape, a.data + a_offsets[i], b.data + b_offsets[i], c + i * m * n);
 }
 
 }  // namespace pare::kernels::cpu

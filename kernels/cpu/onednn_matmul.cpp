@@ -1,0 +1,102 @@
+#include "kernels/cpu/onednn_matmul.h"
+
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <tuple>
+#include <vector>
+
+namespace pare::kernels::cpu {
+namespace {
+
+struct Product {
+  dnnl::matmul primitive;
+  dnnl::memory::desc a, b, c, scratchpad;
+};
+
+using Key = std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, bool, std::int64_t, bool,
+                       std::int64_t, std::uint32_t, std::uint32_t>;
+
+// Shapes a long run meets are few (layer widths times the batch lengths seen); past this many the
+// cache starts over rather than grow without bound.
+constexpr std::size_t kMaxCachedProducts = 1024;
+
+std::uint32_t bits(float f) {
+  std::uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+const dnnl::engine& cpu_engine() {
+  static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+// op(x) as a [rows, cols] descriptor over a row-major matrix stored with leading dimension ld.
+dnnl::memory::desc operand(dnnl::memory::data_type type, std::int64_t rows, std::int64_t cols, std::int64_t ld,
+                           bool transposed) {
+  const dnnl::memory::dims strides = transposed ? dnnl::memory::dims{1, ld} : dnnl::memory::dims{ld, 1};
+  return dnnl::memory::desc({rows, cols}, type, strides);
+}
+
+Product make_product(const MatmulShape& s) {
+  const auto type = s.operands == MatmulOperands::f32 ? dnnl::memory::data_type::f32 : dnnl::memory::data_type::bf16;
+  Product p;
+  p.a = operand(type, s.m, s.k, s.lda, s.a_transposed);
+  p.b = operand(type, s.k, s.n, s.ldb, s.b_transposed);
+  p.c = dnnl::memory::desc({s.m, s.n}, dnnl::memory::data_type::f32, dnnl::memory::dims{s.ldc, 1});
+  dnnl::primitive_attr attr;
+  // With the library's scratchpad, two threads running one primitive at once share it and corrupt each
+  // other's partial sums.
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  if (s.alpha != 1.0f) attr.set_output_scales(0, {s.alpha});
+  if (s.beta != 0.0f) {
+    dnnl::post_ops ops;
+    ops.append_sum(s.beta);
+    attr.set_post_ops(ops);
+  }
+  const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(p.a, p.b, p.c), attr, cpu_engine());
+  p.primitive = dnnl::matmul(pd);
+  p.scratchpad = pd.scratchpad_desc();
+  return p;
+}
+
+const Product& product_for(const MatmulShape& s) {
+  static std::mutex mutex;
+  static std::map<Key, Product> products;
+  const Key key{static_cast<int>(s.operands),
+                s.m,
+                s.n,
+                s.k,
+                s.lda,
+                s.a_transposed,
+                s.ldb,
+                s.b_transposed,
+                s.ldc,
+                bits(s.alpha),
+                bits(s.beta)};
+  std::lock_guard lock(mutex);
+  auto it = products.find(key);
+  if (it != products.end()) return it->second;
+  if (products.size() >= kMaxCachedProducts) products.clear();
+  return products.emplace(key, make_product(s)).first->second;
+}
+
+}  // namespace
+
+void onednn_matmul(const MatmulShape& shape, const void* a, const void* b, float* c) {
+  const Product& p = product_for(shape);
+  dnnl::stream stream(cpu_engine());
+  thread_local std::vector<unsigned char> scratch;
+  scratch.resize(p.scratchpad.get_size());
+  // oneDNN takes non-const handles; it only reads the sources.
+  const dnnl::memory a_mem(p.a, cpu_engine(), const_cast<void*>(a)), b_mem(p.b, cpu_engine(), const_cast<void*>(b));
+  const dnnl::memory c_mem(p.c, cpu_engine(), c), scratch_mem(p.scratchpad, cpu_engine(), scratch.data());
+  p.primitive.execute(
+      stream,
+      {{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem}, {DNNL_ARG_SCRATCHPAD, scratch_mem}});
+  stream.wait();
+}
+
+}  // namespace pare::kernels::cpu
