@@ -50,6 +50,8 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option(
       "--layers", options->layers,
       "encoder layers of a named size instead of its own (--layers 1: one encoder layer and the embeddings)");
+  cmd->add_flag("--profile", options->bench.profile,
+                "each kernel's calls, ms and share of a step (\"kernels\"); a GPU waits for each kernel then");
   cmd->add_option("--threads", options->bench.threads, "OpenMP threads (0: as the environment sets)")
       ->capture_default_str();
   cmd->add_option("--seed", options->bench.seed, "seed of the inputs and of the model's initialisation")

@@ -3,13 +3,17 @@
 // a backend; a backend is a KernelTable (kernels/kernel_table.h).
 #pragma once
 
+#include <chrono>
 #include <exception>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "kernels/kernel_table.h"
 #include "runtime/device.h"
 #include "runtime/error.h"
+#include "runtime/kernel_profile.h"
+#include "runtime/transfer.h"  // synchronize
 
 namespace pare {
 
@@ -19,13 +23,28 @@ const kernels::Context& kernel_context(Device device);
 [[noreturn]] void throw_missing_kernel(const char* kernel, Device device);
 
 // Runs `entry` of the device's table. Errors a kernel throws (a target out of range, a CUDA status)
-// come back as pare::Error naming the kernel.
+// come back as pare::Error naming the kernel. With the kernel profile on (runtime/kernel_profile.h),
+// its time is recorded.
 template <typename Fn, typename... Args>
 decltype(auto) launch(Device device, Fn* kernels::KernelTable::*entry, const char* kernel, Args&&... args) {
   Fn* fn = kernel_table(device).*entry;
   if (fn == nullptr) throw_missing_kernel(kernel, device);
   try {
-    return fn(kernel_context(device), std::forward<Args>(args)...);
+    if (!kernel_profile_enabled()) return fn(kernel_context(device), std::forward<Args>(args)...);
+    synchronize(device);
+    const auto start = std::chrono::steady_clock::now();
+    const auto record = [&] {
+      synchronize(device);
+      record_kernel_time(kernel, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    };
+    if constexpr (std::is_void_v<decltype(fn(kernel_context(device), std::forward<Args>(args)...))>) {
+      fn(kernel_context(device), std::forward<Args>(args)...);
+      record();
+    } else {
+      auto result = fn(kernel_context(device), std::forward<Args>(args)...);
+      record();
+      return result;
+    }
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {

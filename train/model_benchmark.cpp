@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <numeric>
 #include <random>
 #include <set>
@@ -217,12 +218,14 @@ ModelBenchmarkResult run_model_benchmark(BertTaskModel& model, const ModelBenchm
   reset_peak_memory(options.device);
   reset_transfer_stats();
   using Clock = std::chrono::steady_clock;
+  const auto profile = std::make_unique<KernelProfileScope>(options.profile);
   for (std::int64_t i = 0; i < options.steps; ++i) {
     const auto start = Clock::now();
     step();
     synchronize(options.device);
     result.step_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
   }
+  if (options.profile) result.kernel_totals = kernel_profile();
   result.peak_memory_bytes = memory_stats(options.device).peak_in_use_bytes;
   const TransferStats transfers = transfer_stats();
   result.to_host_per_step = static_cast<double>(transfers.to_host) / static_cast<double>(options.steps);
@@ -271,6 +274,18 @@ nlohmann::ordered_json to_json(const ModelBenchmarkResult& r) {
   j["to_host_per_step"] = r.to_host_per_step;
   j["to_device_per_step"] = r.to_device_per_step;
   if (r.options.mode == BenchMode::train) j["final_loss"] = r.final_loss;
+  if (r.options.profile) {
+    nlohmann::ordered_json kernels = nlohmann::ordered_json::array();
+    const auto steps = static_cast<double>(r.options.steps);
+    for (const KernelTime& k : r.kernel_totals) {
+      const double ms = k.seconds * 1e3 / steps;
+      kernels.push_back({{"kernel", k.kernel},
+                         {"calls_per_step", static_cast<double>(k.calls) / steps},
+                         {"ms_per_step", ms},
+                         {"share_of_step", r.ms_per_step > 0 ? ms / r.ms_per_step : 0.0}});
+    }
+    j["kernels"] = kernels;
+  }
   return j;
 }
 

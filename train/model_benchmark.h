@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "models/bert.h"
+#include "runtime/kernel_profile.h"
 #include "runtime/precision.h"
 
 namespace pare {
@@ -32,6 +33,9 @@ struct ModelBenchmarkOptions {
   double learning_rate = 1e-4;
   Device device = Device::cpu();         // the model and the batch move there
   Precision precision = Precision::f32;  // of the matrix products (runtime/precision.h)
+  // Record each kernel's time during the timed steps (runtime/kernel_profile.h). On a device that runs
+  // behind the host each kernel is then waited for, so the step itself is slower.
+  bool profile = false;
 };
 
 // Throws pare::Error naming the option at fault (batch, seq, steps, warmup, threads).
@@ -75,6 +79,8 @@ struct ModelBenchmarkResult {
   // Copies between host and device per timed step (0 on the CPU): a training step reads its loss.
   double to_host_per_step = 0, to_device_per_step = 0;
   double final_loss = 0;  // the last training step's loss (train mode), a sanity check
+  // With options.profile: each kernel's calls and time over the timed steps, the most time first.
+  std::vector<KernelTime> kernel_totals;
 };
 
 // Runs options.warmup untimed then options.steps timed steps of `model` (infer: model.bert() in eval
