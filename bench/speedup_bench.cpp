@@ -15,6 +15,9 @@
 // outputs at 101-104 GFLOP/s on one thread, as 768 and 3072), except 384 outputs on two threads (165
 // against 183-205). What shortfall there is comes from the work the FLOP count leaves out and the
 // surgery does not shrink: embeddings, LayerNorms, residual adds on the full hidden width.
+// On oneDNN (2 threads, same machine, OPENBLAS_CORETYPE=Haswell as found, 1 s minimum): dense 633 ms,
+// heads 466 ms (1.36 / 1.21), FFN 353 ms (1.79 / 1.64), both 260 ms (2.43 / 2.30, 1.06): the pruned
+// widths lose nothing, and removing heads also removes attention work the FLOP count weighs lightly.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
