@@ -85,6 +85,13 @@ void gemm_batched(const Context& ctx, std::int64_t batch, std::int64_t m, std::i
 
 void gemm_bias(const Context& ctx, std::int64_t m, std::int64_t n, std::int64_t k, GemmOperand a, GemmOperand b,
                const float* bias, float* c) {
+  if (k > 0 && omp_get_level() == 0 && m * n * k >= kPrimitiveWork) {
+    // The primitive adds the bias itself: no pass writing it first.
+    MatmulShape shape{MatmulOperands::f32, m, n, k, a.ld, a.transposed, b.ld, b.transposed, n, 1.0f, 0.0f};
+    shape.bias = true;
+    onednn_matmul(shape, a.data, b.data, c, bias);
+    return;
+  }
 #pragma omp parallel for schedule(static) if (m * n > 32768)
   for (std::int64_t i = 0; i < m; ++i) {
     float* row = c + i * n;

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 namespace pare::kernels::cpu {
@@ -12,11 +13,11 @@ namespace {
 
 struct Product {
   dnnl::matmul primitive;
-  dnnl::memory::desc a, b, c, scratchpad;
+  dnnl::memory::desc a, b, c, bias, scratchpad;
 };
 
 using Key = std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, bool, std::int64_t, bool,
-                       std::int64_t, std::uint32_t, std::uint32_t>;
+                       std::int64_t, std::uint32_t, std::uint32_t, bool>;
 
 // Shapes a long run meets are few (layer widths times the batch lengths seen); past this many the
 // cache starts over rather than grow without bound.
@@ -56,7 +57,9 @@ Product make_product(const MatmulShape& s) {
     ops.append_sum(s.beta);
     attr.set_post_ops(ops);
   }
-  const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(p.a, p.b, p.c), attr, cpu_engine());
+  if (s.bias) p.bias = dnnl::memory::desc({1, s.n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab);
+  const dnnl::matmul::primitive_desc pd(
+      s.bias ? dnnl::matmul::desc(p.a, p.b, p.bias, p.c) : dnnl::matmul::desc(p.a, p.b, p.c), attr, cpu_engine());
   p.primitive = dnnl::matmul(pd);
   p.scratchpad = pd.scratchpad_desc();
   return p;
@@ -75,7 +78,8 @@ const Product& product_for(const MatmulShape& s) {
                 s.b_transposed,
                 s.ldc,
                 bits(s.alpha),
-                bits(s.beta)};
+                bits(s.beta),
+                s.bias};
   std::lock_guard lock(mutex);
   auto it = products.find(key);
   if (it != products.end()) return it->second;
@@ -85,7 +89,7 @@ const Product& product_for(const MatmulShape& s) {
 
 }  // namespace
 
-void onednn_matmul(const MatmulShape& shape, const void* a, const void* b, float* c) {
+void onednn_matmul(const MatmulShape& shape, const void* a, const void* b, float* c, const float* bias) {
   const Product& p = product_for(shape);
   dnnl::stream stream(cpu_engine());
   thread_local std::vector<unsigned char> scratch;
@@ -93,9 +97,10 @@ void onednn_matmul(const MatmulShape& shape, const void* a, const void* b, float
   // oneDNN takes non-const handles; it only reads the sources.
   const dnnl::memory a_mem(p.a, cpu_engine(), const_cast<void*>(a)), b_mem(p.b, cpu_engine(), const_cast<void*>(b));
   const dnnl::memory c_mem(p.c, cpu_engine(), c), scratch_mem(p.scratchpad, cpu_engine(), scratch.data());
-  p.primitive.execute(
-      stream,
-      {{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem}, {DNNL_ARG_SCRATCHPAD, scratch_mem}});
+  std::unordered_map<int, dnnl::memory> args{
+      {DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem}, {DNNL_ARG_SCRATCHPAD, scratch_mem}};
+  if (shape.bias) args.emplace(DNNL_ARG_BIAS, dnnl::memory(p.bias, cpu_engine(), const_cast<float*>(bias)));
+  p.primitive.execute(stream, args);
   stream.wait();
 }
 

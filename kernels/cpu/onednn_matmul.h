@@ -20,9 +20,11 @@ struct MatmulShape {
   bool b_transposed;
   std::int64_t ldc;
   float alpha, beta;
+  bool bias = false;  // add an f32 bias[n] to every row (with alpha 1)
 };
 
-// c[m, n] (f32, rows ldc apart) = alpha * op(a) @ op(b) + beta * c; beta == 0 ignores what c held.
-void onednn_matmul(const MatmulShape& shape, const void* a, const void* b, float* c);
+// c[m, n] (f32, rows ldc apart) = alpha * op(a) @ op(b) (+ bias) + beta * c; beta == 0 ignores what c
+// held.
+void onednn_matmul(const MatmulShape& shape, const void* a, const void* b, float* c, const float* bias = nullptr);
 
 }  // namespace pare::kernels::cpu
