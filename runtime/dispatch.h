@@ -13,6 +13,7 @@
 #include "runtime/device.h"
 #include "runtime/error.h"
 #include "runtime/kernel_profile.h"
+#include "runtime/kernel_work.h"
 #include "runtime/transfer.h"  // synchronize
 
 namespace pare {
@@ -24,18 +25,20 @@ const kernels::Context& kernel_context(Device device);
 
 // Runs `entry` of the device's table. Errors a kernel throws (a target out of range, a CUDA status)
 // come back as pare::Error naming the kernel. With the kernel profile on (runtime/kernel_profile.h),
-// its time is recorded.
-template <typename Fn, typename... Args>
-decltype(auto) launch(Device device, Fn* kernels::KernelTable::*entry, const char* kernel, Args&&... args) {
-  Fn* fn = kernel_table(device).*entry;
+// its time is recorded with its work (runtime/kernel_work.h).
+template <auto Entry, typename... Args>
+decltype(auto) launch(Device device, const char* kernel, Args&&... args) {
+  auto* fn = kernel_table(device).*Entry;
   if (fn == nullptr) throw_missing_kernel(kernel, device);
   try {
     if (!kernel_profile_enabled()) return fn(kernel_context(device), std::forward<Args>(args)...);
+    const KernelWork work = KernelWorkOf<Entry>::of(args...);
     synchronize(device);
     const auto start = std::chrono::steady_clock::now();
     const auto record = [&] {
       synchronize(device);
-      record_kernel_time(kernel, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      record_kernel_time(kernel, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+                         work.flops, work.bytes);
     };
     if constexpr (std::is_void_v<decltype(fn(kernel_context(device), std::forward<Args>(args)...))>) {
       fn(kernel_context(device), std::forward<Args>(args)...);
@@ -55,4 +58,4 @@ decltype(auto) launch(Device device, Fn* kernels::KernelTable::*entry, const cha
 }  // namespace pare
 
 #define PARE_LAUNCH(device, kernel, ...) \
-  ::pare::launch((device), &::pare::kernels::KernelTable::kernel, #kernel, __VA_ARGS__)
+  ::pare::launch<&::pare::kernels::KernelTable::kernel>((device), #kernel, __VA_ARGS__)

@@ -31,13 +31,15 @@ void reset_kernel_profile() {
   t.by_kernel.clear();
 }
 
-void record_kernel_time(const char* kernel, double seconds) {
+void record_kernel_time(const char* kernel, double seconds, double flops, double bytes) {
   Totals& t = totals();
   std::lock_guard lock(t.mutex);
   KernelTime& entry = t.by_kernel[kernel];
   entry.kernel = kernel;
   ++entry.calls;
   entry.seconds += seconds;
+  entry.flops += flops;
+  entry.bytes += bytes;
 }
 
 std::vector<KernelTime> kernel_profile() {

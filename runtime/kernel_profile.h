@@ -14,6 +14,7 @@ struct KernelTime {
   std::string kernel;
   std::int64_t calls = 0;
   double seconds = 0.0;
+  double flops = 0.0, bytes = 0.0;  // summed over the calls, as runtime/kernel_work.h counts them (0: not counted)
 };
 
 namespace detail {
@@ -24,7 +25,7 @@ inline bool kernel_profile_enabled() { return detail::kernel_profile_on.load(std
 // Turns accounting on or off; the totals stay until reset.
 void enable_kernel_profile(bool on);
 void reset_kernel_profile();
-void record_kernel_time(const char* kernel, double seconds);
+void record_kernel_time(const char* kernel, double seconds, double flops = 0, double bytes = 0);
 // Every kernel launched since the last reset, the most time first.
 std::vector<KernelTime> kernel_profile();
 

@@ -36,10 +36,15 @@ TEST(KernelProfile, CountsLaunchesOnlyWhileOn) {
   ASSERT_NE(gemm, nullptr);
   EXPECT_EQ(gemm->calls, 2);
   EXPECT_GE(gemm->seconds, 0.0);
+  // Work as runtime/kernel_work.h counts it: 2 m n k per product, operands and output once each.
+  EXPECT_EQ(gemm->flops, 2 * (2.0 * 4 * 3 * 5));
+  EXPECT_EQ(gemm->bytes, 2 * 4.0 * (4 * 5 + 5 * 3 + 4 * 3));
   // The softmax op launches its kernel under the op's name.
   const KernelTime* soft = find(profile, "softmax");
   ASSERT_NE(soft, nullptr);
   EXPECT_EQ(soft->calls, 1);
+  EXPECT_EQ(soft->flops, 0.0);
+  EXPECT_EQ(soft->bytes, 8.0 * 4 * 5);
 }
 
 TEST(KernelProfile, BenchmarkKernelsFitInTheStep) {
@@ -60,6 +65,15 @@ TEST(KernelProfile, BenchmarkKernelsFitInTheStep) {
   for (double ms : result.step_ms) step_ms += ms;
   EXPECT_LE(kernel_ms, step_ms);
   EXPECT_FALSE(kernel_profile_enabled()) << "the benchmark left the profile on";
+  // The JSON gives products a GFLOP/s and memory-bound kernels a GB/s.
+  const nlohmann::ordered_json json = to_json(result);
+  bool rated_product = false, rated_traffic = false;
+  for (const auto& k : json.at("kernels")) {
+    if (k.at("kernel") == "gemm_bias") rated_product = k.at("gflop_per_s").get<double>() > 0;
+    if (k.at("kernel") == "adamw_update") rated_traffic = k.at("gb_per_s").get<double>() > 0;
+  }
+  EXPECT_TRUE(rated_product);
+  EXPECT_TRUE(rated_traffic);
 }
 
 }  // namespace

@@ -279,10 +279,14 @@ nlohmann::ordered_json to_json(const ModelBenchmarkResult& r) {
     const auto steps = static_cast<double>(r.options.steps);
     for (const KernelTime& k : r.kernel_totals) {
       const double ms = k.seconds * 1e3 / steps;
-      kernels.push_back({{"kernel", k.kernel},
-                         {"calls_per_step", static_cast<double>(k.calls) / steps},
-                         {"ms_per_step", ms},
-                         {"share_of_step", r.ms_per_step > 0 ? ms / r.ms_per_step : 0.0}});
+      nlohmann::ordered_json entry = {{"kernel", k.kernel},
+                                      {"calls_per_step", static_cast<double>(k.calls) / steps},
+                                      {"ms_per_step", ms},
+                                      {"share_of_step", r.ms_per_step > 0 ? ms / r.ms_per_step : 0.0}};
+      // Products report their arithmetic rate, memory-bound kernels their traffic (runtime/kernel_work.h).
+      if (k.seconds > 0 && k.flops > 0) entry["gflop_per_s"] = k.flops / k.seconds * 1e-9;
+      if (k.seconds > 0 && k.flops == 0 && k.bytes > 0) entry["gb_per_s"] = k.bytes / k.seconds * 1e-9;
+      kernels.push_back(std::move(entry));
     }
     j["kernels"] = kernels;
   }
