@@ -48,13 +48,13 @@ void gemm_batched(const Context& ctx, std::int64_t batch, std::int64_t m, std::i
 void gemm_bias(const Context& ctx, std::int64_t m, std::int64_t n, std::int64_t k, GemmOperand a, GemmOperand b,
                const float* bias, float* c);
 
-// For each batch entry i: c + i*m*n (packed, f32) = op(a + a_offsets[i]) @ op(b + b_offsets[i]) + beta * c,
-// the products of bf16 values summed in f32. beta is 0 (c may be uninitialised) or 1 (c holds a bias
-// to add to). On the CPU a oneDNN matmul primitive per shape (AVX512_BF16 or AMX where the CPU has
-// them, else oneDNN's own emulation).
+// For each batch entry i: c + i*m*n (packed, f32) = op(a + a_offsets[i]) @ op(b + b_offsets[i]) (+ bias[n]
+// broadcast over rows, when bias is not null), the products of bf16 values summed in f32; c may be
+// uninitialised. On the CPU a oneDNN matmul primitive per shape (AVX512_BF16 or AMX where the CPU has
+// them, else oneDNN's own emulation), which adds the bias itself.
 void gemm_bf16(const Context& ctx, std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k,
                Bf16GemmOperand a, const std::int64_t* a_offsets, Bf16GemmOperand b, const std::int64_t* b_offsets,
-               float beta, float* c);
+               const float* bias, float* c);
 
 }  // namespace pare::kernels::cpu
 

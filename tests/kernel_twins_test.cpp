@@ -150,22 +150,27 @@ TEST_P(KernelTwins, BatchedGemmOverEveryOffsetPattern) {
   }
 }
 
-// The bf16 product over the same offset patterns, overwriting (beta 0) and adding to a bias (beta 1).
+// The bf16 product over the same offset patterns and over attention's heads seen inside token rows,
+// without and with a bias.
 TEST_P(KernelTwins, Bf16GemmOverEveryOffsetPattern) {
-  const std::int64_t batch = 5, m = 3, n = 7, k = 4;
-  const std::vector<std::vector<std::int64_t>> a_patterns{{0, 12, 24, 36, 48}, {0, 0, 0, 0, 0}, {48, 0, 24, 12, 36}};
-  const std::vector<std::int64_t> b_offsets{0, 0, 28, 28, 56};
+  const std::int64_t batch = 6, m = 3, n = 7, k = 4;
+  // The last pattern: entries (b, h) of 2 x 3 at b * 36 + h * 4 with rows 12 apart (ld 12).
+  const std::vector<std::vector<std::int64_t>> a_patterns{
+      {0, 12, 24, 36, 48, 60}, {0, 0, 0, 0, 0, 0}, {48, 0, 24, 12, 36, 60}, {0, 4, 8, 36, 40, 44}};
+  const std::vector<std::int64_t> b_offsets{0, 0, 28, 28, 56, 56};
   for (std::size_t p = 0; p < a_patterns.size(); ++p) {
-    for (float beta : {0.0f, 1.0f}) {
-      SCOPED_TRACE("pattern " + std::to_string(p) + " beta " + std::to_string(beta));
+    for (const bool with_bias : {false, true}) {
+      SCOPED_TRACE("pattern " + std::to_string(p) + (with_bias ? " with bias" : ""));
       expect_twins(GetParam(), [&](Device device) {
-        const Tensor a = on(device, random_values(60, 5)).to(DType::bf16);
+        const Tensor a = on(device, random_values(72, 5)).to(DType::bf16);
         const Tensor b = on(device, random_values(84, 6)).to(DType::bf16);
-        Tensor c = beta == 0.0f ? poisoned(device, batch * m * n) : on(device, random_values(batch * m * n, 7));
-        const kernels::Bf16GemmOperand a_op{static_cast<const std::uint16_t*>(a.device_raw_data()), k, false};
+        const Tensor bias = on(device, random_values(n, 7));
+        Tensor c = poisoned(device, batch * m * n);
+        const std::int64_t lda = p == 3 ? 12 : k;
+        const kernels::Bf16GemmOperand a_op{static_cast<const std::uint16_t*>(a.device_raw_data()), lda, false};
         const kernels::Bf16GemmOperand b_op{static_cast<const std::uint16_t*>(b.device_raw_data()), k, true};
-        PARE_LAUNCH(device, gemm_bf16, batch, m, n, k, a_op, a_patterns[p].data(), b_op, b_offsets.data(), beta,
-                    c.device_data<float>());
+        PARE_LAUNCH(device, gemm_bf16, batch, m, n, k, a_op, a_patterns[p].data(), b_op, b_offsets.data(),
+                    with_bias ? bias.device_data<float>() : nullptr, c.device_data<float>());
         return Outputs{{"c", c}};
       });
     }

@@ -6,10 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
 #include <vector>
 
 #include "models/bert_heads.h"
 #include "runtime/autograd.h"
+#include "runtime/bf16_parameter_cache.h"
+#include "runtime/kernel_profile.h"
 #include "runtime/ops.h"
 #include "runtime/optim/adamw.h"
 #include "runtime/random.h"
@@ -130,6 +133,44 @@ TEST_P(Bf16Products, ForwardAndGradientsStayWithinBf16RoundingOfF32) {
       testing::expect_matches_cpu(bf16.grads[i], cpu.grads[i], device, "bf16 gradient " + std::to_string(i));
     }
   }
+}
+
+// A weight used by the forward's x W^T and the backward's dY W is converted once inside a parameter
+// cache, with bit-identical results; after the scope closes a weight written in place is read anew.
+TEST_P(Bf16Products, ParameterCacheConvertsAWeightOncePerScope) {
+  const Device device = GetParam();
+  const MatmulPrecisionScope scope(Precision::bf16);
+  const Tensor x = random_leaf({2, 3, 37}, 1, device), w = random_leaf({19, 37}, 2, device);
+  const Tensor b = random_leaf({19}, 3, device), g = random_leaf({2, 3, 19}, 4, device).detach();
+  struct Run {
+    std::vector<float> out, dx, dw;
+    std::int64_t conversions = 0;
+  };
+  auto run = [&](bool cached) {
+    x.zero_grad();
+    w.zero_grad();
+    std::optional<Bf16ParameterCache> cache;
+    if (cached) cache.emplace(std::vector<Tensor>{w, b});
+    const KernelProfileScope profile(true);
+    const Tensor out = linear(x, w, b);
+    sum(mul(out, g)).backward();
+    Run r{out.to_vector<float>(), x.grad().to_vector<float>(), w.grad().to_vector<float>(), 0};
+    for (const KernelTime& k : kernel_profile()) {
+      if (k.kernel == "convert") r.conversions = k.calls;
+    }
+    return r;
+  };
+  const Run plain = run(false), cached = run(true);
+  EXPECT_EQ(cached.out, plain.out);
+  EXPECT_EQ(cached.dx, plain.dx);
+  EXPECT_EQ(cached.dw, plain.dw);
+  EXPECT_EQ(cached.conversions, plain.conversions - 1);
+
+  // Written in place after the scope: the next scope converts the new values.
+  w.detach().copy_(scale(w.detach(), 0.5));
+  const Run halved = run(true), halved_plain = run(false);
+  EXPECT_EQ(halved.out, halved_plain.out);
+  EXPECT_NE(halved.out, plain.out);
 }
 
 INSTANTIATE_TEST_SUITE_P(Devices, Bf16Products, ::testing::ValuesIn(testing::all_test_devices()),

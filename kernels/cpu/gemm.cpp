@@ -101,23 +101,25 @@ void gemm_bias(const Context& ctx, std::int64_t m, std::int64_t n, std::int64_t 
 }
 
 void gemm_bf16(const Context&, std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k, Bf16GemmOperand a,
-               const std::int64_t* a_offsets, Bf16GemmOperand b, const std::int64_t* b_offsets, float beta, float* c) {
+               const std::int64_t* a_offsets, Bf16GemmOperand b, const std::int64_t* b_offsets, const float* bias,
+               float* c) {
   if (batch == 0 || m == 0 || n == 0) return;
   if (k == 0) {
-    for (std::int64_t i = 0; i < batch * m * n; ++i) c[i] = beta == 0.0f ? 0.0f : beta * c[i];
+    for (std::int64_t i = 0; i < batch * m * n; ++i) c[i] = bias == nullptr ? 0.0f : bias[i % n];
     return;
   }
-  const MatmulShape shape{MatmulOperands::bf16, m, n, k, a.ld, a.transposed, b.ld, b.transposed, n, 1.0f, beta};
+  MatmulShape shape{MatmulOperands::bf16, m, n, k, a.ld, a.transposed, b.ld, b.transposed, n, 1.0f, 0.0f};
+  shape.bias = bias != nullptr;
   if (!parallel_over_batch(batch, m * n * k)) {
     // Outside any parallel region (an inactive one, `parallel if (false)`, made oneDNN run 15x slower).
     for (std::int64_t i = 0; i < batch; ++i)
-      onednn_matmul(shape, a.data + a_offsets[i], b.data + b_offsets[i], c + i * m * n);
+      onednn_matmul(shape, a.data + a_offsets[i], b.data + b_offsets[i], c + i * m * n, bias);
     return;
   }
   // One product per thread; inside the region each runs on its thread alone.
 #pragma omp parallel for schedule(static)
   for (std::int64_t i = 0; i < batch; ++i)
-    onednn_matmul(shape, a.data + a_offsets[i], b.data + b_offsets[i], c + i * m * n);
+    onednn_matmul(shape, a.data + a_offsets[i], b.data + b_offsets[i], c + i * m * n, bias);
 }
 
 }  // namespace pare::kernels::cpu

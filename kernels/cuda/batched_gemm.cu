@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <stdexcept>
 
 #include "kernels/cuda/batched_gemm.h"
@@ -56,14 +57,6 @@ PointerLevels levels(const BatchedOperand& x) {
 }
 
 }  // namespace
-
-std::int64_t offset_step(const std::int64_t* offsets, std::int64_t count) {
-  const std::int64_t step = count > 1 ? offsets[1] - offsets[0] : 0;
-  for (std::int64_t i = 1; i < count; ++i) {
-    if (offsets[i] - offsets[i - 1] != step) return -1;
-  }
-  return step < 0 ? -1 : step;
-}
 
 void gemm_two_level_batched(const Context& ctx, std::int64_t outer, std::int64_t inner, std::int64_t m, std::int64_t n,
                             std::int64_t k, float alpha, const BatchedOperand& a, const BatchedOperand& b, float beta,

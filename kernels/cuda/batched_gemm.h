@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "kernels/batch_offsets.h"  // two_level_offsets
 #include "kernels/context.h"
 
 namespace pare::kernels::cuda {
@@ -31,8 +32,5 @@ struct BatchedOutput {
 void gemm_two_level_batched(const Context& ctx, std::int64_t outer, std::int64_t inner, std::int64_t m, std::int64_t n,
                             std::int64_t k, float alpha, const BatchedOperand& a, const BatchedOperand& b, float beta,
                             const BatchedOutput& c);
-
-// The common step of offsets in arithmetic progression (0 repeats one operand), or -1 when they are not.
-std::int64_t offset_step(const std::int64_t* offsets, std::int64_t count);
 
 }  // namespace pare::kernels::cuda

@@ -51,13 +51,13 @@ void gemm(const Context& ctx, std::int64_t m, std::int64_t n, std::int64_t k, fl
 void gemm_batched(const Context& ctx, std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k, GemmOperand a,
                   const std::int64_t* a_offsets, GemmOperand b, const std::int64_t* b_offsets, float* c) {
   if (batch == 0) return;
-  // Offsets in arithmetic progression (a step of 0 repeats a broadcast operand) make one batched call;
-  // other patterns, which the runtime does not produce today, run one product at a time.
-  const std::int64_t a_step = offset_step(a_offsets, batch), b_step = offset_step(b_offsets, batch);
-  if (a_step >= 0 && b_step >= 0) {
-    gemm_two_level_batched(
-        ctx, 1, batch, m, n, k, 1.0f, {a.data + a_offsets[0], GemmElement::f32, 0, a_step, a.ld, a.transposed},
-        {b.data + b_offsets[0], GemmElement::f32, 0, b_step, b.ld, b.transposed}, 0.0f, {c, 0, m * n, n});
+  // Offsets that split into outer x inner progressions make one batched call; other patterns, which the
+  // runtime does not produce today, run one product at a time.
+  if (const auto s = two_level_offsets(a_offsets, b_offsets, batch)) {
+    gemm_two_level_batched(ctx, s->outer, s->inner, m, n, k, 1.0f,
+                           {a.data + a_offsets[0], GemmElement::f32, s->a_outer, s->a_inner, a.ld, a.transposed},
+                           {b.data + b_offsets[0], GemmElement::f32, s->b_outer, s->b_inner, b.ld, b.transposed}, 0.0f,
+                           {c, s->inner * m * n, m * n, n});
     return;
   }
   for (std::int64_t i = 0; i < batch; ++i) {
@@ -80,13 +80,25 @@ void gemm_bias(const Context& ctx, std::int64_t m, std::int64_t n, std::int64_t 
 
 void gemm_bf16(const Context& ctx, std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k,
                Bf16GemmOperand a, const std::int64_t* a_offsets, Bf16GemmOperand b, const std::int64_t* b_offsets,
-               float beta, float* c) {
-  if (batch == 0) return;
-  const std::int64_t a_step = offset_step(a_offsets, batch), b_step = offset_step(b_offsets, batch);
-  if (a_step >= 0 && b_step >= 0) {
-    gemm_two_level_batched(
-        ctx, 1, batch, m, n, k, 1.0f, {a.data + a_offsets[0], GemmElement::bf16, 0, a_step, a.ld, a.transposed},
-        {b.data + b_offsets[0], GemmElement::bf16, 0, b_step, b.ld, b.transposed}, beta, {c, 0, m * n, n});
+               const float* bias, float* c) {
+  if (batch == 0 || m == 0 || n == 0) return;
+  if (bias != nullptr && batch == 1 && k > 0) {
+    gemm_with_bias_epilogue(ctx, m, n, k, GemmElement::bf16, {a.data + a_offsets[0], a.ld, a.transposed},
+                            {b.data + b_offsets[0], b.ld, b.transposed}, bias, c);
+    return;
+  }
+  // Several products with a bias: the bias written first and the products added to it.
+  float beta = 0.0f;
+  if (bias != nullptr) {
+    bias_rows_kernel<<<blocks_for(batch * m * n), kThreadsPerBlock, 0, stream_of(ctx)>>>(bias, c, batch * m, n);
+    PARE_CUDA_CHECK_LAUNCH(ctx);
+    beta = 1.0f;
+  }
+  if (const auto s = two_level_offsets(a_offsets, b_offsets, batch)) {
+    gemm_two_level_batched(ctx, s->outer, s->inner, m, n, k, 1.0f,
+                           {a.data + a_offsets[0], GemmElement::bf16, s->a_outer, s->a_inner, a.ld, a.transposed},
+                           {b.data + b_offsets[0], GemmElement::bf16, s->b_outer, s->b_inner, b.ld, b.transposed}, beta,
+                           {c, s->inner * m * n, m * n, n});
     return;
   }
   for (std::int64_t i = 0; i < batch; ++i) {

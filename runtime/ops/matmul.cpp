@@ -1,10 +1,13 @@
 #include "runtime/ops/matmul.h"
 
+#include <algorithm>
 #include <limits>
+#include <numeric>
 #include <optional>
 
 #include "kernels/gemm.h"  // gemm, gemm_batched, gemm_bias, gemm_bf16
 #include "runtime/autograd.h"
+#include "runtime/bf16_parameter_cache.h"
 #include "runtime/dispatch.h"
 #include "runtime/ops/elementwise.h"  // broadcast_shapes
 #include "runtime/ops/reduce.h"       // sum, sum_to
@@ -16,18 +19,29 @@ namespace {
 using kernels::Bf16GemmOperand;
 using kernels::GemmOperand;
 
+struct MatrixLayout {
+  std::int64_t ld;
+  bool transposed;
+};
+
 // How GEMM reads the last two axes [rows, cols] of `t` in place: row-major with a row stride, or as
 // the transpose of a row-major matrix (a transposed view). Size-1 axes may have any stride.
-std::optional<GemmOperand> matrix_operand(const Tensor& t) {
+std::optional<MatrixLayout> matrix_layout(const Tensor& t) {
   const std::int64_t rows = t.size(-2), cols = t.size(-1);
   const std::int64_t row_stride = t.strides()[t.strides().size() - 2], col_stride = t.strides().back();
   if ((cols == 1 || col_stride == 1) && (rows == 1 || row_stride >= cols)) {
-    return GemmOperand{t.device_data<float>(), rows == 1 ? std::max<std::int64_t>(cols, 1) : row_stride, false};
+    return MatrixLayout{rows == 1 ? std::max<std::int64_t>(cols, 1) : row_stride, false};
   }
   if ((rows == 1 || row_stride == 1) && (cols == 1 || col_stride >= rows)) {
-    return GemmOperand{t.device_data<float>(), cols == 1 ? std::max<std::int64_t>(rows, 1) : col_stride, true};
+    return MatrixLayout{cols == 1 ? std::max<std::int64_t>(rows, 1) : col_stride, true};
   }
   return std::nullopt;
+}
+
+std::optional<GemmOperand> matrix_operand(const Tensor& t) {
+  const std::optional<MatrixLayout> layout = matrix_layout(t);
+  if (!layout) return std::nullopt;
+  return GemmOperand{t.device_data<float>(), layout->ld, layout->transposed};
 }
 
 // The operand for `t`, packing it first (into `keep`, which must outlive the GEMM) when its layout
@@ -65,43 +79,60 @@ std::vector<std::int64_t> batch_offsets(const Tensor& t, const Shape& batch) {
 
 const std::uint16_t* bf16_bits(const Tensor& t) { return static_cast<const std::uint16_t*>(t.device_raw_data()); }
 
-// A bf16 copy of the matrices of t ([..., rows, cols]) as GEMM reads it: a transposed view of a packed
-// tensor (a weight used as W^T, K^T) is copied packed as stored and read transposed, anything else is
-// packed as it is seen.
+// t in bf16 with t's own layout when t covers a dense block of its storage in some order of its axes
+// (a weight seen as W^T, attention's heads seen as [B, H, T, d] inside [B, T, H, d] rows): one
+// converting pass, no packing copy first; a parameter of an open Bf16ParameterCache is converted once
+// per scope. Packed otherwise.
+Tensor bf16_keeping_layout(const Tensor& t) {
+  std::vector<std::int64_t> order(static_cast<std::size_t>(t.dim()));
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&t](std::int64_t x, std::int64_t y) {
+    return t.strides()[static_cast<std::size_t>(x)] > t.strides()[static_cast<std::size_t>(y)];
+  });
+  const Tensor stored = t.detach().permute(order);
+  if (!stored.is_contiguous()) return t.detach().to(DType::bf16);
+  std::vector<std::int64_t> inverse(order.size());
+  for (std::size_t i = 0; i < order.size(); ++i)
+    inverse[static_cast<std::size_t>(order[i])] = static_cast<std::int64_t>(i);
+  const Tensor cached = Bf16ParameterCache::find(stored);
+  return (cached.defined() ? cached : stored.to(DType::bf16)).permute(inverse);
+}
+
+// A bf16 copy of the matrices of t ([..., rows, cols]) in a layout GEMM reads, and how it reads it.
 struct Bf16Matrices {
-  Tensor bits;  // bf16, packed
+  Tensor bits;  // bf16
   Bf16GemmOperand operand;
 };
 
 Bf16Matrices bf16_matrices(const Tensor& t) {
-  const std::int64_t rows = t.size(-2), cols = t.size(-1);
-  const Tensor stored = t.detach().transpose(-1, -2);
-  if (!t.is_contiguous() && stored.is_contiguous()) {
-    Bf16Matrices m{stored.to(DType::bf16), {}};
-    m.operand = {bf16_bits(m.bits), std::max<std::int64_t>(rows, 1), true};
-    return m;
+  Bf16Matrices m{bf16_keeping_layout(t), {}};
+  std::optional<MatrixLayout> layout = matrix_layout(m.bits);
+  if (!layout) {
+    m.bits = m.bits.contiguous();
+    layout = matrix_layout(m.bits);
   }
-  Bf16Matrices m{t.detach().to(DType::bf16), {}};
-  m.operand = {bf16_bits(m.bits), std::max<std::int64_t>(cols, 1), false};
+  m.operand = {bf16_bits(m.bits), layout->ld, layout->transposed};
   return m;
 }
 
 // Offsets of each batch entry into a bf16 copy, in the batch shape's order.
 std::vector<std::int64_t> bf16_batch_offsets(const Bf16Matrices& m, const Shape& batch) {
-  return batch_offsets(m.operand.transposed ? m.bits.transpose(-1, -2) : m.bits, batch);
+  return batch_offsets(m.bits, batch);
 }
 
-// out (+)= a @ b under the bf16 policy: both rounded to bf16 (packed copies), the products summed in
-// f32. beta 1 adds to what out holds (a bias), beta 0 overwrites it.
+// out = a @ b (+ bias over rows, when defined) under the bf16 policy: both rounded to bf16, the
+// products summed in f32.
 void bf16_matmul_into(const Tensor& a, const Tensor& b, const Shape& batch, std::int64_t m, std::int64_t n,
-                      std::int64_t k, float beta, Tensor& out) {
+                      std::int64_t k, const Tensor& bias, Tensor& out) {
+  const Tensor bias_c = bias.defined() ? bias.detach().contiguous() : Tensor();
+  const float* bias_data = bias_c.defined() ? bias_c.device_data<float>() : nullptr;
   const Bf16Matrices b16 = bf16_matrices(b);
   const std::int64_t zero = 0;
-  if (b.dim() == 2) {
+  if (b.dim() == 2 && a.dim() > 2 && a.is_contiguous()) {
     // A packed batch of rows times one shared matrix is a single product over all rows.
     const Tensor a16 = a.detach().to(DType::bf16);
     const Bf16GemmOperand op_a{bf16_bits(a16), std::max<std::int64_t>(k, 1), false};
-    PARE_LAUNCH(a.device(), gemm_bf16, 1, shape_numel(batch) * m, n, k, op_a, &zero, b16.operand, &zero, beta,
+    PARE_LAUNCH(a.device(), gemm_bf16, 1, shape_numel(batch) * m, n, k, op_a, &zero, b16.operand, &zero, bias_data,
                 out.device_data<float>());
     return;
   }
@@ -109,7 +140,7 @@ void bf16_matmul_into(const Tensor& a, const Tensor& b, const Shape& batch, std:
   const Bf16GemmOperand& op_a = a16.operand;
   const Bf16GemmOperand& op_b = b16.operand;
   const std::vector<std::int64_t> a_off = bf16_batch_offsets(a16, batch), b_off = bf16_batch_offsets(b16, batch);
-  PARE_LAUNCH(a.device(), gemm_bf16, shape_numel(batch), m, n, k, op_a, a_off.data(), op_b, b_off.data(), beta,
+  PARE_LAUNCH(a.device(), gemm_bf16, shape_numel(batch), m, n, k, op_a, a_off.data(), op_b, b_off.data(), bias_data,
               out.device_data<float>());
 }
 
@@ -134,7 +165,7 @@ Tensor matmul_forward(const Tensor& a, const Tensor& b) {
   check_blas_int(k, "inner dimension", "matmul");
   if (out.numel() == 0) return out;
   if (matmul_precision() == Precision::bf16) {
-    bf16_matmul_into(a, b, batch, m, n, k, 0.0f, out);
+    bf16_matmul_into(a, b, batch, m, n, k, Tensor(), out);
     return out;
   }
 
@@ -199,10 +230,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   check_blas_int(in, "input features", "linear");
 
   if (out.numel() > 0 && matmul_precision() == Precision::bf16) {
-    // x @ W^T with W packed transposed by a view; a bias is written first and added to (beta 1).
-    if (bias.defined()) out.copy_(bias.detach().expand(out_shape));
-    bf16_matmul_into(xc.reshape({rows, in}), weight.detach().transpose(0, 1), {}, rows, out_features, in,
-                     bias.defined() ? 1.0f : 0.0f, out);
+    // x @ W^T with W read transposed.
+    bf16_matmul_into(xc.reshape({rows, in}), weight.detach().transpose(0, 1), {}, rows, out_features, in, bias, out);
   } else if (out.numel() > 0) {
     Tensor w_keep;
     const GemmOperand w = operand_or_copy(weight, w_keep);
