@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <bit>
 #include <cstdint>
 #include <string>
 
+#include "kernels/half_float.h"  // bf16_from_float
 #include "runtime/random.h"
 #include "tests/test_support.h"  // error_of
 
@@ -72,6 +74,26 @@ TEST(Tensor, DtypeConversionsRoundTrip) {
   EXPECT_EQ(Tensor::from_vector<float>({2.9f, -1.0f}, {2}).to(DType::i32).to_vector<int>(), (std::vector<int>{2, -1}));
   // bf16 rounds to nearest even: 1 + 2^-8 is halfway between 1 and 1 + 2^-7.
   EXPECT_EQ(Tensor::from_vector<float>({1.00390625f}, {1}).to(DType::bf16).item(), 1.0);
+}
+
+// The vectorised f32 -> bf16 path (split over threads, an odd length) gives bit for bit what the
+// scalar rounding of kernels/half_float.h gives, special values included.
+TEST(Tensor, Bf16ConversionOfALongTensorMatchesTheScalarRounding) {
+  const std::vector<std::uint32_t> specials = {0x7f800001u, 0xffc12345u, 0x7f800000u, 0xff800000u,
+                                               0x00000001u, 0x807fffffu, 0x7f7fffffu, 0x3f808000u,
+                                               0x3f818000u, 0x3f80ffffu, 0x00000000u, 0x80000000u};
+  std::vector<float> values(100003);
+  Generator gen(5);
+  const std::vector<float> noise = Tensor::randn({static_cast<std::int64_t>(values.size())}, gen).to_vector<float>();
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    values[i] = i % 97 < specials.size() ? std::bit_cast<float>(specials[i % 97]) : noise[i] * 1e3f;
+  }
+  const Tensor bits = Tensor::from_vector(values, {static_cast<std::int64_t>(values.size())}).to(DType::bf16);
+  const auto* got = static_cast<const std::uint16_t*>(bits.raw_data());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    ASSERT_EQ(got[i], kernels::bf16_from_float(values[i]))
+        << "element " << i << " bits " << std::hex << std::bit_cast<std::uint32_t>(values[i]);
+  }
 }
 
 TEST(Tensor, DataChecksDtype) {

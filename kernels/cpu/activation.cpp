@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "kernels/cpu/parallel_ranges.h"
 #include "kernels/cpu/vector_math.h"  // vexp, verfc, vtanh, vselect
 
 namespace pare::kernels::cpu {
@@ -53,15 +54,28 @@ inline float derivative(float s) {
 }
 
 template <Activation Act>
-void forward_loop(const float* x, float* y, std::int64_t n) {
-#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
+PARE_VECTOR_CLONES void forward_range(const float* x, float* y, std::int64_t n) {
+#pragma omp simd
   for (std::int64_t i = 0; i < n; ++i) y[i] = forward<Act>(x[i]);
 }
 
 template <Activation Act>
-void backward_loop(const float* saved, const float* dy, float* dx, std::int64_t n) {
-#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
+PARE_VECTOR_CLONES void backward_range(const float* saved, const float* dy, float* dx, std::int64_t n) {
+#pragma omp simd
   for (std::int64_t i = 0; i < n; ++i) dx[i] = dy[i] * derivative<Act>(saved[i]);
+}
+
+template <Activation Act>
+void forward_loop(const float* x, float* y, std::int64_t n) {
+  parallel_ranges(n, kParallelThreshold, 16,
+                  [&](std::int64_t begin, std::int64_t end) { forward_range<Act>(x + begin, y + begin, end - begin); });
+}
+
+template <Activation Act>
+void backward_loop(const float* saved, const float* dy, float* dx, std::int64_t n) {
+  parallel_ranges(n, kParallelThreshold, 16, [&](std::int64_t begin, std::int64_t end) {
+    backward_range<Act>(saved + begin, dy + begin, dx + begin, end - begin);
+  });
 }
 
 }  // namespace

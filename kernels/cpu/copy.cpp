@@ -1,9 +1,11 @@
 #include "kernels/copy.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <stdexcept>
 
+#include "kernels/cpu/parallel_ranges.h"
 #include "kernels/half_float.h"  // bf16_from_float, f16_from_float and back
 
 namespace pare::kernels::cpu {
@@ -57,9 +59,21 @@ void fill(const Context&, void* dst, const void* value, std::size_t elem_size, s
   for (std::int64_t i = 0; i < n; ++i) std::memcpy(o + i * elem_size, value, elem_size);
 }
 
-void f32_to_bf16(const float* src, std::uint16_t* dst, std::int64_t n) {
-  for (std::int64_t i = 0; i < n; ++i) dst[i] = bf16_from_float(src[i]);
+namespace {
+
+// bf16_from_float's rounding with its NaN case as a select, so the loop vectorises.
+PARE_VECTOR_CLONES void f32_to_bf16_range(const float* src, std::uint16_t* dst, std::int64_t n) {
+#pragma omp simd
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto u = std::bit_cast<std::uint32_t>(src[i]);
+    const std::uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16, quiet_nan = (u >> 16) | 0x40u;
+    dst[i] = static_cast<std::uint16_t>((u & 0x7fffffffu) > 0x7f800000u ? quiet_nan : rounded);
+  }
 }
+
+}  // namespace
+
+void f32_to_bf16(const float* src, std::uint16_t* dst, std::int64_t n) { f32_to_bf16_range(src, dst, n); }
 
 void bf16_to_f32(const std::uint16_t* src, float* dst, std::int64_t n) {
   for (std::int64_t i = 0; i < n; ++i) dst[i] = float_from_bf16(src[i]);
@@ -142,6 +156,13 @@ void narrow_int(const std::int64_t* in, void* dst, DType to, std::int64_t n) {
 }  // namespace
 
 void convert(const Context&, const void* src, DType from, void* dst, DType to, std::int64_t n) {
+  if (from == DType::f32 && to == DType::bf16) {
+    // The bf16 policy's operand rounding: straight through, no staging buffer.
+    parallel_ranges(n, 65536, 32, [&](std::int64_t begin, std::int64_t end) {
+      f32_to_bf16_range(static_cast<const float*>(src) + begin, static_cast<std::uint16_t*>(dst) + begin, end - begin);
+    });
+    return;
+  }
   const auto* in = static_cast<const unsigned char*>(src);
   auto* out = static_cast<unsigned char*>(dst);
   const std::size_t in_size = dtype_size(from), out_size = dtype_size(to);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "kernels/cpu/parallel_ranges.h"
 #include "kernels/philox.h"  // philox4x32, uniform_from_bits
 
 namespace pare::kernels::cpu {
@@ -17,7 +18,7 @@ constexpr int kCounterLanes = 16;
 // The keep decisions of elements 4 * counter .. 4 * (counter + kCounterLanes) - 1 of the stream:
 // the rounds of philox4x32 (kernels/philox.h) on kCounterLanes consecutive counters, lane by lane
 // so the loops vectorise. Gives exactly the bits philox4x32 gives for each counter.
-void keep_mask_block(std::uint8_t* mask, std::uint64_t seed, std::uint64_t counter, float p) {
+PARE_VECTOR_CLONES void keep_mask_block(std::uint8_t* mask, std::uint64_t seed, std::uint64_t counter, float p) {
   constexpr std::uint32_t kMul0 = 0xD2511F53u, kMul1 = 0xCD9E8D57u;
   constexpr std::uint32_t kWeyl0 = 0x9E3779B9u, kWeyl1 = 0xBB67AE85u;
   std::uint32_t c0[kCounterLanes], c1[kCounterLanes], c2[kCounterLanes], c3[kCounterLanes];
@@ -49,6 +50,12 @@ void keep_mask_block(std::uint8_t* mask, std::uint64_t seed, std::uint64_t count
 #pragma omp simd
     for (int j = 0; j < kCounterLanes; ++j) mask[4 * j + w] = uniform_from_bits(words[w][j]) > p ? 1 : 0;
   }
+}
+
+PARE_VECTOR_CLONES void apply_keep_mask_range(const float* x, const std::uint8_t* mask, float scale, float* out,
+                                              std::int64_t n) {
+#pragma omp simd
+  for (std::int64_t i = 0; i < n; ++i) out[i] = mask[i] ? x[i] * scale : 0.0f;
 }
 
 }  // namespace
@@ -86,8 +93,9 @@ void keep_mask(const Context&, std::uint8_t* mask, std::int64_t n, std::uint64_t
 
 void apply_keep_mask(const Context&, const float* x, const std::uint8_t* mask, float scale, float* out,
                      std::int64_t n) {
-#pragma omp parallel for simd schedule(static) if (n > 65536)
-  for (std::int64_t i = 0; i < n; ++i) out[i] = mask[i] ? x[i] * scale : 0.0f;
+  parallel_ranges(n, 65536, 64, [&](std::int64_t begin, std::int64_t end) {
+    apply_keep_mask_range(x + begin, mask + begin, scale, out + begin, end - begin);
+  });
 }
 
 }  // namespace pare::kernels::cpu
