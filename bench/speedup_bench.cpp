@@ -1,4 +1,4 @@
-// Inference of a BERT-base-shaped encoder (batch 8, 128 tokens, eval mode, no autograd) before and
+// Inference of a BERT-base-shaped encoder (batches 8 and 32, 128 tokens, eval mode, no autograd) before and
 // after speedup() removes 50% of the heads (6 of 12 a layer) and 60% of the FFN units (1843 of 3072
 // a layer), and with only one of the two removed. Heads and units are chosen per layer by seeded
 // random masks. Counters: the FLOPs per token measure_model counts and their ratio to the dense
@@ -37,7 +37,7 @@
 namespace pare {
 namespace {
 
-constexpr std::int64_t kBatch = 8, kSeq = 128;
+constexpr std::int64_t kSeq = 128;
 constexpr std::int64_t kHeadsRemoved = 6;     // of 12
 constexpr std::int64_t kUnitsRemoved = 1843;  // 60% of 3072
 
@@ -106,16 +106,16 @@ const BertTaskModel& case_model(Pruned pruned) {
   return *it->second;
 }
 
-BertInputs random_inputs(std::int64_t vocab) {
+BertInputs random_inputs(std::int64_t vocab, std::int64_t batch) {
   std::mt19937_64 rng(7);
-  std::vector<std::int64_t> ids(static_cast<std::size_t>(kBatch * kSeq));
+  std::vector<std::int64_t> ids(static_cast<std::size_t>(batch * kSeq));
   for (std::int64_t& id : ids) id = static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(vocab));
-  return {Tensor::from_vector(ids, {kBatch, kSeq}), Tensor(), Tensor()};
+  return {Tensor::from_vector(ids, {batch, kSeq}), Tensor(), Tensor()};
 }
 
 void BM_SpeedupInference(benchmark::State& state, Pruned pruned) {
   const BertTaskModel& model = case_model(pruned);
-  const BertInputs inputs = random_inputs(model.config().vocab_size);
+  const BertInputs inputs = random_inputs(model.config().vocab_size, state.range(0));
   const double dense_flops = measure_model(dense_model().config(), BertTask::base, kSeq).flops_per_token;
   const double flops = measure_model(model.config(), BertTask::base, kSeq).flops_per_token;
   NoGradGuard no_grad;
@@ -127,10 +127,27 @@ void BM_SpeedupInference(benchmark::State& state, Pruned pruned) {
   state.counters["FLOP_ratio"] = flops / dense_flops;
 }
 
-BENCHMARK_CAPTURE(BM_SpeedupInference, dense, Pruned::none)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_SpeedupInference, heads50, Pruned::heads)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_SpeedupInference, ffn60, Pruned::ffn)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_SpeedupInference, heads50_ffn60, Pruned::both)->Unit(benchmark::kMillisecond)->UseRealTime();
+// The argument is the batch (sequences of kSeq tokens).
+BENCHMARK_CAPTURE(BM_SpeedupInference, dense, Pruned::none)
+    ->Arg(8)
+    ->Arg(32)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_SpeedupInference, heads50, Pruned::heads)
+    ->Arg(8)
+    ->Arg(32)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_SpeedupInference, ffn60, Pruned::ffn)
+    ->Arg(8)
+    ->Arg(32)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_SpeedupInference, heads50_ffn60, Pruned::both)
+    ->Arg(8)
+    ->Arg(32)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace pare
