@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 #include "kernels/context.h"
 
@@ -26,6 +27,15 @@ struct Bf16GemmOperand {
   const std::uint16_t* data;
   std::int64_t ld;
   bool transposed;
+};
+
+// A weight op(b)[k, n] laid out once for the many products of inference, as the backend's products
+// read it fastest. Made by pack_gemm_weight, owned by the caller, read by gemm_packed; each backend
+// derives its own form.
+struct PackedGemmWeight {
+  std::int64_t n = 0, k = 0;
+  bool bf16 = false;  // packed from bf16 bits; gemm_packed then takes bf16 rows
+  virtual ~PackedGemmWeight() = default;
 };
 
 }  // namespace pare::kernels
@@ -56,6 +66,18 @@ void gemm_bf16(const Context& ctx, std::int64_t batch, std::int64_t m, std::int6
                Bf16GemmOperand a, const std::int64_t* a_offsets, Bf16GemmOperand b, const std::int64_t* b_offsets,
                const float* bias, float* c);
 
+// op(b)[k, n] (f32, or the bits of bf16 values when `bf16`) in the layout the products read fastest:
+// on the CPU oneDNN's blocked weight format, which runs BERT-base's products of 128 rows 1.1-1.3x
+// faster than the plain layout (2 Zen 5 cores, f32 and bf16) because no product packs it again.
+// The packed copy is the caller's: b may change afterwards.
+std::shared_ptr<const PackedGemmWeight> pack_gemm_weight(const Context& ctx, bool bf16, std::int64_t n, std::int64_t k,
+                                                         const void* b, std::int64_t ldb, bool transposed);
+
+// c[m, n] (packed rows) = a[m, k] (row-major, rows lda apart; f32, or bf16 bits when the weight was
+// packed from bf16) @ the packed weight (+ bias[n] on every row, when bias is not null).
+void gemm_packed(const Context& ctx, std::int64_t m, const void* a, std::int64_t lda, const PackedGemmWeight& b,
+                 const float* bias, float* c);
+
 }  // namespace pare::kernels::cpu
 
 namespace pare::kernels::cuda {
@@ -63,4 +85,6 @@ decltype(cpu::gemm) gemm;
 decltype(cpu::gemm_batched) gemm_batched;
 decltype(cpu::gemm_bias) gemm_bias;
 decltype(cpu::gemm_bf16) gemm_bf16;
+decltype(cpu::pack_gemm_weight) pack_gemm_weight;
+decltype(cpu::gemm_packed) gemm_packed;
 }  // namespace pare::kernels::cuda

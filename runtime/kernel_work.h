@@ -79,6 +79,16 @@ struct KernelWorkOf<&KernelTable::gemm_bf16> {
 };
 
 template <>
+struct KernelWorkOf<&KernelTable::gemm_packed> {
+  template <typename... Rest>
+  static KernelWork of(std::int64_t m, const void*, std::int64_t, const kernels::PackedGemmWeight& b, const Rest&...) {
+    const double element = b.bf16 ? 2.0 : 4.0;
+    return {detail::product_flops(1, m, b.n, b.k),
+            element * static_cast<double>(m * b.k + b.k * b.n) + 4.0 * static_cast<double>(m * b.n)};
+  }
+};
+
+template <>
 struct KernelWorkOf<&KernelTable::attention_forward> {
   template <typename... Rest>
   static KernelWork of(const kernels::AttentionDims& dims, const Rest&...) {

@@ -11,10 +11,10 @@
 
 #include "models/bert_heads.h"
 #include "runtime/autograd.h"
-#include "runtime/bf16_parameter_cache.h"
 #include "runtime/kernel_profile.h"
 #include "runtime/ops.h"
 #include "runtime/optim/adamw.h"
+#include "runtime/parameter_cache.h"
 #include "runtime/random.h"
 #include "tests/devices.h"
 #include "tests/random_bert.h"
@@ -149,7 +149,7 @@ TEST_P(Bf16Products, ParameterCacheConvertsAWeightOncePerScope) {
   auto run = [&](bool cached) {
     x.zero_grad();
     w.zero_grad();
-    std::optional<Bf16ParameterCache> cache;
+    std::optional<ParameterCache> cache;
     if (cached) cache.emplace(std::vector<Tensor>{w, b});
     const KernelProfileScope profile(true);
     const Tensor out = linear(x, w, b);
@@ -171,6 +171,32 @@ TEST_P(Bf16Products, ParameterCacheConvertsAWeightOncePerScope) {
   const Run halved = run(true), halved_plain = run(false);
   EXPECT_EQ(halved.out, halved_plain.out);
   EXPECT_NE(halved.out, plain.out);
+}
+
+// Inference (no gradient) with a cache: the weight is packed once for both calls, in f32 and bf16,
+// and the products agree with the unpacked ones within f32 rounding.
+TEST_P(Bf16Products, InferenceReadsPackedWeightsFromTheCache) {
+  const Device device = GetParam();
+  const Tensor x = random_leaf({2, 3, 37}, 1, device).detach(), w = random_leaf({19, 37}, 2, device);
+  const Tensor b = random_leaf({19}, 3, device);
+  const NoGradGuard no_grad;
+  for (const Precision precision : {Precision::f32, Precision::bf16}) {
+    SCOPED_TRACE(precision_name(precision));
+    const MatmulPrecisionScope scope(precision);
+    const Tensor plain = linear(x, w, b);
+    const ParameterCache cache({w, b});
+    const KernelProfileScope profile(true);
+    const Tensor first = linear(x, w, b), second = linear(x, w, b);
+    std::int64_t packs = 0, packed_products = 0;
+    for (const KernelTime& k : kernel_profile()) {
+      if (k.kernel == "pack_gemm_weight") packs = k.calls;
+      if (k.kernel == "gemm_packed") packed_products = k.calls;
+    }
+    EXPECT_EQ(packs, 1);
+    EXPECT_EQ(packed_products, 2);
+    EXPECT_EQ(first.to_vector<float>(), second.to_vector<float>());
+    EXPECT_LT(normalised_error(first, plain), 1e-6);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Devices, Bf16Products, ::testing::ValuesIn(testing::all_test_devices()),

@@ -8,6 +8,7 @@
 #include "runtime/autograd.h"  // NoGradGuard
 #include "runtime/error.h"
 #include "runtime/ops/reduce.h"  // argmax
+#include "runtime/parameter_cache.h"
 
 namespace pare {
 namespace {
@@ -54,6 +55,7 @@ TaskPredictions run_task(const BertTaskModel& model, const TaskInfo& task, std::
   PARE_CHECK(!examples.empty(), "evaluation of '", task.name, "': no examples");
   EvalMode mode(model);
   NoGradGuard no_grad;
+  const ParameterCache weights(model.parameters());
   TaskPredictions out;
   if (task.is_tagging())
     out.tags.resize(examples.size());
@@ -134,6 +136,7 @@ std::vector<MetricValue> evaluate_mlm(const BertTaskModel& model, std::span<cons
   PARE_CHECK(!examples.empty(), "masked-LM evaluation: no examples");
   EvalMode mode(model);
   NoGradGuard no_grad;
+  const ParameterCache weights(model.parameters());
   Generator gen(seed);
   double loss_sum = 0.0;
   std::int64_t masked = 0;

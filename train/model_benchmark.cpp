@@ -16,9 +16,9 @@
 #include "models/bert_sizes.h"  // named_bert_config
 #include "models/checkpoint.h"  // load_pretrained
 #include "runtime/autograd.h"   // NoGradGuard
-#include "runtime/bf16_parameter_cache.h"
 #include "runtime/error.h"
 #include "runtime/optim/adamw.h"
+#include "runtime/parameter_cache.h"
 #include "runtime/storage.h"   // memory_stats, reset_peak_memory
 #include "runtime/transfer.h"  // transfer_stats, reset_transfer_stats
 #include "train/mlm_masking.h"
@@ -202,7 +202,7 @@ ModelBenchmarkResult run_model_benchmark(BertTaskModel& model, const ModelBenchm
   // Inference converts the weights for bf16 products once, as a deployed model would; training once
   // per step, after the optimizer has written them.
   const std::vector<Tensor> parameters = benchmarked.parameters();
-  std::optional<Bf16ParameterCache> inference_weights;
+  std::optional<ParameterCache> inference_weights;
   if (!training) inference_weights.emplace(parameters);
   auto step = [&] {
     const MatmulPrecisionScope precision(options.precision);
@@ -214,7 +214,7 @@ ModelBenchmarkResult run_model_benchmark(BertTaskModel& model, const ModelBenchm
     optimizer->zero_grad();
     Tensor loss;
     {
-      const Bf16ParameterCache step_weights(parameters);
+      const ParameterCache step_weights(parameters);
       loss = benchmarked.forward(batch.inputs, batch.labels).loss;
       loss.backward();
     }

@@ -9,13 +9,13 @@
 #include "data/tokenize.h"      // token_lengths
 #include "models/checkpoint.h"  // save_pretrained, read_checkpoint_tensors, load_checkpoint_tensors
 #include "runtime/autograd.h"   // NoGradGuard
-#include "runtime/bf16_parameter_cache.h"
 #include "runtime/error.h"
 #include "runtime/io/safetensors.h"
 #include "runtime/ops/elementwise.h"  // add, scale
 #include "runtime/optim/adamw.h"
 #include "runtime/optim/clip_grad.h"
 #include "runtime/optim/lr_schedule.h"
+#include "runtime/parameter_cache.h"
 #include "runtime/transfer.h"  // transfer_stats
 #include "train/atomic_directory.h"
 #include "train/interrupt.h"
@@ -331,7 +331,7 @@ Tensor TrainingRun::accumulate_gradients(std::int64_t step, const std::vector<Ba
   Tensor step_loss = Tensor::zeros({}, DType::f32, options_.device);
   const MatmulPrecisionScope precision(options_.precision);
   // The weights stay as they are until the optimizer's step, after this.
-  const Bf16ParameterCache weights(all_params_);
+  const ParameterCache weights(all_params_);
   for (std::size_t i = 0; i < batches.size(); ++i) {
     if (units[i] == 0) continue;  // nothing to learn from (an MLM batch with no masked token)
     const Batch& batch = batches[i];

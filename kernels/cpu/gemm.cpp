@@ -122,4 +122,17 @@ void gemm_bf16(const Context&, std::int64_t batch, std::int64_t m, std::int64_t 
     onednn_matmul(shape, a.data + a_offsets[i], b.data + b_offsets[i], c + i * m * n, bias);
 }
 
+std::shared_ptr<const PackedGemmWeight> pack_gemm_weight(const Context&, bool bf16, std::int64_t n, std::int64_t k,
+                                                         const void* b, std::int64_t ldb, bool transposed) {
+  return onednn_pack_weight(bf16 ? MatmulOperands::bf16 : MatmulOperands::f32, n, k, b, ldb, transposed);
+}
+
+void gemm_packed(const Context&, std::int64_t m, const void* a, std::int64_t lda, const PackedGemmWeight& b,
+                 const float* bias, float* c) {
+  if (m == 0 || b.n == 0) return;
+  const auto* packed = dynamic_cast<const OnednnPackedWeight*>(&b);
+  if (packed == nullptr) throw std::invalid_argument("gemm_packed: a weight packed by another backend");
+  onednn_matmul_packed(m, a, lda, *packed, bias, c);
+}
+
 }  // namespace pare::kernels::cpu

@@ -15,6 +15,8 @@ const KernelTable& kernel_table() {
     t.gemm_batched = gemm_batched;
     t.gemm_bias = gemm_bias;
     t.gemm_bf16 = gemm_bf16;
+    t.pack_gemm_weight = pack_gemm_weight;
+    t.gemm_packed = gemm_packed;
     t.binary_broadcast = binary_broadcast;
     t.scale_add = scale_add;
     t.activation_forward = activation_forward;

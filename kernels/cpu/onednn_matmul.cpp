@@ -87,7 +87,95 @@ const Product& product_for(const MatmulShape& s) {
   return products.emplace(key, make_product(s)).first->second;
 }
 
+dnnl::memory::data_type element_type(MatmulOperands operands) {
+  return operands == MatmulOperands::f32 ? dnnl::memory::data_type::f32 : dnnl::memory::data_type::bf16;
+}
+
+// The weight format oneDNN's matmul picks for [k, n] weights, asked for 128 rows: it picks the same
+// one for any row count (checked from 1 to 4096 rows on Zen 5), so a product of any m reads it with
+// the same brgemm kernels.
+dnnl::memory::desc packed_weight_desc(MatmulOperands operands, std::int64_t n, std::int64_t k) {
+  static std::mutex mutex;
+  static std::map<std::tuple<int, std::int64_t, std::int64_t>, dnnl::memory::desc> descs;
+  std::lock_guard lock(mutex);
+  const std::tuple<int, std::int64_t, std::int64_t> key{static_cast<int>(operands), n, k};
+  auto it = descs.find(key);
+  if (it != descs.end()) return it->second;
+  const auto type = element_type(operands);
+  constexpr std::int64_t kRows = 128;
+  const dnnl::memory::desc a({kRows, k}, type, dnnl::memory::format_tag::ab);
+  const dnnl::memory::desc w({k, n}, type, dnnl::memory::format_tag::any);
+  const dnnl::memory::desc c({kRows, n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab);
+  const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a, w, c), cpu_engine());
+  return descs.emplace(key, pd.weights_desc()).first->second;
+}
+
+struct PackedProduct {
+  dnnl::matmul primitive;
+  dnnl::memory::desc a, b, c, bias, scratchpad;
+};
+
+const PackedProduct& packed_product_for(MatmulOperands operands, std::int64_t m, std::int64_t n, std::int64_t k,
+                                        std::int64_t lda, bool bias) {
+  static std::mutex mutex;
+  static std::map<std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, bool>, PackedProduct>
+      products;
+  const std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, bool> key{
+      static_cast<int>(operands), m, n, k, lda, bias};
+  const dnnl::memory::desc weights = packed_weight_desc(operands, n, k);
+  std::lock_guard lock(mutex);
+  auto it = products.find(key);
+  if (it != products.end()) return it->second;
+  if (products.size() >= kMaxCachedProducts) products.clear();
+  PackedProduct p;
+  p.a = operand(element_type(operands), m, k, lda, false);
+  p.b = weights;
+  p.c = dnnl::memory::desc({m, n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab);
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  if (bias) p.bias = dnnl::memory::desc({1, n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab);
+  const dnnl::matmul::primitive_desc pd(
+      bias ? dnnl::matmul::desc(p.a, p.b, p.bias, p.c) : dnnl::matmul::desc(p.a, p.b, p.c), attr, cpu_engine());
+  p.primitive = dnnl::matmul(pd);
+  p.scratchpad = pd.scratchpad_desc();
+  return products.emplace(key, std::move(p)).first->second;
+}
+
 }  // namespace
+
+std::shared_ptr<const OnednnPackedWeight> onednn_pack_weight(MatmulOperands operands, std::int64_t n, std::int64_t k,
+                                                             const void* b, std::int64_t ldb, bool transposed) {
+  const dnnl::memory::desc packed = packed_weight_desc(operands, n, k);
+  auto out = std::make_shared<OnednnPackedWeight>();
+  out->n = n;
+  out->k = k;
+  out->bf16 = operands == MatmulOperands::bf16;
+  out->bytes.resize(packed.get_size());
+  const dnnl::memory::desc plain = operand(element_type(operands), k, n, ldb, transposed);
+  dnnl::memory source(plain, cpu_engine(), const_cast<void*>(b)), target(packed, cpu_engine(), out->bytes.data());
+  dnnl::stream stream(cpu_engine());
+  dnnl::reorder(source, target).execute(stream, source, target);
+  stream.wait();
+  return out;
+}
+
+void onednn_matmul_packed(std::int64_t m, const void* a, std::int64_t lda, const OnednnPackedWeight& b,
+                          const float* bias, float* c) {
+  const MatmulOperands operands = b.bf16 ? MatmulOperands::bf16 : MatmulOperands::f32;
+  const PackedProduct& p = packed_product_for(operands, m, b.n, b.k, lda, bias != nullptr);
+  dnnl::stream stream(cpu_engine());
+  thread_local std::vector<unsigned char> scratch;
+  scratch.resize(p.scratchpad.get_size());
+  // oneDNN takes non-const handles; it only reads the sources.
+  std::unordered_map<int, dnnl::memory> args{
+      {DNNL_ARG_SRC, dnnl::memory(p.a, cpu_engine(), const_cast<void*>(a))},
+      {DNNL_ARG_WEIGHTS, dnnl::memory(p.b, cpu_engine(), const_cast<unsigned char*>(b.bytes.data()))},
+      {DNNL_ARG_DST, dnnl::memory(p.c, cpu_engine(), c)},
+      {DNNL_ARG_SCRATCHPAD, dnnl::memory(p.scratchpad, cpu_engine(), scratch.data())}};
+  if (bias != nullptr) args.emplace(DNNL_ARG_BIAS, dnnl::memory(p.bias, cpu_engine(), const_cast<float*>(bias)));
+  p.primitive.execute(stream, args);
+  stream.wait();
+}
 
 void onednn_matmul(const MatmulShape& shape, const void* a, const void* b, float* c, const float* bias) {
   const Product& p = product_for(shape);

@@ -6,6 +6,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "kernels/gemm.h"  // PackedGemmWeight
 
 namespace pare::kernels::cpu {
 
@@ -26,5 +30,16 @@ struct MatmulShape {
 // c[m, n] (f32, rows ldc apart) = alpha * op(a) @ op(b) (+ bias) + beta * c; beta == 0 ignores what c
 // held.
 void onednn_matmul(const MatmulShape& shape, const void* a, const void* b, float* c, const float* bias = nullptr);
+
+// op(b)[k, n] reordered into the weight format oneDNN's matmul picks for it (the same for every row
+// count, so one packed copy serves every m), and products that read it.
+struct OnednnPackedWeight : PackedGemmWeight {
+  std::vector<unsigned char> bytes;
+};
+std::shared_ptr<const OnednnPackedWeight> onednn_pack_weight(MatmulOperands operands, std::int64_t n, std::int64_t k,
+                                                             const void* b, std::int64_t ldb, bool transposed);
+// c[m, n] (packed rows) = a[m, k] (rows lda apart) @ packed (+ bias).
+void onednn_matmul_packed(std::int64_t m, const void* a, std::int64_t lda, const OnednnPackedWeight& b,
+                          const float* bias, float* c);
 
 }  // namespace pare::kernels::cpu

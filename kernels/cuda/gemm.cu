@@ -2,6 +2,9 @@
 // the twins of kernels/cpu/gemm.cpp. Our
 // operands are row-major; cuBLAS is column-major, where a row-major X with leading dimension ld reads
 // as X^T. So row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: cuBLAS gets B first.
+#include <memory>
+#include <stdexcept>
+
 #include "kernels/cuda/batched_gemm.h"
 #include "kernels/cuda/bias_gemm.h"
 #include "kernels/cuda/cublas_check.h"
@@ -106,6 +109,49 @@ void gemm_bf16(const Context& ctx, std::int64_t batch, std::int64_t m, std::int6
         ctx, 1, 1, m, n, k, 1.0f, {a.data + a_offsets[i], GemmElement::bf16, 0, 0, a.ld, a.transposed},
         {b.data + b_offsets[i], GemmElement::bf16, 0, 0, b.ld, b.transposed}, beta, {c + i * m * n, 0, 0, n});
   }
+}
+
+namespace {
+
+// cuBLAS reads the plain layout at full speed: the packed form is the weight where it lies, so the
+// caller must keep it unchanged while packed (the runtime's parameter cache keeps it alive).
+struct PlainWeight : PackedGemmWeight {
+  const void* data = nullptr;
+  std::int64_t ld = 0;
+  bool transposed = false;
+};
+
+}  // namespace
+
+std::shared_ptr<const PackedGemmWeight> pack_gemm_weight(const Context&, bool bf16, std::int64_t n, std::int64_t k,
+                                                         const void* b, std::int64_t ldb, bool transposed) {
+  auto out = std::make_shared<PlainWeight>();
+  out->n = n;
+  out->k = k;
+  out->bf16 = bf16;
+  out->data = b;
+  out->ld = ldb;
+  out->transposed = transposed;
+  return out;
+}
+
+void gemm_packed(const Context& ctx, std::int64_t m, const void* a, std::int64_t lda, const PackedGemmWeight& b,
+                 const float* bias, float* c) {
+  const auto* plain = dynamic_cast<const PlainWeight*>(&b);
+  if (plain == nullptr) throw std::invalid_argument("gemm_packed: a weight packed by another backend");
+  if (b.bf16) {
+    const std::int64_t zero = 0;
+    gemm_bf16(ctx, 1, m, b.n, b.k, {static_cast<const std::uint16_t*>(a), lda, false}, &zero,
+              {static_cast<const std::uint16_t*>(plain->data), plain->ld, plain->transposed}, &zero, bias, c);
+    return;
+  }
+  const GemmOperand a_op{static_cast<const float*>(a), lda, false};
+  const GemmOperand b_op{static_cast<const float*>(plain->data), plain->ld, plain->transposed};
+  if (bias != nullptr) {
+    gemm_bias(ctx, m, b.n, b.k, a_op, b_op, bias, c);
+    return;
+  }
+  gemm(ctx, m, b.n, b.k, 1.0f, a_op, b_op, 0.0f, c, b.n);
 }
 
 }  // namespace pare::kernels::cuda

@@ -7,11 +7,11 @@
 
 #include "kernels/gemm.h"  // gemm, gemm_batched, gemm_bias, gemm_bf16
 #include "runtime/autograd.h"
-#include "runtime/bf16_parameter_cache.h"
 #include "runtime/dispatch.h"
 #include "runtime/ops/elementwise.h"  // broadcast_shapes
 #include "runtime/ops/reduce.h"       // sum, sum_to
-#include "runtime/precision.h"        // matmul_precision
+#include "runtime/parameter_cache.h"
+#include "runtime/precision.h"  // matmul_precision
 
 namespace pare {
 namespace {
@@ -81,7 +81,7 @@ const std::uint16_t* bf16_bits(const Tensor& t) { return static_cast<const std::
 
 // t in bf16 with t's own layout when t covers a dense block of its storage in some order of its axes
 // (a weight seen as W^T, attention's heads seen as [B, H, T, d] inside [B, T, H, d] rows): one
-// converting pass, no packing copy first; a parameter of an open Bf16ParameterCache is converted once
+// converting pass, no packing copy first; a parameter of an open ParameterCache is converted once
 // per scope. Packed otherwise.
 Tensor bf16_keeping_layout(const Tensor& t) {
   std::vector<std::int64_t> order(static_cast<std::size_t>(t.dim()));
@@ -94,7 +94,7 @@ Tensor bf16_keeping_layout(const Tensor& t) {
   std::vector<std::int64_t> inverse(order.size());
   for (std::size_t i = 0; i < order.size(); ++i)
     inverse[static_cast<std::size_t>(order[i])] = static_cast<std::int64_t>(i);
-  const Tensor cached = Bf16ParameterCache::find(stored);
+  const Tensor cached = ParameterCache::bf16_copy(stored);
   return (cached.defined() ? cached : stored.to(DType::bf16)).permute(inverse);
 }
 
@@ -229,7 +229,17 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   check_blas_int(out_features, "output features", "linear");
   check_blas_int(in, "input features", "linear");
 
-  if (out.numel() > 0 && matmul_precision() == Precision::bf16) {
+  // Inference with the weight packed once by an open ParameterCache.
+  const Precision precision = matmul_precision();
+  const std::shared_ptr<const kernels::PackedGemmWeight> packed =
+      out.numel() > 0 && in > 0 && !GradMode::enabled() ? ParameterCache::packed_transposed(weight, precision)
+                                                        : nullptr;
+  if (packed) {
+    const Tensor rows_in = precision == Precision::bf16 ? xc.to(DType::bf16) : xc;
+    const Tensor bc = bias.defined() ? bias.detach().contiguous() : Tensor();
+    PARE_LAUNCH(x.device(), gemm_packed, rows, rows_in.device_raw_data(), in, *packed,
+                bc.defined() ? bc.device_data<float>() : nullptr, out.device_data<float>());
+  } else if (out.numel() > 0 && precision == Precision::bf16) {
     // x @ W^T with W read transposed.
     bf16_matmul_into(xc.reshape({rows, in}), weight.detach().transpose(0, 1), {}, rows, out_features, in, bias, out);
   } else if (out.numel() > 0) {

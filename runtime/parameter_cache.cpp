@@ -1,0 +1,56 @@
+#include "runtime/parameter_cache.h"
+
+#include "runtime/dispatch.h"
+
+namespace pare {
+namespace {
+
+thread_local ParameterCache* innermost = nullptr;
+
+}  // namespace
+
+ParameterCache::ParameterCache(const std::vector<Tensor>& parameters) : previous_(innermost) {
+  for (const Tensor& p : parameters) {
+    if (!p.defined() || p.dtype() != DType::f32 || !p.is_contiguous() || p.numel() == 0) continue;
+    entries_.emplace(std::make_pair(p.device_raw_data(), p.numel()), Entry{p, Tensor(), {}});
+  }
+  innermost = this;
+}
+
+ParameterCache::~ParameterCache() { innermost = previous_; }
+
+ParameterCache::Entry* ParameterCache::find(const Tensor& t) {
+  if (t.dtype() != DType::f32 || !t.is_contiguous()) return nullptr;
+  const std::pair<const void*, std::int64_t> key{t.device_raw_data(), t.numel()};
+  for (ParameterCache* cache = innermost; cache != nullptr; cache = cache->previous_) {
+    const auto it = cache->entries_.find(key);
+    if (it != cache->entries_.end() && it->second.parameter.device() == t.device()) return &it->second;
+  }
+  return nullptr;
+}
+
+Tensor ParameterCache::bf16_copy(const Tensor& packed) {
+  Entry* entry = find(packed);
+  if (entry == nullptr) return Tensor();
+  if (!entry->bits.defined()) entry->bits = entry->parameter.detach().reshape({-1}).to(DType::bf16);
+  return entry->bits.reshape(packed.shape());
+}
+
+std::shared_ptr<const kernels::PackedGemmWeight> ParameterCache::packed_transposed(const Tensor& weight,
+                                                                                   Precision precision) {
+  if (weight.dim() != 2) return nullptr;
+  Entry* entry = find(weight);
+  if (entry == nullptr) return nullptr;
+  auto& packed = entry->packed[static_cast<int>(precision)];
+  if (packed) return packed;
+  const std::int64_t out = weight.size(0), in = weight.size(1);
+  if (precision == Precision::bf16) {
+    const Tensor bits = bf16_copy(weight);
+    packed = PARE_LAUNCH(weight.device(), pack_gemm_weight, true, out, in, bits.device_raw_data(), in, true);
+  } else {
+    packed = PARE_LAUNCH(weight.device(), pack_gemm_weight, false, out, in, weight.device_raw_data(), in, true);
+  }
+  return packed;
+}
+
+}  // namespace pare
