@@ -154,7 +154,8 @@ def main():
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--precision", choices=["f32", "bf16"], default="f32", help="pare's matrix products")
     p.add_argument("--torch-precision", choices=["f32", "bf16"], default="f32", help="PyTorch's (autocast)")
-    p.add_argument("--peak-gflops", type=float, default=0.0, help="the machine's f32 limit (default: nominal)")
+    p.add_argument("--peak-gflops", type=float, default=0.0,
+                   help="the machine's f32 limit (default: nominal); doubled for --precision bf16")
     p.add_argument("--json", help="also write the rows here")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--size", help=argparse.SUPPRESS)
@@ -166,7 +167,8 @@ def main():
         torch_worker(args)
         return
 
-    peak = args.peak_gflops or nominal_peak_gflops()
+    # bf16 dot products (AVX512_BF16, AMX) run at twice the f32 FMA rate.
+    peak = (args.peak_gflops or nominal_peak_gflops()) * (2 if args.precision == "bf16" else 1)
     cases = []
     for spec in args.cases.split(","):
         size, mode, batch = spec.split(":")

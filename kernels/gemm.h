@@ -69,9 +69,12 @@ void gemm_bf16(const Context& ctx, std::int64_t batch, std::int64_t m, std::int6
 // op(b)[k, n] (f32, or the bits of bf16 values when `bf16`) in the layout the products read fastest:
 // on the CPU oneDNN's blocked weight format, which runs BERT-base's products of 128 rows 1.1-1.3x
 // faster than the plain layout (2 Zen 5 cores, f32 and bf16) because no product packs it again.
-// The packed copy is the caller's: b may change afterwards.
+// The packed copy is written to `storage` (packed_gemm_weight_bytes of them, owned by the caller and
+// kept while the packed weight is used): b may change afterwards.
+std::int64_t packed_gemm_weight_bytes(const Context& ctx, bool bf16, std::int64_t n, std::int64_t k);
 std::shared_ptr<const PackedGemmWeight> pack_gemm_weight(const Context& ctx, bool bf16, std::int64_t n, std::int64_t k,
-                                                         const void* b, std::int64_t ldb, bool transposed);
+                                                         const void* b, std::int64_t ldb, bool transposed,
+                                                         void* storage);
 
 // c[m, n] (packed rows) = a[m, k] (row-major, rows lda apart; f32, or bf16 bits when the weight was
 // packed from bf16) @ the packed weight (+ bias[n] on every row, when bias is not null).
@@ -85,6 +88,7 @@ decltype(cpu::gemm) gemm;
 decltype(cpu::gemm_batched) gemm_batched;
 decltype(cpu::gemm_bias) gemm_bias;
 decltype(cpu::gemm_bf16) gemm_bf16;
+decltype(cpu::packed_gemm_weight_bytes) packed_gemm_weight_bytes;
 decltype(cpu::pack_gemm_weight) pack_gemm_weight;
 decltype(cpu::gemm_packed) gemm_packed;
 }  // namespace pare::kernels::cuda

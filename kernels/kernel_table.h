@@ -40,6 +40,7 @@ struct KernelTable {
   decltype(cpu::gemm_batched)* gemm_batched = nullptr;
   decltype(cpu::gemm_bias)* gemm_bias = nullptr;
   decltype(cpu::gemm_bf16)* gemm_bf16 = nullptr;
+  decltype(cpu::packed_gemm_weight_bytes)* packed_gemm_weight_bytes = nullptr;
   decltype(cpu::pack_gemm_weight)* pack_gemm_weight = nullptr;
   decltype(cpu::gemm_packed)* gemm_packed = nullptr;
   // elementwise.h, activation.h, masking.h

@@ -12,7 +12,7 @@ thread_local ParameterCache* innermost = nullptr;
 ParameterCache::ParameterCache(const std::vector<Tensor>& parameters) : previous_(innermost) {
   for (const Tensor& p : parameters) {
     if (!p.defined() || p.dtype() != DType::f32 || !p.is_contiguous() || p.numel() == 0) continue;
-    entries_.emplace(std::make_pair(p.device_raw_data(), p.numel()), Entry{p, Tensor(), {}});
+    entries_.emplace(std::make_pair(p.device_raw_data(), p.numel()), Entry{p, Tensor(), {}, {}});
   }
   innermost = this;
 }
@@ -44,12 +44,13 @@ std::shared_ptr<const kernels::PackedGemmWeight> ParameterCache::packed_transpos
   auto& packed = entry->packed[static_cast<int>(precision)];
   if (packed) return packed;
   const std::int64_t out = weight.size(0), in = weight.size(1);
-  if (precision == Precision::bf16) {
-    const Tensor bits = bf16_copy(weight);
-    packed = PARE_LAUNCH(weight.device(), pack_gemm_weight, true, out, in, bits.device_raw_data(), in, true);
-  } else {
-    packed = PARE_LAUNCH(weight.device(), pack_gemm_weight, false, out, in, weight.device_raw_data(), in, true);
-  }
+  const bool bf16 = precision == Precision::bf16;
+  const Device device = weight.device();
+  Tensor& storage = entry->packed_storage[static_cast<int>(precision)];
+  storage = Tensor::empty({PARE_LAUNCH(device, packed_gemm_weight_bytes, bf16, out, in)}, DType::u8, device);
+  const Tensor source = bf16 ? bf16_copy(weight) : weight;
+  packed = PARE_LAUNCH(device, pack_gemm_weight, bf16, out, in, source.device_raw_data(), in, true,
+                       storage.device_raw_data());
   return packed;
 }
 

@@ -45,6 +45,7 @@ class ParameterCache {
     Tensor parameter;  // keeps the storage, so its address cannot be reused while the scope is open
     Tensor bits;       // bf16, flat; undefined until first used
     std::shared_ptr<const kernels::PackedGemmWeight> packed[2];  // by Precision
+    Tensor packed_storage[2];  // u8, from the device's allocator (its buffer cache spares new pages)
   };
   static Entry* find(const Tensor& t);
 

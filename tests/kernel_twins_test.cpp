@@ -195,7 +195,10 @@ TEST_P(KernelTwins, PackedWeightProducts) {
           const float* bias_data = with_bias ? bias.device_data<float>() : nullptr;
           Tensor c = poisoned(device, m * n);
           if (packed) {
-            const auto weight = PARE_LAUNCH(device, pack_gemm_weight, bf16, n, k, w.device_raw_data(), k, true);
+            const Tensor storage =
+                Tensor::empty({PARE_LAUNCH(device, packed_gemm_weight_bytes, bf16, n, k)}, DType::u8, device);
+            const auto weight = PARE_LAUNCH(device, pack_gemm_weight, bf16, n, k, w.device_raw_data(), k, true,
+                                            storage.device_raw_data());
             PARE_LAUNCH(device, gemm_packed, m, x.device_raw_data(), k, *weight, bias_data, c.device_data<float>());
           } else if (bf16) {
             const std::int64_t zero = 0;

@@ -122,9 +122,14 @@ void gemm_bf16(const Context&, std::int64_t batch, std::int64_t m, std::int64_t 
     onednn_matmul(shape, a.data + a_offsets[i], b.data + b_offsets[i], c + i * m * n, bias);
 }
 
+std::int64_t packed_gemm_weight_bytes(const Context&, bool bf16, std::int64_t n, std::int64_t k) {
+  return onednn_packed_weight_bytes(bf16 ? MatmulOperands::bf16 : MatmulOperands::f32, n, k);
+}
+
 std::shared_ptr<const PackedGemmWeight> pack_gemm_weight(const Context&, bool bf16, std::int64_t n, std::int64_t k,
-                                                         const void* b, std::int64_t ldb, bool transposed) {
-  return onednn_pack_weight(bf16 ? MatmulOperands::bf16 : MatmulOperands::f32, n, k, b, ldb, transposed);
+                                                         const void* b, std::int64_t ldb, bool transposed,
+                                                         void* storage) {
+  return onednn_pack_weight(bf16 ? MatmulOperands::bf16 : MatmulOperands::f32, n, k, b, ldb, transposed, storage);
 }
 
 void gemm_packed(const Context&, std::int64_t m, const void* a, std::int64_t lda, const PackedGemmWeight& b,

@@ -15,6 +15,7 @@ const KernelTable& kernel_table() {
     t.gemm_batched = gemm_batched;
     t.gemm_bias = gemm_bias;
     t.gemm_bf16 = gemm_bf16;
+    t.packed_gemm_weight_bytes = packed_gemm_weight_bytes;
     t.pack_gemm_weight = pack_gemm_weight;
     t.gemm_packed = gemm_packed;
     t.binary_broadcast = binary_broadcast;

@@ -143,16 +143,21 @@ const PackedProduct& packed_product_for(MatmulOperands operands, std::int64_t m,
 
 }  // namespace
 
+std::int64_t onednn_packed_weight_bytes(MatmulOperands operands, std::int64_t n, std::int64_t k) {
+  return static_cast<std::int64_t>(packed_weight_desc(operands, n, k).get_size());
+}
+
 std::shared_ptr<const OnednnPackedWeight> onednn_pack_weight(MatmulOperands operands, std::int64_t n, std::int64_t k,
-                                                             const void* b, std::int64_t ldb, bool transposed) {
+                                                             const void* b, std::int64_t ldb, bool transposed,
+                                                             void* storage) {
   const dnnl::memory::desc packed = packed_weight_desc(operands, n, k);
   auto out = std::make_shared<OnednnPackedWeight>();
   out->n = n;
   out->k = k;
   out->bf16 = operands == MatmulOperands::bf16;
-  out->bytes.resize(packed.get_size());
+  out->bytes = storage;
   const dnnl::memory::desc plain = operand(element_type(operands), k, n, ldb, transposed);
-  dnnl::memory source(plain, cpu_engine(), const_cast<void*>(b)), target(packed, cpu_engine(), out->bytes.data());
+  dnnl::memory source(plain, cpu_engine(), const_cast<void*>(b)), target(packed, cpu_engine(), storage);
   dnnl::stream stream(cpu_engine());
   dnnl::reorder(source, target).execute(stream, source, target);
   stream.wait();
@@ -169,7 +174,7 @@ void onednn_matmul_packed(std::int64_t m, const void* a, std::int64_t lda, const
   // oneDNN takes non-const handles; it only reads the sources.
   std::unordered_map<int, dnnl::memory> args{
       {DNNL_ARG_SRC, dnnl::memory(p.a, cpu_engine(), const_cast<void*>(a))},
-      {DNNL_ARG_WEIGHTS, dnnl::memory(p.b, cpu_engine(), const_cast<unsigned char*>(b.bytes.data()))},
+      {DNNL_ARG_WEIGHTS, dnnl::memory(p.b, cpu_engine(), b.bytes)},
       {DNNL_ARG_DST, dnnl::memory(p.c, cpu_engine(), c)},
       {DNNL_ARG_SCRATCHPAD, dnnl::memory(p.scratchpad, cpu_engine(), scratch.data())}};
   if (bias != nullptr) args.emplace(DNNL_ARG_BIAS, dnnl::memory(p.bias, cpu_engine(), const_cast<float*>(bias)));

@@ -7,7 +7,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <vector>
 
 #include "kernels/gemm.h"  // PackedGemmWeight
 
@@ -34,10 +33,12 @@ void onednn_matmul(const MatmulShape& shape, const void* a, const void* b, float
 // op(b)[k, n] reordered into the weight format oneDNN's matmul picks for it (the same for every row
 // count, so one packed copy serves every m), and products that read it.
 struct OnednnPackedWeight : PackedGemmWeight {
-  std::vector<unsigned char> bytes;
+  void* bytes = nullptr;  // the caller's storage
 };
+std::int64_t onednn_packed_weight_bytes(MatmulOperands operands, std::int64_t n, std::int64_t k);
 std::shared_ptr<const OnednnPackedWeight> onednn_pack_weight(MatmulOperands operands, std::int64_t n, std::int64_t k,
-                                                             const void* b, std::int64_t ldb, bool transposed);
+                                                             const void* b, std::int64_t ldb, bool transposed,
+                                                             void* storage);
 // c[m, n] (packed rows) = a[m, k] (rows lda apart) @ packed (+ bias).
 void onednn_matmul_packed(std::int64_t m, const void* a, std::int64_t lda, const OnednnPackedWeight& b,
                           const float* bias, float* c);

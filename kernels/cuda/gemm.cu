@@ -123,8 +123,10 @@ struct PlainWeight : PackedGemmWeight {
 
 }  // namespace
 
+std::int64_t packed_gemm_weight_bytes(const Context&, bool, std::int64_t, std::int64_t) { return 0; }
+
 std::shared_ptr<const PackedGemmWeight> pack_gemm_weight(const Context&, bool bf16, std::int64_t n, std::int64_t k,
-                                                         const void* b, std::int64_t ldb, bool transposed) {
+                                                         const void* b, std::int64_t ldb, bool transposed, void*) {
   auto out = std::make_shared<PlainWeight>();
   out->n = n;
   out->k = k;
