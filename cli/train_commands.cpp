@@ -77,11 +77,13 @@ void add_eval(CLI::App& app) {
   struct Args {
     std::string model, task, data, brown, split = "dev", device = "cpu";
     std::size_t seq = 128, batch = 64, max_examples = 0;
+    UserDataFiles user;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("eval", "Metrics of a model directory on a task's split, as JSON");
   cmd->add_option("--model", args->model, "fine-tuned model directory")->required();
-  cmd->add_option("--task", args->task, "brown-genre, brown-pos or a GLUE task")->required();
+  cmd->add_option("--task", args->task, "brown-genre, brown-pos or a GLUE task; or the user's files (--dev, --test)");
+  add_user_data_flags(cmd, args->user);
   cmd->add_option("--data", args->data, "GLUE: the task's directory");
   cmd->add_option("--brown", args->brown, "Brown corpus directory (default corpora/brown)");
   cmd->add_option("--split", args->split, "dev or test")->capture_default_str();
@@ -93,13 +95,13 @@ void add_eval(CLI::App& app) {
     EvaluateOptions o;
     o.device = parse_device(args->device);
     o.model_dir = args->model;
-    o.data = data_source(args->task, args->data, args->brown);
+    o.data = data_source(args->task, args->data, args->brown, args->user);
     o.split = parse_split(args->split);
     PARE_CHECK(o.split != Split::train, "eval: --split must be dev or test, got '", args->split, "'");
     o.max_length = args->seq;
     o.batch_size = args->batch;
     o.max_examples = args->max_examples;
-    nlohmann::json j = {{"task", args->task}, {"split", split_name(o.split)}};
+    nlohmann::json j = {{"task", args->task.empty() ? "user data" : args->task}, {"split", split_name(o.split)}};
     j["metrics"] = metrics_json(evaluate_model(o));
     std::cout << j.dump(2) << "\n";
   });

@@ -71,10 +71,10 @@ TrainerOptions trainer_options(const TrainFlags& f) {
 }
 
 void add_task_flags(CLI::App* cmd, TaskFlags& f) {
-  cmd->add_option(
-         "--task", f.task,
-         "brown-genre, brown-pos, or a GLUE task (cola, sst2, mrpc, stsb, qqp, mnli, mnli-mm, qnli, rte, wnli)")
-      ->required();
+  cmd->add_option("--task", f.task,
+                  "brown-genre, brown-pos, or a GLUE task (cola, sst2, mrpc, stsb, qqp, mnli, mnli-mm, qnli, rte, "
+                  "wnli); or the user's files instead (--train, --dev)");
+  add_user_data_flags(cmd, f.user);
   cmd->add_option("--data", f.data, "GLUE: the task's directory (train.tsv, dev.tsv)");
   cmd->add_option("--brown", f.brown, "Brown corpus directory (default corpora/brown)");
   cmd->add_option("--seq", f.seq, "maximum tokens per example")->capture_default_str();
@@ -83,9 +83,23 @@ void add_task_flags(CLI::App* cmd, TaskFlags& f) {
   cmd->add_option("--max-eval", f.max_eval, "evaluate on at most N dev examples, evenly spread (0: all)");
 }
 
-TaskDataSource data_source(const std::string& task, const std::string& data, const std::string& brown) {
+void add_user_data_flags(CLI::App* cmd, UserDataFiles& files) {
+  cmd->add_option("--train", files.train, "the user's training file: .tsv or .csv with a header row, or .jsonl");
+  cmd->add_option("--dev", files.dev, "the user's dev file (same format)");
+  cmd->add_option("--test", files.test, "the user's test file (same format)");
+  cmd->add_option("--text-column", files.text_column, "column of the text in the user's files");
+  cmd->add_option("--text-pair-column", files.text_pair_column, "column of the second text, for pair tasks");
+  cmd->add_option("--label-column", files.label_column, "column of the labels (the set: the training file's values)");
+  cmd->add_flag("--regression", files.regression, "the labels are numbers to regress on (pearson, spearman)");
+}
+
+TaskDataSource data_source(const std::string& task, const std::string& data, const std::string& brown,
+                           const UserDataFiles& user) {
+  PARE_CHECK(task.empty() == user.given(), task.empty() ? "give --task NAME, or the user's files (--train, --dev)"
+                                                        : "give either --task or the user's files, not both");
   TaskDataSource source;
   source.task = task;
+  source.user = user;
   source.glue_dir = data;
   if (!brown.empty()) source.brown_dir = brown;
   return source;
@@ -94,7 +108,7 @@ TaskDataSource data_source(const std::string& task, const std::string& data, con
 FinetuneOptions finetune_options(const std::string& model_dir, const TaskFlags& task, const TrainFlags& train) {
   FinetuneOptions o;
   o.model_dir = model_dir;
-  o.data = data_source(task.task, task.data, task.brown);
+  o.data = data_source(task.task, task.data, task.brown, task.user);
   o.max_length = task.seq;
   o.eval_batch_size = task.eval_batch;
   o.max_train_examples = task.max_train;

@@ -44,12 +44,17 @@ TrainerOptions trainer_options(const TrainFlags& flags);
 // The task and its data, for commands that train on a named task.
 struct TaskFlags {
   std::string task, data, brown;
+  UserDataFiles user;
   std::size_t seq = 128, eval_batch = 64, max_train = 0, max_eval = 0;
 };
 
-// --task (required), --data, --brown, --seq, --eval-batch, --max-train, --max-eval.
+// --task (or the user's files), --data, --brown, --seq, --eval-batch, --max-train, --max-eval.
 void add_task_flags(CLI::App* cmd, TaskFlags& flags);
-TaskDataSource data_source(const std::string& task, const std::string& data, const std::string& brown);
+// --train, --dev, --test, --text-column, --text-pair-column, --label-column, --regression.
+void add_user_data_flags(CLI::App* cmd, UserDataFiles& files);
+// Throws pare::Error unless exactly one of a task name or the user's files is given.
+TaskDataSource data_source(const std::string& task, const std::string& data, const std::string& brown,
+                           const UserDataFiles& user);
 // --device as cli commands take it: cpu, cuda, cuda:N or guarded (the host-guarded test device).
 void add_device_flag(CLI::App* cmd, std::string& device);
 // --precision f32|bf16 (runtime/precision.h).

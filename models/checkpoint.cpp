@@ -150,6 +150,10 @@ LoadedBert load_pretrained(const fs::path& dir, const LoadOptions& options) {
   const std::string config_path = (dir / "config.json").string();
   const BertTask task = options.task ? *options.task : task_from_architectures(config.architectures, config_path);
   if (options.num_labels) config.set_num_labels(*options.num_labels);
+  if (options.num_labels && static_cast<std::int64_t>(options.label_names.size()) == *options.num_labels) {
+    for (std::size_t i = 0; i < options.label_names.size(); ++i)
+      config.id2label[static_cast<std::int64_t>(i)] = options.label_names[i];
+  }
   if (options.problem_type) config.problem_type = *options.problem_type;
   config.architectures = {architecture_name(task)};
   config.validate(config_path);

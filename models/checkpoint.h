@@ -36,6 +36,8 @@ struct CheckpointLoadReport {
 struct LoadOptions {
   std::optional<BertTask> task;            // default: from config.json's "architectures"
   std::optional<std::int64_t> num_labels;  // overrides config.json's labels (a new head)
+  // The labels' names in id order, written as config.json's id2label (else LABEL_i); with num_labels.
+  std::vector<std::string> label_names;
   std::optional<std::string> problem_type;
   std::uint64_t seed = 0;  // initialises missing head weights and seeds dropout
 };

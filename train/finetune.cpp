@@ -20,6 +20,7 @@ LoadOptions load_options_for(const TaskInfo& task, std::uint64_t seed) {
   LoadOptions o;
   o.task = head_for(task);
   o.num_labels = task.num_labels();
+  o.label_names = task.label_names;
   o.problem_type = task.is_regression() ? "regression" : "single_label_classification";
   o.seed = seed;
   return o;
@@ -50,7 +51,7 @@ std::vector<TokenizedExample> tokenized(const Tokenizer& tokenizer, const TaskIn
 }  // namespace
 
 TrainResult finetune(const FinetuneOptions& options, std::shared_ptr<BertTaskModel>* trained) {
-  const TaskInfo task = named_task_info(options.data.task);
+  const TaskInfo task = task_info(options.data);
   // The data first: a missing directory or a malformed file fails before any model work.
   const std::vector<TextExample> train_text = read_split(task, options.data, Split::train, options.max_train_examples);
   const std::vector<TextExample> dev_text = read_split(task, options.data, Split::dev, options.max_eval_examples);
@@ -103,8 +104,13 @@ TrainResult finetune(const FinetuneOptions& options, std::shared_ptr<BertTaskMod
 }
 
 std::vector<MetricValue> evaluate_model(const EvaluateOptions& options) {
-  const TaskInfo task = named_task_info(options.data.task);
-  const std::vector<TextExample> text = read_split(task, options.data, options.split, options.max_examples);
+  TaskDataSource data = options.data;
+  const std::filesystem::path labels = options.model_dir / kLabelsFile;
+  // The user's files without a training file: the label set is the one the model was trained on.
+  if (data.user.given() && data.user.train.empty() && std::filesystem::exists(labels))
+    data.user_labels = load_label_names(labels);
+  const TaskInfo task = task_info(data);
+  const std::vector<TextExample> text = read_split(task, data, options.split, options.max_examples);
   LoadedBert loaded = load_pretrained(options.model_dir);
   loaded.model->to(options.device);
   const BertTaskModel& model = *loaded.model;
@@ -112,7 +118,6 @@ std::vector<MetricValue> evaluate_model(const EvaluateOptions& options) {
              "; task '", task.name, "' needs a ", architecture_name(head_for(task)));
   PARE_CHECK(model.config().num_labels() == task.num_labels(), options.model_dir.string(), " has ",
              model.config().num_labels(), " labels; task '", task.name, "' has ", task.num_labels());
-  const std::filesystem::path labels = options.model_dir / kLabelsFile;
   if (std::filesystem::exists(labels)) {
     PARE_CHECK(load_label_names(labels) == task.label_names, labels.string(), " does not list the labels of task '",
                task.name, "'");

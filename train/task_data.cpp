@@ -20,7 +20,21 @@ TaskInfo named_task_info(const std::string& task) {
   }
 }
 
+TaskInfo task_info(const TaskDataSource& source) {
+  if (!source.user.given()) return named_task_info(source.task);
+  PARE_CHECK(source.task.empty(), "give either --task or the user's files (--train, --dev, --test), not both");
+  return user_task_info(source.user, source.user.train.empty() && !source.user.regression
+                                         ? source.user_labels
+                                         : user_label_names(source.user));
+}
+
 std::vector<TextExample> read_task_split(const TaskDataSource& source, Split split) {
+  if (source.user.given()) {
+    const std::filesystem::path& file = user_split_file(source.user, split);
+    PARE_CHECK(!file.empty(), "user data: no file for the ", split_name(split), " split (--", split_name(split),
+               " FILE)");
+    return read_user_examples(file, source.user, task_info(source));
+  }
   if (source.task == "brown-genre") return brown_genre_examples(source.brown_dir, split, source.sentences_per_passage);
   if (source.task == "brown-pos") return brown_pos_examples(source.brown_dir, split);
   named_task_info(source.task);  // an unknown name fails here, before the directory check

@@ -1,0 +1,284 @@
+#include "data/user_data.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "data/text_lines.h"  // read_text_lines, split_tabs, file_line_prefix
+#include "runtime/error.h"
+
+namespace pare {
+namespace {
+
+// Nesting is never needed for a row of cells; a bound keeps a hostile line from exhausting the stack.
+constexpr int kMaxJsonDepth = 16;
+
+enum class TableFormat { tsv, csv, jsonl };
+
+TableFormat format_of(const std::filesystem::path& file) {
+  std::string ext = file.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (ext == ".tsv") return TableFormat::tsv;
+  if (ext == ".csv") return TableFormat::csv;
+  if (ext == ".jsonl" || ext == ".json") return TableFormat::jsonl;
+  throw Error(file.string() + ": unknown data format '" + ext + "' (use .tsv, .csv or .jsonl)");
+}
+
+// One row's cells for the wanted columns, in their order; nullopt where the row has no such cell.
+struct Row {
+  std::size_t line;
+  std::vector<std::optional<std::string>> cells;
+};
+
+std::string read_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  PARE_CHECK(in.good(), file.string(), ": cannot open");
+  std::ostringstream out;
+  out << in.rdbuf();
+  std::string text = out.str();
+  if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
+  return text;
+}
+
+// RFC 4180 records: fields separated by commas, quoted fields may hold commas, doubled quotes and line
+// breaks; each record with the line it starts on. A '\r' before a line break is dropped.
+std::vector<std::pair<std::size_t, std::vector<std::string>>> csv_records(const std::filesystem::path& file) {
+  const std::string text = read_file(file);
+  std::vector<std::pair<std::size_t, std::vector<std::string>>> records;
+  std::vector<std::string> fields;
+  std::string field;
+  std::size_t line = 1, record_line = 1;
+  bool quoted = false, field_was_quoted = false;
+  auto end_field = [&] {
+    fields.push_back(std::move(field));
+    field.clear();
+    field_was_quoted = false;
+  };
+  auto end_record = [&] {
+    end_field();
+    if (!(fields.size() == 1 && fields[0].empty())) records.emplace_back(record_line, std::move(fields));
+    fields.clear();
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        if (c == '\n') ++line;
+        field += c;
+      }
+      continue;
+    }
+    if (c == '"') {
+      PARE_CHECK(field.empty() && !field_was_quoted, file_line_prefix(file, line),
+                 "a quote inside an unquoted field (quote the whole field and double the quotes inside)");
+      quoted = field_was_quoted = true;
+    } else if (c == ',') {
+      end_field();
+    } else if (c == '\n' || (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) {
+      if (c == '\r') ++i;
+      end_record();
+      record_line = ++line;
+    } else {
+      PARE_CHECK(!field_was_quoted, file_line_prefix(file, line), "text after a closing quote");
+      field += c;
+    }
+  }
+  PARE_CHECK(!quoted, file_line_prefix(file, record_line), "a quoted field is never closed");
+  if (!field.empty() || !fields.empty() || field_was_quoted) end_record();
+  return records;
+}
+
+std::vector<Row> delimited_rows(const std::filesystem::path& file, TableFormat format,
+                                const std::vector<std::string>& columns) {
+  std::vector<std::pair<std::size_t, std::vector<std::string>>> records;
+  if (format == TableFormat::csv) {
+    records = csv_records(file);
+  } else {
+    const std::vector<std::string> lines = read_text_lines(file);
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (lines[i].empty()) continue;
+      std::vector<std::string> fields;
+      for (std::string_view f : split_tabs(lines[i])) fields.emplace_back(f);
+      records.emplace_back(i + 1, std::move(fields));
+    }
+  }
+  PARE_CHECK(!records.empty(), file.string(), ": empty (a header row naming the columns comes first)");
+  const std::vector<std::string>& header = records.front().second;
+  std::vector<std::size_t> index;
+  for (const std::string& column : columns) {
+    const auto it = std::find(header.begin(), header.end(), column);
+    if (it == header.end()) {
+      std::string known;
+      for (const std::string& h : header) known += (known.empty() ? "" : ", ") + h;
+      throw Error(file_line_prefix(file, records.front().first) + "no column '" + column + "' in the header (" + known +
+                  ")");
+    }
+    index.push_back(static_cast<std::size_t>(it - header.begin()));
+  }
+  std::vector<Row> rows;
+  for (std::size_t r = 1; r < records.size(); ++r) {
+    const auto& [line, fields] = records[r];
+    PARE_CHECK(fields.size() == header.size(), file_line_prefix(file, line), fields.size(),
+               " fields where the header has ", header.size());
+    Row row{line, {}};
+    for (std::size_t i : index) row.cells.emplace_back(fields[i]);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::vector<Row> jsonl_rows(const std::filesystem::path& file, const std::vector<std::string>& columns) {
+  const std::vector<std::string> lines = read_text_lines(file);
+  std::vector<Row> rows;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].find_first_not_of(" \t") == std::string::npos) continue;
+    int depth = 0;
+    nlohmann::json object;
+    try {
+      object = nlohmann::json::parse(lines[i], [&depth](int, nlohmann::json::parse_event_t event, nlohmann::json&) {
+        if (event == nlohmann::json::parse_event_t::object_start || event == nlohmann::json::parse_event_t::array_start)
+          PARE_CHECK(++depth <= kMaxJsonDepth, "nested deeper than ", kMaxJsonDepth);
+        if (event == nlohmann::json::parse_event_t::object_end || event == nlohmann::json::parse_event_t::array_end)
+          --depth;
+        return true;
+      });
+    } catch (const std::exception& e) {
+      throw Error(file_line_prefix(file, i + 1) + "not a JSON object: " + e.what());
+    }
+    PARE_CHECK(object.is_object(), file_line_prefix(file, i + 1), "not a JSON object");
+    Row row{i + 1, {}};
+    for (const std::string& column : columns) {
+      const auto it = object.find(column);
+      if (it == object.end() || it->is_null()) {
+        row.cells.emplace_back(std::nullopt);
+      } else if (it->is_string()) {
+        row.cells.emplace_back(it->get<std::string>());
+      } else if (it->is_number() || it->is_boolean()) {
+        row.cells.emplace_back(it->dump());
+      } else {
+        throw Error(file_line_prefix(file, i + 1) + "'" + column + "' is not a string or a number");
+      }
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::vector<std::string> wanted_columns(const UserDataFiles& files) {
+  PARE_CHECK(!files.text_column.empty(), "user data: --text-column names the column with the text");
+  PARE_CHECK(!files.label_column.empty(), "user data: --label-column names the column with the labels");
+  return {files.text_column, files.text_pair_column.empty() ? files.text_column : files.text_pair_column,
+          files.label_column};
+}
+
+std::vector<Row> read_rows(const std::filesystem::path& file, const UserDataFiles& files) {
+  const TableFormat format = format_of(file);
+  const std::vector<std::string> columns = wanted_columns(files);
+  return format == TableFormat::jsonl ? jsonl_rows(file, columns) : delimited_rows(file, format, columns);
+}
+
+std::optional<long long> as_integer(const std::string& s) {
+  long long v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+const std::filesystem::path& user_split_file(const UserDataFiles& files, Split split) {
+  switch (split) {
+    case Split::train:
+      return files.train;
+    case Split::dev:
+      return files.dev;
+    default:
+      return files.test;
+  }
+}
+
+std::vector<std::string> user_label_names(const UserDataFiles& files) {
+  if (files.regression) return {};
+  PARE_CHECK(!files.train.empty(), "user data: the label set comes from the training file (--train FILE)");
+  std::set<std::string> values;
+  for (const Row& row : read_rows(files.train, files)) {
+    if (row.cells[2] && !row.cells[2]->empty()) values.insert(*row.cells[2]);
+  }
+  PARE_CHECK(!values.empty(), files.train.string(), ": no row has a label in column '", files.label_column, "'");
+  std::vector<std::string> labels(values.begin(), values.end());
+  if (std::all_of(labels.begin(), labels.end(), [](const std::string& s) { return as_integer(s).has_value(); })) {
+    std::sort(labels.begin(), labels.end(),
+              [](const std::string& a, const std::string& b) { return *as_integer(a) < *as_integer(b); });
+  }
+  return labels;
+}
+
+TaskInfo user_task_info(const UserDataFiles& files, std::vector<std::string> labels) {
+  TaskInfo task;
+  task.name = files.train.empty() ? "user data" : files.train.filename().string();
+  if (files.regression) {
+    task.kind = TaskKind::regression;
+    task.metric_names = {"pearson", "spearman"};
+    return task;
+  }
+  PARE_CHECK(labels.size() >= 2, "user data: ", labels.size(), " label value(s) in ", files.train.string(),
+             "; classification needs at least two (or --regression)");
+  task.kind = TaskKind::classification;
+  task.label_names = std::move(labels);
+  task.metric_names =
+      task.label_names.size() == 2 ? std::vector<std::string>{"accuracy", "f1"} : std::vector<std::string>{"accuracy"};
+  return task;
+}
+
+std::vector<TextExample> read_user_examples(const std::filesystem::path& file, const UserDataFiles& files,
+                                            const TaskInfo& task) {
+  std::map<std::string, std::int64_t> label_index;
+  for (std::size_t i = 0; i < task.label_names.size(); ++i)
+    label_index[task.label_names[i]] = static_cast<std::int64_t>(i);
+  std::vector<TextExample> examples;
+  for (const Row& row : read_rows(file, files)) {
+    PARE_CHECK(row.cells[0].has_value(), file_line_prefix(file, row.line), "no '", files.text_column, "' text");
+    TextExample e;
+    e.id = file.filename().string() + ":" + std::to_string(row.line);
+    e.text_a = *row.cells[0];
+    if (!files.text_pair_column.empty()) {
+      PARE_CHECK(row.cells[1].has_value(), file_line_prefix(file, row.line), "no '", files.text_pair_column, "' text");
+      e.text_b = *row.cells[1];
+    }
+    const std::optional<std::string>& label = row.cells[2];
+    if (label && !label->empty()) {
+      if (task.is_regression()) {
+        float score = 0;
+        const auto [end, ec] = std::from_chars(label->data(), label->data() + label->size(), score);
+        PARE_CHECK(ec == std::errc() && end == label->data() + label->size() && std::isfinite(score),
+                   file_line_prefix(file, row.line), "label '", *label, "' is not a finite number (regression)");
+        e.score = score;
+      } else {
+        const auto it = label_index.find(*label);
+        if (it == label_index.end()) {
+          std::string known;
+          for (const std::string& l : task.label_names) known += (known.empty() ? "" : ", ") + l;
+          throw Error(file_line_prefix(file, row.line) + "label '" + *label +
+                      "' is not among the training file's labels (" + known + ")");
+        }
+        e.label = it->second;
+      }
+    }
+    examples.push_back(std::move(e));
+  }
+  PARE_CHECK(!examples.empty(), file.string(), ": no rows");
+  return examples;
+}
+
+}  // namespace pare
