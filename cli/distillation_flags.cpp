@@ -20,8 +20,8 @@ void add_distillation_flags(CLI::App* cmd, DistillationFlags& f, bool teacher_re
   cmd->add_option("--hidden-weight", f.hidden_weight, "weight of the layer-wise hidden-state MSE (0: none)")
       ->capture_default_str();
   cmd->add_option("--teacher-layers", f.teacher_layers,
-                  "teacher hidden_states indices (1 = first layer's output): cofi's chosen layers (default every "
-                  "third), nni's candidates (default all), fixed's layer per student layer")
+                  "teacher hidden_states indices (1 = first layer's output): cofi's chosen layers (default: every "
+                  "third, at least 4 or all), nni's candidates (default all), fixed's layer per student layer")
       ->delimiter(',');
   cmd->add_flag("--learned-projection", f.learned_projection,
                 "train the hidden-state projection also when student and teacher widths agree, from the identity "

@@ -106,9 +106,11 @@ LayerMapKind parse_layer_map(const std::string& name) {
 
 std::vector<std::int64_t> default_cofi_teacher_layers(std::int64_t teacher_layers) {
   PARE_CHECK(teacher_layers >= 1, "default_cofi_teacher_layers: the teacher has ", teacher_layers, " layers");
+  // CoFi's 4 of 12 is every third layer; below 12 layers every third would leave most student layers
+  // unmatched (one layer of a 4-layer teacher), so at least 4 (all of a smaller teacher) are chosen.
+  const std::int64_t count = std::min(teacher_layers, std::max<std::int64_t>(4, teacher_layers / 3));
   std::vector<std::int64_t> layers;
-  for (std::int64_t t = 3; t <= teacher_layers; t += 3) layers.push_back(t);
-  if (layers.empty()) layers.push_back(teacher_layers);
+  for (std::int64_t i = 1; i <= count; ++i) layers.push_back((teacher_layers * i + count - 1) / count);
   return layers;
 }
 

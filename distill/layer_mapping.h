@@ -3,7 +3,7 @@
 //   fixed  student layer s -> teacher layer s, or teacher_layers[s - 1] when a list is given;
 //   nni    NNI's dynamic form: student layer s is linked to the teacher layers at or above it
 //          (s .. L_t, or those of teacher_layers that are >= s) and is compared with the closest;
-//   cofi   CoFi's: each chosen teacher layer (default every third: 3, 6, 9, 12 of 12), from the top
+//   cofi   CoFi's: each chosen teacher layer (default_cofi_teacher_layers: 3, 6, 9, 12 of 12), from the top
 //          down, goes to the closest student layer strictly below the previous match, so the
 //          order of layers is preserved; student layers whose attention was removed entirely
 //          (layer_shapes heads == 0) are never matched.
@@ -45,7 +45,9 @@ struct LayerPair {
 // mappings call it only for the pairs they compare.
 using LayerDistance = std::function<double(std::int64_t student, std::int64_t teacher)>;
 
-// 3, 6, 9, ... up to teacher_layers; {teacher_layers} for a teacher of fewer than 3 layers.
+// max(4, teacher_layers / 3) layers evenly spaced up to the top one (all of a teacher of at most 4):
+// CoFi's 3, 6, 9, 12 of 12 and every third of deeper teachers, while a small teacher keeps enough
+// layers to match every layer of a student as deep (4 of 4: 1, 2, 3, 4; 8: 2, 4, 6, 8; 6: 2, 3, 5, 6).
 std::vector<std::int64_t> default_cofi_teacher_layers(std::int64_t teacher_layers);
 
 // Checks the options against the two depths: every listed teacher layer in 1 .. teacher_layers, a

@@ -59,8 +59,12 @@ struct CountingDistance {
 
 TEST(LayerMapping, IndicesAndNames) {
   EXPECT_EQ(default_cofi_teacher_layers(12), (std::vector<std::int64_t>{3, 6, 9, 12}));
-  EXPECT_EQ(default_cofi_teacher_layers(4), (std::vector<std::int64_t>{3}));
-  EXPECT_EQ(default_cofi_teacher_layers(2), (std::vector<std::int64_t>{2}));
+  EXPECT_EQ(default_cofi_teacher_layers(24), (std::vector<std::int64_t>{3, 6, 9, 12, 15, 18, 21, 24}));
+  EXPECT_EQ(default_cofi_teacher_layers(8), (std::vector<std::int64_t>{2, 4, 6, 8}));
+  EXPECT_EQ(default_cofi_teacher_layers(6), (std::vector<std::int64_t>{2, 3, 5, 6}));
+  EXPECT_EQ(default_cofi_teacher_layers(4), (std::vector<std::int64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(default_cofi_teacher_layers(2), (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(default_cofi_teacher_layers(1), (std::vector<std::int64_t>{1}));
   for (const char* name : {"fixed", "nni", "cofi"}) EXPECT_EQ(layer_map_name(parse_layer_map(name)), name);
   EXPECT_THROW(parse_layer_map("tinybert"), Error);
 }
