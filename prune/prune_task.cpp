@@ -18,6 +18,7 @@ PruneTaskResult prune_on_task(const PruneTaskOptions& options) {
   finetune_options.hooks = [&](BertTaskModel& model) {
     PrunerOptions pruner_options = options.pruner;
     pruner_options.device = model.device();
+    pruner_options.task_loss_weight = options.finetune.trainer.task_loss_weight;
     pruner = std::make_shared<Pruner>(resolve(options.config, model), pruner_options);
     std::vector<std::shared_ptr<TrainingHook>> hooks{pruner};
     if (options.more_hooks) {

@@ -200,7 +200,8 @@ Tensor Pruner::extra_loss(const MicroBatchView& batch) {
   Tensor total;
   for (const auto& unit : units_) {
     if (!unit->settings.soft()) continue;
-    const double lambda = regularization_scale(unit->settings.schedule, batch.step, total_steps_);
+    const double task_weight = options_.task_loss_weight > 0.0 ? options_.task_loss_weight : 1.0;
+    const double lambda = task_weight * regularization_scale(unit->settings.schedule, batch.step, total_steps_);
     const Tensor term = scale(sum(sigmoid(unit->scores)), lambda / static_cast<double>(entries));
     total = total.defined() ? add(total, term) : term;
   }

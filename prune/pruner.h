@@ -6,7 +6,8 @@
 //   the straight-through gradient, so they accumulate -W * dL/dW'. Hard mode (sparse_ratio) keeps
 //   the top scores at the cubic schedule's sparsity every step; soft mode (sparse_threshold) keeps
 //   sigmoid(score) >= threshold and adds regular_scale * cubic_ramp * mean(sigmoid(scores)) of all
-//   soft units to the loss, so a larger regular_scale gives a sparser model.
+//   soft units to the loss (times the task loss's weight, PrunerOptions::task_loss_weight), so a
+//   larger regular_scale gives a sparser model.
 // - taylor: |W * dL/dW| summed per entry over the steps since the last mask update;
 // - magnitude: L1 norm per entry of the masked weight.
 // Taylor and magnitude masks change every interval_steps from warmup_steps, along the cubic ramp or
@@ -43,6 +44,13 @@ struct MaskUnit;
 struct PrunerOptions {
   // Adam learning rate of movement scores (Sanh et al. use 1e-2).
   double score_lr = 1e-2;
+  // The weight the trainer gives the task loss (TrainerOptions::task_loss_weight; 0.1 under pare
+  // prune --teacher). Soft mode's regulariser is scaled by it, so that regular_scale sets the same
+  // strength against the task term's gradient with or without distillation, as NNI's regular_scale
+  // does: unscaled, a distilled run (whose distillation terms start near zero, the student being
+  // the teacher) met a regulariser 10x the task term and masked every head. 0 (CoFi's objective,
+  // no task term) leaves the regulariser as it is.
+  double task_loss_weight = 1.0;
   // Where masks and scores live: the model's device (prune_on_task sets it).
   Device device = Device::cpu();
 };

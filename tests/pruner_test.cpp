@@ -79,11 +79,12 @@ struct PruningRun {
 // stop_at steps when given.
 PruningRun run_pruning(const nlohmann::json& config_json, const TrainerOptions& options,
                        const std::vector<std::string>& recorded = {}, std::uint64_t init_seed = 3,
-                       std::int64_t stop_at = -1, std::shared_ptr<BertTaskModel> model = nullptr) {
+                       std::int64_t stop_at = -1, std::shared_ptr<BertTaskModel> model = nullptr,
+                       const PrunerOptions& pruner_options = {}) {
   PruningRun run;
   run.model = model ? model : make_bert_model(tiny_bert_config(), BertTask::sequence_classification, init_seed);
   const ResolvedPruning plan = resolve(PruningConfig::from_json(config_json), *run.model);
-  run.pruner = std::make_shared<Pruner>(plan);
+  run.pruner = std::make_shared<Pruner>(plan, pruner_options);
   Trainer trainer(run.model, options);
   run.recorder = std::make_shared<Recorder>(recorded, run.pruner.get(), &trainer, stop_at);
   trainer.set_train_data(tiny_examples(40, 1), TaskKind::classification, 0);
@@ -187,6 +188,26 @@ TEST(Pruner, SoftMovementGetsSparserAsRegularScaleGrows) {
   }
   EXPECT_LT(fractions[0], fractions[1]);
   EXPECT_GE(fractions[1], 0.9);
+}
+
+// The regulariser follows the weight of the task term (0.1 under distillation), so regular_scale
+// means the same against the task's gradient with or without a teacher; weight 0 leaves it unscaled.
+TEST(Pruner, SoftRegulariserScalesWithTheTaskLossWeight) {
+  std::vector<double> terms;
+  for (double weight : {1.0, 0.1, 0.0}) {
+    ScratchDir dir;
+    PrunerOptions options;
+    options.task_loss_weight = weight;
+    // The ramp is 0 at the first step and 1 from the second, so every run's scores are still alike
+    // when the second step's term is logged.
+    const auto config = head_movement_config(
+        {{"sparse_threshold", 0.5}, {"regular_scale", 10.0}, {"warmup_steps", 0}, {"cooldown_begin_step", 1}});
+    const PruningRun run = run_pruning(config, tiny_trainer_options(dir.path(), 2), {}, 3, -1, nullptr, options);
+    terms.push_back(run.pruner->log_fields().at("regularization").get<double>());
+  }
+  EXPECT_GT(terms[0], 0.0);
+  EXPECT_NEAR(terms[1], 0.1 * terms[0], 1e-6 * terms[0]);
+  EXPECT_EQ(terms[2], terms[0]);
 }
 
 TEST(Pruner, HardHeadMovementKeepsTheExactRatioPerLayer) {
