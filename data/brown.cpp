@@ -1,6 +1,8 @@
 #include "data/brown.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdint>
 #include <map>
 
 #include "data/text_lines.h"  // read_text_lines, file_line_prefix
@@ -32,6 +34,29 @@ std::string join(const std::vector<std::string>& words) {
     text += w;
   }
   return text;
+}
+
+// brown-order's sentences: long enough to hold a swap worth noticing, short enough for 128 tokens.
+constexpr std::size_t kOrderMinWords = 6, kOrderMaxWords = 48;
+
+// FNV-1a of the text name and the line: a fixed, platform-independent choice per sentence.
+std::uint64_t order_hash(const std::string& name, std::size_t line) {
+  std::uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](unsigned char c) {
+    h ^= c;
+    h *= 1099511628211ull;
+  };
+  for (unsigned char c : name) mix(c);
+  for (unsigned char c : std::to_string(line)) mix(c);
+  // FNV's low bits alone are weak; fold the high half in.
+  return h ^ (h >> 29);
+}
+
+std::uint64_t splitmix64(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
 }
 
 std::vector<BrownText> read_split(const std::filesystem::path& dir, Split split) {
@@ -74,6 +99,11 @@ const std::vector<std::string>& brown_pos_tags() {
 
 const TaskInfo& brown_pos_task() {
   static const TaskInfo task{"brown-pos", TaskKind::tagging, brown_pos_tags(), {"accuracy"}};
+  return task;
+}
+
+const TaskInfo& brown_order_task() {
+  static const TaskInfo task{"brown-order", TaskKind::classification, {"shuffled", "original"}, {"accuracy"}};
   return task;
 }
 
@@ -154,6 +184,41 @@ std::vector<TextExample> brown_genre_examples(const std::filesystem::path& dir, 
         ex.text_a += join(text.sentences[s].words);
       }
       ex.label = label;
+      examples.push_back(std::move(ex));
+    }
+  }
+  return examples;
+}
+
+std::vector<TextExample> brown_order_examples(const std::filesystem::path& dir, Split split) {
+  std::vector<TextExample> examples;
+  for (const BrownText& text : read_split(dir, split)) {
+    for (const BrownSentence& sentence : text.sentences) {
+      // Positions of words with a letter: moving punctuation would leave a cue (a sentence that no
+      // longer ends with its full stop) that needs no reading of the order of words.
+      std::vector<std::size_t> words;
+      for (std::size_t i = 0; i < sentence.words.size(); ++i) {
+        const std::string& w = sentence.words[i];
+        if (std::any_of(w.begin(), w.end(), [](unsigned char c) { return std::isalpha(c); })) words.push_back(i);
+      }
+      if (sentence.words.size() < kOrderMinWords || sentence.words.size() > kOrderMaxWords || words.size() < 2)
+        continue;
+      const std::uint64_t h = order_hash(text.name, sentence.line);
+      TextExample ex;
+      ex.id = text.name + ":" + std::to_string(sentence.line);
+      std::vector<std::string> shown = sentence.words;
+      const bool shuffle = (h & 1) == 0;
+      if (shuffle) {
+        // Fisher-Yates over the word positions, drawn from a splitmix64 stream seeded by the hash.
+        std::uint64_t state = h;
+        for (std::size_t i = words.size() - 1; i > 0; --i) {
+          const std::size_t j = splitmix64(state) % (i + 1);
+          std::swap(shown[words[i]], shown[words[j]]);
+        }
+        if (shown == sentence.words) continue;  // a shuffle that changed nothing
+      }
+      ex.text_a = join(shown);
+      ex.label = shuffle ? 0 : 1;
       examples.push_back(std::move(ex));
     }
   }

@@ -10,6 +10,10 @@
 //     15 (genre letters a b c d e f g h j k l m n p r, named as in the corpus's cats.txt).
 //   brown-pos: one example per sentence, words with simplified tags (simplify_brown_tag) from the
 //     fixed 104-tag set brown_pos_tags().
+//   brown-order: one example per sentence of 6 to 48 tokens, either as written ("original") or with
+//     its words (tokens with a letter; punctuation stays) shuffled ("shuffled"), the choice and the
+//     permutation fixed per sentence by a hash of text name and line. The words are the same either
+//     way, so only a model that reads their order (attention with positions) can tell.
 // Split by text, fixed: the text number nn (01 ..) decides, for every genre alike:
 //   nn % 10 == 1 -> test, nn % 10 == 2 -> dev, otherwise train
 // so every genre has at least one text in each split and no text is in two splits.
@@ -43,6 +47,7 @@ struct BrownText {
 const std::string& brown_genre_letters();
 const TaskInfo& brown_genre_task();
 const TaskInfo& brown_pos_task();
+const TaskInfo& brown_order_task();
 
 // The fixed tag set of brown-pos, sorted (byte order); a tag's label is its index here.
 const std::vector<std::string>& brown_pos_tags();
@@ -65,6 +70,7 @@ std::vector<std::filesystem::path> brown_text_files(const std::filesystem::path&
 std::vector<TextExample> brown_genre_examples(const std::filesystem::path& dir, Split split,
                                               std::size_t sentences_per_passage = 5);
 std::vector<TextExample> brown_pos_examples(const std::filesystem::path& dir, Split split);
+std::vector<TextExample> brown_order_examples(const std::filesystem::path& dir, Split split);
 // Every sentence of the split's texts as plain text (words joined by spaces, tags dropped), in
 // file order: the raw text for pretraining and vocabulary training.
 std::vector<std::string> brown_sentences(const std::filesystem::path& dir, Split split);

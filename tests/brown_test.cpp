@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -160,6 +161,51 @@ TEST(Brown, PosSentencesWithSimplifiedTags) {
   EXPECT_EQ(foreign.tags[6], tag_id("nn"));
   EXPECT_EQ(test[0].tags[1], tag_id("np"));  // Fulton/np-tl
   for (const auto& e : test) EXPECT_EQ(e.words.size(), e.tags.size());
+}
+
+// Each sentence of 6 to 48 tokens, as written or with its words (tokens with a letter) shuffled and
+// its punctuation in place; the choice is fixed per sentence, and both labels occur.
+TEST(Brown, OrderSentencesAreOriginalOrHaveTheirWordsShuffled) {
+  std::map<std::int64_t, int> labels;
+  for (Split split : {Split::train, Split::dev, Split::test}) {
+    std::map<std::string, std::vector<std::string>> original;
+    for (const TextExample& e : brown_pos_examples(kCorpus, split)) original[e.id] = e.words;
+    const std::vector<TextExample> examples = brown_order_examples(kCorpus, split);
+    EXPECT_EQ(examples.size(), brown_order_examples(kCorpus, split).size());
+    for (const TextExample& e : examples) {
+      SCOPED_TRACE(e.id);
+      ASSERT_TRUE(original.count(e.id));
+      const std::vector<std::string>& words = original[e.id];
+      EXPECT_GE(words.size(), 6u);
+      EXPECT_LE(words.size(), 48u);
+      std::vector<std::string> shown;
+      for (std::size_t start = 0, end; start <= e.text_a.size(); start = end + 1) {
+        end = std::min(e.text_a.find(' ', start), e.text_a.size());
+        shown.push_back(e.text_a.substr(start, end - start));
+      }
+      ASSERT_EQ(shown.size(), words.size());
+      std::vector<std::size_t> differ;
+      for (std::size_t i = 0; i < words.size(); ++i) {
+        if (shown[i] != words[i]) differ.push_back(i);
+      }
+      ++labels[*e.label];
+      if (*e.label == 1) {
+        EXPECT_TRUE(differ.empty());
+        continue;
+      }
+      EXPECT_GE(differ.size(), 2u);
+      std::vector<std::string> sorted_shown = shown, sorted_words = words;
+      std::sort(sorted_shown.begin(), sorted_shown.end());
+      std::sort(sorted_words.begin(), sorted_words.end());
+      EXPECT_EQ(sorted_shown, sorted_words);
+      for (std::size_t i : differ) {
+        EXPECT_TRUE(std::any_of(words[i].begin(), words[i].end(), [](unsigned char c) { return std::isalpha(c); }));
+      }
+    }
+  }
+  EXPECT_GT(labels[0], 0);
+  EXPECT_GT(labels[1], 0);
+  EXPECT_EQ(brown_order_task().label_names, (std::vector<std::string>{"shuffled", "original"}));
 }
 
 TEST(Brown, ErrorsNameFileAndLine) {

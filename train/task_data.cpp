@@ -6,15 +6,18 @@
 
 namespace pare {
 
-bool is_brown_task(const std::string& task) { return task == "brown-genre" || task == "brown-pos"; }
+bool is_brown_task(const std::string& task) {
+  return task == "brown-genre" || task == "brown-pos" || task == "brown-order";
+}
 
 TaskInfo named_task_info(const std::string& task) {
   if (task == "brown-genre") return brown_genre_task();
   if (task == "brown-pos") return brown_pos_task();
+  if (task == "brown-order") return brown_order_task();
   try {
     return glue_task(task);
   } catch (const Error&) {
-    std::string known = "brown-genre, brown-pos";
+    std::string known = "brown-genre, brown-pos, brown-order";
     for (const std::string& name : glue_task_names()) known += ", " + name;
     throw Error(detail::concat("unknown task '", task, "' (known: ", known, ")"));
   }
@@ -37,6 +40,7 @@ std::vector<TextExample> read_task_split(const TaskDataSource& source, Split spl
   }
   if (source.task == "brown-genre") return brown_genre_examples(source.brown_dir, split, source.sentences_per_passage);
   if (source.task == "brown-pos") return brown_pos_examples(source.brown_dir, split);
+  if (source.task == "brown-order") return brown_order_examples(source.brown_dir, split);
   named_task_info(source.task);  // an unknown name fails here, before the directory check
   PARE_CHECK(!source.glue_dir.empty(), "task '", source.task, "' needs its GLUE directory (--data DIR)");
   return read_glue(source.task, source.glue_dir, split).examples;
