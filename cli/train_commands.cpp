@@ -82,7 +82,8 @@ void add_eval(CLI::App& app) {
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("eval", "Metrics of a model directory on a task's split, as JSON");
   cmd->add_option("--model", args->model, "fine-tuned model directory")->required();
-  cmd->add_option("--task", args->task, "brown-genre, brown-pos or a GLUE task; or the user's files (--dev, --test)");
+  cmd->add_option("--task", args->task,
+                  "brown-genre, brown-pos, brown-order or a GLUE task; or the user's files (--dev, --test)");
   add_user_data_flags(cmd, args->user);
   cmd->add_option("--data", args->data, "GLUE: the task's directory");
   cmd->add_option("--brown", args->brown, "Brown corpus directory (default corpora/brown)");

@@ -71,9 +71,10 @@ TrainerOptions trainer_options(const TrainFlags& f) {
 }
 
 void add_task_flags(CLI::App* cmd, TaskFlags& f) {
-  cmd->add_option("--task", f.task,
-                  "brown-genre, brown-pos, or a GLUE task (cola, sst2, mrpc, stsb, qqp, mnli, mnli-mm, qnli, rte, "
-                  "wnli); or the user's files instead (--train, --dev)");
+  cmd->add_option(
+      "--task", f.task,
+      "brown-genre, brown-pos, brown-order, or a GLUE task (cola, sst2, mrpc, stsb, qqp, mnli, mnli-mm, qnli, rte, "
+      "wnli); or the user's files instead (--train, --dev)");
   add_user_data_flags(cmd, f.user);
   cmd->add_option("--data", f.data, "GLUE: the task's directory (train.tsv, dev.tsv)");
   cmd->add_option("--brown", f.brown, "Brown corpus directory (default corpora/brown)");
