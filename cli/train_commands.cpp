@@ -1,5 +1,5 @@
 // pare pretrain: masked-LM pretraining of a model directory or a fresh named size on Brown or text.
-// pare finetune: a model directory fine-tuned on brown-genre, brown-pos or a GLUE task.
+// pare finetune: a model directory fine-tuned on a Brown or GLUE task or on the user's own files.
 // pare eval: a model directory's metrics on a task's split, as JSON on stdout.
 // All three print one JSON object on stdout; progress and notes go to stderr.
 #include <iostream>
@@ -65,8 +65,8 @@ void add_finetune(CLI::App& app) {
   auto args = std::make_shared<Args>();
   args->train.lr = 5e-5;
   args->train.warmup_ratio = 0.1;
-  CLI::App* cmd =
-      app.add_subcommand("finetune", "Fine-tune a model directory on brown-genre, brown-pos or a GLUE task");
+  CLI::App* cmd = app.add_subcommand(
+      "finetune", "Fine-tune a model directory on a Brown or GLUE task, or on your own TSV, CSV or JSONL files");
   cmd->add_option("--model", args->model, "model directory (config.json, weights, tokenizer)")->required();
   add_task_flags(cmd, args->task);
   add_train_flags(cmd, args->train);

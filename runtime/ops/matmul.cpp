@@ -115,11 +115,6 @@ Bf16Matrices bf16_matrices(const Tensor& t) {
   return m;
 }
 
-// Offsets of each batch entry into a bf16 copy, in the batch shape's order.
-std::vector<std::int64_t> bf16_batch_offsets(const Bf16Matrices& m, const Shape& batch) {
-  return batch_offsets(m.bits, batch);
-}
-
 // out = a @ b (+ bias over rows, when defined) under the bf16 policy: both rounded to bf16, the
 // products summed in f32.
 void bf16_matmul_into(const Tensor& a, const Tensor& b, const Shape& batch, std::int64_t m, std::int64_t n,
@@ -137,11 +132,9 @@ void bf16_matmul_into(const Tensor& a, const Tensor& b, const Shape& batch, std:
     return;
   }
   const Bf16Matrices a16 = bf16_matrices(a);
-  const Bf16GemmOperand& op_a = a16.operand;
-  const Bf16GemmOperand& op_b = b16.operand;
-  const std::vector<std::int64_t> a_off = bf16_batch_offsets(a16, batch), b_off = bf16_batch_offsets(b16, batch);
-  PARE_LAUNCH(a.device(), gemm_bf16, shape_numel(batch), m, n, k, op_a, a_off.data(), op_b, b_off.data(), bias_data,
-              out.device_data<float>());
+  const std::vector<std::int64_t> a_off = batch_offsets(a16.bits, batch), b_off = batch_offsets(b16.bits, batch);
+  PARE_LAUNCH(a.device(), gemm_bf16, shape_numel(batch), m, n, k, a16.operand, a_off.data(), b16.operand, b_off.data(),
+              bias_data, out.device_data<float>());
 }
 
 Tensor matmul_forward(const Tensor& a, const Tensor& b) {
