@@ -41,28 +41,55 @@ dnnl::memory::desc operand(dnnl::memory::data_type type, std::int64_t rows, std:
   return dnnl::memory::desc({rows, cols}, type, strides);
 }
 
-Product make_product(const MatmulShape& s) {
-  const auto type = s.operands == MatmulOperands::f32 ? dnnl::memory::data_type::f32 : dnnl::memory::data_type::bf16;
-  Product p;
-  p.a = operand(type, s.m, s.k, s.lda, s.a_transposed);
-  p.b = operand(type, s.k, s.n, s.ldb, s.b_transposed);
-  p.c = dnnl::memory::desc({s.m, s.n}, dnnl::memory::data_type::f32, dnnl::memory::dims{s.ldc, 1});
-  dnnl::primitive_attr attr;
-  // With the library's scratchpad, two threads running one primitive at once share it and corrupt each
-  // other's partial sums.
+dnnl::memory::data_type element_type(MatmulOperands operands) {
+  return operands == MatmulOperands::f32 ? dnnl::memory::data_type::f32 : dnnl::memory::data_type::bf16;
+}
+
+// The primitive for operands a, b and output c (an f32 bias of c's width when asked), with the user's
+// scratchpad: with the library's, two threads running one primitive at once share it and corrupt each
+// other's partial sums.
+Product make_product(const dnnl::memory::desc& a, const dnnl::memory::desc& b, const dnnl::memory::desc& c, bool bias,
+                     dnnl::primitive_attr attr) {
+  Product p{{}, a, b, c, {}, {}};
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  if (bias) {
+    p.bias = dnnl::memory::desc({1, c.dims()[1]}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab);
+  }
+  const dnnl::matmul::primitive_desc pd(
+      bias ? dnnl::matmul::desc(p.a, p.b, p.bias, p.c) : dnnl::matmul::desc(p.a, p.b, p.c), attr, cpu_engine());
+  p.primitive = dnnl::matmul(pd);
+  p.scratchpad = pd.scratchpad_desc();
+  return p;
+}
+
+Product make_product(const MatmulShape& s) {
+  const auto type = element_type(s.operands);
+  dnnl::primitive_attr attr;
   if (s.alpha != 1.0f) attr.set_output_scales(0, {s.alpha});
   if (s.beta != 0.0f) {
     dnnl::post_ops ops;
     ops.append_sum(s.beta);
     attr.set_post_ops(ops);
   }
-  if (s.bias) p.bias = dnnl::memory::desc({1, s.n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab);
-  const dnnl::matmul::primitive_desc pd(
-      s.bias ? dnnl::matmul::desc(p.a, p.b, p.bias, p.c) : dnnl::matmul::desc(p.a, p.b, p.c), attr, cpu_engine());
-  p.primitive = dnnl::matmul(pd);
-  p.scratchpad = pd.scratchpad_desc();
-  return p;
+  return make_product(operand(type, s.m, s.k, s.lda, s.a_transposed), operand(type, s.k, s.n, s.ldb, s.b_transposed),
+                      dnnl::memory::desc({s.m, s.n}, dnnl::memory::data_type::f32, dnnl::memory::dims{s.ldc, 1}),
+                      s.bias, attr);
+}
+
+// Runs p on the caller's buffers, with this thread's scratchpad, and waits for it.
+void run_product(const Product& p, const void* a, const void* b, float* c, const float* bias) {
+  dnnl::stream stream(cpu_engine());
+  thread_local std::vector<unsigned char> scratch;
+  scratch.resize(p.scratchpad.get_size());
+  // oneDNN takes non-const handles; it only reads the sources.
+  std::unordered_map<int, dnnl::memory> args{
+      {DNNL_ARG_SRC, dnnl::memory(p.a, cpu_engine(), const_cast<void*>(a))},
+      {DNNL_ARG_WEIGHTS, dnnl::memory(p.b, cpu_engine(), const_cast<void*>(b))},
+      {DNNL_ARG_DST, dnnl::memory(p.c, cpu_engine(), c)},
+      {DNNL_ARG_SCRATCHPAD, dnnl::memory(p.scratchpad, cpu_engine(), scratch.data())}};
+  if (bias != nullptr) args.emplace(DNNL_ARG_BIAS, dnnl::memory(p.bias, cpu_engine(), const_cast<float*>(bias)));
+  p.primitive.execute(stream, args);
+  stream.wait();
 }
 
 const Product& product_for(const MatmulShape& s) {
@@ -87,10 +114,6 @@ const Product& product_for(const MatmulShape& s) {
   return products.emplace(key, make_product(s)).first->second;
 }
 
-dnnl::memory::data_type element_type(MatmulOperands operands) {
-  return operands == MatmulOperands::f32 ? dnnl::memory::data_type::f32 : dnnl::memory::data_type::bf16;
-}
-
 // The weight format oneDNN's matmul picks for [k, n] weights, asked for 128 rows: it picks the same
 // one for any row count (checked from 1 to 4096 rows on Zen 5), so a product of any m reads it with
 // the same brgemm kernels.
@@ -110,16 +133,10 @@ dnnl::memory::desc packed_weight_desc(MatmulOperands operands, std::int64_t n, s
   return descs.emplace(key, pd.weights_desc()).first->second;
 }
 
-struct PackedProduct {
-  dnnl::matmul primitive;
-  dnnl::memory::desc a, b, c, bias, scratchpad;
-};
-
-const PackedProduct& packed_product_for(MatmulOperands operands, std::int64_t m, std::int64_t n, std::int64_t k,
-                                        std::int64_t lda, bool bias) {
+const Product& packed_product_for(MatmulOperands operands, std::int64_t m, std::int64_t n, std::int64_t k,
+                                  std::int64_t lda, bool bias) {
   static std::mutex mutex;
-  static std::map<std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, bool>, PackedProduct>
-      products;
+  static std::map<std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, bool>, Product> products;
   const std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, bool> key{
       static_cast<int>(operands), m, n, k, lda, bias};
   const dnnl::memory::desc weights = packed_weight_desc(operands, n, k);
@@ -127,17 +144,9 @@ const PackedProduct& packed_product_for(MatmulOperands operands, std::int64_t m,
   auto it = products.find(key);
   if (it != products.end()) return it->second;
   if (products.size() >= kMaxCachedProducts) products.clear();
-  PackedProduct p;
-  p.a = operand(element_type(operands), m, k, lda, false);
-  p.b = weights;
-  p.c = dnnl::memory::desc({m, n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab);
-  dnnl::primitive_attr attr;
-  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-  if (bias) p.bias = dnnl::memory::desc({1, n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab);
-  const dnnl::matmul::primitive_desc pd(
-      bias ? dnnl::matmul::desc(p.a, p.b, p.bias, p.c) : dnnl::matmul::desc(p.a, p.b, p.c), attr, cpu_engine());
-  p.primitive = dnnl::matmul(pd);
-  p.scratchpad = pd.scratchpad_desc();
+  Product p =
+      make_product(operand(element_type(operands), m, k, lda, false), weights,
+                   dnnl::memory::desc({m, n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab), bias, {});
   return products.emplace(key, std::move(p)).first->second;
 }
 
@@ -167,34 +176,11 @@ std::shared_ptr<const OnednnPackedWeight> onednn_pack_weight(MatmulOperands oper
 void onednn_matmul_packed(std::int64_t m, const void* a, std::int64_t lda, const OnednnPackedWeight& b,
                           const float* bias, float* c) {
   const MatmulOperands operands = b.bf16 ? MatmulOperands::bf16 : MatmulOperands::f32;
-  const PackedProduct& p = packed_product_for(operands, m, b.n, b.k, lda, bias != nullptr);
-  dnnl::stream stream(cpu_engine());
-  thread_local std::vector<unsigned char> scratch;
-  scratch.resize(p.scratchpad.get_size());
-  // oneDNN takes non-const handles; it only reads the sources.
-  std::unordered_map<int, dnnl::memory> args{
-      {DNNL_ARG_SRC, dnnl::memory(p.a, cpu_engine(), const_cast<void*>(a))},
-      {DNNL_ARG_WEIGHTS, dnnl::memory(p.b, cpu_engine(), b.bytes)},
-      {DNNL_ARG_DST, dnnl::memory(p.c, cpu_engine(), c)},
-      {DNNL_ARG_SCRATCHPAD, dnnl::memory(p.scratchpad, cpu_engine(), scratch.data())}};
-  if (bias != nullptr) args.emplace(DNNL_ARG_BIAS, dnnl::memory(p.bias, cpu_engine(), const_cast<float*>(bias)));
-  p.primitive.execute(stream, args);
-  stream.wait();
+  run_product(packed_product_for(operands, m, b.n, b.k, lda, bias != nullptr), a, b.bytes, c, bias);
 }
 
 void onednn_matmul(const MatmulShape& shape, const void* a, const void* b, float* c, const float* bias) {
-  const Product& p = product_for(shape);
-  dnnl::stream stream(cpu_engine());
-  thread_local std::vector<unsigned char> scratch;
-  scratch.resize(p.scratchpad.get_size());
-  // oneDNN takes non-const handles; it only reads the sources.
-  const dnnl::memory a_mem(p.a, cpu_engine(), const_cast<void*>(a)), b_mem(p.b, cpu_engine(), const_cast<void*>(b));
-  const dnnl::memory c_mem(p.c, cpu_engine(), c), scratch_mem(p.scratchpad, cpu_engine(), scratch.data());
-  std::unordered_map<int, dnnl::memory> args{
-      {DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem}, {DNNL_ARG_SCRATCHPAD, scratch_mem}};
-  if (shape.bias) args.emplace(DNNL_ARG_BIAS, dnnl::memory(p.bias, cpu_engine(), const_cast<float*>(bias)));
-  p.primitive.execute(stream, args);
-  stream.wait();
+  run_product(product_for(shape), a, b, c, shape.bias ? bias : nullptr);
 }
 
 }  // namespace pare::kernels::cpu
