@@ -1,11 +1,7 @@
 // pare tokenizer train: a BERT-ready sentencepiece vocabulary from text files.
 // pare tokenizer encode: the tokens, ids and token types pare gives a text (or a pair), as JSON, for
 // checking parity with another implementation.
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -14,11 +10,9 @@
 #include <vector>
 
 #include "cli/commands.h"
-#include "data/brown.h"                                // brown_sentences
-#include "models/tokenizers/sentencepiece_training.h"  // train_sentencepiece
 #include "models/tokenizers/tokenizer.h"
 #include "runtime/error.h"
-#include "runtime/io/atomic_file.h"
+#include "train/corpus_tokenizer.h"
 
 namespace pare::cli {
 namespace {
@@ -41,48 +35,14 @@ struct EncodeArgs {
   std::string truncation = "longest_first";
 };
 
-// The Brown training split as a plain-text file (one sentence per line) for sentencepiece, removed
-// when this goes out of scope.
-class BrownTrainingText {
- public:
-  explicit BrownTrainingText(const std::filesystem::path& brown_dir) {
-    std::string pattern = (std::filesystem::temp_directory_path() / "pare-brown-text.XXXXXX").string();
-    const int fd = mkstemp(pattern.data());
-    PARE_CHECK(fd >= 0, "cannot create a temporary file for the Brown text: ", std::strerror(errno));
-    close(fd);
-    path_ = pattern;
-    std::string text;
-    for (const std::string& sentence : brown_sentences(brown_dir, Split::train)) text += sentence + "\n";
-    write_file_atomically(path_, text);
-  }
-  ~BrownTrainingText() { std::filesystem::remove(path_); }
-  BrownTrainingText(const BrownTrainingText&) = delete;
-  BrownTrainingText& operator=(const BrownTrainingText&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
 void train(const TrainArgs& args) {
   SentencePieceTrainingOptions options;
-  std::unique_ptr<BrownTrainingText> brown_text;
-  for (const std::string& corpus : args.corpus) {
-    if (corpus == "brown") {
-      brown_text = std::make_unique<BrownTrainingText>(args.brown);
-      options.corpus_files.push_back(brown_text->path());
-    } else {
-      PARE_CHECK(std::filesystem::is_regular_file(corpus), "tokenizer train: corpus file '", corpus,
-                 "' does not exist (give text files or 'brown')");
-      options.corpus_files.push_back(corpus);
-    }
-  }
   options.vocab_size = args.vocab_size;
   options.model_type = parse_sentencepiece_model_type(args.model_type);
   options.output_prefix = std::filesystem::path(args.out) / "spiece";
   options.character_coverage = args.character_coverage;
   options.num_threads = args.threads;
-  const std::filesystem::path model = train_sentencepiece(options);
+  const std::filesystem::path model = train_corpus_tokenizer(args.corpus, args.brown, options);
   const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(model);
   std::printf("wrote %s (%lld pieces; [PAD]=%lld [UNK]=%lld [CLS]=%lld [SEP]=%lld [MASK]=%lld)\n",
               model.string().c_str(), static_cast<long long>(tokenizer->vocab_size()),

@@ -171,6 +171,8 @@ class TrainingRun {
   std::int64_t window_steps_ = 0;
   std::int64_t window_sequences_ = 0;
   Clock::time_point window_start_;
+  // The hooks' numeric log fields of the last logged window, for the progress line.
+  std::string hook_status_;
 };
 
 TrainingRun::TrainingRun(Trainer& trainer)
@@ -389,6 +391,16 @@ void TrainingRun::log_window(double lr, double grad_norm, bool force) {
     nlohmann::json fields = hook->log_fields();
     if (!fields.is_null()) record[hook->name()] = std::move(fields);
   }
+  hook_status_.clear();
+  for (const auto& hook : trainer_.hooks_) {
+    if (!record.contains(hook->name())) continue;
+    for (const auto& [key, value] : record[hook->name()].items()) {
+      if (!value.is_number()) continue;
+      char term[64];
+      std::snprintf(term, sizeof term, " | %s %.4g", key.c_str(), value.get<double>());
+      hook_status_ += term;
+    }
+  }
   metrics_log_->write(record);
   window_loss_ = 0.0;
   window_host_reads_ = 0;
@@ -407,7 +419,7 @@ TrainResult TrainingRun::run() {
   metrics_log_.emplace(options_.output_dir / "metrics.jsonl");
   std::optional<ProgressBar> bar;
   if (options_.progress_out != nullptr) {
-    bar.emplace("train", plan_.total_steps, options_.progress_out, options_.log_every);
+    bar.emplace(options_.progress_label, plan_.total_steps, options_.progress_out, options_.log_every);
   }
   std::optional<StopOnInterrupt> interrupt_guard;
   if (options_.stop_on_sigint) interrupt_guard.emplace();
@@ -445,9 +457,9 @@ TrainResult TrainingRun::run() {
     const bool last = state_.step == plan_.total_steps;
     log_window(lr, grad_norm, last || stop_requested);
     if (bar) {
-      char status[48];
-      std::snprintf(status, sizeof status, "loss %.4f", step_loss);
-      bar->update(state_.step, sequences, status);
+      char loss[32];
+      std::snprintf(loss, sizeof loss, "loss %.4f", step_loss);
+      bar->update(state_.step, sequences, loss + hook_status_);
     }
     if (trainer_.evaluator_ && ((options_.eval_every > 0 && state_.step % options_.eval_every == 0) || last)) {
       evaluate();

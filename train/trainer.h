@@ -63,6 +63,8 @@ struct TrainerOptions {
   // Copied into every saved model directory (tokenizer files, labels.txt).
   std::vector<std::filesystem::path> model_files;
   std::FILE* progress_out = stderr;  // null: no progress bar
+  // What the progress line starts with ("stage 3/6 heads" in a pipeline).
+  std::string progress_label = "train";
   bool stop_on_sigint = true;
   // Where the model trains: the Trainer moves it there, batches follow it, and hooks' tensors must be
   // there too (callers that make hooks move the model first). A step reads two numbers back to the
