@@ -1,7 +1,8 @@
 #include "models/bert_heads.h"
 
-#include "runtime/ops/loss.h"    // cross_entropy, mse_loss
-#include "runtime/ops/matmul.h"  // linear
+#include "runtime/ops/indexing.h"  // index_select
+#include "runtime/ops/loss.h"      // cross_entropy, mse_loss
+#include "runtime/ops/matmul.h"    // linear
 
 namespace pare {
 namespace {
@@ -98,16 +99,29 @@ BertForMaskedLM::BertForMaskedLM(BertConfig config, std::uint64_t seed)
 }
 
 BertOutputs BertForMaskedLM::forward(const BertInputs& inputs, const Tensor& labels) const {
+  const char* model = "BertForMaskedLM";
   BertOutputs out = bert_->forward(inputs);
-  const Tensor transformed = transform_norm_->forward(
-      apply_activation(transform_dense_->forward(out.last_hidden_state), config().activation()));
+  Tensor states = out.last_hidden_state;
+  Tensor targets;
+  if (labels.defined()) targets = class_labels(labels, inputs.input_ids.shape(), model);
+  if (labelled_only_ && targets.defined() && targets.device().is_cpu()) {
+    const std::vector<std::int64_t> all = targets.to_vector<std::int64_t>();
+    std::vector<std::int64_t> rows, kept;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      if (all[i] != -100) rows.push_back(static_cast<std::int64_t>(i)), kept.push_back(all[i]);
+    }
+    if (!rows.empty()) {
+      const auto n = static_cast<std::int64_t>(rows.size());
+      states = index_select(states.reshape({-1, states.size(-1)}), 0, Tensor::from_vector(rows, {n}));
+      targets = Tensor::from_vector(kept, {n});
+    }
+  }
+  const Tensor transformed =
+      transform_norm_->forward(apply_activation(transform_dense_->forward(states), config().activation()));
   const Module& predictions = *child("cls")->child("predictions");
   out.logits = linear(transformed, bert_->embeddings().word_embeddings().forward_parameter("weight"),
                       predictions.forward_parameter("bias"));
-  if (labels.defined()) {
-    const char* model = "BertForMaskedLM";
-    out.loss = token_loss(out.logits, class_labels(labels, inputs.input_ids.shape(), model), model);
-  }
+  if (targets.defined()) out.loss = token_loss(out.logits, targets, model);
   return out;
 }
 

@@ -68,7 +68,14 @@ class BertForMaskedLM : public BertHead {
   BertOutputs forward(const BertInputs& inputs, const Tensor& labels = Tensor()) const override;
   BertTask task() const override { return BertTask::masked_lm; }
 
+  // Pretraining: with labels in host memory, the transform and the vocabulary projection run on the
+  // labelled rows alone (about 15% of the tokens; the projection to the vocabulary is the largest
+  // product of a small model), and logits holds those rows, [labelled, vocab]. The loss and every
+  // gradient are those of the full computation, whose other rows the loss ignores.
+  void set_predict_labelled_only(bool on) { labelled_only_ = on; }
+
  private:
+  bool labelled_only_ = false;
   std::shared_ptr<Linear> transform_dense_;
   std::shared_ptr<LayerNorm> transform_norm_;
 };

@@ -96,6 +96,7 @@ TrainResult pretrain(const PretrainOptions& options) {
   const std::filesystem::path tokenizer_source = options.size.empty() ? options.model_dir : options.tokenizer;
   const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(tokenizer_source);
   std::shared_ptr<BertTaskModel> model = pretraining_model(options, *tokenizer);
+  if (auto* mlm = dynamic_cast<BertForMaskedLM*>(model.get())) mlm->set_predict_labelled_only(true);
   const BertConfig& config = model->config();
   PARE_CHECK(tokenizer->vocab_size() <= config.vocab_size, "pretrain: the tokenizer has ", tokenizer->vocab_size(),
              " tokens but the model's vocab_size is ", config.vocab_size);
