@@ -14,5 +14,6 @@ void add_speedup_command(CLI::App& app);    // cli/speedup_command.cpp
 void add_inspect_command(CLI::App& app);    // cli/inspect_command.cpp
 void add_prune_command(CLI::App& app);      // cli/prune_command.cpp
 void add_distill_command(CLI::App& app);    // cli/distill_command.cpp
+void add_run_command(CLI::App& app);        // cli/run_command.cpp: run, sweep
 
 }  // namespace pare::cli

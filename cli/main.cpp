@@ -5,11 +5,12 @@
 
 #include "cli/commands.h"
 #include "runtime/error.h"
+#include "runtime/version.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"pare: prune and distil BERT-class models"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "pare 0.1.0");
+  app.set_version_flag("--version", std::string("pare ") + pare::kPareVersion);
   pare::cli::add_selftest_command(app);
   pare::cli::add_forward_command(app);
   pare::cli::add_tokenizer_command(app);
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   pare::cli::add_inspect_command(app);
   pare::cli::add_prune_command(app);
   pare::cli::add_distill_command(app);
+  pare::cli::add_run_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

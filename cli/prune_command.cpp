@@ -10,8 +10,7 @@
 #include "cli/commands.h"
 #include "cli/distillation_flags.h"
 #include "cli/training_options.h"  // TrainFlags, TaskFlags, finetune_options, run_summary
-#include "distill/distill_task.h"  // check_same_tokenizer
-#include "distill/distillation_hook.h"
+#include "pipeline/distilled_pruning.h"
 #include "prune/prune_task.h"
 
 namespace pare::cli {
@@ -62,15 +61,8 @@ void add_prune_command(CLI::App& app) {
     o.finetune = finetune_options(args->model, args->task, args->train);
     o.pruner.score_lr = args->score_lr;
     if (!args->distill.teacher.empty()) {
-      check_same_tokenizer(args->distill.teacher, args->model);
-      std::shared_ptr<DistillationHook> distiller = make_distillation_hook(
-          args->distill.teacher, BertConfig::load(args->model), distillation_options(args->distill, args->train));
-      o.more_hooks = [distiller](BertTaskModel&, const std::shared_ptr<const Pruner>& pruner) {
-        // CoFi's map skips the layers whose every head the masks removed, as it would after surgery.
-        distiller->set_attention_source([pruner] { return pruner->layers_with_attention(); });
-        return std::vector<std::shared_ptr<TrainingHook>>{distiller};
-      };
-      o.finetune.trainer.task_loss_weight = args->distill.task_weight;
+      add_distillation(o, args->distill.teacher, distillation_options(args->distill, args->train),
+                       args->distill.task_weight);
     }
     const PruneTaskResult r = prune_on_task(o);
     nlohmann::json summary = run_summary(r.train);

@@ -1,0 +1,372 @@
+#include "pipeline/pipeline_run.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "pipeline/distilled_pruning.h"
+#include "pipeline/run_report.h"
+#include "pipeline/stage_measurement.h"
+#include "prune/prune_task.h"
+#include "prune/speedup_directory.h"
+#include "runtime/error.h"
+#include "runtime/io/atomic_file.h"
+#include "runtime/io/json_file.h"
+#include "runtime/storage.h"  // release_cached_cpu_memory
+#include "train/corpus_tokenizer.h"
+#include "train/finetune.h"
+#include "train/pretrain.h"
+
+namespace pare {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kRunFile = "run.json";
+constexpr const char* kStageFile = "stage.json";
+
+// Every attention head of every layer, by the magnitude of its output projection (all go at once).
+PruningConfig all_heads_config() {
+  const json groups = json::parse(R"([{
+    "op_names": ["bert\\.encoder\\.layer\\.[0-9]+\\.attention\\.output\\.dense\\.weight"],
+    "op_types": ["linear"], "scorer": "magnitude", "sparse_ratio": 0.99, "granularity": "head",
+    "ranking": "per_layer", "warmup_steps": 0, "cooldown_begin_step": 1}])");
+  return PruningConfig::from_json(groups, "attention-removed baseline");
+}
+
+std::string stage_label(int k, int n, const std::string& name) {
+  return "stage " + std::to_string(k) + "/" + std::to_string(n) + " " + name;
+}
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+class PipelineRun {
+ public:
+  explicit PipelineRun(const PipelineOptions& options) : o_(options), out_(options.out) {}
+
+  PipelineResult run(bool resume);
+
+ private:
+  void open_directory(bool resume);
+  int count_steps() const;
+  bool done(const std::string& dir) const { return fs::exists(out_ / dir / kStageFile); }
+  void finish(const std::string& dir, json record);
+  // A step's directory, ready to train into: resumed from its checkpoint, or started afresh.
+  bool prepare_training_dir(const std::string& dir);
+  TrainerOptions trainer(const TrainingBlock& block, const std::string& dir, const std::string& label);
+  FinetuneOptions finetune(const fs::path& model, const TrainingBlock& block, const std::string& dir,
+                           const std::string& label);
+  MeasureOptions measure_options() const;
+  void note(const std::string& line) const {
+    if (o_.progress != nullptr) std::fprintf(o_.progress, "%s\n", line.c_str());
+  }
+
+  fs::path pretrain_steps();  // returns the pretrained model
+  bool teacher_step(const fs::path& model);
+  bool attention_removed_step();
+  // One pruning stage from `input`; false when interrupted.
+  bool prune_step(const PruneStage& stage, const std::string& dir, const fs::path& input);
+  void write_report();
+
+  const PipelineOptions& o_;
+  fs::path out_;
+  int step_ = 0, steps_ = 0;
+  fs::path teacher_;
+  std::string stopped_in_;
+  json report_;
+};
+
+void PipelineRun::open_directory(bool resume) {
+  const json asked = options_json(o_);
+  const fs::path run_file = out_ / kRunFile;
+  if (fs::exists(run_file)) {
+    PARE_CHECK(resume, out_.string(), " already holds a pare run; continue it with `pare run --resume ", out_.string(),
+               "`, or give another --out (pare never overwrites a run)");
+    const std::vector<std::string> differences = option_differences(read_json_file(run_file, "run record"), asked);
+    if (!differences.empty()) {
+      std::string list;
+      for (const std::string& d : differences) list += "\n  " + d;
+      throw Error(out_.string() + " holds a run made with other options, so it cannot continue under these:" + list +
+                  "\nresume it as it was (`pare run --resume " + out_.string() + "`) or give another --out");
+    }
+    note("resuming " + out_.string());
+    return;
+  }
+  PARE_CHECK(!resume, "nothing to resume: ", run_file.string(), " does not exist");
+  PARE_CHECK(!fs::exists(out_) || (fs::is_directory(out_) && fs::is_empty(out_)), out_.string(),
+             " exists and is not a pare run; give a new or empty directory as --out (pare writes nothing into "
+             "folders it did not make)");
+  fs::create_directories(out_);
+  write_file_atomically(run_file, asked.dump(2) + "\n");
+}
+
+int PipelineRun::count_steps() const {
+  int n = 1;  // the teacher
+  if (o_.model_dir.empty()) n += 2;
+  if (o_.recipe.attention_removed.steps > 0 && o_.sweep_regular_scales.empty()) ++n;
+  n += o_.sweep_regular_scales.empty() ? static_cast<int>(o_.recipe.stages.size())
+                                       : static_cast<int>(o_.sweep_regular_scales.size());
+  return n;
+}
+
+void PipelineRun::finish(const std::string& dir, json record) {
+  record["dir"] = dir;
+  write_file_atomically(out_ / dir / kStageFile, record.dump(2) + "\n");
+  // The next stage has other shapes: buffers cached for this one would only hold memory.
+  release_cached_cpu_memory();
+  if (!record.contains("measurement") || o_.progress == nullptr) return;
+  const json& m = record.at("measurement");
+  const json& size = m.at("size");
+  std::string metrics;
+  for (const auto& [name, value] : m.at("dev").items()) {
+    if (name != "loss") metrics += " " + name + " " + std::to_string(value.get<double>()).substr(0, 6);
+  }
+  std::fprintf(o_.progress,
+               "stage %d/%d %s done in %.0f s: dev%s | encoder %.1f%% removed | %.1f seq/s at batch 32, %.2f ms at "
+               "batch 1\n",
+               step_, steps_, record.at("name").get<std::string>().c_str(), record.at("wall_s").get<double>(),
+               metrics.c_str(), 100.0 * (1.0 - size.at("ratios").at("encoder").get<double>()),
+               m.at("throughput_b32").get<double>(), m.at("latency_b1_ms").get<double>());
+}
+
+bool PipelineRun::prepare_training_dir(const std::string& dir) {
+  const fs::path path = out_ / dir;
+  if (fs::exists(path / "checkpoint" / "trainer_state.safetensors")) return true;
+  // Stopped before its first checkpoint: nothing of it is worth keeping, and pare made all of it.
+  fs::remove_all(path);
+  return false;
+}
+
+TrainerOptions PipelineRun::trainer(const TrainingBlock& block, const std::string& dir, const std::string& label) {
+  TrainerOptions t;
+  t.output_dir = out_ / dir;
+  t.resume = prepare_training_dir(dir);
+  t.max_steps = block.steps;
+  t.epochs = 0;
+  t.lr = block.lr;
+  t.warmup_ratio = block.warmup_ratio;
+  t.batch_size = block.batch;
+  t.seed = o_.seed;
+  t.save_every = o_.recipe.save_every;
+  t.log_every = std::max<std::int64_t>(1, block.steps / 20);  // points enough for the report's curves
+  t.device = o_.device;
+  t.precision = o_.precision;
+  t.progress_out = o_.progress;
+  t.progress_label = label;
+  return t;
+}
+
+FinetuneOptions PipelineRun::finetune(const fs::path& model, const TrainingBlock& block, const std::string& dir,
+                                      const std::string& label) {
+  FinetuneOptions f;
+  f.model_dir = model;
+  f.data = o_.data;
+  f.max_length = o_.recipe.seq;
+  f.eval_batch_size = o_.recipe.eval_batch;
+  f.max_train_examples = o_.max_train;
+  f.max_eval_examples = o_.max_eval;
+  f.trainer = trainer(block, dir, label);
+  return f;
+}
+
+MeasureOptions PipelineRun::measure_options() const {
+  MeasureOptions m;
+  m.data = o_.data;
+  m.seq = o_.recipe.seq;
+  m.eval_batch = o_.recipe.eval_batch;
+  m.max_eval = o_.max_eval;
+  m.latency_steps = o_.latency_steps;
+  m.throughput_steps = o_.throughput_steps;
+  m.device = o_.device;
+  return m;
+}
+
+fs::path PipelineRun::pretrain_steps() {
+  const PretrainBlock& p = o_.recipe.pretrain;
+  const fs::path tokenizer = out_ / "tokenizer";
+  ++step_;
+  if (!done("tokenizer")) {
+    const auto start = Clock::now();
+    note(stage_label(step_, steps_, "tokenizer") + ": sentencepiece vocabulary of " + std::to_string(p.vocab_size) +
+         " pieces on Brown's training split");
+    fs::remove_all(tokenizer);
+    SentencePieceTrainingOptions spm;
+    spm.vocab_size = p.vocab_size;
+    spm.output_prefix = tokenizer / "spiece";
+    train_corpus_tokenizer({"brown"}, o_.data.brown_dir, spm);
+    finish("tokenizer", {{"name", "tokenizer"}, {"kind", "tokenizer"}, {"wall_s", seconds_since(start)}});
+  }
+  ++step_;
+  if (!done("pretrain")) {
+    const auto start = Clock::now();
+    PretrainOptions pretrain;
+    pretrain.size = p.size;
+    pretrain.tokenizer = tokenizer;
+    pretrain.brown_dir = o_.data.brown_dir;
+    pretrain.max_length = p.seq;
+    pretrain.trainer = trainer(p.train, "pretrain", stage_label(step_, steps_, "pretrain"));
+    pretrain.trainer.metric_for_best = "loss";
+    pretrain.trainer.greater_is_better = false;
+    const TrainResult r = pare::pretrain(pretrain);
+    if (r.stopped) {
+      stopped_in_ = "pretrain";
+      return {};
+    }
+    finish("pretrain", {{"name", "pretrain"},
+                        {"kind", "pretrain"},
+                        {"model", "pretrain/best"},
+                        {"mlm_loss", r.best_metric},
+                        {"wall_s", seconds_since(start)}});
+  }
+  return out_ / "pretrain" / "best";
+}
+
+bool PipelineRun::teacher_step(const fs::path& model) {
+  ++step_;
+  teacher_ = o_.finetuned ? model : out_ / "teacher" / "best";
+  if (done("teacher")) return true;
+  const auto start = Clock::now();
+  json record = {{"name", "teacher"}, {"kind", "teacher"}};
+  if (o_.finetuned) {
+    note(stage_label(step_, steps_, "teacher") + ": " + model.string() + " as fine-tuned");
+    fs::create_directories(out_ / "teacher");
+    record["model"] = model.string();
+  } else {
+    const TrainResult r = pare::finetune(
+        finetune(model, o_.recipe.teacher, "teacher", stage_label(step_, steps_, "teacher (fine-tuning)")));
+    if (r.stopped) {
+      stopped_in_ = "teacher";
+      return false;
+    }
+    record["model"] = "teacher/best";
+  }
+  record["trivial"] = {{"dev", trivial_baseline(o_.data, Split::dev)}, {"test", nullptr}};
+  if (has_labelled_split(o_.data, Split::test)) record["trivial"]["test"] = trivial_baseline(o_.data, Split::test);
+  record["measurement"] = measure_model_dir(teacher_, teacher_, measure_options());
+  record["wall_s"] = seconds_since(start);
+  finish("teacher", record);
+  return true;
+}
+
+bool PipelineRun::attention_removed_step() {
+  ++step_;
+  const std::string dir = "attention-removed";
+  if (done(dir)) return true;
+  const auto start = Clock::now();
+  PruneTaskOptions p;
+  p.finetune =
+      finetune(teacher_, o_.recipe.attention_removed, dir, stage_label(step_, steps_, "attention removed (baseline)"));
+  p.config = all_heads_config();
+  const PruneTaskResult r = prune_on_task(p);
+  if (r.train.stopped) {
+    stopped_in_ = dir;
+    return false;
+  }
+  speedup_directory(r.model_dir, r.masks_file, out_ / dir / "compact", o_.device);
+  json record = {{"name", "attention removed"}, {"kind", "baseline"}, {"model", dir + "/compact"}};
+  record["measurement"] = measure_model_dir(out_ / dir / "compact", teacher_, measure_options());
+  record["wall_s"] = seconds_since(start);
+  finish(dir, record);
+  return true;
+}
+
+bool PipelineRun::prune_step(const PruneStage& stage, const std::string& dir, const fs::path& input) {
+  ++step_;
+  if (done(dir)) return true;
+  const auto start = Clock::now();
+  PruneTaskOptions p;
+  p.finetune = finetune(input, stage.train, dir, stage_label(step_, steps_, stage.name));
+  p.config = stage.pruning;
+  p.pruner.score_lr = stage.score_lr;
+  if (stage.distill.enabled) {
+    DistillationOptions d = stage.distill.options;
+    d.seed = o_.seed;
+    d.device = o_.device;
+    add_distillation(p, teacher_, d, stage.distill.task_weight);
+  }
+  const PruneTaskResult r = prune_on_task(p);
+  if (r.train.stopped) {
+    stopped_in_ = dir;
+    return false;
+  }
+  const SpeedupDirectoryResult compact =
+      speedup_directory(r.model_dir, r.masks_file, out_ / dir / "compact", o_.device);
+  json record = {{"name", stage.name},
+                 {"kind", "prune"},
+                 {"model", dir + "/compact"},
+                 {"masked_fraction", r.sparsity.value("masked_fraction", 0.0)},
+                 {"parameters_removed", compact.parameters_before - compact.parameters_after}};
+  record["measurement"] = measure_model_dir(out_ / dir / "compact", teacher_, measure_options());
+  record["wall_s"] = seconds_since(start);  // training, surgery and measurement
+  finish(dir, record);
+  return true;
+}
+
+void PipelineRun::write_report() { report_ = write_run_report(out_, o_); }
+
+PipelineResult PipelineRun::run(bool resume) {
+  open_directory(resume);
+  steps_ = count_steps();
+  fs::path model = o_.model_dir;
+  bool completed = true;
+  if (model.empty()) {
+    model = pretrain_steps();
+    completed = !model.empty();
+  }
+  completed = completed && teacher_step(model);
+  if (completed && o_.sweep_regular_scales.empty()) {
+    if (o_.recipe.attention_removed.steps > 0) completed = attention_removed_step();
+    fs::path input = teacher_;
+    for (std::size_t i = 0; completed && i < o_.recipe.stages.size(); ++i) {
+      const PruneStage& stage = o_.recipe.stages[i];
+      const std::string dir = std::to_string(i + 1) + "-" + stage.name;
+      completed = prune_step(stage, dir, input);
+      if (completed) write_report();
+      input = out_ / dir / "compact";
+    }
+  } else if (completed) {
+    for (std::size_t i = 0; completed && i < o_.sweep_regular_scales.size(); ++i) {
+      PruneStage stage = o_.recipe.stages.front();
+      for (PruningGroup& g : stage.pruning.groups) g.schedule.regular_scale = o_.sweep_regular_scales[i];
+      std::ostringstream dir, name;
+      dir << "sweep-rs" << o_.sweep_regular_scales[i];
+      name << "regular_scale " << o_.sweep_regular_scales[i];
+      stage.name = name.str();
+      completed = prune_step(stage, dir.str(), teacher_);
+      if (completed) write_report();
+    }
+  }
+  PipelineResult result;
+  result.interrupted = !completed;
+  result.stopped_in = stopped_in_;
+  if (completed) {
+    write_report();
+    if (o_.progress != nullptr) std::fprintf(o_.progress, "\n%s", stage_table(report_).c_str());
+  } else {
+    note("stopped in " + stopped_in_ + "; its checkpoint is saved: continue with `pare run --resume " + out_.string() +
+         "`");
+  }
+  result.report = report_;
+  return result;
+}
+
+}  // namespace
+
+PipelineResult run_pipeline(const PipelineOptions& options, bool resume) {
+  PARE_CHECK(!options.out.empty(), "pare run: give the run directory (--out)");
+  return PipelineRun(options).run(resume);
+}
+
+PipelineOptions load_run_options(const fs::path& run_dir) {
+  const fs::path file = run_dir / kRunFile;
+  PARE_CHECK(fs::exists(file), "nothing to resume: ", file.string(), " does not exist");
+  PipelineOptions o = options_from_json(read_json_file(file, "run record"), file.string());
+  o.out = run_dir;
+  return o;
+}
+
+}  // namespace pare

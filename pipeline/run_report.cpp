@@ -1,0 +1,161 @@
+#include "pipeline/run_report.h"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "pipeline/report_figures.h"
+#include "runtime/error.h"
+#include "runtime/io/atomic_file.h"
+#include "runtime/io/json_file.h"
+#include "runtime/version.h"
+
+namespace pare {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// The directories of a run's model-making steps, in run order.
+std::vector<std::string> model_step_dirs(const PipelineOptions& o) {
+  std::vector<std::string> dirs{"teacher"};
+  if (!o.sweep_regular_scales.empty()) {
+    for (double scale : o.sweep_regular_scales) {
+      std::ostringstream dir;
+      dir << "sweep-rs" << scale;
+      dirs.push_back(dir.str());
+    }
+    return dirs;
+  }
+  if (o.recipe.attention_removed.steps > 0) dirs.push_back("attention-removed");
+  for (std::size_t i = 0; i < o.recipe.stages.size(); ++i) {
+    dirs.push_back(std::to_string(i + 1) + "-" + o.recipe.stages[i].name);
+  }
+  return dirs;
+}
+
+double ratio(double a, double b) { return b != 0 ? a / b : 0.0; }
+
+// One stage of report.json from its record, against the teacher's measurement.
+json stage_entry(const json& record, const json& teacher, const std::string& metric) {
+  const json& m = record.at("measurement");
+  const json& size = m.at("size");
+  json entry = {{"name", record.at("name")},
+                {"kind", record.at("kind")},
+                {"dir", record.at("dir")},
+                {"model", record.at("model")},
+                {"wall_s", record.at("wall_s")},
+                {"dev", m.at("dev")},
+                {"test", m.at("test")},
+                {"parameters", size.at("parameters")},
+                {"hidden_size", size.at("hidden_size")},
+                {"layers", size.at("layers")},
+                {"flops_per_token", size.at("flops_per_token")},
+                {"latency_b1_ms", m.at("latency_b1_ms")},
+                {"throughput_b32", m.at("throughput_b32")}};
+  json sparsity = json::object();
+  for (const auto& [part, r] : size.at("ratios").items()) {
+    if (part != "flops_per_token") sparsity[part] = 1.0 - r.get<double>();
+  }
+  entry["sparsity"] = sparsity;
+  entry["flops_ratio"] = size.at("ratios").at("flops_per_token");
+  const json& tm = teacher.at("measurement");
+  entry["metric_of_teacher"] = ratio(m.at("dev").value(metric, 0.0), tm.at("dev").value(metric, 0.0));
+  entry["throughput_speedup"] = ratio(m.at("throughput_b32").get<double>(), tm.at("throughput_b32").get<double>());
+  entry["latency_speedup"] = ratio(tm.at("latency_b1_ms").get<double>(), m.at("latency_b1_ms").get<double>());
+  for (const char* key : {"masked_fraction", "parameters_removed"}) {
+    if (record.contains(key)) entry[key] = record.at(key);
+  }
+  return entry;
+}
+
+std::string fixed(double v, int digits) {
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, "%.*f", digits, v);
+  return buffer;
+}
+
+std::string metric_cell(const json& metrics, const std::string& metric) {
+  if (!metrics.is_object() || !metrics.contains(metric)) return "-";
+  return fixed(metrics.at(metric).get<double>(), 4);
+}
+
+std::string stage_row(const json& s, const std::string& metric) {
+  const json& p = s.at("parameters");
+  std::ostringstream row;
+  row << "| " << s.at("name").get<std::string>() << " | " << metric_cell(s.at("dev"), metric) << " | "
+      << metric_cell(s.at("test"), metric) << " | " << fixed(100 * s.at("metric_of_teacher").get<double>(), 1) << "% | "
+      << p.at("encoder").get<std::int64_t>() << " | " << fixed(100 * s.at("sparsity").at("encoder").get<double>(), 1)
+      << "% | " << p.at("total").get<std::int64_t>() << " | "
+      << fixed(s.at("flops_per_token").at("total").get<double>() / 1e6, 2) << " | "
+      << fixed(s.at("latency_b1_ms").get<double>(), 2) << " | " << fixed(s.at("throughput_b32").get<double>(), 1)
+      << " | " << fixed(s.at("throughput_speedup").get<double>(), 2) << "x | " << fixed(s.at("wall_s").get<double>(), 0)
+      << " |\n";
+  return row.str();
+}
+
+}  // namespace
+
+std::string stage_table(const json& report) {
+  const std::string metric = report.at("metric").get<std::string>();
+  std::ostringstream out;
+  out << "| stage | dev " << metric << " | test " << metric
+      << " | of teacher (dev) | encoder params | encoder sparsity | params | MFLOPs/token | latency b1 ms "
+         "| seq/s b32 | speed-up b32 | wall s |\n"
+      << "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+  const json& trivial = report.at("trivial");
+  out << "| trivial (majority) | " << metric_cell(trivial.at("dev"), metric) << " | "
+      << metric_cell(trivial.at("test"), metric) << " | | | | | | | | | |\n";
+  for (const json& s : report.at("stages")) out << stage_row(s, metric);
+  if (report.contains("sweep")) {
+    for (const json& s : report.at("sweep")) out << stage_row(s, metric);
+  }
+  return out.str();
+}
+
+json write_run_report(const fs::path& run_dir, const PipelineOptions& o) {
+  const std::string metric = task_info(o.data).metric_names.front();
+  json report = {{"pare_version", kPareVersion},
+                 {"recipe", o.recipe.name},
+                 {"task", o.data.task.empty() ? "user data" : o.data.task},
+                 {"metric", metric},
+                 {"seq", o.recipe.seq},
+                 {"stages", json::array()}};
+  double wall = 0;
+  for (const char* dir : {"tokenizer", "pretrain"}) {
+    if (fs::exists(run_dir / dir / "stage.json"))
+      wall += read_json_file(run_dir / dir / "stage.json", "stage record").at("wall_s").get<double>();
+  }
+  const fs::path teacher_file = run_dir / "teacher" / "stage.json";
+  PARE_CHECK(fs::exists(teacher_file), "report: ", teacher_file.string(), " does not exist yet");
+  const json teacher = read_json_file(teacher_file, "stage record");
+  report["trivial"] = teacher.at("trivial");
+  const bool sweep = !o.sweep_regular_scales.empty();
+  if (sweep) report["sweep"] = json::array();
+  for (const std::string& dir : model_step_dirs(o)) {
+    const fs::path file = run_dir / dir / "stage.json";
+    if (!fs::exists(file)) break;
+    const json record = read_json_file(file, "stage record");
+    wall += record.at("wall_s").get<double>();
+    json entry = stage_entry(record, teacher, metric);
+    (sweep && dir != "teacher" ? report["sweep"] : report["stages"]).push_back(std::move(entry));
+  }
+  report["wall_s"] = wall;
+  report["figures"] = write_report_figures(run_dir, report);
+  write_file_atomically(run_dir / "report.json", report.dump(2) + "\n");
+
+  std::ostringstream md;
+  md << "# pare run: " << o.recipe.name << " on " << report.at("task").get<std::string>() << "\n\n"
+     << o.recipe.description << "\n\n"
+     << "Metric: " << metric << " (dev and test), inference measured on this machine at " << o.recipe.seq
+     << " tokens a sequence. Sparsity and speed-up are against the teacher. The steps took " << fixed(wall / 60.0, 1)
+     << " minutes of wall time in all.\n\n"
+     << stage_table(report) << "\n";
+  for (const json& figure : report.at("figures")) {
+    md << "![" << figure.get<std::string>() << "](" << figure.get<std::string>() << ")\n\n";
+  }
+  write_file_atomically(run_dir / "report.md", md.str());
+  return report;
+}
+
+}  // namespace pare

@@ -1,0 +1,113 @@
+#include "pipeline/stage_measurement.h"
+
+#include <algorithm>
+#include <map>
+
+#include "data/metrics.h"
+#include "models/bert_config.h"
+#include "prune/model_size.h"
+#include "train/finetune.h"
+#include "train/model_benchmark.h"
+
+namespace pare {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+json metrics_object(const std::vector<MetricValue>& metrics) {
+  json j = json::object();
+  for (const MetricValue& m : metrics) j[m.name] = m.value;
+  return j;
+}
+
+ModelSize size_of(const fs::path& dir, std::int64_t seq) {
+  const BertConfig config = BertConfig::load(dir);
+  return measure_model(config, task_from_architectures(config.architectures, (dir / "config.json").string()), seq);
+}
+
+double inference_speed(const fs::path& dir, const MeasureOptions& o, std::int64_t batch, std::int64_t steps) {
+  ModelBenchmarkOptions bench;
+  bench.mode = BenchMode::infer;
+  bench.batch = batch;
+  bench.seq = static_cast<std::int64_t>(o.seq);
+  bench.steps = steps;
+  bench.warmup = std::max<std::int64_t>(1, steps / 5);
+  bench.device = o.device;
+  auto model = build_benchmark_model(BenchModelSource{dir, "", 0, 0}, BenchMode::infer);
+  const ModelBenchmarkResult r = run_model_benchmark(*model, bench, dir.string());
+  return batch == 1 ? r.ms_per_step : r.seq_per_s;
+}
+
+}  // namespace
+
+bool has_labelled_split(const TaskDataSource& source, Split split) {
+  if (source.user.given() && split == Split::test && source.user.test.empty()) return false;
+  const std::vector<TextExample> examples = read_task_split(source, split);
+  return !examples.empty() && examples.front().has_label();
+}
+
+json measure_model_dir(const fs::path& model_dir, const fs::path& original_dir, const MeasureOptions& o) {
+  json out;
+  EvaluateOptions eval;
+  eval.model_dir = model_dir;
+  eval.data = o.data;
+  eval.max_length = o.seq;
+  eval.batch_size = o.eval_batch;
+  eval.max_examples = o.max_eval;
+  eval.device = o.device;
+  eval.split = Split::dev;
+  out["dev"] = metrics_object(evaluate_model(eval));
+  out["test"] = nullptr;
+  if (has_labelled_split(o.data, Split::test)) {
+    eval.split = Split::test;
+    out["test"] = metrics_object(evaluate_model(eval));
+  }
+  const ModelSize size = size_of(model_dir, static_cast<std::int64_t>(o.seq));
+  const ModelSize original = size_of(original_dir.empty() ? model_dir : original_dir, static_cast<std::int64_t>(o.seq));
+  out["size"] = model_size_json(size, &original);
+  out["latency_b1_ms"] = inference_speed(model_dir, o, 1, o.latency_steps);
+  out["throughput_b32"] = inference_speed(model_dir, o, 32, o.throughput_steps);
+  return out;
+}
+
+json trivial_baseline(const TaskDataSource& source, Split split) {
+  const TaskInfo task = task_info(source);
+  const std::vector<TextExample> train = read_task_split(source, Split::train);
+  const std::vector<TextExample> held_out = read_task_split(source, split);
+  if (task.is_regression()) {
+    double sum = 0;
+    for (const TextExample& e : train) sum += e.score.value_or(0.0f);
+    const double mean = train.empty() ? 0.0 : sum / static_cast<double>(train.size());
+    std::vector<double> predictions, labels;
+    for (const TextExample& e : held_out) {
+      predictions.push_back(mean);
+      labels.push_back(e.score.value_or(0.0f));
+    }
+    return metrics_object(task_metrics(task, std::span<const double>(predictions), labels));
+  }
+  std::map<std::int64_t, std::int64_t> counts;
+  for (const TextExample& e : train) {
+    if (task.is_tagging()) {
+      for (std::int64_t tag : e.tags) ++counts[tag];
+    } else if (e.label) {
+      ++counts[*e.label];
+    }
+  }
+  std::int64_t majority = 0, best = -1;
+  for (const auto& [label, count] : counts) {
+    if (count > best) best = count, majority = label;
+  }
+  std::vector<std::int64_t> labels;
+  for (const TextExample& e : held_out) {
+    if (task.is_tagging()) {
+      labels.insert(labels.end(), e.tags.begin(), e.tags.end());
+    } else if (e.label) {
+      labels.push_back(*e.label);
+    }
+  }
+  const std::vector<std::int64_t> predictions(labels.size(), majority);
+  return metrics_object(task_metrics(task, std::span<const std::int64_t>(predictions), labels));
+}
+
+}  // namespace pare
