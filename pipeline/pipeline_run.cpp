@@ -234,7 +234,7 @@ bool PipelineRun::teacher_step(const fs::path& model) {
   if (o_.finetuned) {
     note(stage_label(step_, steps_, "teacher") + ": " + model.string() + " as fine-tuned");
     fs::create_directories(out_ / "teacher");
-    record["model"] = model.string();
+    record["model"] = fs::absolute(model).string();  // outside the run: the report reads it from anywhere
   } else {
     const TrainResult r = pare::finetune(
         finetune(model, o_.recipe.teacher, "teacher", stage_label(step_, steps_, "teacher (fine-tuning)")));

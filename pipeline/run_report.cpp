@@ -80,17 +80,23 @@ std::string metric_cell(const json& metrics, const std::string& metric) {
   return fixed(metrics.at(metric).get<double>(), 4);
 }
 
-std::string stage_row(const json& s, const std::string& metric) {
+std::int64_t heads_of(const json& stage) {
+  std::int64_t heads = 0;
+  for (const json& layer : stage.at("layers")) heads += layer.at("heads").get<std::int64_t>();
+  return heads;
+}
+
+std::string stage_row(const json& s, const std::string& metric, std::int64_t teacher_heads) {
   const json& p = s.at("parameters");
   std::ostringstream row;
-  row << "| " << s.at("name").get<std::string>() << " | " << metric_cell(s.at("dev"), metric) << " | "
-      << metric_cell(s.at("test"), metric) << " | " << fixed(100 * s.at("metric_of_teacher").get<double>(), 1) << "% | "
-      << p.at("encoder").get<std::int64_t>() << " | " << fixed(100 * s.at("sparsity").at("encoder").get<double>(), 1)
-      << "% | " << p.at("total").get<std::int64_t>() << " | "
-      << fixed(s.at("flops_per_token").at("total").get<double>() / 1e6, 2) << " | "
-      << fixed(s.at("latency_b1_ms").get<double>(), 2) << " | " << fixed(s.at("throughput_b32").get<double>(), 1)
-      << " | " << fixed(s.at("throughput_speedup").get<double>(), 2) << "x | " << fixed(s.at("wall_s").get<double>(), 0)
-      << " |\n";
+  row << "| " << s.at("name").get<std::string>() << " | " << heads_of(s) << "/" << teacher_heads << " | "
+      << metric_cell(s.at("dev"), metric) << " | " << metric_cell(s.at("test"), metric) << " | "
+      << fixed(100 * s.at("metric_of_teacher").get<double>(), 1) << "% | " << p.at("encoder").get<std::int64_t>()
+      << " | " << fixed(100 * s.at("sparsity").at("encoder").get<double>(), 1) << "% | "
+      << p.at("total").get<std::int64_t>() << " | " << fixed(s.at("flops_per_token").at("total").get<double>() / 1e6, 2)
+      << " | " << fixed(s.at("latency_b1_ms").get<double>(), 2) << " | "
+      << fixed(s.at("throughput_b32").get<double>(), 1) << " | " << fixed(s.at("throughput_speedup").get<double>(), 2)
+      << "x | " << fixed(s.at("wall_s").get<double>(), 0) << " |\n";
   return row.str();
 }
 
@@ -99,16 +105,17 @@ std::string stage_row(const json& s, const std::string& metric) {
 std::string stage_table(const json& report) {
   const std::string metric = report.at("metric").get<std::string>();
   std::ostringstream out;
-  out << "| stage | dev " << metric << " | test " << metric
+  out << "| stage | heads | dev " << metric << " | test " << metric
       << " | of teacher (dev) | encoder params | encoder sparsity | params | MFLOPs/token | latency b1 ms "
          "| seq/s b32 | speed-up b32 | wall s |\n"
-      << "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+      << "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
   const json& trivial = report.at("trivial");
-  out << "| trivial (majority) | " << metric_cell(trivial.at("dev"), metric) << " | "
+  out << "| trivial (majority) | | " << metric_cell(trivial.at("dev"), metric) << " | "
       << metric_cell(trivial.at("test"), metric) << " | | | | | | | | | |\n";
-  for (const json& s : report.at("stages")) out << stage_row(s, metric);
+  const std::int64_t teacher_heads = heads_of(report.at("stages").front());
+  for (const json& s : report.at("stages")) out << stage_row(s, metric, teacher_heads);
   if (report.contains("sweep")) {
-    for (const json& s : report.at("sweep")) out << stage_row(s, metric);
+    for (const json& s : report.at("sweep")) out << stage_row(s, metric, teacher_heads);
   }
   return out.str();
 }
