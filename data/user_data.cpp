@@ -12,12 +12,10 @@
 
 #include "data/text_lines.h"  // read_text_lines, split_tabs, file_line_prefix
 #include "runtime/error.h"
+#include "runtime/io/json_file.h"
 
 namespace pare {
 namespace {
-
-// Nesting is never needed for a row of cells; a bound keeps a hostile line from exhausting the stack.
-constexpr int kMaxJsonDepth = 16;
 
 enum class TableFormat { tsv, csv, jsonl };
 
@@ -143,19 +141,7 @@ std::vector<Row> jsonl_rows(const std::filesystem::path& file, const std::vector
   std::vector<Row> rows;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     if (lines[i].find_first_not_of(" \t") == std::string::npos) continue;
-    int depth = 0;
-    nlohmann::json object;
-    try {
-      object = nlohmann::json::parse(lines[i], [&depth](int, nlohmann::json::parse_event_t event, nlohmann::json&) {
-        if (event == nlohmann::json::parse_event_t::object_start || event == nlohmann::json::parse_event_t::array_start)
-          PARE_CHECK(++depth <= kMaxJsonDepth, "nested deeper than ", kMaxJsonDepth);
-        if (event == nlohmann::json::parse_event_t::object_end || event == nlohmann::json::parse_event_t::array_end)
-          --depth;
-        return true;
-      });
-    } catch (const std::exception& e) {
-      throw Error(file_line_prefix(file, i + 1) + "not a JSON object: " + e.what());
-    }
+    const nlohmann::json object = parse_json(lines[i], file_line_prefix(file, i + 1) + "not a JSON object");
     PARE_CHECK(object.is_object(), file_line_prefix(file, i + 1), "not a JSON object");
     Row row{i + 1, {}};
     for (const std::string& column : columns) {

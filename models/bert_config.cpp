@@ -7,6 +7,7 @@
 
 #include "runtime/error.h"
 #include "runtime/io/atomic_file.h"  // write_file_atomically
+#include "runtime/io/json_file.h"
 
 namespace pare {
 namespace {
@@ -312,15 +313,7 @@ BertConfig BertConfig::from_json(const json& j, const std::string& source) {
 BertConfig BertConfig::load(const std::filesystem::path& path) {
   const bool is_file = !std::filesystem::is_directory(path) && path.extension() == ".json";
   const std::filesystem::path file = is_file ? path : path / "config.json";
-  std::ifstream in(file);
-  PARE_CHECK(in.good(), file.string(), ": cannot open the model config");
-  json j;
-  try {
-    j = json::parse(in);
-  } catch (const json::exception& e) {
-    throw Error(file.string() + ": not valid JSON: " + e.what());
-  }
-  return from_json(j, file.string());
+  return from_json(read_json_file(file, "model config"), file.string());
 }
 
 json BertConfig::to_json() const {

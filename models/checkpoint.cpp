@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "runtime/io/json_file.h"
 #include "runtime/io/pytorch_checkpoint.h"  // load_pytorch_checkpoint
 #include "runtime/io/safetensors.h"
 
@@ -34,14 +35,7 @@ void read_safetensors_into(StateDict& dict, const fs::path& file, const std::vec
 }
 
 void read_sharded(StateDict& dict, const fs::path& index_path) {
-  std::ifstream in(index_path);
-  PARE_CHECK(in.good(), index_path.string(), ": cannot open");
-  nlohmann::json index;
-  try {
-    index = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(index_path.string() + ": not valid JSON: " + e.what());
-  }
+  const nlohmann::json index = read_json_file(index_path, "sharded checkpoint index");
   PARE_CHECK(index.is_object() && index.contains("weight_map") && index["weight_map"].is_object(), index_path.string(),
              ": needs an object \"weight_map\" of tensor name -> shard file");
   std::map<std::string, std::vector<std::string>> by_shard;

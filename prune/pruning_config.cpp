@@ -5,6 +5,7 @@
 #include <set>
 
 #include "runtime/error.h"
+#include "runtime/io/json_file.h"
 
 namespace pare {
 namespace {
@@ -255,15 +256,7 @@ PruningConfig PruningConfig::from_json(const json& json, const std::string& sour
 }
 
 PruningConfig PruningConfig::load(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  PARE_CHECK(in, "cannot open pruning config ", path.string());
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error("pruning config " + path.string() + " is not valid JSON: " + e.what());
-  }
-  return from_json(json, path.string());
+  return from_json(read_json_file(path, "pruning config"), path.string());
 }
 
 std::string to_string(PruneOpType type) { return name_of(kOpTypes, type); }

@@ -262,8 +262,10 @@ TEST(PruningConfigParse, RejectsNonListsAndBadFiles) {
   testing::ScratchDir dir;
   const auto broken = dir.path() / "broken.json";
   testing::write_bytes(broken, "[{\"op_names\": [");
-  EXPECT_TRUE(has(error_of([&] { PruningConfig::load(broken); }), broken.string() + " is not valid JSON"));
-  EXPECT_TRUE(has(error_of([&] { PruningConfig::load(dir.path() / "absent.json"); }), "cannot open pruning config"));
+  EXPECT_TRUE(
+      has(error_of([&] { PruningConfig::load(broken); }), broken.string() + " (pruning config): not valid JSON"));
+  EXPECT_TRUE(
+      has(error_of([&] { PruningConfig::load(dir.path() / "absent.json"); }), "cannot open the pruning config"));
   const auto bad = dir.path() / "bad.json";
   testing::write_bytes(bad, R"([{"op_names": ["x"], "scorer": "taylor"}])");
   EXPECT_TRUE(has(error_of([&] { PruningConfig::load(bad); }), bad.string() + ": group 0: field"));

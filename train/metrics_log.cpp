@@ -6,6 +6,7 @@
 #include <string>
 
 #include "runtime/error.h"
+#include "runtime/io/json_file.h"
 
 namespace pare {
 
@@ -36,8 +37,8 @@ std::vector<nlohmann::json> MetricsLog::read(const std::filesystem::path& path) 
   for (std::size_t i = 0; i < lines.size(); ++i) {
     if (lines[i].empty()) continue;
     try {
-      records.push_back(nlohmann::json::parse(lines[i]));
-    } catch (const nlohmann::json::parse_error&) {
+      records.push_back(parse_json(lines[i], path.string()));
+    } catch (const Error&) {
       PARE_CHECK(i + 1 == lines.size(), "metrics log '", path.string(), "' line ", i + 1, " is not valid JSON");
     }
   }

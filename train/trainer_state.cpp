@@ -1,6 +1,7 @@
 #include "train/trainer_state.h"
 
 #include "runtime/error.h"
+#include "runtime/io/json_file.h"
 #include "runtime/io/safetensors.h"
 
 namespace pare {
@@ -43,12 +44,7 @@ TrainerState load_trainer_state(const std::filesystem::path& path) {
   const auto found = file.metadata().find(kStateKey);
   PARE_CHECK(found != file.metadata().end(), "trainer state '", path.string(), "': metadata key '", kStateKey,
              "' is missing (not a pare trainer state file?)");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(found->second);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(detail::concat("trainer state '", path.string(), "': metadata is not valid JSON: ", e.what()));
-  }
+  const nlohmann::json j = parse_json(found->second, "trainer state '" + path.string() + "': metadata");
   TrainerState state;
   state.step = field<std::int64_t>(j, "step", path);
   state.epoch = field<std::int64_t>(j, "epoch", path);

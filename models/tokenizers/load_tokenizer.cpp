@@ -7,6 +7,7 @@
 #include "models/tokenizers/tokenizer.h"
 #include "models/tokenizers/wordpiece_tokenizer.h"
 #include "runtime/error.h"
+#include "runtime/io/json_file.h"
 
 namespace pare {
 namespace {
@@ -14,15 +15,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-json read_json(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  PARE_CHECK(in, "tokenizer: cannot open ", path);
-  try {
-    return json::parse(in);
-  } catch (const json::exception& e) {
-    throw Error(detail::concat("tokenizer: ", path, " is not valid JSON: ", e.what()));
-  }
-}
+json read_json(const fs::path& path) { return read_json_file(path, "tokenizer file"); }
 
 // The "model" "type" of a tokenizer.json ("WordPiece", "Unigram", "BPE", ...), empty when absent.
 std::string tokenizer_json_model_type(const fs::path& path) {

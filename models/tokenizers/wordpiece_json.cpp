@@ -5,6 +5,7 @@
 
 #include "models/tokenizers/wordpiece_tokenizer.h"
 #include "runtime/error.h"
+#include "runtime/io/json_file.h"
 
 namespace pare {
 namespace {
@@ -58,14 +59,7 @@ void read_normalizer(const json& normalizer, BasicTokenizerOptions& basic, const
 }  // namespace
 
 WordPieceTokenizer WordPieceTokenizer::from_tokenizer_json(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  PARE_CHECK(in, "tokenizer.json: cannot open ", path);
-  json root;
-  try {
-    root = json::parse(in);
-  } catch (const json::exception& e) {
-    throw Error(detail::concat("tokenizer.json ", path, ": not valid JSON: ", e.what()));
-  }
+  const json root = read_json_file(path, "tokenizer.json");
   PARE_CHECK(root.is_object() && root.contains("model") && root["model"].is_object(), "tokenizer.json ", path,
              ": no \"model\" object");
   const json& model = root["model"];
