@@ -1,4 +1,6 @@
-// The pare executable. Library errors (pare::Error) end with one line on stderr and exit status 2.
+// The pare executable. Exit status: 0 done; 1 a usage mistake (unknown flag, bad value; CLI11's
+// message); 2 an error (pare::Error or any other failure, one line on stderr); 130 stopped by
+// SIGINT, SIGTERM or SIGHUP with a checkpoint saved (the line says how to resume).
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
@@ -24,7 +26,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return app.exit(e) == 0 ? 0 : 1;  // --help and --version print and end well; a usage mistake is 1
+  } catch (const pare::Interrupted& e) {
+    std::cerr << "pare: " << e.what() << "\n";
+    return 130;
   } catch (const std::exception& e) {
     std::cerr << "pare: error: " << e.what() << "\n";
     return 2;

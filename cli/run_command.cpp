@@ -2,8 +2,6 @@
 // pare sweep: the recipe's first (attention) stage at several regular_scale values, tabulated.
 // Without --model, the run first trains a vocabulary and pretrains a model on Brown; without a task
 // it runs on brown-order. Ctrl-C saves a checkpoint and exits with status 130; --resume continues.
-#include <cstdio>
-#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -99,8 +97,9 @@ void run(CLI::App* cmd, const RunArgs& a) {
   }
   const PipelineResult result = run_pipeline(options, !a.resume.empty());
   if (result.interrupted) {
-    std::fflush(stdout);
-    std::exit(130);
+    throw Interrupted("stopped at " + result.stopped_in +
+                      " with everything done so far saved; continue with `pare run --resume " + options.out.string() +
+                      "`");
   }
   std::cout << "report: " << (options.out / "report.md").string() << "\n";
 }

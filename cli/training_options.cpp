@@ -126,8 +126,10 @@ nlohmann::json metrics_json(const std::vector<MetricValue>& metrics) {
 }
 
 nlohmann::json run_summary(const TrainResult& r) {
-  PARE_CHECK(!r.stopped, "interrupted at step ", r.steps, " of ", r.total_steps, "; checkpoint saved in ",
-             r.checkpoint_dir.string(), " (continue with --resume)");
+  if (r.stopped) {
+    throw Interrupted(detail::concat("interrupted at step ", r.steps, " of ", r.total_steps, "; checkpoint saved in ",
+                                     r.checkpoint_dir.string(), " (continue with --resume)"));
+  }
   nlohmann::json j = {{"steps", r.steps}, {"loss", r.last_loss}, {"checkpoint", r.checkpoint_dir.string()}};
   if (r.has_best) {
     j["best"] = r.best_dir.string();

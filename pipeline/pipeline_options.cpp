@@ -40,28 +40,6 @@ TaskDataSource data_from_json(const json& j) {
   return d;
 }
 
-void collect_differences(const json& stored, const json& asked, const std::string& path,
-                         std::vector<std::string>& out) {
-  if (stored.is_object() && asked.is_object()) {
-    for (const auto& [key, value] : stored.items()) {
-      const std::string sub = path.empty() ? key : path + "." + key;
-      if (!asked.contains(key)) {
-        out.push_back(sub + ": the run has " + value.dump() + ", this command has none");
-      } else {
-        collect_differences(value, asked.at(key), sub, out);
-      }
-    }
-    for (const auto& [key, value] : asked.items()) {
-      if (!stored.contains(key)) {
-        out.push_back((path.empty() ? key : path + "." + key) + ": the run has none, this command asks " +
-                      value.dump());
-      }
-    }
-    return;
-  }
-  if (stored != asked) out.push_back(path + ": the run has " + stored.dump() + ", this command asks " + asked.dump());
-}
-
 }  // namespace
 
 json options_json(const PipelineOptions& o) {
@@ -99,12 +77,6 @@ PipelineOptions options_from_json(const json& j, const std::string& source) {
   } catch (const json::exception& e) {
     throw Error(source + ": not a pare run record (" + e.what() + ")");
   }
-}
-
-std::vector<std::string> option_differences(const json& stored, const json& asked) {
-  std::vector<std::string> out;
-  collect_differences(stored, asked, "", out);
-  return out;
 }
 
 }  // namespace pare

@@ -42,7 +42,5 @@ struct PipelineOptions {
 nlohmann::json options_json(const PipelineOptions& options);
 // The inverse, for --resume; `source` (run.json's path) is named in errors.
 PipelineOptions options_from_json(const nlohmann::json& json, const std::string& source);
-// "field: the run has X, this command asks Y" for each difference (nested fields by dotted path).
-std::vector<std::string> option_differences(const nlohmann::json& stored, const nlohmann::json& asked);
 
 }  // namespace pare

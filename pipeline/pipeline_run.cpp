@@ -14,9 +14,11 @@
 #include "runtime/error.h"
 #include "runtime/io/atomic_file.h"
 #include "runtime/io/json_file.h"
+#include "runtime/json_differences.h"
 #include "runtime/storage.h"  // release_cached_cpu_memory
 #include "train/corpus_tokenizer.h"
 #include "train/finetune.h"
+#include "train/interrupt.h"
 #include "train/pretrain.h"
 
 namespace pare {
@@ -86,7 +88,7 @@ void PipelineRun::open_directory(bool resume) {
   if (fs::exists(run_file)) {
     PARE_CHECK(resume, out_.string(), " already holds a pare run; continue it with `pare run --resume ", out_.string(),
                "`, or give another --out (pare never overwrites a run)");
-    const std::vector<std::string> differences = option_differences(read_json_file(run_file, "run record"), asked);
+    const std::vector<std::string> differences = json_differences(read_json_file(run_file, "run record"), asked);
     if (!differences.empty()) {
       std::string list;
       for (const std::string& d : differences) list += "\n  " + d;
@@ -310,22 +312,32 @@ void PipelineRun::write_report() { report_ = write_run_report(out_, o_); }
 
 PipelineResult PipelineRun::run(bool resume) {
   open_directory(resume);
+  // A signal between training steps (tokenizer, surgery, measurement) stops the run after the
+  // step at hand, whose record is then complete.
+  const StopOnInterrupt stop_guard;
+  auto go_on = [this](bool step_completed, const std::string& dir) {
+    if (!step_completed) return false;
+    if (!StopOnInterrupt::requested()) return true;
+    stopped_in_ = dir;
+    return false;
+  };
   steps_ = count_steps();
   fs::path model = o_.model_dir;
   bool completed = true;
   if (model.empty()) {
     model = pretrain_steps();
-    completed = !model.empty();
+    completed = go_on(!model.empty(), "pretrain");
   }
-  completed = completed && teacher_step(model);
+  completed = completed && go_on(teacher_step(model), "teacher");
   if (completed && o_.sweep_regular_scales.empty()) {
-    if (o_.recipe.attention_removed.steps > 0) completed = attention_removed_step();
+    if (o_.recipe.attention_removed.steps > 0) completed = go_on(attention_removed_step(), "attention-removed");
     fs::path input = teacher_;
     for (std::size_t i = 0; completed && i < o_.recipe.stages.size(); ++i) {
       const PruneStage& stage = o_.recipe.stages[i];
       const std::string dir = std::to_string(i + 1) + "-" + stage.name;
       completed = prune_step(stage, dir, input);
       if (completed) write_report();
+      completed = go_on(completed, dir);
       input = out_ / dir / "compact";
     }
   } else if (completed) {
@@ -338,6 +350,7 @@ PipelineResult PipelineRun::run(bool resume) {
       stage.name = name.str();
       completed = prune_step(stage, dir.str(), teacher_);
       if (completed) write_report();
+      completed = go_on(completed, dir.str());
     }
   }
   PipelineResult result;
@@ -346,9 +359,6 @@ PipelineResult PipelineRun::run(bool resume) {
   if (completed) {
     write_report();
     if (o_.progress != nullptr) std::fprintf(o_.progress, "\n%s", stage_table(report_).c_str());
-  } else {
-    note("stopped in " + stopped_in_ + "; its checkpoint is saved: continue with `pare run --resume " + out_.string() +
-         "`");
   }
   result.report = report_;
   return result;

@@ -24,7 +24,7 @@ namespace pare {
 
 struct PipelineResult {
   bool interrupted = false;  // Ctrl-C in a training step: its checkpoint is saved
-  std::string stopped_in;    // the step's directory name
+  std::string stopped_in;    // the directory of the step it stopped in (or right after, when that one was complete)
   nlohmann::json report;     // what report.json holds
 };
 

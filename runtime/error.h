@@ -12,6 +12,13 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Work that stopped on a signal (SIGINT, SIGTERM, SIGHUP) after saving what resumes it; the
+// message says how to continue. The pare executable exits with status 130 on it.
+class Interrupted : public Error {
+ public:
+  using Error::Error;
+};
+
 namespace detail {
 template <typename... Parts>
 std::string concat(const Parts&... parts) {

@@ -235,6 +235,25 @@ TEST_F(PipelineRunTest, KilledRunResumesToTheSameResult) {
 
   EXPECT_EQ(run_binary({"run", "--resume", killed.string()}), 0);
   EXPECT_EQ(result_of(read_json(killed / "report.json")), result_of(read_json(whole.out / "report.json")));
+
+  // SIGTERM (a container stop, a cluster's pre-emption) stops after the current training step with
+  // a checkpoint, exits 130 and starts no further stage; the resumed run ends the same.
+  const fs::path terminated = dir.path() / "terminated";
+  std::vector<std::string> term_args = args;
+  term_args[7] = terminated.string();
+  run_binary(term_args, &child);
+  const fs::path term_checkpoint = terminated / "1-heads" / "checkpoint" / "trainer_state.safetensors";
+  while (!fs::exists(term_checkpoint) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(fs::exists(term_checkpoint));
+  ::kill(child, SIGTERM);
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_FALSE(fs::exists(terminated / "2-ffn"));
+  EXPECT_EQ(run_binary({"run", "--resume", terminated.string()}), 0);
+  EXPECT_EQ(result_of(read_json(terminated / "report.json")), result_of(read_json(whole.out / "report.json")));
   // Flags that describe another run are refused beside --resume.
   EXPECT_EQ(run_binary({"run", "--resume", killed.string(), "--seed", "5"}), 2);
 }

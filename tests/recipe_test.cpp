@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "pipeline/pipeline_options.h"
+#include "runtime/json_differences.h"
 #include "tests/test_support.h"
 
 namespace pare {
@@ -97,12 +98,12 @@ TEST(PipelineOptions, RecordRoundTripsAndDifferencesAreListed) {
   o.seed = 7;
   const json record = options_json(o);
   EXPECT_EQ(options_json(options_from_json(record, "run.json")), record);
-  EXPECT_TRUE(option_differences(record, record).empty());
+  EXPECT_TRUE(json_differences(record, record).empty());
 
   PipelineOptions other = o;
   other.seed = 8;
   other.recipe.stages[0].train.lr = 3e-4;
-  const std::vector<std::string> diffs = option_differences(record, options_json(other));
+  const std::vector<std::string> diffs = json_differences(record, options_json(other));
   ASSERT_EQ(diffs.size(), 2u);
   EXPECT_NE(diffs[0].find("recipe.stages"), std::string::npos);
   EXPECT_NE(diffs[1].find("seed: the run has 7, this command asks 8"), std::string::npos);

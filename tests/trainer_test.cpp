@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -16,6 +17,7 @@
 #include "runtime/io/safetensors.h"
 #include "runtime/ops/elementwise.h"
 #include "runtime/ops/reduce.h"
+#include "tests/test_support.h"
 #include "tests/tiny_training.h"
 #include "train/evaluate.h"
 #include "train/metrics_log.h"
@@ -247,6 +249,79 @@ class NanAtStep : public TrainingHook {
   std::int64_t step_;
 };
 
+// Sends itself `signal` after optimizer step `step`, as kill, a terminal or Ctrl-C would.
+class SignalAtStep : public TrainingHook {
+ public:
+  SignalAtStep(int signal, std::int64_t step) : signal_(signal), step_(step) {}
+  std::string name() const override { return "signal"; }
+  void after_step(const StepInfo& info) override {
+    if (info.step == step_) std::raise(signal_);
+  }
+
+ private:
+  int signal_;
+  std::int64_t step_;
+};
+
+TEST(Trainer, SigtermSighupAndSigintStopAfterTheStepWithACheckpoint) {
+  for (int signal : {SIGTERM, SIGHUP, SIGINT}) {
+    SCOPED_TRACE(signal);
+    TempDir dir("signal");
+    auto model = make_bert_model(tiny_config(0.0, 3), BertTask::sequence_classification, 1);
+    TrainerOptions o = quiet_options(dir.path());
+    o.max_steps = 6;
+    o.stop_on_sigint = true;
+    Trainer trainer(model, o);
+    trainer.set_train_data(synthetic_examples(16, 3, TaskKind::classification), TaskKind::classification, 0);
+    trainer.add_hook(std::make_shared<SignalAtStep>(signal, 2));
+    struct sigaction before {};
+    sigaction(signal, nullptr, &before);
+    const TrainResult result = trainer.train();
+    EXPECT_TRUE(result.stopped);
+    EXPECT_EQ(result.steps, 2);
+    EXPECT_EQ(load_trainer_state(dir.path() / "checkpoint" / "trainer_state.safetensors").step, 2);
+    // The handlers are gone with the run: the disposition from before is back.
+    struct sigaction now {};
+    sigaction(signal, nullptr, &now);
+    EXPECT_EQ(now.sa_handler, before.sa_handler);
+  }
+}
+
+TEST(Trainer, ResumeUnderOtherSettingsIsRefusedWithTheDifferences) {
+  TempDir dir("resume-settings");
+  auto model = make_bert_model(tiny_config(0.0, 3), BertTask::sequence_classification, 1);
+  TrainerOptions o = quiet_options(dir.path());
+  o.max_steps = 4;
+  o.save_every = 2;
+  {
+    o.stop_on_sigint = true;
+    Trainer stopping(model, o);
+    stopping.set_train_data(synthetic_examples(16, 3, TaskKind::classification), TaskKind::classification, 0);
+    stopping.add_hook(std::make_shared<SignalAtStep>(SIGTERM, 2));
+    ASSERT_TRUE(stopping.train().stopped);
+  }
+  TrainerOptions changed = o;
+  changed.resume = true;
+  changed.lr = o.lr * 2;
+  changed.seed = o.seed + 1;
+  Trainer resumed(model, changed);
+  resumed.set_train_data(synthetic_examples(12, 3, TaskKind::classification), TaskKind::classification, 0);
+  const std::string error = testing::error_of([&] { resumed.train(); });
+  EXPECT_NE(error.find("was made with other settings"), std::string::npos) << error;
+  EXPECT_NE(error.find("lr: the run has"), std::string::npos) << error;
+  EXPECT_NE(error.find("seed: the run has"), std::string::npos) << error;
+  EXPECT_NE(error.find("training_examples: the run has 16, this command asks 12"), std::string::npos) << error;
+  EXPECT_NE(error.find("hooks: the run has"), std::string::npos) << error;
+
+  // The same settings resume.
+  TrainerOptions same = o;
+  same.resume = true;
+  Trainer again(model, same);
+  again.set_train_data(synthetic_examples(16, 3, TaskKind::classification), TaskKind::classification, 0);
+  again.add_hook(std::make_shared<SignalAtStep>(SIGTERM, 100));
+  EXPECT_EQ(again.train().steps, 4);
+}
+
 TEST(Trainer, NonFiniteLossIsReportedWithItsStepAndNothingBrokenIsSaved) {
   TempDir dir("nan");
   auto model = make_bert_model(tiny_config(0.0, 3), BertTask::sequence_classification, 1);
@@ -322,21 +397,24 @@ TEST(Trainer, AccumulatedMicroBatchesEqualOneLargeBatch) {
 
 TEST(Trainer, CheckpointsAreAtomicAndAnInterruptedSwapIsRecovered) {
   TempDir dir("atomic");
-  auto run = [&](std::int64_t steps, bool resume) {
+  // A run of 5 steps; the first is stopped by SIGTERM after step 3.
+  auto run = [&](bool resume) {
     auto model = make_bert_model(tiny_config(0.0, 3), BertTask::sequence_classification, 1);
     TrainerOptions o = quiet_options(dir.path());
-    o.max_steps = steps;
+    o.max_steps = 5;
     o.save_every = 1;
     o.eval_every = 2;
     o.resume = resume;
+    o.stop_on_sigint = true;
     Trainer trainer(model, o);
     trainer.set_train_data(synthetic_examples(16, 3, TaskKind::classification), TaskKind::classification, 0);
+    trainer.add_hook(std::make_shared<SignalAtStep>(SIGTERM, resume ? 0 : 3));
     const auto dev = synthetic_examples(8, 2, TaskKind::classification);
     const TaskInfo info = synthetic_task();
     trainer.set_evaluator([dev, info](const BertTaskModel& m) { return evaluate_task(m, info, dev); });
     return trainer.train();
   };
-  run(3, false);
+  EXPECT_TRUE(run(false).stopped);
   std::set<std::string> entries;
   for (const auto& e : fs::directory_iterator(dir.path())) entries.insert(e.path().filename().string());
   EXPECT_EQ(entries, (std::set<std::string>{"best", "checkpoint", "metrics.jsonl"}));
@@ -345,12 +423,12 @@ TEST(Trainer, CheckpointsAreAtomicAndAnInterruptedSwapIsRecovered) {
   EXPECT_EQ(files, (std::set<std::string>{"config.json", "model.safetensors", "trainer_state.safetensors"}));
 
   // A fresh run must not overwrite a checkpoint.
-  EXPECT_THROW(run(3, false), Error);
+  EXPECT_THROW(run(false), Error);
 
   // A crash between the two renames of a checkpoint swap leaves checkpoint.old and a partial .tmp.
   fs::rename(dir.path() / "checkpoint", dir.path() / "checkpoint.old");
   fs::create_directories(dir.path() / "checkpoint.tmp");
-  const TrainResult resumed = run(5, true);
+  const TrainResult resumed = run(true);
   EXPECT_EQ(resumed.steps, 5);
   EXPECT_FALSE(fs::exists(dir.path() / "checkpoint.old"));
   EXPECT_FALSE(fs::exists(dir.path() / "checkpoint.tmp"));

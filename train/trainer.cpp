@@ -11,6 +11,7 @@
 #include "runtime/autograd.h"   // NoGradGuard
 #include "runtime/error.h"
 #include "runtime/io/safetensors.h"
+#include "runtime/json_differences.h"
 #include "runtime/ops/elementwise.h"  // add, scale
 #include "runtime/optim/adamw.h"
 #include "runtime/optim/clip_grad.h"
@@ -151,6 +152,9 @@ class TrainingRun {
   void log_window(double lr, double grad_norm, bool force);
   void evaluate();
   void save_checkpoint();
+  // What decides the run's result besides the data's content: checked against the checkpoint's on
+  // resume, so that a resume under other settings is refused instead of silently mixing two runs.
+  nlohmann::json run_settings() const;
 
   Trainer& trainer_;
   BertTaskModel& model_;
@@ -231,6 +235,18 @@ void TrainingRun::resume_or_start() {
   PARE_CHECK(report.initialised.empty(), "trainer: checkpoint '", checkpoint_dir_.string(),
              "' does not hold this model's weights: ", report.summary());
   state_ = load_trainer_state(state_file);
+  if (state_.extra.contains("run")) {
+    const std::vector<std::string> differences = json_differences(state_.extra["run"], run_settings());
+    if (!differences.empty()) {
+      std::string list;
+      for (const std::string& d : differences) list += "\n  " + d;
+      throw Error("trainer: the checkpoint in '" + checkpoint_dir_.string() +
+                  "' was made with other settings, so the run cannot continue under these:" + list +
+                  "\nresume with the settings it was started with, or start a new run in another directory");
+    }
+  }
+  PARE_CHECK(state_.step >= 0 && state_.step <= plan_.total_steps, "trainer: the checkpoint in '",
+             checkpoint_dir_.string(), "' is at step ", state_.step, ", outside this run's 0 .. ", plan_.total_steps);
   optimizer_->load_state_dict(state_.optimizer);
   sampler_->set_state({state_.data_seed, state_.epoch, state_.batches_in_epoch});
   for (const auto& [name, gen] :
@@ -259,6 +275,26 @@ void TrainingRun::resume_or_start() {
   }
 }
 
+nlohmann::json TrainingRun::run_settings() const {
+  nlohmann::json hooks = nlohmann::json::array();
+  for (const auto& hook : trainer_.hooks_) hooks.push_back(hook->name());
+  return {{"max_steps", options_.max_steps},
+          {"epochs", options_.epochs},
+          {"total_steps", plan_.total_steps},
+          {"batch_size", options_.batch_size},
+          {"gradient_accumulation", options_.gradient_accumulation},
+          {"lr", options_.lr},
+          {"warmup_steps", plan_.warmup_steps},
+          {"weight_decay", options_.weight_decay},
+          {"max_grad_norm", options_.max_grad_norm},
+          {"task_loss_weight", options_.task_loss_weight},
+          {"bucket_batches", options_.bucket_batches},
+          {"seed", options_.seed},
+          {"training_examples", trainer_.examples_.size()},
+          {"precision", precision_name(options_.precision)},
+          {"hooks", hooks}};
+}
+
 void TrainingRun::save_checkpoint() {
   AtomicDirectory dir(checkpoint_dir_);
   save_model_directory(model_, dir.temp_path(), options_.model_files, WeightView::stored);
@@ -272,6 +308,7 @@ void TrainingRun::save_checkpoint() {
   saved.optimizer = optimizer_->state_dict();
   saved.extra["hooks"] = nlohmann::json::object();
   saved.extra["total_steps"] = plan_.total_steps;
+  saved.extra["run"] = run_settings();
   NamedTensors hook_tensors;
   for (const auto& hook : trainer_.hooks_) {
     saved.extra["hooks"][hook->name()] = hook->state();
