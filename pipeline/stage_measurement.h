@@ -27,8 +27,8 @@ struct MeasureOptions {
 nlohmann::json measure_model_dir(const std::filesystem::path& model_dir, const std::filesystem::path& original_dir,
                                  const MeasureOptions& options);
 
-// Whether the source has a labelled `split` to evaluate (GLUE's test files have no labels; the
-// user may give no test file).
+// Whether the source has a labelled `split` to evaluate (GLUE's test files have no labels or may be
+// absent; the user may give no test file).
 bool has_labelled_split(const TaskDataSource& source, Split split);
 
 // The metrics of always answering the training split's most frequent class (tag), or its mean
