@@ -441,6 +441,17 @@ TEST_F(PytorchCheckpoint, RejectsBrokenZipStructure) {
   bad_crc.replace(central + 16, 4, le(0x12345678, 4));
   expect_rejected(bad_crc, {"entry 'state/data.pkl' is corrupt: CRC-32"});
 
+  // A flipped bit inside a tensor's storage, the directory untouched.
+  const ZipArchive archive = ZipArchive::open(kFixtures / "state.bin");
+  const ZipEntry* storage = nullptr;
+  for (const ZipEntry& e : archive.entries()) {
+    if (e.name.find("/data/") != std::string::npos && e.size > 0) storage = &e;
+  }
+  ASSERT_NE(storage, nullptr);
+  std::string bad_weight = good;
+  bad_weight[storage->data_offset] = static_cast<char>(bad_weight[storage->data_offset] ^ 0x01);
+  expect_rejected(bad_weight, {"entry '" + storage->name + "' is corrupt: CRC-32"});
+
   std::string twice = build_zip({{"archive/data.pkl", p_program("}")}, {"archive/data.pkl", p_program("}")}});
   expect_rejected(twice, {"entry 'archive/data.pkl' appears twice"});
 }

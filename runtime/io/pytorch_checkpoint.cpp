@@ -75,7 +75,7 @@ std::string find_prefix(const std::filesystem::path& path, const ZipArchive& arc
 void check_byte_order(const std::filesystem::path& path, const ZipArchive& archive, const std::string& prefix) {
   const ZipEntry* entry = archive.find(prefix + "/byteorder");
   if (entry == nullptr) return;  // older torch wrote none, and only little-endian
-  const std::span<const unsigned char> bytes = archive.read(*entry);
+  const std::span<const unsigned char> bytes = archive.read_verified(*entry);
   const std::string_view order(reinterpret_cast<const char*>(bytes.data()), std::min<std::size_t>(bytes.size(), 16));
   if (order != "little") fail(path, "tensors are stored with byte order '", order, "'; only 'little' is supported");
 }

@@ -215,7 +215,9 @@ Value* TorchPickleHost::persistent_load(Arena& arena, Value& pid) {
     storage.numel = static_cast<std::uint64_t>(numel.integer);
     storage.entry = archive_.find(entry_name);
     PARE_CHECK(storage.entry != nullptr, "storage '", key, "': the archive has no entry '", entry_name, "'");
-    archive_.read(*storage.entry);  // rejects a compressed entry now, naming it
+    // Rejects a compressed entry now, naming it, and bytes that do not match their CRC-32: a
+    // corrupted weight must not load. Each storage is checked once, however many tensors view it.
+    archive_.read_verified(*storage.entry);
     std::uint64_t bytes = 0;
     PARE_CHECK(!__builtin_mul_overflow(storage.numel, dtype_size(*dtype), &bytes), "storage '", key,
                "': ", storage.numel, " elements overflow 64-bit sizes");
