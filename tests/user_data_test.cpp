@@ -13,6 +13,7 @@
 #include "models/bert_config.h"
 #include "models/bert_heads.h"
 #include "models/checkpoint.h"
+#include "runtime/io/safetensors.h"
 #include "tests/test_support.h"
 #include "train/finetune.h"
 #include "train/task_data.h"
@@ -176,6 +177,17 @@ TEST(UserData, FinetunesAndEvaluatesFromTheUsersFiles) {
   eval.max_length = 16;
   const std::vector<MetricValue> metrics = evaluate_model(eval);
   EXPECT_EQ(metrics.front().value, 1.0);
+
+  // The same model without its classifier: evaluating it would score a random head, so it is refused.
+  const SafetensorsFile weights = SafetensorsFile::open(result.best_dir / "model.safetensors");
+  NamedTensors kept;
+  for (const std::string& name : weights.names()) {
+    if (name.rfind("classifier.", 0) != 0) kept.emplace_back(name, weights.load(name));
+  }
+  save_safetensors(result.best_dir / "model.safetensors", kept);
+  const std::string error = testing::error_of([&] { evaluate_model(eval); });
+  EXPECT_NE(error.find("classifier.weight"), std::string::npos) << error;
+  EXPECT_NE(error.find("would score noise"), std::string::npos) << error;
 }
 
 }  // namespace

@@ -112,6 +112,8 @@ std::vector<MetricValue> evaluate_model(const EvaluateOptions& options) {
   const TaskInfo task = task_info(data);
   const std::vector<TextExample> text = read_split(task, data, options.split, options.max_examples);
   LoadedBert loaded = load_pretrained(options.model_dir);
+  PARE_CHECK(loaded.report.initialised.empty(), options.model_dir.string(), ": ", loaded.report.summary(),
+             "\nan evaluation of freshly initialised weights would score noise; fine-tune the model first");
   loaded.model->to(options.device);
   const BertTaskModel& model = *loaded.model;
   PARE_CHECK(model.task() == head_for(task), options.model_dir.string(), " is a ", architecture_name(model.task()),
