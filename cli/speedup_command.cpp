@@ -13,6 +13,7 @@ namespace pare::cli {
 void add_speedup_command(CLI::App& app) {
   struct Options {
     std::string model, masks, out, device = "cpu";
+    bool overwrite = false;
   };
   auto options = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
@@ -22,11 +23,13 @@ void add_speedup_command(CLI::App& app) {
   cmd->add_option("--model", options->model, "HF model directory the masks were made for")->required();
   cmd->add_option("--masks", options->masks, "safetensors of 0/1 masks (U8 or F32) named and shaped as parameters")
       ->required();
-  cmd->add_option("--out", options->out, "model directory to write (replaced atomically if it exists)")->required();
+  cmd->add_option("--out", options->out, "model directory to write (new or empty; outside the inputs)")->required();
+  cmd->add_flag("--overwrite", options->overwrite,
+                "replace what --out holds (atomically, once the new model is complete)");
   add_device_flag(cmd, options->device);
   cmd->callback([options] {
-    const SpeedupDirectoryResult r =
-        speedup_directory(options->model, options->masks, options->out, parse_device(options->device));
+    const SpeedupDirectoryResult r = speedup_directory(options->model, options->masks, options->out,
+                                                       parse_device(options->device), options->overwrite);
     if (!r.copied_tokenizer) {
       std::cerr << "speedup: " << options->model << " has no tokenizer files, so " << options->out
                 << " has none either\n";

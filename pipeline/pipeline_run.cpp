@@ -19,6 +19,7 @@
 #include "train/corpus_tokenizer.h"
 #include "train/finetune.h"
 #include "train/interrupt.h"
+#include "train/output_folder.h"
 #include "train/pretrain.h"
 
 namespace pare {
@@ -99,6 +100,11 @@ void PipelineRun::open_directory(bool resume) {
     return;
   }
   PARE_CHECK(!resume, "nothing to resume: ", run_file.string(), " does not exist");
+  // Inputs never inside the run (stages would write next to them) nor around it; emptiness below.
+  check_output_folder(
+      out_,
+      {o_.model_dir, o_.data.user.train, o_.data.user.dev, o_.data.user.test, o_.data.glue_dir, o_.data.brown_dir},
+      true, "pare run");
   PARE_CHECK(!fs::exists(out_) || (fs::is_directory(out_) && fs::is_empty(out_)), out_.string(),
              " exists and is not a pare run; give a new or empty directory as --out (pare writes nothing into "
              "folders it did not make)");
@@ -268,7 +274,8 @@ bool PipelineRun::attention_removed_step() {
     stopped_in_ = dir;
     return false;
   }
-  speedup_directory(r.model_dir, r.masks_file, out_ / dir / "compact", o_.device);
+  // overwrite: a compact/ left by a run stopped before its stage.json is pare's own, and complete.
+  speedup_directory(r.model_dir, r.masks_file, out_ / dir / "compact", o_.device, true);
   json record = {{"name", "attention removed"}, {"kind", "baseline"}, {"model", dir + "/compact"}};
   record["measurement"] = measure_model_dir(out_ / dir / "compact", teacher_, measure_options());
   record["wall_s"] = seconds_since(start);
@@ -296,7 +303,7 @@ bool PipelineRun::prune_step(const PruneStage& stage, const std::string& dir, co
     return false;
   }
   const SpeedupDirectoryResult compact =
-      speedup_directory(r.model_dir, r.masks_file, out_ / dir / "compact", o_.device);
+      speedup_directory(r.model_dir, r.masks_file, out_ / dir / "compact", o_.device, true);
   json record = {{"name", stage.name},
                  {"kind", "prune"},
                  {"model", dir + "/compact"},

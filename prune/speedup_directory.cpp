@@ -6,6 +6,7 @@
 #include "prune/masks.h"        // load_masks, resolve_masks
 #include "runtime/error.h"
 #include "train/atomic_directory.h"
+#include "train/output_folder.h"
 #include "train/tokenizer_files.h"
 
 namespace pare {
@@ -32,10 +33,8 @@ std::int64_t parameter_count(const Module& model) {
 }  // namespace
 
 SpeedupDirectoryResult speedup_directory(const fs::path& model_dir, const fs::path& masks_file, const fs::path& out,
-                                         Device device) {
-  std::error_code ec;
-  PARE_CHECK(!fs::exists(out) || !fs::equivalent(model_dir, out, ec), "speedup: --out ", out.string(),
-             " is the input model directory; write the smaller model elsewhere");
+                                         Device device, bool overwrite) {
+  check_output_folder(out, {model_dir, masks_file}, overwrite, "speedup");
   LoadedBert loaded = load_pretrained(model_dir);
   PARE_CHECK(loaded.report.initialised.empty(), "speedup: ", loaded.report.summary(),
              "\na model to compact must hold all its weights");

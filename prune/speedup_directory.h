@@ -20,11 +20,12 @@ struct SpeedupDirectoryResult {
   bool copied_tokenizer = false;  // false when the input directory had no tokenizer files
 };
 
-// Throws pare::Error when `out` is the input directory, when the model lacks weights, or when the
-// masks do not fit it. `out` is replaced only once the new directory is complete.
+// Throws pare::Error when `out` breaks the output-folder policy (train/output_folder.h: it holds or
+// lies inside the model or the masks, or holds files and `overwrite` is false), when the model lacks
+// weights, or when the masks do not fit it. `out` is replaced only once the new directory is complete.
 SpeedupDirectoryResult speedup_directory(const std::filesystem::path& model_dir,
                                          const std::filesystem::path& masks_file, const std::filesystem::path& out,
-                                         Device device = Device::cpu());
+                                         Device device = Device::cpu(), bool overwrite = false);
 
 // One line per layer (heads and FFN units kept), the hidden size and the parameter counts.
 std::string describe(const SpeedupDirectoryResult& result);
