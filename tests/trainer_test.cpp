@@ -422,8 +422,18 @@ TEST(Trainer, CheckpointsAreAtomicAndAnInterruptedSwapIsRecovered) {
   for (const auto& e : fs::directory_iterator(dir.path() / "checkpoint")) files.insert(e.path().filename().string());
   EXPECT_EQ(files, (std::set<std::string>{"config.json", "model.safetensors", "trainer_state.safetensors"}));
 
-  // A fresh run must not overwrite a checkpoint.
+  // A fresh run must not overwrite a checkpoint, nor an earlier run's best/ or log without one.
   EXPECT_THROW(run(false), Error);
+  for (const char* earlier : {"best", "metrics.jsonl"}) {
+    TempDir other("earlier");
+    fs::create_directories(other.path());
+    fs::copy(dir.path() / earlier, other.path() / earlier, fs::copy_options::recursive);
+    auto model = make_bert_model(tiny_config(0.0, 3), BertTask::sequence_classification, 1);
+    Trainer fresh(model, quiet_options(other.path()));
+    fresh.set_train_data(synthetic_examples(16, 3, TaskKind::classification), TaskKind::classification, 0);
+    const std::string error = testing::error_of([&] { fresh.train(); });
+    EXPECT_NE(error.find(std::string("already holds ") + earlier + " of an earlier run"), std::string::npos) << error;
+  }
 
   // A crash between the two renames of a checkpoint swap leaves checkpoint.old and a partial .tmp.
   fs::rename(dir.path() / "checkpoint", dir.path() / "checkpoint.old");

@@ -223,6 +223,14 @@ void TrainingRun::resume_or_start() {
   if (!options_.resume) {
     PARE_CHECK(!fs::exists(checkpoint_dir_), "trainer: '", options_.output_dir.string(),
                "' already holds a checkpoint; resume it or choose another output directory");
+    // An earlier run's best model or log, even without its checkpoint, is a result: a new run would
+    // replace best/ with whatever it reaches and mix two runs in one log.
+    for (const fs::path& earlier : {best_dir_, options_.output_dir / "metrics.jsonl"}) {
+      PARE_CHECK(!fs::exists(earlier), "trainer: '", options_.output_dir.string(), "' already holds ",
+                 earlier.filename().string(),
+                 " of an earlier run; choose another output directory (pare never replaces "
+                 "a run's results)");
+    }
     dropout_gen_.set_state(options_.seed + kDropoutSeedOffset, 0);
     state_.data_seed = options_.seed;
     return;
