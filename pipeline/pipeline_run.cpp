@@ -81,6 +81,7 @@ class PipelineRun {
   fs::path teacher_;
   std::string stopped_in_;
   json report_;
+  bool has_test_ = false;  // read once: every measurement evaluates the same splits
 };
 
 void PipelineRun::open_directory(bool resume) {
@@ -190,6 +191,7 @@ MeasureOptions PipelineRun::measure_options() const {
   m.latency_steps = o_.latency_steps;
   m.throughput_steps = o_.throughput_steps;
   m.device = o_.device;
+  m.evaluate_test = has_test_;
   return m;
 }
 
@@ -253,7 +255,7 @@ bool PipelineRun::teacher_step(const fs::path& model) {
     record["model"] = "teacher/best";
   }
   record["trivial"] = {{"dev", trivial_baseline(o_.data, Split::dev)}, {"test", nullptr}};
-  if (has_labelled_split(o_.data, Split::test)) record["trivial"]["test"] = trivial_baseline(o_.data, Split::test);
+  if (has_test_) record["trivial"]["test"] = trivial_baseline(o_.data, Split::test);
   record["measurement"] = measure_model_dir(teacher_, teacher_, measure_options());
   record["wall_s"] = seconds_since(start);
   finish("teacher", record);
@@ -329,6 +331,7 @@ PipelineResult PipelineRun::run(bool resume) {
     return false;
   };
   steps_ = count_steps();
+  has_test_ = has_labelled_split(o_.data, Split::test);
   fs::path model = o_.model_dir;
   bool completed = true;
   if (model.empty()) {

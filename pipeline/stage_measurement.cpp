@@ -68,7 +68,7 @@ json measure_model_dir(const fs::path& model_dir, const fs::path& original_dir, 
   eval.split = Split::dev;
   out["dev"] = metrics_object(evaluate_model(eval));
   out["test"] = nullptr;
-  if (has_labelled_split(o.data, Split::test)) {
+  if (o.evaluate_test) {
     eval.split = Split::test;
     out["test"] = metrics_object(evaluate_model(eval));
   }

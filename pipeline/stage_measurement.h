@@ -16,13 +16,14 @@ struct MeasureOptions {
   TaskDataSource data;
   std::size_t seq = 128;  // evaluation's and the benchmark's tokens per sequence
   std::size_t eval_batch = 64;
-  std::size_t max_eval = 0;  // at most this many dev and test examples (0: all)
+  std::size_t max_eval = 0;   // at most this many dev and test examples (0: all)
+  bool evaluate_test = true;  // the source has a labelled test split (has_labelled_split)
   std::int64_t latency_steps = 20;
   std::int64_t throughput_steps = 5;
   Device device = Device::cpu();
 };
 
-// {"dev": {metrics}, "test": {metrics} or null (no labelled test split), "size": model_size_json
+// {"dev": {metrics}, "test": {metrics} or null (evaluate_test false), "size": model_size_json
 // against `original_dir` (itself when empty), "latency_b1_ms", "throughput_b32"}.
 nlohmann::json measure_model_dir(const std::filesystem::path& model_dir, const std::filesystem::path& original_dir,
                                  const MeasureOptions& options);
