@@ -1,15 +1,16 @@
 #include "prune/parameter_roles.h"
 
-#include <regex>
+#include <string_view>
 
 #include "models/bert.h"  // BertTaskModel
+#include "prune/name_pattern.h"
 
 namespace pare {
 namespace {
 
 // A family of HF names (after any prefix such as "bert.") and the role its parameters play.
 struct Role {
-  std::regex pattern;
+  NamePattern pattern;
   PruneOpType op_type;
   int head_axis;
   std::vector<int> hidden_axes;
@@ -19,7 +20,7 @@ const std::vector<Role>& roles() {
   static const std::string layer = R"((?:.*\.)?encoder\.layer\.[0-9]+\.)";
   static const std::string top = R"((?:.*\.)?)";
   static const std::vector<Role> table = [] {
-    auto re = [](const std::string& s) { return std::regex(s, std::regex::ECMAScript); };
+    auto re = [](const std::string& s) { return NamePattern::compile(s); };
     return std::vector<Role>{
         {re(top + R"(embeddings\.(word|position|token_type)_embeddings\.weight)"), PruneOpType::embedding, -1, {1}},
         {re(R"(.*LayerNorm\.(weight|bias))"), PruneOpType::layer_norm, -1, {0}},
@@ -40,11 +41,20 @@ const std::vector<Role>& roles() {
   return table;
 }
 
-std::int64_t layer_index(const std::string& name) {
-  static const std::regex pattern(R"((?:^|\.)encoder\.layer\.([0-9]+)\.)", std::regex::ECMAScript);
-  std::smatch match;
-  if (!std::regex_search(name, match, pattern)) return -1;
-  return std::stoll(match[1].str());
+// The N of the first "encoder.layer.N." that starts the name or follows a dot; -1 when none does.
+std::int64_t layer_index(std::string_view name) {
+  constexpr std::string_view kPrefix = "encoder.layer.";
+  for (std::size_t at = name.find(kPrefix); at != std::string_view::npos; at = name.find(kPrefix, at + 1)) {
+    if (at > 0 && name[at - 1] != '.') continue;
+    std::size_t end = at + kPrefix.size();
+    std::int64_t index = 0;
+    while (end < name.size() && name[end] >= '0' && name[end] <= '9' && index < (std::int64_t{1} << 40)) {
+      index = index * 10 + (name[end] - '0');
+      ++end;
+    }
+    if (end > at + kPrefix.size() && end < name.size() && name[end] == '.') return index;
+  }
+  return -1;
 }
 
 }  // namespace
@@ -58,7 +68,7 @@ std::vector<PruneParameterInfo> describe_bert_parameters(const NamedShapes& para
     info.shape = shape;
     info.layer = layer_index(name);
     for (const Role& role : roles()) {
-      if (!std::regex_match(name, role.pattern)) continue;
+      if (!role.pattern.matches(name)) continue;
       info.op_type = role.op_type;
       info.head_axis = role.head_axis;
       info.hidden_axes = role.hidden_axes;

