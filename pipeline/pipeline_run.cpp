@@ -21,6 +21,7 @@
 #include "train/interrupt.h"
 #include "train/output_folder.h"
 #include "train/pretrain.h"
+#include "train/run_lock.h"
 
 namespace pare {
 namespace {
@@ -55,6 +56,7 @@ class PipelineRun {
 
  private:
   void open_directory(bool resume);
+  void take_lock();
   int count_steps() const;
   bool done(const std::string& dir) const { return fs::exists(out_ / dir / kStageFile); }
   void finish(const std::string& dir, json record);
@@ -77,6 +79,8 @@ class PipelineRun {
 
   const PipelineOptions& o_;
   fs::path out_;
+  // Held for the run: a second pare run on the same folder is refused, naming this one.
+  std::optional<RunLock> lock_;
   int step_ = 0, steps_ = 0;
   fs::path teacher_;
   std::string stopped_in_;
@@ -87,6 +91,7 @@ class PipelineRun {
 void PipelineRun::open_directory(bool resume) {
   const json asked = options_json(o_);
   const fs::path run_file = out_ / kRunFile;
+  if (fs::is_directory(out_)) take_lock();
   if (fs::exists(run_file)) {
     PARE_CHECK(resume, out_.string(), " already holds a pare run; continue it with `pare run --resume ", out_.string(),
                "`, or give another --out (pare never overwrites a run)");
@@ -106,11 +111,17 @@ void PipelineRun::open_directory(bool resume) {
       out_,
       {o_.model_dir, o_.data.user.train, o_.data.user.dev, o_.data.user.test, o_.data.glue_dir, o_.data.brown_dir},
       true, "pare run");
-  PARE_CHECK(!fs::exists(out_) || (fs::is_directory(out_) && fs::is_empty(out_)), out_.string(),
+  PARE_CHECK(!fs::exists(out_) || (fs::is_directory(out_) && folder_is_empty(out_)), out_.string(),
              " exists and is not a pare run; give a new or empty directory as --out (pare writes nothing into "
              "folders it did not make)");
   fs::create_directories(out_);
+  if (!lock_) take_lock();
   write_file_atomically(run_file, asked.dump(2) + "\n");
+}
+
+void PipelineRun::take_lock() {
+  lock_.emplace(RunLock::acquire(out_, "pare run"));
+  if (!lock_->taken_over().empty()) note(lock_->taken_over());
 }
 
 int PipelineRun::count_steps() const {

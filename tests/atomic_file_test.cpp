@@ -37,7 +37,10 @@ TEST_F(AtomicFile, WritesToTemporaryUntilCommit) {
   const fs::path path = dir_ / "out.bin";
   write_file_atomically(path, "old");
   AtomicFileWriter writer(path);
-  EXPECT_EQ(writer.temp_path().string(), path.string() + ".tmp." + std::to_string(::getpid()));
+  EXPECT_EQ(writer.temp_path().parent_path(), dir_);
+  EXPECT_EQ(writer.temp_path().filename().string().rfind(".out.bin.pare-tmp." + std::to_string(::getpid()) + ".", 0),
+            0u)
+      << writer.temp_path();
   writer.write("new ");
   writer.write("contents");
   EXPECT_EQ(read_bytes(path), "old");
@@ -70,15 +73,30 @@ TEST_F(AtomicFile, MissingDirectoryIsAClearError) {
   EXPECT_FALSE(fs::exists(dir_ / "no_such_dir"));
 }
 
-TEST_F(AtomicFile, SecondWriterOfTheSamePathFails) {
+TEST_F(AtomicFile, TwoWritersOfOnePathEachPublishAWholeFile) {
   const fs::path path = dir_ / "out.bin";
   AtomicFileWriter first(path);
-  const std::string error = error_of([&] { AtomicFileWriter second(path); });
-  EXPECT_NE(error.find("temporary file"), std::string::npos) << error;
-  EXPECT_NE(error.find("File exists"), std::string::npos) << error;
+  AtomicFileWriter second(path);
+  EXPECT_NE(first.temp_path(), second.temp_path());
   first.write("one");
+  second.write("two, longer");
   first.commit();
   EXPECT_EQ(read_bytes(path), "one");
+  second.commit();
+  EXPECT_EQ(read_bytes(path), "two, longer");
+  EXPECT_EQ(scratch_.listing(), std::vector<std::string>{"out.bin"});
+}
+
+TEST_F(AtomicFile, RemovesWhatAKilledWriterLeftAndNothingElse) {
+  const fs::path path = dir_ / "out.bin";
+  const std::string dead = ".out.bin.pare-tmp." + std::to_string(testing::dead_pid()) + ".0";
+  const std::string alive = ".out.bin.pare-tmp." + std::to_string(::getppid()) + ".0";
+  for (const std::string& name : {dead, alive, std::string("out.bin.tmp"), std::string(".out.bin.pare-tmp.x")}) {
+    testing::write_bytes(dir_ / name, "left");
+  }
+  write_file_atomically(path, "new");
+  EXPECT_EQ(read_bytes(path), "new");
+  EXPECT_EQ(scratch_.listing(), (std::vector<std::string>{alive, ".out.bin.pare-tmp.x", "out.bin", "out.bin.tmp"}));
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "models/checkpoint.h"
 #include "tests/test_support.h"
 #include "train/finetune.h"
+#include "train/run_lock.h"
 
 namespace pare {
 namespace {
@@ -150,6 +151,15 @@ TEST_F(PipelineRunTest, QuickRunReportsWhatTheFinalModelIs) {
   EXPECT_NE(refusal.find("recipe.stages"), std::string::npos) << refusal;
   EXPECT_EQ(testing::read_bytes(o.out / "run.json"), record);
   EXPECT_EQ(read_json(o.out / "report.json"), report);
+  {
+    // Another process at work on the run: its resume is refused, naming the holder.
+    const RunLock held = RunLock::acquire(o.out, "a test");
+    const std::string busy = testing::error_of([&] { run_pipeline(o, true); });
+    EXPECT_NE(busy.find("is in use by another pare process (pid " + std::to_string(::getpid())), std::string::npos)
+        << busy;
+    EXPECT_NE(busy.find("running a test"), std::string::npos) << busy;
+  }
+  EXPECT_FALSE(fs::exists(o.out / RunLock::kFileName));
   fs::create_directories(dir.path() / "mine");
   testing::write_bytes(dir.path() / "mine" / "notes.txt", "keep me");
   EXPECT_NE(

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>  // mkdtemp
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -84,6 +86,17 @@ inline std::string float_bytes(const std::vector<float>& values) {
   std::string bytes(values.size() * sizeof(float), '\0');
   std::memcpy(bytes.data(), values.data(), bytes.size());
   return bytes;
+}
+
+// The pid of a process that has ended (a child that exits at once, reaped): what a killed run's
+// temporary names and lock files carry.
+inline pid_t dead_pid() {
+  const pid_t pid = ::fork();
+  if (pid == 0) ::_exit(0);
+  PARE_CHECK(pid > 0, "fork failed");
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return pid;
 }
 
 // The message of the pare::Error that `fn` throws, or "" when it throws nothing.

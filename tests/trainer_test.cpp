@@ -21,6 +21,7 @@
 #include "tests/tiny_training.h"
 #include "train/evaluate.h"
 #include "train/metrics_log.h"
+#include "train/run_lock.h"
 #include "train/trainer_state.h"
 
 namespace pare {
@@ -435,14 +436,34 @@ TEST(Trainer, CheckpointsAreAtomicAndAnInterruptedSwapIsRecovered) {
     EXPECT_NE(error.find(std::string("already holds ") + earlier + " of an earlier run"), std::string::npos) << error;
   }
 
-  // A crash between the two renames of a checkpoint swap leaves checkpoint.old and a partial .tmp.
-  fs::rename(dir.path() / "checkpoint", dir.path() / "checkpoint.old");
+  // A process killed between the two renames of a checkpoint swap leaves only its old checkpoint
+  // and a partial new one, under names of its own; the user's checkpoint.old and .tmp are theirs.
+  const std::string killed = std::to_string(testing::dead_pid());
+  fs::rename(dir.path() / "checkpoint", dir.path() / (".checkpoint.pare-old." + killed + ".1"));
+  fs::create_directories(dir.path() / (".checkpoint.pare-tmp." + killed + ".0"));
+  fs::create_directories(dir.path() / "checkpoint.old");
   fs::create_directories(dir.path() / "checkpoint.tmp");
   const TrainResult resumed = run(true);
   EXPECT_EQ(resumed.steps, 5);
-  EXPECT_FALSE(fs::exists(dir.path() / "checkpoint.old"));
-  EXPECT_FALSE(fs::exists(dir.path() / "checkpoint.tmp"));
+  EXPECT_FALSE(fs::exists(dir.path() / (".checkpoint.pare-old." + killed + ".1")));
+  EXPECT_FALSE(fs::exists(dir.path() / (".checkpoint.pare-tmp." + killed + ".0")));
+  EXPECT_TRUE(fs::exists(dir.path() / "checkpoint.old"));
+  EXPECT_TRUE(fs::exists(dir.path() / "checkpoint.tmp"));
   EXPECT_EQ(load_trainer_state(dir.path() / "checkpoint" / "trainer_state.safetensors").step, 5);
+}
+
+// A folder another process is training into (its lock held) is refused, naming that process.
+TEST(Trainer, RefusesAFolderAnotherRunHolds) {
+  TempDir dir("locked");
+  fs::create_directories(dir.path());
+  const RunLock held = RunLock::acquire(dir.path(), "pare run");
+  auto model = make_bert_model(tiny_config(0.0, 3), BertTask::sequence_classification, 1);
+  Trainer trainer(model, quiet_options(dir.path()));
+  trainer.set_train_data(synthetic_examples(16, 3, TaskKind::classification), TaskKind::classification, 0);
+  const std::string error = testing::error_of([&] { trainer.train(); });
+  EXPECT_NE(error.find("is in use by another pare process (pid " + std::to_string(::getpid())), std::string::npos)
+      << error;
+  EXPECT_FALSE(fs::exists(dir.path() / "checkpoint"));
 }
 
 // The task loss enters scaled by task_loss_weight; at 0 it is left out, so only hook losses train.

@@ -6,13 +6,10 @@
 #include <system_error>
 
 #include "runtime/error.h"
+#include "runtime/io/temporary_sibling.h"
 
 namespace pare {
 namespace {
-
-std::filesystem::path with_suffix(const std::filesystem::path& path, const char* suffix) {
-  return path.parent_path() / (path.filename().string() + suffix);
-}
 
 // Renames reach the disk only once their directory is synced.
 void sync_directory(const std::filesystem::path& dir) {
@@ -36,10 +33,10 @@ void rename_dir(const std::filesystem::path& from, const std::filesystem::path& 
 
 }  // namespace
 
-AtomicDirectory::AtomicDirectory(std::filesystem::path path)
-    : path_(std::move(path)), temp_(with_suffix(path_, ".tmp")) {
+AtomicDirectory::AtomicDirectory(std::filesystem::path path) : path_(std::move(path)) {
   PARE_CHECK(!path_.filename().empty(), "AtomicDirectory: '", path_.string(), "' names no directory");
   recover_directory(path_);
+  temp_ = temporary_sibling(path_, "tmp");
   std::error_code ec;
   std::filesystem::create_directories(temp_, ec);
   PARE_CHECK(!ec, "cannot create '", temp_.string(), "': ", ec.message());
@@ -53,7 +50,7 @@ AtomicDirectory::~AtomicDirectory() {
 
 void AtomicDirectory::commit() {
   PARE_CHECK(!committed_, "AtomicDirectory: '", path_.string(), "' committed twice");
-  const std::filesystem::path old = with_suffix(path_, ".old");
+  const std::filesystem::path old = temporary_sibling(path_, "old");
   const bool had_previous = std::filesystem::exists(path_);
   if (had_previous) rename_dir(path_, old);
   rename_dir(temp_, path_);
@@ -63,16 +60,10 @@ void AtomicDirectory::commit() {
 }
 
 void recover_directory(const std::filesystem::path& path) {
-  const std::filesystem::path old = with_suffix(path, ".old");
-  const std::filesystem::path temp = with_suffix(path, ".tmp");
-  if (std::filesystem::exists(old)) {
-    if (std::filesystem::exists(path)) {
-      remove_tree(old);
-    } else {
-      rename_dir(old, path);
-    }
-  }
-  if (std::filesystem::exists(temp)) remove_tree(temp);
+  const std::vector<LeftTemporary> olds = left_temporaries(path, "old");
+  if (!olds.empty() && !std::filesystem::exists(path)) rename_dir(olds.back().path, path);
+  remove_left_temporaries(path, "old");
+  remove_left_temporaries(path, "tmp");
 }
 
 }  // namespace pare

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "runtime/error.h"
+#include "train/run_lock.h"
 
 namespace pare {
 namespace {
@@ -17,6 +18,13 @@ fs::path resolved(const fs::path& path) {
 }
 
 }  // namespace
+
+bool folder_is_empty(const fs::path& folder) {
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    if (entry.path().filename() != RunLock::kFileName) return false;
+  }
+  return true;
+}
 
 bool path_within(const fs::path& inner, const fs::path& outer) {
   const fs::path in = resolved(inner), out = resolved(outer);
@@ -35,7 +43,7 @@ void check_output_folder(const fs::path& out, const std::vector<fs::path>& input
                "; give a folder outside it");
   }
   PARE_CHECK(!fs::exists(out) || fs::is_directory(out), command, ": --out ", out.string(), " is a file, not a folder");
-  PARE_CHECK(overwrite || !fs::exists(out) || fs::is_empty(out), command, ": --out ", out.string(),
+  PARE_CHECK(overwrite || !fs::exists(out) || folder_is_empty(out), command, ": --out ", out.string(),
              " already holds files; give a new or empty folder, or --overwrite to replace it");
 }
 

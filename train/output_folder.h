@@ -12,6 +12,9 @@ namespace pare {
 
 // Whether `inner` is `outer` or lies inside it, after resolving `.`, `..`, symbolic links and
 // trailing slashes of the parts that exist.
+// True when `folder` holds nothing, or nothing but a lock file a killed run left (train/run_lock.h).
+bool folder_is_empty(const std::filesystem::path& folder);
+
 bool path_within(const std::filesystem::path& inner, const std::filesystem::path& outer);
 
 // Throws pare::Error, naming `command`, the folder and the input at fault, when `out` is, holds or

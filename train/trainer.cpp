@@ -22,6 +22,7 @@
 #include "train/interrupt.h"
 #include "train/metrics_log.h"
 #include "train/progress_bar.h"
+#include "train/run_lock.h"
 #include "train/trainer_state.h"
 
 namespace pare {
@@ -161,6 +162,8 @@ class TrainingRun {
   const TrainerOptions& options_;
   TrainingPlan plan_;
   fs::path checkpoint_dir_, best_dir_;
+  // Held for the run: a second process training into the same folder is refused.
+  std::optional<RunLock> lock_;
   NamedTensors params_;
   std::vector<Tensor> all_params_;
   std::optional<AdamW> optimizer_;
@@ -198,6 +201,10 @@ void TrainingRun::prepare_output() {
   std::error_code ec;
   fs::create_directories(out, ec);
   PARE_CHECK(!ec, "trainer: cannot create output directory '", out.string(), "': ", ec.message());
+  lock_.emplace(RunLock::acquire(out, "training"));
+  if (!lock_->taken_over().empty() && options_.progress_out != nullptr) {
+    std::fprintf(options_.progress_out, "%s\n", lock_->taken_over().c_str());
+  }
   recover_directory(checkpoint_dir_);
   recover_directory(best_dir_);
 }

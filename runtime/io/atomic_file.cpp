@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "runtime/error.h"
+#include "runtime/io/temporary_sibling.h"
 
 namespace pare {
 namespace {
@@ -27,7 +28,8 @@ void sync_directory(const std::filesystem::path& file) {
 }  // namespace
 
 AtomicFileWriter::AtomicFileWriter(std::filesystem::path path)
-    : path_(std::move(path)), temp_path_(path_.string() + ".tmp." + std::to_string(::getpid())) {
+    : path_(std::move(path)), temp_path_(temporary_sibling(path_, "tmp")) {
+  remove_left_temporaries(path_, "tmp");
   // O_EXCL: a second writer of the same path in this process must fail, not interleave its bytes.
   fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd_ < 0) {
