@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/strict_numbers.h"
 #include "runtime/error.h"
 #include "runtime/version.h"
 
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   pare::cli::add_prune_command(app);
   pare::cli::add_distill_command(app);
   pare::cli::add_run_command(app);
+  pare::cli::require_strict_numbers(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

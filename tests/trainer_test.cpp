@@ -535,6 +535,14 @@ TEST(Trainer, BadOptionsAreRefusedWithTheirName) {
   o.warmup_ratio = 0.5;
   EXPECT_EQ(make_training_plan(o, 10).warmup_steps, 2);
   EXPECT_THROW(make_training_plan(o, 0), Error);
+  o.epochs = 1e30;
+  EXPECT_NE(testing::error_of([&] { make_training_plan(o, 10); }).find("1e+30 epochs of 10 examples make 2e+30 steps"),
+            std::string::npos);
+  o.epochs = 2;
+  o.max_grad_norm = -1;
+  EXPECT_NE(testing::error_of([&] { make_training_plan(o, 10); }).find("max_grad_norm must not be negative"),
+            std::string::npos);
+  o.max_grad_norm = 1;
   o.lr = 0;
   EXPECT_THROW(make_training_plan(o, 10), Error);
 }

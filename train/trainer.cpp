@@ -87,6 +87,8 @@ TrainingPlan make_training_plan(const TrainerOptions& o, std::size_t num_example
              o.epochs);
   PARE_CHECK(std::isfinite(o.lr) && o.lr > 0, "trainer: lr must be positive, got ", o.lr);
   PARE_CHECK(o.weight_decay >= 0, "trainer: weight_decay must not be negative, got ", o.weight_decay);
+  PARE_CHECK(o.max_grad_norm >= 0, "trainer: max_grad_norm must not be negative (0: no clipping), got ",
+             o.max_grad_norm);
   PARE_CHECK(o.warmup_steps >= 0, "trainer: warmup_steps must not be negative, got ", o.warmup_steps);
   PARE_CHECK(o.warmup_ratio >= 0 && o.warmup_ratio <= 1, "trainer: warmup_ratio must lie in [0, 1], got ",
              o.warmup_ratio);
@@ -97,10 +99,12 @@ TrainingPlan make_training_plan(const TrainerOptions& o, std::size_t num_example
   const std::int64_t micro_per_epoch = ceil_div(static_cast<std::int64_t>(num_examples), micro);
   TrainingPlan plan;
   plan.steps_per_epoch = ceil_div(micro_per_epoch, o.gradient_accumulation);
-  plan.total_steps = o.max_steps > 0
-                         ? o.max_steps
-                         : static_cast<std::int64_t>(std::ceil(o.epochs * static_cast<double>(micro_per_epoch) /
-                                                               static_cast<double>(o.gradient_accumulation)));
+  const double epoch_steps =
+      std::ceil(o.epochs * static_cast<double>(micro_per_epoch) / static_cast<double>(o.gradient_accumulation));
+  // 2^53: beyond it a double no longer counts steps one by one (and no run gets there).
+  PARE_CHECK(o.max_steps > 0 || epoch_steps <= 9007199254740992.0, "trainer: ", o.epochs, " epochs of ", num_examples,
+             " examples make ", epoch_steps, " steps, more than any run can take");
+  plan.total_steps = o.max_steps > 0 ? o.max_steps : static_cast<std::int64_t>(epoch_steps);
   PARE_CHECK(plan.total_steps >= 1, "trainer: the run has no steps");
   plan.warmup_steps =
       o.warmup_steps > 0 ? o.warmup_steps : std::llround(o.warmup_ratio * static_cast<double>(plan.total_steps));
