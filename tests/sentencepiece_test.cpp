@@ -142,9 +142,34 @@ TEST_F(SentencePiece, UnseenAndInvalidInputDoesNotCrash) {
 
 TEST_F(SentencePiece, TrainingErrorsAreReportedAndLeaveNothingBehind) {
   std::string message = error_of([&] { train(SentencePieceModelType::unigram, dir_ / "big", 5000); });
-  EXPECT_NE(message.find("sentencepiece training failed"), std::string::npos) << message;
+  EXPECT_NE(message.find("vocab_size 5000 is more than this corpus yields (at most "), std::string::npos) << message;
   EXPECT_FALSE(fs::exists(dir_ / "big" / "spiece.model"));
   EXPECT_TRUE(fs::is_empty(dir_ / "big"));
+
+  // Lines of whitespace alone: sentencepiece would end the process (its fatal log calls exit).
+  testing::write_bytes(dir_ / "blank.txt", "   \n\t\n \n");
+  SentencePieceTrainingOptions blank;
+  blank.corpus_files = {dir_ / "blank.txt"};
+  blank.vocab_size = 50;
+  blank.output_prefix = dir_ / "blank" / "spiece";
+  message = error_of([&] { train_sentencepiece(blank); });
+  EXPECT_NE(message.find("no line of the corpus has text to learn from"), std::string::npos) << message;
+  EXPECT_TRUE(fs::is_empty(dir_ / "blank"));
+  // Control characters alone pass that check but leave sentencepiece no character to learn, and it
+  // ends its process: in the child that trains, so pare reports it and leaves nothing behind.
+  write_bytes(dir_ / "control.txt", "\x01\x02\n\x03\n");
+  blank.corpus_files = {dir_ / "control.txt"};
+  message = error_of([&] { train_sentencepiece(blank); });
+  EXPECT_NE(message.find("sentencepiece ended its process with exit status"), std::string::npos) << message;
+  EXPECT_TRUE(fs::is_empty(dir_ / "blank"));
+  blank.corpus_files = {dir_ / "corpus.txt"};
+  blank.num_threads = 1000;
+  EXPECT_NE(error_of([&] { train_sentencepiece(blank); }).find("1000 threads; sentencepiece takes 1 to 128"),
+            std::string::npos);
+  blank.num_threads = 1;
+  blank.character_coverage = 0.5;
+  EXPECT_NE(error_of([&] { train_sentencepiece(blank); }).find("character_coverage 0.5 not in [0.98, 1]"),
+            std::string::npos);
 
   SentencePieceTrainingOptions options;
   options.corpus_files = {dir_ / "missing.txt"};

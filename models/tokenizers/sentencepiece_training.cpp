@@ -1,11 +1,16 @@
 #include "models/tokenizers/sentencepiece_training.h"
 
 #include <sentencepiece_trainer.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
+#include <functional>
 #include <thread>
 #include <unordered_map>
 
@@ -16,6 +21,11 @@ namespace pare {
 namespace {
 
 constexpr std::int64_t kSpecialPieces = 5;  // [PAD] [UNK] [CLS] [SEP] [MASK]
+// sentencepiece's own bounds (trainer_interface.cc), checked here to name pare's options instead.
+constexpr int kMaxThreads = 128;
+constexpr double kMinCharacterCoverage = 0.98;
+// sentencepiece skips longer lines (its max_sentence_length default).
+constexpr std::size_t kMaxSentenceBytes = 4192;
 
 // Feeds the corpus files to the trainer line by line, so file names need no escaping (the
 // trainer's own `input` flag splits on commas) and bad bytes are replaced before training.
@@ -82,6 +92,107 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// Whether a line gives sentencepiece something to learn from: it skips longer lines, and a line of
+// whitespace alone normalises to nothing (a corpus of only such lines ends its process).
+bool usable_line(const std::string& line) {
+  return line.size() <= kMaxSentenceBytes &&
+         std::any_of(line.begin(), line.end(), [](char c) { return c != ' ' && c != '\t' && c != '\r' && c != '\f'; });
+}
+
+void check_corpus_has_usable_lines(const std::vector<std::filesystem::path>& files) {
+  for (const auto& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    for (std::string line; std::getline(in, line);) {
+      if (usable_line(line)) return;
+    }
+  }
+  throw Error(
+      detail::concat("sentencepiece training: no line of the corpus has text to learn from (lines of "
+                     "whitespace alone, and lines longer than ",
+                     kMaxSentenceBytes, " bytes, are skipped)"));
+}
+
+// sentencepiece's status messages carry its source location and condition; the ones a user can
+// cause are said again in terms of pare's options.
+std::string explain_status(const std::string& status, const SentencePieceTrainingOptions& options) {
+  long long a = 0, b = 0;
+  if (const auto at = status.find("Vocabulary size is smaller than required_chars. ");
+      at != std::string::npos &&
+      std::sscanf(status.c_str() + at, "Vocabulary size is smaller than required_chars. %lld vs %lld", &a, &b) == 2) {
+    return detail::concat("sentencepiece training: vocab_size ", a, " is below the ", b,
+                          " pieces the corpus' characters and the special tokens need; raise it, or lower the "
+                          "character coverage (now ",
+                          options.character_coverage, ")");
+  }
+  if (const auto at = status.find("Vocabulary size too high (");
+      at != std::string::npos &&
+      std::sscanf(status.c_str() + at, "Vocabulary size too high (%lld). Please set it to a value <= %lld", &a, &b) ==
+          2) {
+    return detail::concat("sentencepiece training: vocab_size ", a, " is more than this corpus yields (at most ", b,
+                          " pieces); lower it or train on more text");
+  }
+  return "sentencepiece training failed: " + status;
+}
+
+// Runs `train` in a child process and returns its status message ("" when it succeeded):
+// sentencepiece ends the process on some inputs (its fatal log calls exit), which in a child only
+// fails the training, so pare still reports it and removes the temporary folder.
+std::string run_isolated(const std::function<std::string()>& train) {
+  // Output still buffered here would otherwise be written twice, by the child's exit too.
+  std::fflush(nullptr);
+  int pipe_fds[2];
+  PARE_CHECK(::pipe(pipe_fds) == 0, "sentencepiece training: cannot create a pipe: ", std::strerror(errno));
+  const pid_t child = ::fork();
+  if (child < 0) {
+    const std::string reason = std::strerror(errno);
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    throw Error("sentencepiece training: cannot start its process: " + reason);
+  }
+  if (child == 0) {
+    ::close(pipe_fds[0]);
+    // The parent's handlers (pare's checkpoint-on-Ctrl-C) are not the child's business.
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
+    ::signal(SIGHUP, SIG_DFL);
+    std::string message;
+    try {
+      message = train();
+    } catch (const std::exception& e) {
+      message = e.what();
+    }
+    for (std::size_t written = 0; written < message.size();) {
+      const ssize_t n = ::write(pipe_fds[1], message.data() + written, message.size() - written);
+      if (n <= 0) break;
+      written += static_cast<std::size_t>(n);
+    }
+    ::_exit(message.empty() ? 0 : 1);
+  }
+  ::close(pipe_fds[1]);
+  std::string message;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof(buffer))) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    message.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(pipe_fds[0]);
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return "";
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 1 && !message.empty()) return message;
+  if (WIFSIGNALED(status)) {
+    if (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGHUP) {
+      throw Interrupted("sentencepiece training was interrupted; run the command again");
+    }
+    return detail::concat("sentencepiece ended its process with signal ", WTERMSIG(status), " (",
+                          ::strsignal(WTERMSIG(status)), "); see its messages above");
+  }
+  return detail::concat("sentencepiece ended its process with exit status ", WEXITSTATUS(status),
+                        " on this corpus; see its messages above");
+}
+
 }  // namespace
 
 SentencePieceModelType parse_sentencepiece_model_type(std::string_view name) {
@@ -98,8 +209,12 @@ std::filesystem::path train_sentencepiece(const SentencePieceTrainingOptions& op
   PARE_CHECK(options.vocab_size > kSpecialPieces && options.vocab_size < (std::int64_t{1} << 31),
              "sentencepiece training: vocab_size ", options.vocab_size, " must exceed the ", kSpecialPieces,
              " special pieces");
-  PARE_CHECK(options.character_coverage > 0.0 && options.character_coverage <= 1.0,
-             "sentencepiece training: character_coverage ", options.character_coverage, " not in (0, 1]");
+  PARE_CHECK(options.character_coverage >= kMinCharacterCoverage && options.character_coverage <= 1.0,
+             "sentencepiece training: character_coverage ", options.character_coverage, " not in [",
+             kMinCharacterCoverage, ", 1] (sentencepiece's range)");
+  PARE_CHECK(options.num_threads >= 0 && options.num_threads <= kMaxThreads,
+             "sentencepiece training: ", options.num_threads, " threads; sentencepiece takes 1 to ", kMaxThreads,
+             " (0: one per hardware thread)");
   PARE_CHECK(!options.output_prefix.filename().empty(), "sentencepiece training: output prefix ", options.output_prefix,
              " has no file name");
 
@@ -107,8 +222,10 @@ std::filesystem::path train_sentencepiece(const SentencePieceTrainingOptions& op
   std::filesystem::create_directories(prefix.parent_path());
   const TempDir temp(prefix.parent_path());
   const std::filesystem::path temp_prefix = temp.path() / "model";
-  const int threads = options.num_threads > 0 ? options.num_threads
-                                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  check_corpus_has_usable_lines(options.corpus_files);
+  const int threads = options.num_threads > 0
+                          ? options.num_threads
+                          : std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, kMaxThreads);
 
   const std::unordered_map<std::string, std::string> args = {
       {"model_prefix", temp_prefix.string()},
@@ -125,10 +242,13 @@ std::filesystem::path train_sentencepiece(const SentencePieceTrainingOptions& op
       {"user_defined_symbols", "[CLS],[SEP],[MASK]"},
       {"minloglevel", options.quiet ? "2" : "0"},
   };
-  CorpusLines lines(options.corpus_files);
-  const auto status = sentencepiece::SentencePieceTrainer::Train(args, &lines);
-  PARE_CHECK(lines.status().ok(), "sentencepiece training: ", lines.status().ToString());
-  PARE_CHECK(status.ok(), "sentencepiece training failed: ", status.ToString());
+  const std::string failure = run_isolated([&]() -> std::string {
+    CorpusLines lines(options.corpus_files);
+    const auto status = sentencepiece::SentencePieceTrainer::Train(args, &lines);
+    if (!lines.status().ok()) return "sentencepiece training: " + lines.status().ToString();
+    return status.ok() ? "" : explain_status(status.ToString(), options);
+  });
+  PARE_CHECK(failure.empty(), failure);
 
   const std::filesystem::path model = prefix.string() + ".model";
   auto move_into_place = [](const std::filesystem::path& from, const std::filesystem::path& to) {

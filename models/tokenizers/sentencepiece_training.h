@@ -28,9 +28,12 @@ struct SentencePieceTrainingOptions {
 };
 
 // Trains in a temporary folder beside the output and renames the files into place (the .model
-// last), so an interrupted or failed run leaves no partial model behind. Invalid UTF-8 bytes in the
-// corpus become U+FFFD. Returns the path of the .model file. Errors (missing corpus, a vocabulary
-// size the corpus cannot support) throw pare::Error with sentencepiece's message.
+// last), so an interrupted or failed run leaves no partial model behind. Training runs in a child
+// process, because sentencepiece ends its process on some corpora (control characters alone, for
+// one). Invalid UTF-8 bytes in the corpus become U+FFFD. Returns the path of the .model file. Errors
+// (missing corpus, a corpus without usable lines, a vocabulary size it cannot support, options
+// outside sentencepiece's ranges, sentencepiece ending its process) throw pare::Error in pare's
+// terms.
 std::filesystem::path train_sentencepiece(const SentencePieceTrainingOptions& options);
 
 }  // namespace pare
