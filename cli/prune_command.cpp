@@ -59,6 +59,7 @@ void add_prune_command(CLI::App& app) {
     PruneTaskOptions o;
     o.config = PruningConfig::load(args->config);  // a malformed config fails before any data is read
     o.finetune = finetune_options(args->model, args->task, args->train);
+    o.finetune.trainer.inputs.push_back(args->config);
     o.pruner.score_lr = args->score_lr;
     if (!args->distill.teacher.empty()) {
       add_distillation(o, args->distill.teacher, distillation_options(args->distill, args->train),

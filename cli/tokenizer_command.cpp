@@ -13,6 +13,7 @@
 #include "models/tokenizers/tokenizer.h"
 #include "runtime/error.h"
 #include "train/corpus_tokenizer.h"
+#include "train/output_folder.h"
 
 namespace pare::cli {
 namespace {
@@ -25,6 +26,7 @@ struct TrainArgs {
   std::string model_type = "unigram";
   double character_coverage = 0.9995;
   int threads = 0;
+  bool overwrite = false;
 };
 
 struct EncodeArgs {
@@ -36,6 +38,10 @@ struct EncodeArgs {
 };
 
 void train(const TrainArgs& args) {
+  const bool brown = args.corpus.size() == 1 && args.corpus[0] == "brown";
+  std::vector<std::filesystem::path> inputs(args.corpus.begin(), args.corpus.end());
+  if (brown) inputs = {args.brown};
+  check_output_folder(args.out, inputs, args.overwrite, "tokenizer train");
   SentencePieceTrainingOptions options;
   options.vocab_size = args.vocab_size;
   options.model_type = parse_sentencepiece_model_type(args.model_type);
@@ -80,7 +86,10 @@ void add_tokenizer_command(CLI::App& app) {
   train_cmd->add_option("--vocab-size", train_args->vocab_size, "Number of pieces, special tokens included")
       ->required()
       ->check(CLI::PositiveNumber);
-  train_cmd->add_option("--out", train_args->out, "Folder that receives spiece.model and spiece.vocab")->required();
+  train_cmd->add_option("--out", train_args->out, "Folder that receives spiece.model and spiece.vocab (new or empty)")
+      ->required();
+  train_cmd->add_flag("--overwrite", train_args->overwrite,
+                      "write into a folder that holds files (replacing spiece.*)");
   train_cmd->add_option("--model-type", train_args->model_type, "unigram or bpe")
       ->check(CLI::IsMember({"unigram", "bpe"}))
       ->capture_default_str();

@@ -16,6 +16,7 @@ void add_distillation(PruneTaskOptions& options, const std::filesystem::path& te
     return std::vector<std::shared_ptr<TrainingHook>>{distiller};
   };
   options.finetune.trainer.task_loss_weight = task_weight;
+  options.finetune.trainer.inputs.push_back(teacher_dir);
 }
 
 }  // namespace pare

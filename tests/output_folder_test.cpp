@@ -7,6 +7,9 @@
 
 #include "prune/speedup_directory.h"
 #include "tests/test_support.h"
+#include "train/atomic_directory.h"
+#include "train/finetune.h"
+#include "train/pretrain.h"
 
 namespace pare {
 namespace {
@@ -48,6 +51,55 @@ TEST(OutputFolder, RefusesInputsAndOccupiedFoldersUnlessOverwriting) {
   EXPECT_NO_THROW(check_output_folder(dir.path() / "new", {model}, false, "speedup"));
   EXPECT_NE(error_of([&] { check_output_folder(other / "notes.txt", {}, true, "speedup"); }).find("is a file"),
             std::string::npos);
+}
+
+TEST(OutputFolder, TrailingSlashesNameTheFolderAndTheCurrentDirectoryIsRefused) {
+  const testing::ScratchDir dir;
+  {
+    AtomicDirectory out(dir.path().string() + "/out/");
+    testing::write_bytes(out.temp_path() / "config.json", "{}");
+    out.commit();
+  }
+  EXPECT_EQ(testing::read_bytes(dir.path() / "out" / "config.json"), "{}");
+  EXPECT_EQ(dir.listing(), std::vector<std::string>{"out"});
+
+  const fs::path before = fs::current_path();
+  fs::current_path(dir.path() / "out");
+  for (const char* out : {".", "./", "..", "../out"}) {
+    EXPECT_NE(error_of([&] { check_output_folder(out, {}, true, "speedup"); }).find("holds) the current directory"),
+              std::string::npos)
+        << out;
+  }
+  EXPECT_NO_THROW(check_output_folder("sub", {}, false, "speedup"));
+  fs::current_path(before);
+}
+
+TEST(OutputFolder, TrainingCommandsRefuseAnOutputAroundOrInsideAnInput) {
+  const testing::ScratchDir dir;
+  const fs::path model = dir.path() / "model";
+  fs::create_directories(model);
+  fs::copy(fs::path(PARE_TEST_DATA_DIR) / "bert_tiny" / "seqcls", model);
+  FinetuneOptions finetune_options;
+  finetune_options.model_dir = model;
+  finetune_options.data.task = "sst2";
+  finetune_options.data.glue_dir = fs::path(PARE_TEST_DATA_DIR) / "glue" / "SST-2";
+  finetune_options.trainer.output_dir = model / "finetuned";
+  EXPECT_NE(error_of([&] {
+              finetune(finetune_options);
+            }).find("finetune: --out " + (model / "finetuned").string() + " lies inside the input " + model.string()),
+            std::string::npos);
+  finetune_options.trainer.output_dir = dir.path() / "out";
+  finetune_options.trainer.inputs = {dir.path() / "out" / "teacher"};
+  EXPECT_NE(error_of([&] { finetune(finetune_options); }).find("holds the input"), std::string::npos);
+
+  PretrainOptions pretrain_options;
+  pretrain_options.model_dir = model;
+  pretrain_options.corpus_files = {dir.path() / "out" / "corpus.txt"};
+  pretrain_options.trainer.output_dir = dir.path() / "out";
+  EXPECT_NE(error_of([&] { pretrain(pretrain_options); }).find("pretrain: --out"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir.path() / "out"));
+  EXPECT_EQ(testing::read_bytes(model / "config.json"),
+            testing::read_bytes(fs::path(PARE_TEST_DATA_DIR) / "bert_tiny" / "seqcls" / "config.json"));
 }
 
 TEST(OutputFolder, SpeedupIntoTheFolderOfItsInputDeletesNothing) {

@@ -33,8 +33,11 @@ void rename_dir(const std::filesystem::path& from, const std::filesystem::path& 
 
 }  // namespace
 
-AtomicDirectory::AtomicDirectory(std::filesystem::path path) : path_(std::move(path)) {
-  PARE_CHECK(!path_.filename().empty(), "AtomicDirectory: '", path_.string(), "' names no directory");
+AtomicDirectory::AtomicDirectory(std::filesystem::path path) : path_(std::move(path).lexically_normal()) {
+  // "out/" names the folder out: the temporary names are made from the last component.
+  if (!path_.has_filename() && path_.has_parent_path()) path_ = path_.parent_path();
+  PARE_CHECK(!path_.filename().empty() && path_.filename() != "." && path_.filename() != "..", "AtomicDirectory: '",
+             path_.string(), "' names no directory of its own");
   recover_directory(path_);
   temp_ = temporary_sibling(path_, "tmp");
   std::error_code ec;

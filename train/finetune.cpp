@@ -5,6 +5,7 @@
 #include "models/tokenizers/tokenizer.h"  // load_tokenizer
 #include "runtime/error.h"
 #include "train/evaluate.h"
+#include "train/output_folder.h"
 #include "train/tokenizer_files.h"
 
 namespace pare {
@@ -51,6 +52,13 @@ std::vector<TokenizedExample> tokenized(const Tokenizer& tokenizer, const TaskIn
 }  // namespace
 
 TrainResult finetune(const FinetuneOptions& options, std::shared_ptr<BertTaskModel>* trained) {
+  std::vector<std::filesystem::path> inputs = options.trainer.inputs;
+  for (const auto& path : {options.model_dir, options.data.user.train, options.data.user.dev, options.data.user.test,
+                           options.data.glue_dir}) {
+    inputs.push_back(path);
+  }
+  if (is_brown_task(options.data.task)) inputs.push_back(options.data.brown_dir);
+  check_output_folder(options.trainer.output_dir, inputs, true, "finetune");
   const TaskInfo task = task_info(options.data);
   // The data first: a missing directory or a malformed file fails before any model work.
   const std::vector<TextExample> train_text = read_split(task, options.data, Split::train, options.max_train_examples);

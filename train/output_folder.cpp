@@ -42,6 +42,9 @@ void check_output_folder(const fs::path& out, const std::vector<fs::path>& input
     PARE_CHECK(!path_within(out, input), command, ": --out ", out.string(), " lies inside the input ", input.string(),
                "; give a folder outside it");
   }
+  // Replacing the folder a shell stands in would leave it in a deleted directory.
+  PARE_CHECK(!path_within(fs::current_path(), out), command, ": --out ", out.string(),
+             " is (or holds) the current directory; give a folder of its own");
   PARE_CHECK(!fs::exists(out) || fs::is_directory(out), command, ": --out ", out.string(), " is a file, not a folder");
   PARE_CHECK(overwrite || !fs::exists(out) || folder_is_empty(out), command, ": --out ", out.string(),
              " already holds files; give a new or empty folder, or --overwrite to replace it");

@@ -9,6 +9,7 @@
 #include "runtime/error.h"
 #include "train/evaluate.h"
 #include "train/mlm_masking.h"
+#include "train/output_folder.h"
 #include "train/tokenizer_files.h"
 
 namespace pare {
@@ -94,6 +95,11 @@ TrainResult pretrain(const PretrainOptions& options) {
   PARE_CHECK(options.size.empty() || !options.tokenizer.empty(), "pretrain: a fresh model of size '", options.size,
              "' needs a tokenizer (--tokenizer DIR)");
   const std::filesystem::path tokenizer_source = options.size.empty() ? options.model_dir : options.tokenizer;
+  std::vector<std::filesystem::path> inputs = options.trainer.inputs;
+  inputs.push_back(tokenizer_source);
+  inputs.insert(inputs.end(), options.corpus_files.begin(), options.corpus_files.end());
+  if (options.corpus_files.empty()) inputs.push_back(options.brown_dir);
+  check_output_folder(options.trainer.output_dir, inputs, true, "pretrain");
   const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(tokenizer_source);
   std::shared_ptr<BertTaskModel> model = pretraining_model(options, *tokenizer);
   if (auto* mlm = dynamic_cast<BertForMaskedLM*>(model.get())) mlm->set_predict_labelled_only(true);

@@ -62,6 +62,9 @@ struct TrainerOptions {
   bool resume = false;
   // Copied into every saved model directory (tokenizer files, labels.txt).
   std::vector<std::filesystem::path> model_files;
+  // What the run reads besides its model and data (a teacher, a pruning config): finetune() and
+  // pretrain() refuse an output folder that holds, or lies inside, any input (train/output_folder.h).
+  std::vector<std::filesystem::path> inputs;
   std::FILE* progress_out = stderr;  // null: no progress bar
   // What the progress line starts with ("stage 3/6 heads" in a pipeline).
   std::string progress_label = "train";
