@@ -1,19 +1,12 @@
 #include "data/text_lines.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "runtime/error.h"
+#include "runtime/io/input_file.h"
 
 namespace pare {
 
 std::vector<std::string> read_text_lines(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  PARE_CHECK(in.is_open(), "cannot open ", file.string());
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  PARE_CHECK(!in.bad(), "cannot read ", file.string());
-  std::string text = std::move(buffer).str();
+  const std::string text = read_input_file(file, "text file");
 
   std::string_view rest(text);
   if (rest.starts_with("\xEF\xBB\xBF")) rest.remove_prefix(3);

@@ -12,6 +12,7 @@
 
 #include "data/text_lines.h"  // read_text_lines, split_tabs, file_line_prefix
 #include "runtime/error.h"
+#include "runtime/io/input_file.h"
 #include "runtime/io/json_file.h"
 
 namespace pare {
@@ -35,11 +36,7 @@ struct Row {
 };
 
 std::string read_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  PARE_CHECK(in.good(), file.string(), ": cannot open");
-  std::ostringstream out;
-  out << in.rdbuf();
-  std::string text = out.str();
+  std::string text = read_input_file(file, "data file");
   if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
   return text;
 }

@@ -1,5 +1,7 @@
 #include "models/bert.h"
 
+#include "runtime/error.h"
+#include "runtime/host_memory.h"
 #include "runtime/ops/activation.h"  // tanh
 #include "runtime/ops/masking.h"     // additive_attention_mask
 
@@ -37,6 +39,16 @@ const BertConfig& BertTaskModel::config() const { return bert().model_config(); 
 BertModel::BertModel(BertConfig config, std::uint64_t seed, bool add_pooling_layer)
     : config_(std::move(config)), gen_(std::make_unique<Generator>(seed)) {
   config_.validate();
+  // Before any allocation: a config asking for more than the machine holds is an error naming its
+  // sizes, not std::bad_alloc or the out-of-memory killer half way through.
+  const double parameters = config_.parameter_count();
+  const double bytes = parameters * sizeof(float);
+  PARE_CHECK(bytes <= static_cast<double>(host_memory_bytes()), "the model's config (vocab_size ", config_.vocab_size,
+             ", hidden_size ", config_.hidden_size, ", num_hidden_layers ", config_.num_hidden_layers,
+             ", intermediate_size ", config_.intermediate_size, ", max_position_embeddings ",
+             config_.max_position_embeddings, ", ", config_.num_labels(), " labels) makes about ", parameters,
+             " parameters, ", format_bytes(bytes), " in f32, more than this machine's ",
+             format_bytes(static_cast<double>(host_memory_bytes())), " of memory");
   embeddings_ = register_module("embeddings", std::make_shared<BertEmbeddings>(config_, *gen_));
   auto encoder = register_module("encoder", std::make_shared<Module>());
   layers_ = encoder->register_module("layer", std::make_shared<ModuleList<BertLayer>>());

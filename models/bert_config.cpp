@@ -14,6 +14,12 @@ namespace {
 
 using nlohmann::json;
 
+// Bounds on config sizes far past any BERT, so that no product of them overflows 64 bits.
+constexpr std::int64_t kMaxVocabulary = std::int64_t{1} << 31;
+constexpr std::int64_t kMaxWidth = std::int64_t{1} << 20;
+constexpr std::int64_t kMaxLayers = std::int64_t{1} << 12;
+constexpr std::int64_t kMaxLabels = std::int64_t{1} << 24;
+
 constexpr const char* kLayerShapesKey = "pare_layer_shapes";
 constexpr const char* kLayerNormSizeKey = "pare_layer_norm_size";
 
@@ -55,12 +61,16 @@ class FieldReader {
   // The raw value for error messages; null when absent.
   json value(const char* key) const { return object_.contains(key) ? object_.at(key) : json(); }
 
-  std::int64_t integer(const char* key, std::int64_t fallback, std::int64_t min) const {
+  std::int64_t integer(const char* key, std::int64_t fallback, std::int64_t min,
+                       std::int64_t max = std::numeric_limits<std::int64_t>::max()) const {
     if (!has(key)) return fallback;
     const json& v = object_.at(key);
     check(v.is_number_integer(), key, "must be an integer", v);
+    check(!v.is_number_unsigned() || v.get<std::uint64_t>() <= static_cast<std::uint64_t>(max), key,
+          "must be at most " + std::to_string(max), v);
     const auto value = v.get<std::int64_t>();
     check(value >= min, key, "must be at least " + std::to_string(min), v);
+    check(value <= max, key, "must be at most " + std::to_string(max), v);
     return value;
   }
 
@@ -148,15 +158,25 @@ std::vector<BertLayerShape> read_layer_shapes(const json& v, const FieldReader& 
     for (const char* key : {"heads", "head_dim", "ffn_dim"}) {
       reader.check(layer.contains(key), kLayerShapesKey, std::string("has a layer without \"") + key + "\"", layer);
     }
-    shape.heads = layer_reader.integer("heads", 0, 0);
-    shape.head_dim = layer_reader.integer("head_dim", 0, 1);
-    shape.ffn_dim = layer_reader.integer("ffn_dim", 0, 0);
+    shape.heads = layer_reader.integer("heads", 0, 0, kMaxWidth);
+    shape.head_dim = layer_reader.integer("head_dim", 0, 1, kMaxWidth);
+    shape.ffn_dim = layer_reader.integer("ffn_dim", 0, 0, kMaxWidth);
     shapes.push_back(shape);
   }
   return shapes;
 }
 
 }  // namespace
+
+double BertConfig::parameter_count() const {
+  const double h = static_cast<double>(hidden_size);
+  double n = static_cast<double>(vocab_size + max_position_embeddings + type_vocab_size) * h + 2 * h;
+  for (const BertLayerShape& s : layer_shapes) {
+    const double inner = static_cast<double>(s.heads * s.head_dim), ffn = static_cast<double>(s.ffn_dim);
+    n += 4 * h * inner + 3 * inner + h + 2 * h + 2 * h * ffn + ffn + h + 2 * h;
+  }
+  return n + h * h + h + static_cast<double>(num_labels()) * (h + 1);
+}
 
 void BertConfig::set_num_labels(std::int64_t n) {
   PARE_CHECK(n >= 1, "BertConfig: num_labels must be at least 1, got ", n);
@@ -259,17 +279,19 @@ BertConfig BertConfig::from_json(const json& j, const std::string& source) {
   BertConfig c;
   c.model_type = r.string("model_type", c.model_type);
   r.check(c.model_type == "bert", "model_type", "must be \"bert\"", r.value("model_type"));
-  c.vocab_size = r.integer("vocab_size", c.vocab_size, 1);
-  c.hidden_size = r.integer("hidden_size", c.hidden_size, 1);
-  c.num_hidden_layers = r.integer("num_hidden_layers", c.num_hidden_layers, 0);
-  c.num_attention_heads = r.integer("num_attention_heads", c.num_attention_heads, 1);
-  c.intermediate_size = r.integer("intermediate_size", c.intermediate_size, 0);
+  // Upper bounds far past any BERT, so that products of sizes cannot overflow; whether a model of
+  // these sizes fits this machine is checked when it is built (BertConfig::parameter_count).
+  c.vocab_size = r.integer("vocab_size", c.vocab_size, 1, kMaxVocabulary);
+  c.hidden_size = r.integer("hidden_size", c.hidden_size, 1, kMaxWidth);
+  c.num_hidden_layers = r.integer("num_hidden_layers", c.num_hidden_layers, 0, kMaxLayers);
+  c.num_attention_heads = r.integer("num_attention_heads", c.num_attention_heads, 1, kMaxWidth);
+  c.intermediate_size = r.integer("intermediate_size", c.intermediate_size, 0, kMaxWidth);
   c.hidden_act = r.string("hidden_act", c.hidden_act);
   c.hidden_dropout_prob = r.number("hidden_dropout_prob", c.hidden_dropout_prob, 0.0, 1.0);
   c.attention_probs_dropout_prob = r.number("attention_probs_dropout_prob", c.attention_probs_dropout_prob, 0.0, 1.0);
   if (r.has("classifier_dropout")) c.classifier_dropout = r.number("classifier_dropout", 0.0, 0.0, 1.0);
-  c.max_position_embeddings = r.integer("max_position_embeddings", c.max_position_embeddings, 1);
-  c.type_vocab_size = r.integer("type_vocab_size", c.type_vocab_size, 1);
+  c.max_position_embeddings = r.integer("max_position_embeddings", c.max_position_embeddings, 1, kMaxVocabulary);
+  c.type_vocab_size = r.integer("type_vocab_size", c.type_vocab_size, 1, kMaxVocabulary);
   c.initializer_range = r.number("initializer_range", c.initializer_range, 0.0, 1e9);
   c.layer_norm_eps = r.number("layer_norm_eps", c.layer_norm_eps, 0.0, 1.0);
   c.pad_token_id = r.integer("pad_token_id", c.pad_token_id, 0);
@@ -290,9 +312,9 @@ BertConfig BertConfig::from_json(const json& j, const std::string& source) {
               r.value("num_labels"));
     }
   } else if (r.has("num_labels")) {
-    c.set_num_labels(r.integer("num_labels", 2, 1));
+    c.set_num_labels(r.integer("num_labels", 2, 1, kMaxLabels));
   }
-  if (r.has(kLayerNormSizeKey)) c.pare_layer_norm_size = r.integer(kLayerNormSizeKey, c.hidden_size, 1);
+  if (r.has(kLayerNormSizeKey)) c.pare_layer_norm_size = r.integer(kLayerNormSizeKey, c.hidden_size, 1, kMaxWidth);
   if (r.has("pruned_heads")) c.pruned_heads = read_pruned_heads(j.at("pruned_heads"), r);
   if (r.has(kLayerShapesKey)) {
     c.layer_shapes = read_layer_shapes(j.at(kLayerShapesKey), r, source);

@@ -59,6 +59,9 @@ struct BertConfig {
   nlohmann::json extra = nlohmann::json::object();
 
   std::int64_t num_labels() const { return static_cast<std::int64_t>(id2label.size()); }
+  // Parameters of the encoder, embeddings, pooler and a classifier over num_labels (the masked-LM
+  // head's transform is left out), as a double: a config's sizes may multiply past 2^63.
+  double parameter_count() const;
   // Sets id2label to LABEL_0 .. LABEL_{n-1}, as HF does for num_labels = n.
   void set_num_labels(std::int64_t n);
   double classifier_dropout_prob() const { return classifier_dropout.value_or(hidden_dropout_prob); }

@@ -16,6 +16,7 @@
 
 #include "models/tokenizers/utf8.h"  // sanitize
 #include "runtime/error.h"
+#include "runtime/io/input_file.h"
 
 namespace pare {
 namespace {
@@ -204,7 +205,10 @@ SentencePieceModelType parse_sentencepiece_model_type(std::string_view name) {
 std::filesystem::path train_sentencepiece(const SentencePieceTrainingOptions& options) {
   PARE_CHECK(!options.corpus_files.empty(), "sentencepiece training: no corpus files");
   for (const auto& file : options.corpus_files) {
-    PARE_CHECK(std::filesystem::is_regular_file(file), "sentencepiece training: corpus file ", file, " not found");
+    check_input_file(file, "sentencepiece training corpus");
+    // It is read twice (the check for usable lines, then training): a pipe would be empty the second time.
+    PARE_CHECK(std::filesystem::is_regular_file(file), "sentencepiece training: the corpus ", file,
+               " is a pipe; give a regular file");
   }
   PARE_CHECK(options.vocab_size > kSpecialPieces && options.vocab_size < (std::int64_t{1} << 31),
              "sentencepiece training: vocab_size ", options.vocab_size, " must exceed the ", kSpecialPieces,

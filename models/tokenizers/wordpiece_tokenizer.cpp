@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "runtime/error.h"
+#include "runtime/io/input_file.h"
 
 namespace pare {
 namespace {
@@ -44,6 +45,7 @@ WordPieceTokenizer::WordPieceTokenizer(std::vector<std::string> vocab, WordPiece
 }
 
 WordPieceTokenizer WordPieceTokenizer::from_vocab_file(const std::filesystem::path& path, WordPieceOptions options) {
+  check_input_file(path, "wordpiece vocabulary");
   std::ifstream in(path, std::ios::binary);
   PARE_CHECK(in, "wordpiece: cannot open vocabulary ", path);
   std::vector<std::string> vocab;

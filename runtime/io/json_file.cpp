@@ -1,9 +1,7 @@
 #include "runtime/io/json_file.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "runtime/error.h"
+#include "runtime/io/input_file.h"
 
 namespace pare {
 
@@ -22,12 +20,7 @@ nlohmann::json parse_json(std::string_view text, const std::string& source) {
 }
 
 nlohmann::json read_json_file(const std::filesystem::path& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  PARE_CHECK(in, path.string(), ": cannot open the ", what);
-  std::ostringstream text;
-  text << in.rdbuf();
-  PARE_CHECK(!in.bad(), path.string(), ": cannot read the ", what);
-  return parse_json(text.str(), path.string() + " (" + what + ")");
+  return parse_json(read_input_file(path, what), path.string() + " (" + what + ")");
 }
 
 }  // namespace pare
