@@ -158,8 +158,12 @@ void expect_resume_is_exact(bool mlm) {
   const RunOutcome first = run_tiny(split_dir.path(), mlm, 4, false, 3);
   EXPECT_TRUE(first.result.stopped);
   EXPECT_EQ(first.result.steps, 4);
-  // Another initialisation: everything must come from the checkpoint.
-  const RunOutcome second = run_tiny(split_dir.path(), mlm, -1, true, 99);
+  // The resume starts from the same model as the run (the checkpoint says which); everything after
+  // must come from the checkpoint. Another starting model is refused.
+  EXPECT_NE(
+      testing::error_of([&] { run_tiny(split_dir.path(), mlm, -1, true, 99); }).find("starting_model: the run has"),
+      std::string::npos);
+  const RunOutcome second = run_tiny(split_dir.path(), mlm, -1, true, 3);
   EXPECT_FALSE(second.result.stopped);
   std::vector<double> joined = first.losses;
   joined.insert(joined.end(), second.losses.begin(), second.losses.end());
@@ -305,7 +309,7 @@ TEST(Trainer, ResumeUnderOtherSettingsIsRefusedWithTheDifferences) {
   changed.resume = true;
   changed.lr = o.lr * 2;
   changed.seed = o.seed + 1;
-  Trainer resumed(model, changed);
+  Trainer resumed(make_bert_model(tiny_config(0.0, 3), BertTask::sequence_classification, 2), changed);
   resumed.set_train_data(synthetic_examples(12, 3, TaskKind::classification), TaskKind::classification, 0);
   const std::string error = testing::error_of([&] { resumed.train(); });
   EXPECT_NE(error.find("was made with other settings"), std::string::npos) << error;
@@ -313,11 +317,13 @@ TEST(Trainer, ResumeUnderOtherSettingsIsRefusedWithTheDifferences) {
   EXPECT_NE(error.find("seed: the run has"), std::string::npos) << error;
   EXPECT_NE(error.find("training_examples: the run has 16, this command asks 12"), std::string::npos) << error;
   EXPECT_NE(error.find("hooks: the run has"), std::string::npos) << error;
+  EXPECT_NE(error.find("training_data: the run has"), std::string::npos) << error;
+  EXPECT_NE(error.find("starting_model: the run has"), std::string::npos) << error;
 
-  // The same settings resume.
+  // The same settings, data and starting model resume.
   TrainerOptions same = o;
   same.resume = true;
-  Trainer again(model, same);
+  Trainer again(make_bert_model(tiny_config(0.0, 3), BertTask::sequence_classification, 1), same);
   again.set_train_data(synthetic_examples(16, 3, TaskKind::classification), TaskKind::classification, 0);
   again.add_hook(std::make_shared<SignalAtStep>(SIGTERM, 100));
   EXPECT_EQ(again.train().steps, 4);

@@ -18,10 +18,12 @@
 #include "runtime/optim/lr_schedule.h"
 #include "runtime/parameter_cache.h"
 #include "runtime/transfer.h"  // transfer_stats
+#include "runtime/version.h"   // kPareVersion
 #include "train/atomic_directory.h"
 #include "train/interrupt.h"
 #include "train/metrics_log.h"
 #include "train/progress_bar.h"
+#include "train/run_fingerprint.h"
 #include "train/run_lock.h"
 #include "train/trainer_state.h"
 
@@ -168,6 +170,8 @@ class TrainingRun {
   fs::path checkpoint_dir_, best_dir_;
   // Held for the run: a second process training into the same folder is refused.
   std::optional<RunLock> lock_;
+  // Of the data and the starting model, for run_settings().
+  std::string data_fingerprint_, model_fingerprint_;
   NamedTensors params_;
   std::vector<Tensor> all_params_;
   std::optional<AdamW> optimizer_;
@@ -223,6 +227,9 @@ void TrainingRun::resume_or_start() {
     }
   }
   for (const auto& [name, t] : params_) all_params_.push_back(t);
+  // Before a resume loads the checkpoint's weights: what the run started from.
+  data_fingerprint_ = data_fingerprint(trainer_.examples_);
+  model_fingerprint_ = model_fingerprint(params_);
   optimizer_.emplace(parameter_groups_for_weight_decay(params_, options_.weight_decay), options_.lr);
 
   BatchSamplerOptions sampler_options;
@@ -311,7 +318,10 @@ nlohmann::json TrainingRun::run_settings() const {
           {"seed", options_.seed},
           {"training_examples", trainer_.examples_.size()},
           {"precision", precision_name(options_.precision)},
-          {"hooks", hooks}};
+          {"hooks", hooks},
+          {"training_data", data_fingerprint_},
+          {"starting_model", model_fingerprint_},
+          {"pare_version", kPareVersion}};
 }
 
 void TrainingRun::save_checkpoint() {
