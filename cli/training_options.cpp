@@ -82,6 +82,8 @@ void add_task_flags(CLI::App* cmd, TaskFlags& f) {
   cmd->add_option("--eval-batch", f.eval_batch, "sequences per evaluation batch")->capture_default_str();
   cmd->add_option("--max-train", f.max_train, "use at most N training examples, evenly spread (0: all)");
   cmd->add_option("--max-eval", f.max_eval, "evaluate on at most N dev examples, evenly spread (0: all)");
+  cmd->add_flag("--new-head", f.new_head,
+                "replace the model's task head with a fresh one (a model fine-tuned on another task)");
 }
 
 void add_user_data_flags(CLI::App* cmd, UserDataFiles& files) {
@@ -114,6 +116,7 @@ FinetuneOptions finetune_options(const std::string& model_dir, const TaskFlags& 
   o.eval_batch_size = task.eval_batch;
   o.max_train_examples = task.max_train;
   o.max_eval_examples = task.max_eval;
+  o.new_head = task.new_head;
   o.trainer = trainer_options(train);
   if (o.trainer.max_steps == 0 && o.trainer.epochs == 0) o.trainer.epochs = 3;
   return o;

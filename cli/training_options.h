@@ -46,9 +46,10 @@ struct TaskFlags {
   std::string task, data, brown;
   UserDataFiles user;
   std::size_t seq = 128, eval_batch = 64, max_train = 0, max_eval = 0;
+  bool new_head = false;
 };
 
-// --task (or the user's files), --data, --brown, --seq, --eval-batch, --max-train, --max-eval.
+// --task (or the user's files), --data, --brown, --seq, --eval-batch, --max-train, --max-eval, --new-head.
 void add_task_flags(CLI::App* cmd, TaskFlags& flags);
 // --train, --dev, --test, --text-column, --text-pair-column, --label-column, --regression.
 void add_user_data_flags(CLI::App* cmd, UserDataFiles& files);

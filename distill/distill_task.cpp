@@ -38,6 +38,7 @@ TrainResult distill_task(const DistillTaskOptions& options) {
   check_same_tokenizer(options.teacher_dir, options.finetune.model_dir);
   FinetuneOptions finetune_options = options.finetune;
   finetune_options.trainer.inputs.push_back(options.teacher_dir);
+  finetune_options.require_head = true;
   const BertConfig student = BertConfig::load(options.finetune.model_dir);
   PARE_CHECK(options.distillation.device == options.finetune.trainer.device, "distill: the teacher would be on ",
              options.distillation.device.str(), " and the student on ", options.finetune.trainer.device.str());

@@ -88,6 +88,13 @@ bool is_head_or_pooler(const std::string& name, const std::string& prefix) {
          (prefix.empty() && !name.starts_with("embeddings.") && !name.starts_with("encoder."));
 }
 
+// A tensor of a task head in a checkpoint: anything but the base model's embeddings, encoder and
+// pooler, with or without the "bert." prefix.
+bool is_task_head_tensor(const std::string& name) {
+  const std::string_view base = name.starts_with("bert.") ? std::string_view(name).substr(5) : std::string_view(name);
+  return !base.starts_with("embeddings.") && !base.starts_with("encoder.") && !base.starts_with("pooler.");
+}
+
 }  // namespace
 
 CheckpointTensors read_checkpoint_tensors(const fs::path& dir) {
@@ -153,7 +160,9 @@ LoadedBert load_pretrained(const fs::path& dir, const LoadOptions& options) {
   config.validate(config_path);
   LoadedBert out;
   out.model = make_bert_model(config, task, options.seed);
-  const CheckpointTensors weights = read_checkpoint_tensors(dir);
+  CheckpointTensors weights = read_checkpoint_tensors(dir);
+  if (options.new_head)
+    std::erase_if(weights.tensors, [](const auto& entry) { return is_task_head_tensor(entry.first); });
   load_checkpoint_tensors(*out.model, weights.tensors, weights.source, out.report);
   return out;
 }

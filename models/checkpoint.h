@@ -40,6 +40,9 @@ struct LoadOptions {
   std::vector<std::string> label_names;
   std::optional<std::string> problem_type;
   std::uint64_t seed = 0;  // initialises missing head weights and seeds dropout
+  // Leaves the checkpoint's task head out (classifier.*, cls.*: whatever is not the encoder,
+  // embeddings or pooler), so a fresh one is initialised: a model fine-tuned on another task.
+  bool new_head = false;
 };
 
 struct LoadedBert {

@@ -14,6 +14,7 @@ namespace pare {
 PruneTaskResult prune_on_task(const PruneTaskOptions& options) {
   PARE_CHECK(!options.finetune.hooks, "prune_on_task: give hooks to run beside the pruner in more_hooks");
   FinetuneOptions finetune_options = options.finetune;
+  finetune_options.require_head = true;
   std::shared_ptr<Pruner> pruner;
   finetune_options.hooks = [&](BertTaskModel& model) {
     PrunerOptions pruner_options = options.pruner;

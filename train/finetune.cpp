@@ -64,16 +64,25 @@ TrainResult finetune(const FinetuneOptions& options, std::shared_ptr<BertTaskMod
   const std::vector<TextExample> train_text = read_split(task, options.data, Split::train, options.max_train_examples);
   const std::vector<TextExample> dev_text = read_split(task, options.data, Split::dev, options.max_eval_examples);
   const BertConfig stored = BertConfig::load(options.model_dir);
-  if (!stored.architectures.empty()) {
+  if (!stored.architectures.empty() && !options.new_head) {
     const BertTask stored_task =
         task_from_architectures(stored.architectures, (options.model_dir / "config.json").string());
     const bool has_classifier =
         stored_task == BertTask::sequence_classification || stored_task == BertTask::token_classification;
     PARE_CHECK(!has_classifier || stored.num_labels() == task.num_labels(), options.model_dir.string(), " has a ",
                architecture_name(stored_task), " head with ", stored.num_labels(), " labels but task '", task.name,
-               "' needs ", task.num_labels(), " (start from a model without this head)");
+               "' needs ", task.num_labels(), "; --new-head replaces it with a fresh head");
   }
-  LoadedBert loaded = load_pretrained(options.model_dir, load_options_for(task, options.trainer.seed));
+  LoadOptions load_options = load_options_for(task, options.trainer.seed);
+  load_options.new_head = options.new_head;
+  LoadedBert loaded = load_pretrained(options.model_dir, load_options);
+  std::vector<std::string> missing_head;
+  for (const std::string& name : loaded.report.initialised) {
+    if (name.find("pooler.") == std::string::npos) missing_head.push_back(name);
+  }
+  PARE_CHECK(!options.require_head || options.new_head || missing_head.empty(), options.model_dir.string(),
+             " lacks the task head's weights (", missing_head.size(), ": ", missing_head.front(),
+             ", ...); this needs a model fine-tuned on the task, or --new-head to train a fresh head");
   const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(options.model_dir);
   check_fits(*loaded.model, *tokenizer, options.max_length, options.model_dir);
   // Hooks make their tensors where the model lives.

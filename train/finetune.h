@@ -29,6 +29,12 @@ struct FinetuneOptions {
   std::size_t max_eval_examples = 0;
   TrainerOptions trainer;  // metric_for_best defaults to the task's first metric
   HookFactory hooks;       // none when empty
+  // The model's task head: by default kept when it fits the task (its number of labels) and made
+  // fresh when the checkpoint has none; a head that does not fit is an error. new_head replaces any
+  // head with a fresh one; require_head (pruning, distillation: they need a fine-tuned model) makes a
+  // checkpoint without the head's weights an error unless new_head.
+  bool new_head = false;
+  bool require_head = false;
 };
 
 // With `trained` given, it receives the model as training left it (hooks' transforms still on).
