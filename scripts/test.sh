@@ -6,6 +6,8 @@ scripts/setup.sh
 scripts/build.sh
 ctest --test-dir build --output-on-failure -j "${PARE_JOBS:-$(nproc)}"
 build/cli/pare selftest
+# Every fuzz target for a few seconds from its seed corpus (scripts/fuzz.sh --help to run longer).
+scripts/fuzz.sh
 # The GPU check's path up to the GPU work: its packages, a build against them alone (README "GPU check").
 scripts/gpu-check.sh prepare
 scripts/gpu-check.sh run

@@ -11,7 +11,12 @@
 #include <algorithm>
 #include <cstdint>
 
+// Clang (the fuzzing build) does not clone templates; it compiles the baseline alone.
+#if defined(__clang__)
+#define PARE_VECTOR_CLONES
+#else
 #define PARE_VECTOR_CLONES [[gnu::target_clones("arch=x86-64-v4", "default")]]
+#endif
 
 namespace pare::kernels::cpu {
 
