@@ -30,6 +30,8 @@ PruneTaskOptions ffn_pruning(const fs::path& model_dir, const fs::path& out) {
   o.finetune.max_train_examples = 40;
   o.finetune.max_eval_examples = 16;
   o.finetune.trainer = testing::tiny_trainer_options(out, 4);
+  // The tiny model is not fine-tuned: its task head is made fresh (pruning refuses a model without one).
+  o.finetune.new_head = true;
   o.config = PruningConfig::from_json(
       nlohmann::json::array({{{"op_names", {"bert\\.encoder\\.layer\\.[0-9]+\\.intermediate\\.dense\\.weight"}},
                               {"scorer", "taylor"},

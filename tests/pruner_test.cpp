@@ -341,7 +341,11 @@ TEST(Pruner, ResumedRunContinuesExactlyWithScoresMasksAndScoreOptimizer) {
   std::vector<double> losses = first.recorder->losses;
   TrainerOptions second_half = tiny_trainer_options(split_dir.path(), 8);
   second_half.resume = true;
-  const PruningRun second = run_pruning(config, second_half, {}, 77);
+  // The resume starts from the run's starting model (another one is refused); the scores, masks
+  // and optimizer state must then come from the checkpoint.
+  EXPECT_NE(testing::error_of([&] { run_pruning(config, second_half, {}, 77); }).find("starting_model: the run has"),
+            std::string::npos);
+  const PruningRun second = run_pruning(config, second_half, {}, 3);
   losses.insert(losses.end(), second.recorder->losses.begin(), second.recorder->losses.end());
   ASSERT_EQ(losses.size(), straight.recorder->losses.size());
   for (std::size_t i = 0; i < losses.size(); ++i)

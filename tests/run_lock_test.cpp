@@ -3,8 +3,10 @@
 // process is played by util-linux's flock(1), which holds a flock(2) on the file as pare does.
 #include "train/run_lock.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -53,6 +55,20 @@ TEST(RunLock, TakesOverTheLockOfAKilledProcessSayingWhose) {
   EXPECT_TRUE(has(testing::read_bytes(dir.path() / RunLock::kFileName), "pid " + std::to_string(::getpid())));
 }
 
+// Whether some process holds a flock on `file`, probed with a flock of our own (a RunLock taken and
+// released would remove the file).
+bool held(const fs::path& file) {
+  const int fd = ::open(file.c_str(), O_RDONLY);
+  const bool locked = fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) != 0;
+  if (fd >= 0) ::close(fd);
+  return locked;
+}
+
+// Polls `held(file)` until it is `expected` (at most 5 s).
+void wait_until_held_is(const fs::path& file, bool expected) {
+  for (int i = 0; i < 500 && held(file) != expected; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
 TEST(RunLock, AnotherProcessHoldsTheFolderUntilItIsKilled) {
   testing::ScratchDir dir;
   const fs::path file = dir.path() / RunLock::kFileName;
@@ -65,16 +81,14 @@ TEST(RunLock, AnotherProcessHoldsTheFolderUntilItIsKilled) {
     ::_exit(127);
   }
   ASSERT_GT(holder, 0);
-  // flock(1) takes the lock right after it starts.
-  std::string error;
-  for (int i = 0; i < 100 && error.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    error = error_of([&] { RunLock::acquire(dir.path(), "training"); });
-  }
+  wait_until_held_is(file, true);
+  const std::string error = error_of([&] { RunLock::acquire(dir.path(), "training"); });
   EXPECT_TRUE(has(error, "is in use by another pare process (pid 1 on elsewhere, running pare finetune)"));
   ::kill(-holder, SIGKILL);
   int status = 0;
   ::waitpid(holder, &status, 0);
+  // flock(1)'s child may still be exiting with a copy of the descriptor it was about to close.
+  wait_until_held_is(file, false);
   const RunLock lock = RunLock::acquire(dir.path(), "training");
   EXPECT_TRUE(has(lock.taken_over(), "left by pid 1 on elsewhere"));
 }

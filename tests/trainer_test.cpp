@@ -8,6 +8,7 @@
 #include <cmath>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <map>
 #include <set>
@@ -163,8 +164,20 @@ void expect_resume_is_exact(bool mlm) {
   EXPECT_NE(
       testing::error_of([&] { run_tiny(split_dir.path(), mlm, -1, true, 99); }).find("starting_model: the run has"),
       std::string::npos);
+  // A record of a step past the checkpoint (logged before a kill): the resumed run trains that step
+  // again and logs it once.
+  {
+    std::ofstream log(split_dir.path() / "metrics.jsonl", std::ios::app);
+    log << "{\"type\": \"train\", \"step\": 5, \"loss\": 1.0}\n{\"type\": \"tr";
+  }
   const RunOutcome second = run_tiny(split_dir.path(), mlm, -1, true, 3);
   EXPECT_FALSE(second.result.stopped);
+  auto logged_steps = [](const fs::path& dir) {
+    std::vector<std::int64_t> steps;
+    for (const auto& r : MetricsLog::read(dir / "metrics.jsonl")) steps.push_back(r.at("step").get<std::int64_t>());
+    return steps;
+  };
+  EXPECT_EQ(logged_steps(split_dir.path()), logged_steps(straight_dir.path()));
   std::vector<double> joined = first.losses;
   joined.insert(joined.end(), second.losses.begin(), second.losses.end());
   ASSERT_EQ(joined.size(), straight.losses.size());
@@ -456,6 +469,31 @@ TEST(Trainer, CheckpointsAreAtomicAndAnInterruptedSwapIsRecovered) {
   EXPECT_TRUE(fs::exists(dir.path() / "checkpoint.old"));
   EXPECT_TRUE(fs::exists(dir.path() / "checkpoint.tmp"));
   EXPECT_EQ(load_trainer_state(dir.path() / "checkpoint" / "trainer_state.safetensors").step, 5);
+}
+
+// A run killed before its first checkpoint left only its log: --resume starts it again from step 0
+// (the same steps) instead of refusing both a resume and a fresh start; a folder without any trace
+// of a run has nothing to resume.
+TEST(Trainer, AResumeBeforeTheFirstCheckpointStartsAgainFromStepZero) {
+  TempDir dir("resume-from-start");
+  fs::create_directories(dir.path());
+  auto train = [&](bool resume) {
+    TrainerOptions o = quiet_options(dir.path());
+    o.max_steps = 3;
+    o.log_every = 1;
+    o.resume = resume;
+    Trainer trainer(make_bert_model(tiny_config(0.0, 3), BertTask::sequence_classification, 1), o);
+    trainer.set_train_data(synthetic_examples(16, 3, TaskKind::classification), TaskKind::classification, 0);
+    return trainer.train();
+  };
+  EXPECT_NE(testing::error_of([&] { train(true); }).find("nothing to resume"), std::string::npos);
+  testing::write_bytes(dir.path() / "metrics.jsonl", "{\"type\": \"train\", \"step\": 1, \"loss\": 9.0}\n");
+  EXPECT_EQ(train(true).steps, 3);
+  std::vector<std::int64_t> steps;
+  for (const auto& r : MetricsLog::read(dir.path() / "metrics.jsonl")) {
+    if (r.at("type") == "train") steps.push_back(r.at("step").get<std::int64_t>());
+  }
+  EXPECT_EQ(steps, (std::vector<std::int64_t>{1, 2, 3}));
 }
 
 // A folder another process is training into (its lock held) is refused, naming that process.

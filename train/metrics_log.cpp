@@ -6,6 +6,7 @@
 #include <string>
 
 #include "runtime/error.h"
+#include "runtime/io/atomic_file.h"
 #include "runtime/io/json_file.h"
 
 namespace pare {
@@ -43,6 +44,17 @@ std::vector<nlohmann::json> MetricsLog::read(const std::filesystem::path& path) 
     }
   }
   return records;
+}
+
+void MetricsLog::keep_through_step(const std::filesystem::path& path, std::int64_t step) {
+  if (!std::filesystem::exists(path)) return;
+  std::string kept;
+  for (const nlohmann::json& record : read(path)) {
+    const auto at = record.find("step");
+    if (at != record.end() && at->is_number_integer() && at->get<std::int64_t>() > step) continue;
+    kept += record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  }
+  write_file_atomically(path, kept);
 }
 
 }  // namespace pare

@@ -22,6 +22,9 @@ class MetricsLog {
   // Every record of a metrics file, for reports and tests; a torn last line (a crash mid-write) is
   // ignored, a malformed line elsewhere throws naming the file and line.
   static std::vector<nlohmann::json> read(const std::filesystem::path& path);
+  // Rewrites the file (atomically) with only the records of steps up to `step`: what a resumed run
+  // keeps, so that the steps it trains again after its checkpoint are not logged twice. Absent: nothing.
+  static void keep_through_step(const std::filesystem::path& path, std::int64_t step);
 
  private:
   std::filesystem::path path_;

@@ -238,13 +238,22 @@ void TrainingRun::resume_or_start() {
   sampler_options.seed = options_.seed;
   sampler_.emplace(token_lengths(trainer_.examples_), sampler_options);
 
-  if (!options_.resume) {
-    PARE_CHECK(!fs::exists(checkpoint_dir_), "trainer: '", options_.output_dir.string(),
+  const fs::path state_file = checkpoint_dir_ / kTrainerStateFile;
+  // A run stopped before its first checkpoint (killed, or interrupted during the first steps)
+  // resumes from its start: the same settings give the same steps again.
+  const bool from_start =
+      options_.resume && !fs::exists(state_file) && fs::exists(options_.output_dir / "metrics.jsonl");
+  if (from_start && options_.progress_out != nullptr) {
+    std::fprintf(options_.progress_out, "pare: %s holds no checkpoint yet: the run starts again from step 0\n",
+                 options_.output_dir.c_str());
+  }
+  if (!options_.resume || from_start) {
+    PARE_CHECK(from_start || !fs::exists(checkpoint_dir_), "trainer: '", options_.output_dir.string(),
                "' already holds a checkpoint; resume it or choose another output directory");
     // An earlier run's best model or log, even without its checkpoint, is a result: a new run would
     // replace best/ with whatever it reaches and mix two runs in one log.
     for (const fs::path& earlier : {best_dir_, options_.output_dir / "metrics.jsonl"}) {
-      PARE_CHECK(!fs::exists(earlier), "trainer: '", options_.output_dir.string(), "' already holds ",
+      PARE_CHECK(from_start || !fs::exists(earlier), "trainer: '", options_.output_dir.string(), "' already holds ",
                  earlier.filename().string(),
                  " of an earlier run; choose another output directory (pare never replaces "
                  "a run's results)");
@@ -253,7 +262,6 @@ void TrainingRun::resume_or_start() {
     state_.data_seed = options_.seed;
     return;
   }
-  const fs::path state_file = checkpoint_dir_ / kTrainerStateFile;
   PARE_CHECK(fs::exists(state_file), "trainer: nothing to resume: '", state_file.string(), "' does not exist");
   const CheckpointTensors weights = read_checkpoint_tensors(checkpoint_dir_);
   CheckpointLoadReport report;
@@ -482,6 +490,7 @@ TrainResult TrainingRun::run() {
   for (const auto& hook : trainer_.hooks_) hook->on_train_begin(model_, plan_);
 
   const LinearWarmupDecay schedule(options_.lr, plan_.warmup_steps, plan_.total_steps);
+  if (options_.resume) MetricsLog::keep_through_step(options_.output_dir / "metrics.jsonl", state_.step);
   metrics_log_.emplace(options_.output_dir / "metrics.jsonl");
   std::optional<ProgressBar> bar;
   if (options_.progress_out != nullptr) {

@@ -1,0 +1,209 @@
+// pare prune and pare speedup under signals at seeded random moments of an uninterrupted run's span.
+// Every interrupted prune run (SIGKILL, SIGINT, SIGTERM) is resumed with --resume and must end with
+// the uninterrupted run's masks and weights, byte for byte; a speedup killed at any moment leaves
+// its output absent or complete, never partial, and a rerun writes the same bytes.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/test_support.h"  // ScratchDir, write_bytes, read_bytes
+
+namespace pare {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+const fs::path kData = PARE_TEST_DATA_DIR;
+
+// The pare executable with `arguments`, its output to `log`; returns its pid.
+pid_t start_pare(const std::vector<std::string>& arguments, const fs::path& log) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    std::vector<char*> argv{const_cast<char*>(PARE_BINARY)};
+    for (const std::string& a : arguments) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    if (std::freopen(log.c_str(), "a", stdout) == nullptr || std::freopen(log.c_str(), "a", stderr) == nullptr) {
+      ::_exit(126);
+    }
+    ::execv(PARE_BINARY, argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+// The exit status, or 128 + the signal that ended it.
+int wait_for(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int run_pare(const std::vector<std::string>& arguments, const fs::path& log) {
+  return wait_for(start_pare(arguments, log));
+}
+
+class SignalResume : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    model_ = dir_.path() / "model";
+    fs::create_directories(model_);
+    fs::copy(kData / "bert_tiny" / "seqcls", model_);
+    fs::copy_file(kData / "tokenizers" / "wordpiece" / "vocab.txt", model_ / "vocab.txt");
+    const char* words[] = {"hello", "world", "the", "cat", "a", "un", "##able", "!", "?", "."};
+    std::mt19937 rng(7);
+    std::string rows = "sentence\tlabel\n";
+    for (int i = 0; i < 48; ++i) {
+      std::string text;
+      for (int w = 0; w < 6; ++w) text += std::string(w ? " " : "") + words[rng() % 10];
+      rows += text + "\t" + std::to_string(i % 3) + "\n";
+    }
+    testing::write_bytes(dir_.path() / "train.tsv", rows);
+    // prune/configs/attention_heads.json with a warm-up that fits a short run.
+    testing::write_bytes(dir_.path() / "heads.json", R"([{
+      "op_names": ["bert\\.encoder\\.layer\\.[0-9]+\\.attention\\.self\\.(query|key|value)\\.weight",
+                   "bert\\.encoder\\.layer\\.[0-9]+\\.attention\\.output\\.dense\\.weight"],
+      "scorer": "movement", "sparse_threshold": 0.1, "granularity": "head", "warmup_steps": 10,
+      "regular_scale": 10}])");
+  }
+
+  std::vector<std::string> prune_arguments(const fs::path& out) const {
+    return {"prune",
+            "--model",
+            model_.string(),
+            "--config",
+            (dir_.path() / "heads.json").string(),
+            "--train",
+            (dir_.path() / "train.tsv").string(),
+            "--dev",
+            (dir_.path() / "train.tsv").string(),
+            "--text-column",
+            "sentence",
+            "--label-column",
+            "label",
+            "--seq",
+            "16",
+            "--steps",
+            "60",
+            "--batch",
+            "8",
+            "--save-every",
+            "4",
+            "--log-every",
+            "1",
+            "--score-lr",
+            "0.5",
+            "--out",
+            out.string()};
+  }
+
+  testing::ScratchDir dir_;
+  fs::path model_;
+};
+
+TEST_F(SignalResume, PruningKilledAtRandomMomentsResumesToTheSameMasksAndWeights) {
+  const fs::path reference = dir_.path() / "reference";
+  const Clock::time_point start = Clock::now();
+  ASSERT_EQ(run_pare(prune_arguments(reference), dir_.path() / "reference.log"), 0)
+      << testing::read_bytes(dir_.path() / "reference.log");
+  const double span = std::chrono::duration<double>(Clock::now() - start).count();
+  const std::string masks = testing::read_bytes(reference / "masks.safetensors");
+  const std::string weights = testing::read_bytes(reference / "checkpoint" / "model.safetensors");
+  ASSERT_FALSE(masks.empty());
+
+  std::mt19937 rng(2026);
+  std::uniform_real_distribution<double> moment(0.05, 0.95);
+  int i = 0, interrupted = 0;
+  for (const int signal : {SIGKILL, SIGKILL, SIGKILL, SIGINT, SIGTERM}) {
+    const fs::path out = dir_.path() / ("run" + std::to_string(i));
+    const fs::path log = dir_.path() / ("run" + std::to_string(i++) + ".log");
+    const pid_t pid = start_pare(prune_arguments(out), log);
+    std::this_thread::sleep_for(std::chrono::duration<double>(moment(rng) * span));
+    ::kill(pid, signal);
+    const int status = wait_for(pid);
+    SCOPED_TRACE(testing::read_bytes(log));
+    if (status != 0) {
+      ++interrupted;
+      // A graceful stop exits 130 with a checkpoint; SIGKILL leaves whatever was complete.
+      if (signal != SIGKILL) {
+        EXPECT_EQ(status, 130);
+      }
+      std::vector<std::string> resume = prune_arguments(out);
+      resume.push_back("--resume");
+      int resumed = run_pare(resume, log);
+      // Killed before the run left anything to resume: it starts afresh.
+      if (resumed != 0 && testing::read_bytes(log).find("nothing to resume") != std::string::npos) {
+        resumed = run_pare(prune_arguments(out), log);
+      }
+      ASSERT_EQ(resumed, 0);
+    }
+    EXPECT_EQ(testing::read_bytes(out / "masks.safetensors"), masks) << "signal " << signal;
+    EXPECT_EQ(testing::read_bytes(out / "checkpoint" / "model.safetensors"), weights) << "signal " << signal;
+  }
+  // The moments fall inside the run: most signals found it at work (a run over before its signal
+  // proves nothing about resuming).
+  EXPECT_GE(interrupted, 3);
+}
+
+TEST_F(SignalResume, SpeedupKilledAtAnyMomentLeavesItsOutputWholeOrAbsent) {
+  const fs::path pruned = dir_.path() / "pruned";
+  ASSERT_EQ(run_pare(prune_arguments(pruned), dir_.path() / "pruned.log"), 0);
+  const std::vector<std::string> speedup = {"speedup",
+                                            "--model",
+                                            model_.string(),
+                                            "--masks",
+                                            (pruned / "masks.safetensors").string(),
+                                            "--out",
+                                            (dir_.path() / "compact").string()};
+  const Clock::time_point start = Clock::now();
+  ASSERT_EQ(run_pare(speedup, dir_.path() / "speedup.log"), 0) << testing::read_bytes(dir_.path() / "speedup.log");
+  const double span = std::chrono::duration<double>(Clock::now() - start).count();
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir_.path() / "compact")) names.push_back(entry.path().filename());
+  std::sort(names.begin(), names.end());
+  std::vector<std::string> contents;
+  for (const std::string& name : names) contents.push_back(testing::read_bytes(dir_.path() / "compact" / name));
+  fs::rename(dir_.path() / "compact", dir_.path() / "compact-reference");
+
+  std::mt19937 rng(2027);
+  std::uniform_real_distribution<double> moment(0.0, 1.2);
+  int whole = 0;
+  for (int trial = 0; trial < 6; ++trial) {
+    const pid_t pid = start_pare(speedup, dir_.path() / "speedup.log");
+    std::this_thread::sleep_for(std::chrono::duration<double>(moment(rng) * span));
+    ::kill(pid, SIGKILL);
+    wait_for(pid);
+    if (fs::exists(dir_.path() / "compact")) {
+      // Whole: every file, with the uninterrupted run's bytes.
+      for (std::size_t f = 0; f < names.size(); ++f) {
+        EXPECT_EQ(testing::read_bytes(dir_.path() / "compact" / names[f]), contents[f]) << names[f];
+      }
+      fs::remove_all(dir_.path() / "compact");
+      ++whole;
+    }
+    // A rerun after the kill writes the same model (and clears what the killed one left).
+    ASSERT_EQ(run_pare(speedup, dir_.path() / "speedup.log"), 0) << testing::read_bytes(dir_.path() / "speedup.log");
+    for (std::size_t f = 0; f < names.size(); ++f) {
+      EXPECT_EQ(testing::read_bytes(dir_.path() / "compact" / names[f]), contents[f]) << names[f];
+    }
+    fs::remove_all(dir_.path() / "compact");
+    std::vector<std::string> left;
+    for (const auto& entry : fs::directory_iterator(dir_.path())) {
+      if (entry.path().filename().string().find(".pare-") != std::string::npos) left.push_back(entry.path());
+    }
+    EXPECT_TRUE(left.empty()) << left.front();
+  }
+  std::printf("speedup killed 6 times: output whole %d times, absent %d times\n", whole, 6 - whole);
+}
+
+}  // namespace
+}  // namespace pare
