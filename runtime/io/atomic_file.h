@@ -9,9 +9,9 @@
 namespace pare {
 
 // Writes into a temporary sibling of `path` (runtime/io/temporary_sibling.h), removing any that a
-// killed writer left; commit() flushes it to disk and renames it over
-// `path`. A writer destroyed without commit() (an error, an exception) removes the temporary file
-// and leaves any existing `path` untouched. Errors throw pare::Error naming the path.
+// killed writer left; commit() flushes it to disk and renames it over `path`. A writer destroyed
+// without commit() (an error, an exception) removes the temporary file and leaves any existing
+// `path` untouched. Errors throw pare::Error naming the path.
 class AtomicFileWriter {
  public:
   explicit AtomicFileWriter(std::filesystem::path path);
