@@ -18,12 +18,7 @@ namespace {
 
 using nlohmann::json;
 using testing::error_of;
-
-// gtest without gmock: a substring check that prints both strings when it fails.
-::testing::AssertionResult has(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "\"" << text << "\"\n does not contain \"" << part << "\"";
-}
+using testing::has;
 
 std::filesystem::path example_config(const std::string& name) {
   return std::filesystem::path(PARE_TEST_DATA_DIR) / ".." / ".." / "prune" / "configs" / name;

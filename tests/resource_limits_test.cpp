@@ -19,11 +19,7 @@ namespace {
 
 using nlohmann::json;
 using testing::error_of;
-
-::testing::AssertionResult has(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "\"" << text << "\"\n does not contain \"" << part << "\"";
-}
+using testing::has;
 
 json small_config() {
   return json{{"vocab_size", 100},        {"hidden_size", 16},       {"num_hidden_layers", 1},

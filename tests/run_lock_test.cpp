@@ -20,13 +20,9 @@
 namespace pare {
 namespace {
 
+using testing::has;
 namespace fs = std::filesystem;
 using testing::error_of;
-
-::testing::AssertionResult has(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "\"" << text << "\"\n does not contain \"" << part << "\"";
-}
 
 TEST(RunLock, RefusesASecondHolderAndLeavesNoFileWhenReleased) {
   testing::ScratchDir dir;

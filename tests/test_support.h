@@ -99,6 +99,12 @@ inline pid_t dead_pid() {
   return pid;
 }
 
+// gtest without gmock: a substring check that prints both strings when it fails.
+inline ::testing::AssertionResult has(const std::string& text, const std::string& part) {
+  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "\"" << text << "\"\n does not contain \"" << part << "\"";
+}
+
 // The message of the pare::Error that `fn` throws, or "" when it throws nothing.
 inline std::string error_of(const std::function<void()>& fn) {
   try {
