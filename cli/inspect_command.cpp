@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/strict_numbers.h"
 #include "models/bert_config.h"
 #include "prune/model_size.h"  // measure_model, model_size_json, model_size_text
 
@@ -31,8 +32,7 @@ void add_inspect_command(CLI::App& app) {
   cmd->add_option("--model", options->model, "HF model directory")->required();
   cmd->add_option("--original", options->original, "the unpruned model directory, for ratios");
   cmd->add_flag("--json", options->json, "print one JSON object instead of a table");
-  cmd->add_option("--seq-len", options->seq_len, "sequence length the FLOPs per token assume")
-      ->check(CLI::PositiveNumber);
+  cmd->add_option("--seq-len", options->seq_len, "sequence length the FLOPs per token assume")->check(at_least(1));
   cmd->callback([options] {
     const ModelSize size = measure_dir(options->model, options->seq_len);
     std::optional<ModelSize> original;

@@ -55,4 +55,16 @@ void add_checks(CLI::App& app) {
 
 void require_strict_numbers(CLI::App& app) { add_checks(app); }
 
+CLI::Validator at_least(std::int64_t min) {
+  return CLI::Validator(
+      [min](const std::string& value) -> std::string {
+        const std::string problem = check_integer<std::int64_t>(value);
+        if (!problem.empty()) return problem;
+        std::int64_t parsed = 0;
+        std::from_chars(value.data(), value.data() + value.size(), parsed);
+        return parsed < min ? value + " is less than " + std::to_string(min) : "";
+      },
+      "", "at least " + std::to_string(min));
+}
+
 }  // namespace pare::cli

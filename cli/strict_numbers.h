@@ -12,4 +12,8 @@ namespace pare::cli {
 // Adds the checks to every INT, UINT and FLOAT option of `app` and its subcommands, recursively.
 void require_strict_numbers(CLI::App& app);
 
+// A whole number of at least `min`; unlike CLI::PositiveNumber, whose message spells out the range
+// up to DBL_MAX in 309 digits, the refusal says "0 is less than 1".
+CLI::Validator at_least(std::int64_t min);
+
 }  // namespace pare::cli

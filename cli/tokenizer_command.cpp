@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/strict_numbers.h"
 #include "models/tokenizers/tokenizer.h"
 #include "runtime/error.h"
 #include "train/corpus_tokenizer.h"
@@ -85,7 +86,7 @@ void add_tokenizer_command(CLI::App& app) {
   train_cmd->add_option("--brown", train_args->brown, "Brown corpus directory")->capture_default_str();
   train_cmd->add_option("--vocab-size", train_args->vocab_size, "Number of pieces, special tokens included")
       ->required()
-      ->check(CLI::PositiveNumber);
+      ->check(at_least(1));
   train_cmd->add_option("--out", train_args->out, "Folder that receives spiece.model and spiece.vocab (new or empty)")
       ->required();
   train_cmd->add_flag("--overwrite", train_args->overwrite,

@@ -3,13 +3,14 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/strict_numbers.h"
 #include "runtime/error.h"
 
 namespace pare::cli {
 
 void add_train_flags(CLI::App* cmd, TrainFlags& f) {
   cmd->add_option("--out", f.out, "output directory (checkpoint/, best/, metrics.jsonl)")->required();
-  cmd->add_option("--steps", f.steps, "optimizer steps (instead of --epochs)")->check(CLI::PositiveNumber);
+  cmd->add_option("--steps", f.steps, "optimizer steps (instead of --epochs)")->check(at_least(1));
   cmd->add_option("--epochs", f.epochs, "passes over the training data")->capture_default_str();
   cmd->add_option("--batch", f.batch, "sequences per optimizer step")->capture_default_str();
   cmd->add_option("--accum", f.accumulation, "micro-batches per step (gradient accumulation)")->capture_default_str();

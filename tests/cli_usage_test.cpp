@@ -41,7 +41,7 @@ TEST(CliUsage, RefusesNumbersThatWouldConvertToSomethingElse) {
       {"--lr 1e400", "--lr: 1e400 is not a finite number"},
       {"--lr nan", "--lr: nan is not a decimal number"},
       {"--batch 1.5", "--batch: 1.5 is not a whole number of 0 or more"},
-      {"--steps 0", "--steps"},
+      {"--steps 0", "--steps: 0 is less than 1"},
   };
   for (const auto& [arguments, message] : cases) {
     const Outcome out = run_pare(base + arguments);
