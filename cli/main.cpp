@@ -1,12 +1,16 @@
 // The pare executable. Exit status: 0 done; 1 a usage mistake (unknown flag, bad value; CLI11's
 // message); 2 an error (pare::Error or any other failure, one line on stderr); 130 stopped by
 // SIGINT, SIGTERM or SIGHUP with a checkpoint saved (the line says how to resume).
+//
+// Under mpirun every process is one rank of a data-parallel job (runtime/distributed/world.h); a rank
+// that fails ends the whole job with its status, so no rank waits forever for it in a collective.
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "cli/strict_numbers.h"
+#include "runtime/distributed/world.h"
 #include "runtime/error.h"
 #include "runtime/version.h"
 
@@ -25,16 +29,24 @@ int main(int argc, char** argv) {
   pare::cli::add_distill_command(app);
   pare::cli::add_run_command(app);
   pare::cli::require_strict_numbers(app);
+  int status = 0;
   try {
+    pare::connect_world_from_environment();
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 1;  // --help and --version print and end well; a usage mistake is 1
+    status = app.exit(e) == 0 ? 0 : 1;  // --help and --version print and end well; a usage mistake is 1
   } catch (const pare::Interrupted& e) {
     std::cerr << "pare: " << e.what() << "\n";
-    return 130;
+    status = 130;
   } catch (const std::exception& e) {
-    std::cerr << "pare: error: " << e.what() << "\n";
-    return 2;
+    pare::Communicator& world = pare::world();
+    std::cerr << "pare: error: " << (world.size() > 1 ? "rank " + std::to_string(world.rank()) + ": " : "") << e.what()
+              << "\n";
+    status = 2;
   }
-  return 0;
+  // An interrupted job stops on every rank at the same step; any other failure may be this rank's
+  // alone while the others wait in a collective.
+  if (status != 0 && status != 130 && pare::world().size() > 1) pare::world().abort(status);
+  pare::set_world(nullptr);
+  return status;
 }

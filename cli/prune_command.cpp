@@ -12,6 +12,7 @@
 #include "cli/training_options.h"  // TrainFlags, TaskFlags, finetune_options, run_summary
 #include "pipeline/distilled_pruning.h"
 #include "prune/prune_task.h"
+#include "runtime/distributed/world.h"
 
 namespace pare::cli {
 namespace {
@@ -66,6 +67,7 @@ void add_prune_command(CLI::App& app) {
                        args->distill.task_weight);
     }
     const PruneTaskResult r = prune_on_task(o);
+    if (!writes_results()) return;  // rank 0 reports a data-parallel run
     nlohmann::json summary = run_summary(r.train);
     print_sparsity(r.sparsity);
     summary["masks"] = r.masks_file.string();

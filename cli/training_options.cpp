@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/strict_numbers.h"
+#include "runtime/distributed/world.h"
 #include "runtime/error.h"
 
 namespace pare::cli {
@@ -143,6 +144,8 @@ nlohmann::json run_summary(const TrainResult& r) {
   return j;
 }
 
-void report(const TrainResult& r) { std::cout << run_summary(r).dump(2) << "\n"; }
+void report(const TrainResult& r) {
+  if (writes_results()) std::cout << run_summary(r).dump(2) << "\n";
+}
 
 }  // namespace pare::cli

@@ -6,6 +6,7 @@
 #include "distill/distillation_losses.h"
 #include "models/bert_heads.h"  // BertForSequenceClassification::is_regression
 #include "runtime/autograd.h"   // NoGradGuard
+#include "runtime/distributed/world.h"
 #include "runtime/error.h"
 #include "runtime/ops/elementwise.h"  // add, scale, sub
 #include "runtime/ops/indexing.h"     // concat
@@ -94,7 +95,14 @@ Tensor DistillationHook::hidden_loss(const MicroBatchView& batch, const TeacherO
                            .reshape({1}));
     }
     const std::vector<float> host = concat(values, 0).to_vector<float>();
-    for (std::size_t i = 0; i < asked.size(); ++i) distances[{asked[i].student, asked[i].teacher}] = host[i];
+    // Data parallelism: each rank's distances are means over its tokens; weighted by its share they
+    // add up to the micro-batch's, so every rank picks the pairs one process would.
+    std::vector<double> summed(host.begin(), host.end());
+    if (world().size() > 1) {
+      for (double& d : summed) d *= batch.share.tokens;
+      all_reduce(world(), summed);
+    }
+    for (std::size_t i = 0; i < asked.size(); ++i) distances[{asked[i].student, asked[i].teacher}] = summed[i];
   }
   const LayerDistance distance = [&](std::int64_t s, std::int64_t t) {
     const auto found = distances.find({s, t});
@@ -122,19 +130,23 @@ Tensor DistillationHook::extra_loss(const MicroBatchView& batch) {
   const std::int64_t count = ++terms_.micro_batches;
   if (batch.outputs.loss.defined()) terms_.task_loss = running_mean(terms_.task_loss, batch.outputs.loss, count);
 
+  // This rank's part of each term (the whole term in one process): token-level logits and hidden
+  // states are means over tokens, sentence-level logits over rows.
+  const auto part = [](const Tensor& loss, double share) { return share == 1.0 ? loss : scale(loss, share); };
   Tensor total;
   if (options_.logit_weight > 0) {
     const Tensor loss = prediction_distillation_loss(batch.outputs.logits, teacher.logits, batch.inputs.attention_mask,
                                                      prediction_kind_, options_.temperature);
     terms_.logit_loss = running_mean(terms_.logit_loss, loss, count);
-    total = scale(loss, options_.logit_weight);
+    const double share = batch.outputs.logits.dim() == 3 ? batch.share.tokens : batch.share.rows;
+    total = scale(part(loss, share), options_.logit_weight);
   }
   if (options_.hidden_weight > 0) {
     const Tensor loss = hidden_loss(batch, teacher, terms_.layer_map);
     terms_.hidden_loss =
         running_mean(terms_.hidden_loss, loss.defined() ? loss : Tensor::zeros({}, DType::f32, options_.device), count);
     if (loss.defined()) {
-      const Tensor weighted = scale(loss, options_.hidden_weight);
+      const Tensor weighted = scale(part(loss, batch.share.tokens), options_.hidden_weight);
       total = total.defined() ? add(total, weighted) : weighted;
     }
   }

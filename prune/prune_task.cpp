@@ -4,6 +4,7 @@
 
 #include "models/checkpoint.h"  // save_pretrained, WeightView
 #include "prune/masks.h"        // save_masks
+#include "runtime/distributed/world.h"
 #include "runtime/error.h"
 #include "runtime/io/atomic_file.h"
 #include "train/atomic_directory.h"
@@ -34,9 +35,17 @@ PruneTaskResult prune_on_task(const PruneTaskOptions& options) {
 
   const std::filesystem::path out = options.finetune.trainer.output_dir;
   result.masks_file = out / "masks.safetensors";
-  save_masks(result.masks_file, pruner->masks());
-
   result.model_dir = out / "model";
+  result.sparsity_file = out / "sparsity.json";
+  result.sparsity = pruner->sparsity_report();
+  if (!result.train.evaluations.empty()) {
+    nlohmann::json metrics = nlohmann::json::object();
+    for (const MetricValue& m : result.train.evaluations.back().metrics) metrics[m.name] = m.value;
+    result.sparsity["eval"] = metrics;
+  }
+  if (!writes_results()) return result;  // rank 0 writes a data-parallel run's output
+
+  save_masks(result.masks_file, pruner->masks());
   {
     AtomicDirectory dir(result.model_dir);
     save_pretrained(*model, dir.temp_path(), WeightView::as_forward);
@@ -45,14 +54,6 @@ PruneTaskResult prune_on_task(const PruneTaskOptions& options) {
     for (const auto& file : files) std::filesystem::copy_file(file, dir.temp_path() / file.filename());
     dir.commit();
   }
-
-  result.sparsity = pruner->sparsity_report();
-  if (!result.train.evaluations.empty()) {
-    nlohmann::json metrics = nlohmann::json::object();
-    for (const MetricValue& m : result.train.evaluations.back().metrics) metrics[m.name] = m.value;
-    result.sparsity["eval"] = metrics;
-  }
-  result.sparsity_file = out / "sparsity.json";
   write_file_atomically(result.sparsity_file, result.sparsity.dump(2) + "\n");
   return result;
 }

@@ -191,6 +191,14 @@ void Pruner::on_train_begin(BertTaskModel& model, const TrainingPlan& plan) {
   }
 }
 
+NamedTensors Pruner::gradient_tensors() const {
+  NamedTensors learned;
+  for (const auto& unit : units_) {
+    if (unit->movement()) learned.emplace_back(unit->name, unit->scores);
+  }
+  return learned;
+}
+
 Tensor Pruner::extra_loss(const MicroBatchView& batch) {
   std::int64_t entries = 0;
   for (const auto& unit : units_) {
@@ -206,7 +214,8 @@ Tensor Pruner::extra_loss(const MicroBatchView& batch) {
     total = total.defined() ? add(total, term) : term;
   }
   last_regularization_ = total.detach();
-  return total;
+  // Under data parallelism each rank adds its share, so the ranks' parts add up to one term.
+  return batch.share.rows == 1.0 ? total : scale(total, batch.share.rows);
 }
 
 void Pruner::after_backward(std::int64_t /*step*/, BertTaskModel& /*model*/) {

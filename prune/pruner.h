@@ -65,6 +65,8 @@ class Pruner : public TrainingHook {
   // schedule would not reach its target within the run.
   void on_train_begin(BertTaskModel& model, const TrainingPlan& plan) override;
   Tensor extra_loss(const MicroBatchView& batch) override;
+  // The learned scores of movement units, which after_backward steps with their own optimizer.
+  NamedTensors gradient_tensors() const override;
   void after_backward(std::int64_t step, BertTaskModel& model) override;
   void after_step(const StepInfo& info) override;
   nlohmann::json log_fields() const override;

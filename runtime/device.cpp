@@ -1,6 +1,9 @@
 #include "runtime/device.h"
 
-#include "kernels/cuda_memory.h"  // device_count
+#include <algorithm>
+
+#include "kernels/cuda_memory.h"        // device_count
+#include "runtime/distributed/world.h"  // local_rank
 #include "runtime/error.h"
 
 namespace pare {
@@ -20,7 +23,8 @@ std::string Device::str() const {
 Device parse_device(const std::string& text) {
   if (text == "cpu") return Device::cpu();
   if (text == "guarded") return Device::guarded();
-  if (text == "cuda") return Device::cuda(0);
+  // One GPU per rank: the ranks a launcher started on one machine take its GPUs in turn.
+  if (text == "cuda") return Device::cuda(local_rank() > 0 ? local_rank() % std::max(1, cuda_device_count()) : 0);
   if (text.rfind("cuda:", 0) == 0) {
     const std::string digits = text.substr(5);
     PARE_CHECK(!digits.empty() && digits.size() < 6 && digits.find_first_not_of("0123456789") == std::string::npos,

@@ -27,7 +27,8 @@ struct Device {
   std::string str() const;
 };
 
-// Parses "cpu", "cuda", "cuda:N" or "guarded"; throws pare::Error naming the text otherwise.
+// Parses "cpu", "cuda", "cuda:N" or "guarded"; throws pare::Error naming the text otherwise. "cuda" is
+// the GPU of this rank among those a launcher started on this machine (local rank modulo GPUs).
 Device parse_device(const std::string& text);
 // Number of CUDA devices usable by this build: 0 when built without CUDA or when none is present.
 int cuda_device_count();

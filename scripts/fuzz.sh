@@ -29,7 +29,7 @@ build=build-fuzz
 jobs=${PARE_JOBS:-$(nproc)}
 mkdir -p "$build"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-  -DPARE_BUILD_FUZZERS=ON -DPARE_WITH_CUDA=OFF -DPARE_BUILD_TESTS=OFF -DPARE_BUILD_BENCH=OFF >"$build/configure.log" ||
+  -DPARE_BUILD_FUZZERS=ON -DPARE_WITH_CUDA=OFF -DPARE_WITH_MPI=OFF -DPARE_BUILD_TESTS=OFF -DPARE_BUILD_BENCH=OFF >"$build/configure.log" ||
   { cat "$build/configure.log"; exit 1; }
 cmake --build "$build" -j "$jobs" --target pare_fuzzers
 

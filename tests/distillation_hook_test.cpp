@@ -101,7 +101,7 @@ TEST(DistillationHook, KeepsNothingFromOneStepToTheNext) {
   for (std::int64_t step = 0; step < 5; ++step) {
     {
       const BertOutputs outputs = student->forward(inputs, batch.labels);
-      const Tensor extra = hook->extra_loss(MicroBatchView{step, 0, inputs, batch.labels, outputs});
+      const Tensor extra = hook->extra_loss(MicroBatchView{step, 0, inputs, batch.labels, outputs, {}});
       ASSERT_TRUE(extra.defined());
       add(outputs.loss, extra).backward();
     }
@@ -129,7 +129,7 @@ TEST(DistillationHook, CofiSkipsTheLayersTheAttentionSourceReportsEmpty) {
   const BertInputs inputs{batch.input_ids, batch.attention_mask, batch.token_type_ids};
   auto pairs_of_step = [&](std::int64_t step) {
     const BertOutputs outputs = student->forward(inputs, batch.labels);
-    hook->extra_loss(MicroBatchView{step, 0, inputs, batch.labels, outputs});
+    hook->extra_loss(MicroBatchView{step, 0, inputs, batch.labels, outputs, {}});
     return hook->last_step().layer_map;
   };
   // Both student layers take a teacher layer; then layer 2 loses its attention (a pruner's masks)

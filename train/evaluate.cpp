@@ -6,6 +6,7 @@
 
 #include "data/tokenize.h"     // token_lengths
 #include "runtime/autograd.h"  // NoGradGuard
+#include "runtime/distributed/world.h"
 #include "runtime/error.h"
 #include "runtime/ops/reduce.h"  // argmax
 #include "runtime/parameter_cache.h"
@@ -49,6 +50,32 @@ BertInputs inputs_on(const Batch& batch, Device device) {
   return {batch.input_ids.to(device), batch.attention_mask.to(device), batch.token_type_ids.to(device)};
 }
 
+// Under data-parallel training each rank runs every world().size()-th batch and the ranks' results
+// are summed, so every rank returns the predictions of all examples.
+bool runs_batch(std::size_t batch) {
+  return batch % static_cast<std::size_t>(world().size()) == static_cast<std::size_t>(world().rank());
+}
+
+// Every rank's predictions on every rank: each example was predicted by one rank, the others hold
+// zeros there.
+void gather_predictions(TaskPredictions& out) {
+  Communicator& comm = world();
+  if (comm.size() == 1) return;
+  std::vector<double> flat;
+  for (std::int64_t c : out.classes) flat.push_back(static_cast<double>(c));
+  flat.insert(flat.end(), out.scores.begin(), out.scores.end());
+  for (const std::vector<std::int64_t>& tags : out.tags) {
+    for (std::int64_t t : tags) flat.push_back(static_cast<double>(t));
+  }
+  all_reduce(comm, flat);
+  std::size_t at = 0;
+  for (std::int64_t& c : out.classes) c = static_cast<std::int64_t>(flat[at++]);
+  for (double& s : out.scores) s = flat[at++];
+  for (std::vector<std::int64_t>& tags : out.tags) {
+    for (std::int64_t& t : tags) t = static_cast<std::int64_t>(flat[at++]);
+  }
+}
+
 // Predictions and, when `loss` is non-null, the loss summed over its units (examples or tokens).
 TaskPredictions run_task(const BertTaskModel& model, const TaskInfo& task, std::span<const TokenizedExample> examples,
                          const EvalOptions& options, double* loss, std::int64_t* loss_units) {
@@ -57,14 +84,19 @@ TaskPredictions run_task(const BertTaskModel& model, const TaskInfo& task, std::
   NoGradGuard no_grad;
   const ParameterCache weights(model.parameters());
   TaskPredictions out;
-  if (task.is_tagging())
+  if (task.is_tagging()) {
     out.tags.resize(examples.size());
-  else if (task.is_regression())
+    for (std::size_t i = 0; i < examples.size(); ++i) out.tags[i].resize(examples[i].input_ids.size());
+  } else if (task.is_regression()) {
     out.scores.resize(examples.size());
-  else
+  } else {
     out.classes.resize(examples.size());
+  }
   const Device device = model.device();
-  for (const std::vector<std::size_t>& indices : eval_batches(examples, options.batch_size)) {
+  const std::vector<std::vector<std::size_t>> batches = eval_batches(examples, options.batch_size);
+  for (std::size_t b = 0; b < batches.size(); ++b) {
+    if (!runs_batch(b)) continue;
+    const std::vector<std::size_t>& indices = batches[b];
     const Batch batch = collate(examples, indices, task.kind, options.pad_id);
     const Tensor labels = loss != nullptr ? batch.labels.to(device) : Tensor();
     PARE_CHECK(loss == nullptr || labels.defined(), "evaluation of '", task.name, "': the examples carry no labels");
@@ -93,6 +125,13 @@ TaskPredictions run_task(const BertTaskModel& model, const TaskInfo& task, std::
       *loss += outputs.loss.item() * static_cast<double>(units);
       *loss_units += units;
     }
+  }
+  gather_predictions(out);
+  if (loss != nullptr && world().size() > 1) {
+    double totals[2] = {*loss, static_cast<double>(*loss_units)};
+    all_reduce(world(), totals);
+    *loss = totals[0];
+    *loss_units = static_cast<std::int64_t>(totals[1]);
   }
   return out;
 }
@@ -141,7 +180,8 @@ std::vector<MetricValue> evaluate_mlm(const BertTaskModel& model, std::span<cons
   double loss_sum = 0.0;
   std::int64_t masked = 0;
   std::int64_t correct = 0;
-  // In example order (not by length), so the masks do not depend on the batch size's grouping.
+  // In example order (not by length), so the masks do not depend on the batch size's grouping. Every
+  // rank draws the masks of every batch, so the ranks' batches are those of one process.
   for (std::size_t start = 0; start < examples.size(); start += options.batch_size) {
     std::vector<std::size_t> indices;
     for (std::size_t i = start; i < std::min(examples.size(), start + options.batch_size); ++i) indices.push_back(i);
@@ -150,7 +190,7 @@ std::vector<MetricValue> evaluate_mlm(const BertTaskModel& model, std::span<cons
     const std::vector<std::int64_t> labels = corrupted.labels.to_vector<std::int64_t>();
     std::int64_t units = 0;
     for (std::int64_t l : labels) units += l != kIgnoreLabel;
-    if (units == 0) continue;
+    if (units == 0 || !runs_batch(start / options.batch_size)) continue;
     const Device device = model.device();
     const BertOutputs outputs = model.forward(
         {corrupted.input_ids.to(device), batch.attention_mask.to(device), batch.token_type_ids.to(device)},
@@ -161,6 +201,13 @@ std::vector<MetricValue> evaluate_mlm(const BertTaskModel& model, std::span<cons
     for (std::size_t p = 0; p < labels.size(); ++p) {
       if (labels[p] != kIgnoreLabel) correct += predicted[p] == labels[p];
     }
+  }
+  if (world().size() > 1) {
+    double totals[3] = {loss_sum, static_cast<double>(masked), static_cast<double>(correct)};
+    all_reduce(world(), totals);
+    loss_sum = totals[0];
+    masked = static_cast<std::int64_t>(totals[1]);
+    correct = static_cast<std::int64_t>(totals[2]);
   }
   PARE_CHECK(masked > 0, "masked-LM evaluation: no token was masked in ", examples.size(), " examples");
   const double loss = loss_sum / static_cast<double>(masked);

@@ -3,6 +3,7 @@
 #include "data/tokenize.h"
 #include "models/checkpoint.h"            // load_pretrained
 #include "models/tokenizers/tokenizer.h"  // load_tokenizer
+#include "runtime/distributed/world.h"
 #include "runtime/error.h"
 #include "train/evaluate.h"
 #include "train/output_folder.h"
@@ -96,10 +97,13 @@ TrainResult finetune(const FinetuneOptions& options, std::shared_ptr<BertTaskMod
 
   TrainerOptions trainer_options = options.trainer;
   PARE_CHECK(!trainer_options.output_dir.empty(), "finetune: an output directory is required");
-  std::filesystem::create_directories(trainer_options.output_dir);
   const std::filesystem::path labels = trainer_options.output_dir / kLabelsFile;
   if (!task.is_regression()) {
-    save_label_names(task, labels);
+    // Rank 0 writes a data-parallel run's output (train/trainer.h).
+    if (writes_results()) {
+      std::filesystem::create_directories(trainer_options.output_dir);
+      save_label_names(task, labels);
+    }
     trainer_options.model_files.push_back(labels);
   }
   for (const auto& file : tokenizer_files(options.model_dir)) trainer_options.model_files.push_back(file);

@@ -9,6 +9,8 @@
 #include "data/tokenize.h"      // token_lengths
 #include "models/checkpoint.h"  // save_pretrained, read_checkpoint_tensors, load_checkpoint_tensors
 #include "runtime/autograd.h"   // NoGradGuard
+#include "runtime/distributed/gradient_all_reduce.h"
+#include "runtime/distributed/world.h"
 #include "runtime/error.h"
 #include "runtime/io/safetensors.h"
 #include "runtime/json_differences.h"
@@ -20,6 +22,7 @@
 #include "runtime/transfer.h"  // transfer_stats
 #include "runtime/version.h"   // kPareVersion
 #include "train/atomic_directory.h"
+#include "train/batch_shard.h"
 #include "train/interrupt.h"
 #include "train/metrics_log.h"
 #include "train/progress_bar.h"
@@ -37,6 +40,8 @@ constexpr const char* kHookTensorsFile = "hook_tensors.safetensors";
 // Offsets that give dropout and masking their own streams from the one run seed.
 constexpr std::uint64_t kDropoutSeedOffset = 0x9e3779b97f4a7c15ULL;
 constexpr std::uint64_t kMaskingSeedOffset = 0xd1b54a32d192ed03ULL;
+// Rank r > 0 of a data-parallel run draws its dropout with the run's seed plus r times this.
+constexpr std::uint64_t kRankSeedStride = 0x94d049bb133111ebULL;
 
 using Clock = std::chrono::steady_clock;
 
@@ -72,6 +77,14 @@ void save_model_directory(const BertTaskModel& model, const fs::path& dir, const
 }
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+// This rank's rows of one micro-batch, on the model's device.
+struct MicroBatch {
+  Batch batch;
+  std::int64_t units = 0;        // what the whole micro-batch's loss averages over (every rank's rows)
+  std::int64_t local_units = 0;  // of those, in this rank's rows
+  BatchShare share;
+};
 
 }  // namespace
 
@@ -148,12 +161,14 @@ class TrainingRun {
   void prepare_output();
   // Restores checkpoint/ on resume (weights, optimizer, sampler, generators, hooks), or starts fresh.
   void resume_or_start();
-  // The micro-batches of the next step, collated and transformed on the host, then moved to the
-  // model's device; `units` gets what each one's loss averages over.
-  std::vector<Batch> next_batches(std::int64_t step, std::vector<std::int64_t>& units, std::int64_t& sequences);
-  // Forward and backward of every micro-batch; returns the step's loss, still on the device.
-  Tensor accumulate_gradients(std::int64_t step, const std::vector<Batch>& batches,
-                              const std::vector<std::int64_t>& units);
+  // The micro-batches of the next step, collated and transformed on the host, cut to this rank's
+  // rows, then moved to the model's device.
+  std::vector<MicroBatch> next_batches(std::int64_t step, std::int64_t& sequences);
+  // Forward and backward of every micro-batch; returns this rank's part of the step's loss, still on
+  // the device.
+  Tensor accumulate_gradients(std::int64_t step, const std::vector<MicroBatch>& batches);
+  // Data parallelism: every rank's parameters and hooks' state are the same, or every rank throws.
+  void check_replicas_agree();
   // Clips, steps the optimizer and zeroes the gradients; returns the norm before clipping.
   double optimizer_step(std::int64_t step, double step_loss, double lr);
   void log_window(double lr, double grad_norm, bool force);
@@ -164,6 +179,7 @@ class TrainingRun {
   nlohmann::json run_settings() const;
 
   Trainer& trainer_;
+  Communicator& comm_;
   BertTaskModel& model_;
   const TrainerOptions& options_;
   TrainingPlan plan_;
@@ -174,6 +190,7 @@ class TrainingRun {
   std::string data_fingerprint_, model_fingerprint_;
   NamedTensors params_;
   std::vector<Tensor> all_params_;
+  std::optional<GradientAllReduce> gradient_sum_;  // with several ranks
   std::optional<AdamW> optimizer_;
   std::optional<BatchSampler> sampler_;
   Generator& dropout_gen_;
@@ -192,6 +209,7 @@ class TrainingRun {
 
 TrainingRun::TrainingRun(Trainer& trainer)
     : trainer_(trainer),
+      comm_(world()),
       model_(*trainer.model_),
       options_(trainer.options_),
       dropout_gen_(model_.bert().generator()),
@@ -200,12 +218,16 @@ TrainingRun::TrainingRun(Trainer& trainer)
 void TrainingRun::prepare_output() {
   plan_ = make_training_plan(options_, trainer_.examples_.size());
   PARE_CHECK(!options_.output_dir.empty(), "trainer: output_dir is required");
-  for (const fs::path& file : options_.model_files) {
-    PARE_CHECK(fs::is_regular_file(file), "trainer: model file '", file.string(), "' does not exist");
-  }
   const fs::path& out = options_.output_dir;
   checkpoint_dir_ = out / "checkpoint";
   best_dir_ = out / "best";
+  if (!writes_results()) {
+    comm_.barrier();  // rank 0 has made the folder and recovered interrupted renames
+    return;
+  }
+  for (const fs::path& file : options_.model_files) {
+    PARE_CHECK(fs::is_regular_file(file), "trainer: model file '", file.string(), "' does not exist");
+  }
   std::error_code ec;
   fs::create_directories(out, ec);
   PARE_CHECK(!ec, "trainer: cannot create output directory '", out.string(), "': ", ec.message());
@@ -215,6 +237,7 @@ void TrainingRun::prepare_output() {
   }
   recover_directory(checkpoint_dir_);
   recover_directory(best_dir_);
+  comm_.barrier();
 }
 
 void TrainingRun::resume_or_start() {
@@ -332,7 +355,22 @@ nlohmann::json TrainingRun::run_settings() const {
           {"pare_version", kPareVersion}};
 }
 
+void TrainingRun::check_replicas_agree() {
+  NamedTensors state = params_;
+  for (const auto& hook : trainer_.hooks_) {
+    for (auto& [name, t] : hook->state_tensors()) state.emplace_back(hook->name() + "." + name, t);
+  }
+  const std::string mine = model_fingerprint(state);
+  const std::string first = broadcast(comm_, mine, 0);
+  const double differing = all_reduce(comm_, mine == first ? 0.0 : 1.0);
+  PARE_CHECK(differing == 0, "trainer: after step ", state_.step, " the parameters or pruning state of ", differing,
+             " of ", comm_.size(), " ranks differ from rank 0's", mine == first ? "" : " (this rank's among them)",
+             "; the ranks of a data-parallel run must stay identical (the same pare, model, data and options on "
+             "every rank)");
+}
+
 void TrainingRun::save_checkpoint() {
+  if (!writes_results()) return;
   AtomicDirectory dir(checkpoint_dir_);
   save_model_directory(model_, dir.temp_path(), options_.model_files, WeightView::stored);
   TrainerState saved = state_;
@@ -368,66 +406,85 @@ void TrainingRun::evaluate() {
   PARE_CHECK(!metrics.empty(), "trainer: the evaluator returned no metrics");
   nlohmann::json record = {{"type", "eval"}, {"step", state_.step}};
   for (const MetricValue& m : metrics) record[m.name] = m.value;
-  metrics_log_->write(record);
+  if (metrics_log_) metrics_log_->write(record);
   const std::string& best_name = options_.metric_for_best;
   const double value = metric_value(metrics, best_name.empty() ? metrics.front().name : best_name);
   const bool better = options_.greater_is_better ? value > state_.best_metric : value < state_.best_metric;
   if (std::isfinite(value) && (!state_.has_best || better)) {
     state_.has_best = true;
     state_.best_metric = value;
-    AtomicDirectory dir(best_dir_);
-    save_model_directory(model_, dir.temp_path(), options_.model_files, WeightView::as_forward);
-    dir.commit();
+    if (writes_results()) {
+      AtomicDirectory dir(best_dir_);
+      save_model_directory(model_, dir.temp_path(), options_.model_files, WeightView::as_forward);
+      dir.commit();
+    }
   }
   result_.evaluations.push_back({state_.step, std::move(metrics)});
 }
 
-std::vector<Batch> TrainingRun::next_batches(std::int64_t step, std::vector<std::int64_t>& units,
-                                             std::int64_t& sequences) {
-  std::vector<Batch> batches;
+std::vector<MicroBatch> TrainingRun::next_batches(std::int64_t step, std::int64_t& sequences) {
+  std::vector<MicroBatch> batches;
   for (std::int64_t i = 0; i < options_.gradient_accumulation; ++i) {
     const std::vector<std::size_t> indices = sampler_->next();
     Batch batch = collate(trainer_.examples_, indices, trainer_.kind_, trainer_.pad_id_);
     if (trainer_.transform_) trainer_.transform_(batch, masking_gen_);
     PARE_CHECK(batch.labels.defined(), "trainer: a training batch has no labels (step ", step + 1, ")");
-    units.push_back(loss_units(batch.labels));
+    MicroBatch micro;
+    micro.units = loss_units(batch.labels);
     sequences += static_cast<std::int64_t>(indices.size());
-    for (Tensor* t : {&batch.input_ids, &batch.attention_mask, &batch.token_type_ids, &batch.labels}) {
+    if (comm_.size() == 1) {
+      micro.batch = std::move(batch);
+      micro.local_units = micro.units;
+    } else {
+      BatchShard shard = shard_batch(batch, rank_rows(batch.input_ids.size(0), comm_.rank(), comm_.size()));
+      micro.batch = std::move(shard.batch);
+      micro.share = shard.share;
+      micro.local_units = shard.stand_in ? 0 : loss_units(micro.batch.labels);
+    }
+    Batch& b = micro.batch;
+    for (Tensor* t : {&b.input_ids, &b.attention_mask, &b.token_type_ids, &b.labels}) {
       if (t->defined()) *t = t->to(options_.device);
     }
-    batches.push_back(std::move(batch));
+    batches.push_back(std::move(micro));
   }
   return batches;
 }
 
-Tensor TrainingRun::accumulate_gradients(std::int64_t step, const std::vector<Batch>& batches,
-                                         const std::vector<std::int64_t>& units) {
+Tensor TrainingRun::accumulate_gradients(std::int64_t step, const std::vector<MicroBatch>& batches) {
   std::int64_t total_units = 0;
-  for (std::int64_t u : units) total_units += u;
+  for (const MicroBatch& micro : batches) total_units += micro.units;
   Tensor step_loss = Tensor::zeros({}, DType::f32, options_.device);
   const MatmulPrecisionScope precision(options_.precision);
   // The weights stay as they are until the optimizer's step, after this.
   const ParameterCache weights(all_params_);
   for (std::size_t i = 0; i < batches.size(); ++i) {
-    if (units[i] == 0) continue;  // nothing to learn from (an MLM batch with no masked token)
-    const Batch& batch = batches[i];
+    const MicroBatch& micro = batches[i];
+    if (micro.units == 0) continue;  // nothing to learn from (an MLM batch with no masked token)
+    const Batch& batch = micro.batch;
     const BertInputs inputs{batch.input_ids, batch.attention_mask, batch.token_type_ids};
     const BertOutputs outputs = model_.forward(inputs, batch.labels);
-    // At weight 0 the task term stays out of the graph, so its head gets no gradient from it.
+    // At weight 0 the task term stays out of the graph, so its head gets no gradient from it. This
+    // rank's rows carry local_units of the micro-batch's units; without any, their task loss is
+    // left out (a mean over nothing).
+    const double task_weight =
+        options_.task_loss_weight * static_cast<double>(micro.local_units) / static_cast<double>(micro.units);
     Tensor loss;
-    if (options_.task_loss_weight == 1.0) {
+    if (task_weight == 1.0) {
       loss = outputs.loss;
-    } else if (options_.task_loss_weight != 0.0) {
-      loss = scale(outputs.loss, options_.task_loss_weight);
+    } else if (task_weight != 0.0) {
+      loss = scale(outputs.loss, task_weight);
     }
     const auto micro_batch = static_cast<std::int64_t>(i);
     for (const auto& hook : trainer_.hooks_) {
-      const Tensor extra = hook->extra_loss(MicroBatchView{step, micro_batch, inputs, batch.labels, outputs});
+      const Tensor extra =
+          hook->extra_loss(MicroBatchView{step, micro_batch, inputs, batch.labels, outputs, micro.share});
       if (extra.defined()) loss = loss.defined() ? add(loss, extra) : extra;
     }
-    PARE_CHECK(loss.defined(), "trainer: task_loss_weight is 0 and no hook added a loss at step ", step + 1,
-               ", micro-batch ", i + 1, "; nothing to train on");
-    const double weight = static_cast<double>(units[i]) / static_cast<double>(total_units);
+    PARE_CHECK(loss.defined() || options_.task_loss_weight != 0.0,
+               "trainer: task_loss_weight is 0 and no hook added a loss at step ", step + 1, ", micro-batch ", i + 1,
+               "; nothing to train on");
+    if (!loss.defined()) continue;  // this rank's rows hold none of the micro-batch's units
+    const double weight = static_cast<double>(micro.units) / static_cast<double>(total_units);
     const Tensor weighted = scale(loss, weight);
     weighted.backward();
     step_loss = add(step_loss, weighted.detach());
@@ -436,6 +493,7 @@ Tensor TrainingRun::accumulate_gradients(std::int64_t step, const std::vector<Ba
 }
 
 double TrainingRun::optimizer_step(std::int64_t step, double step_loss, double lr) {
+  if (gradient_sum_) gradient_sum_->reduce();
   for (const auto& hook : trainer_.hooks_) hook->after_backward(step, model_);
   const double max_norm = options_.max_grad_norm > 0 ? options_.max_grad_norm : std::numeric_limits<double>::infinity();
   const double grad_norm = clip_grad_norm(all_params_, max_norm);
@@ -475,7 +533,7 @@ void TrainingRun::log_window(double lr, double grad_norm, bool force) {
       hook_status_ += term;
     }
   }
-  metrics_log_->write(record);
+  if (metrics_log_) metrics_log_->write(record);
   window_loss_ = 0.0;
   window_host_reads_ = 0;
   window_steps_ = 0;
@@ -486,14 +544,17 @@ void TrainingRun::log_window(double lr, double grad_norm, bool force) {
 TrainResult TrainingRun::run() {
   prepare_output();
   resume_or_start();
+  comm_.barrier();  // every rank has read the output folder before rank 0 writes to it
   plan_.start_step = state_.step;
   for (const auto& hook : trainer_.hooks_) hook->on_train_begin(model_, plan_);
 
   const LinearWarmupDecay schedule(options_.lr, plan_.warmup_steps, plan_.total_steps);
-  if (options_.resume) MetricsLog::keep_through_step(options_.output_dir / "metrics.jsonl", state_.step);
-  metrics_log_.emplace(options_.output_dir / "metrics.jsonl");
+  if (writes_results()) {
+    if (options_.resume) MetricsLog::keep_through_step(options_.output_dir / "metrics.jsonl", state_.step);
+    metrics_log_.emplace(options_.output_dir / "metrics.jsonl");
+  }
   std::optional<ProgressBar> bar;
-  if (options_.progress_out != nullptr) {
+  if (options_.progress_out != nullptr && writes_results()) {
     bar.emplace(options_.progress_label, plan_.total_steps, options_.progress_out, options_.log_every);
   }
   std::optional<StopOnInterrupt> interrupt_guard;
@@ -502,6 +563,18 @@ TrainResult TrainingRun::run() {
   result_.checkpoint_dir = checkpoint_dir_;
   if (trainer_.evaluator_) result_.best_dir = best_dir_;
 
+  const bool parallel = comm_.size() > 1;
+  if (parallel) {
+    std::vector<Tensor> summed = all_params_;
+    for (const auto& hook : trainer_.hooks_) {
+      for (auto& [name, t] : hook->gradient_tensors()) summed.push_back(t);
+    }
+    gradient_sum_.emplace(std::move(summed), comm_);
+    check_replicas_agree();
+  }
+  // Saved with the checkpoint; during a step of a data-parallel run rank r draws from seed + r * stride.
+  const std::uint64_t dropout_seed = dropout_gen_.seed();
+
   model_.train();
   optimizer_->zero_grad();
   window_start_ = Clock::now();
@@ -509,11 +582,15 @@ TrainResult TrainingRun::run() {
   while (state_.step < plan_.total_steps && !stop_requested) {
     const std::int64_t step = state_.step;
     const std::uint64_t reads_before = transfer_stats().to_host;
-    std::vector<std::int64_t> units;
     std::int64_t sequences = 0;
-    const std::vector<Batch> batches = next_batches(step, units, sequences);
+    const std::vector<MicroBatch> batches = next_batches(step, sequences);
+    if (parallel) {
+      dropout_gen_.set_state(dropout_seed + static_cast<std::uint64_t>(comm_.rank()) * kRankSeedStride,
+                             dropout_gen_.offset());
+    }
     // The step's one host read of the loss, for the check, the log and the progress bar.
-    const double step_loss = accumulate_gradients(step, batches, units).item();
+    double step_loss = accumulate_gradients(step, batches).item();
+    if (parallel) step_loss = all_reduce(comm_, step_loss);
     PARE_CHECK(std::isfinite(step_loss), "trainer: non-finite loss (", step_loss, ") at step ", step + 1,
                "; stopped without saving this step (lower the learning rate or check the data)");
     const double lr = schedule.lr(step);
@@ -524,12 +601,24 @@ TrainResult TrainingRun::run() {
     const StepInfo info{state_.step, step_loss, grad_norm, lr, sequences};
     for (const auto& hook : trainer_.hooks_) hook->after_step(info);
     if (interrupt_guard && StopOnInterrupt::requested()) stop_requested = true;
+    if (parallel) {
+      // One decision to stop for every rank (a signal may reach them at different steps), and the
+      // dropout streams back to one state: the furthest any rank drew.
+      std::int64_t shared[2] = {static_cast<std::int64_t>(dropout_gen_.offset()), stop_requested ? 1 : 0};
+      comm_.all_reduce(shared, 2, CollectiveElement::i64, ReduceOp::max, Device::cpu());
+      dropout_gen_.set_state(dropout_seed, static_cast<std::uint64_t>(shared[0]));
+      stop_requested = shared[1] != 0;
+    }
 
     window_host_reads_ += transfer_stats().to_host - reads_before;
     window_loss_ += step_loss;
     ++window_steps_;
     window_sequences_ += sequences;
     const bool last = state_.step == plan_.total_steps;
+    if (parallel && (last || stop_requested ||
+                     (options_.replica_check_every > 0 && state_.step % options_.replica_check_every == 0))) {
+      check_replicas_agree();
+    }
     log_window(lr, grad_norm, last || stop_requested);
     if (bar) {
       char loss[32];

@@ -17,6 +17,12 @@
 //                   the stored parameters, which a resumed run needs
 // With `resume`, a run continues from checkpoint/ exactly: the losses of N steps, a stop, and N more
 // steps are bit for bit those of 2N steps in one go.
+//
+// Data parallelism: when world() (runtime/distributed/world.h) has several ranks, each runs its rows
+// of every micro-batch (train/batch_shard.h), the gradients are summed over the ranks before hooks
+// read them, and evaluation is sharded; the global batch, its order and the optimizer's steps are
+// those of one process. Rank 0 alone writes the output directory; the others read it on resume, so
+// it must be on a filesystem every rank sees. Dropout draws from a stream of its own on each rank.
 #pragma once
 
 #include <cstdint>
@@ -69,6 +75,10 @@ struct TrainerOptions {
   // What the progress line starts with ("stage 3/6 heads" in a pipeline).
   std::string progress_label = "train";
   bool stop_on_sigint = true;
+  // Data-parallel training (several ranks in world()): every this many steps, and at the start and
+  // the end, the ranks compare fingerprints of their parameters and hooks' state and stop with an
+  // error naming the step when they differ; 0: only at the start and the end.
+  std::int64_t replica_check_every = 100;
   // Where the model trains: the Trainer moves it there, batches follow it, and hooks' tensors must be
   // there too (callers that make hooks move the model first). A step reads two numbers back to the
   // host, the loss and the gradient norm, plus whatever hooks read.

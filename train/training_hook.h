@@ -21,13 +21,22 @@ struct TrainingPlan {
   std::int64_t start_step = 0;  // > 0 when resumed
 };
 
-// One micro-batch the model has just run on (training mode, autograd recording).
+// The part of a micro-batch this process trains on. In data-parallel training (runtime/distributed/
+// world.h) every rank collates the same micro-batch and runs its own rows of it; a rank left without
+// rows runs the first row as a stand-in with shares 0. In one process both shares are 1.
+struct BatchShare {
+  double rows = 1.0;    // this rank's rows / the micro-batch's rows
+  double tokens = 1.0;  // this rank's tokens (attention-mask ones) / the micro-batch's
+};
+
+// One micro-batch the model has just run on (training mode, autograd recording): this rank's rows.
 struct MicroBatchView {
   std::int64_t step = 0;         // optimizer steps already taken (0 for the first step)
   std::int64_t micro_batch = 0;  // 0 .. gradient_accumulation - 1
   const BertInputs& inputs;
   const Tensor& labels;
-  const BertOutputs& outputs;  // outputs.loss is the task loss of this micro-batch, before task_loss_weight
+  const BertOutputs& outputs;  // outputs.loss is the task loss of these rows, before task_loss_weight
+  BatchShare share;
 };
 
 // What one finished optimizer step looked like.
@@ -48,10 +57,16 @@ class TrainingHook {
   // Tensors the optimizer trains besides the model's (a distillation projection, learned scores),
   // f32 leaves that require grad. Named under "hooks.<name>." in the optimizer's state.
   virtual NamedTensors parameters() const { return {}; }
+  // Tensors whose gradients the hook reads in after_backward besides the model's and parameters()
+  // (scores a hook trains itself): data-parallel training sums their gradients over the ranks too.
+  virtual NamedTensors gradient_tensors() const { return {}; }
 
   virtual void on_train_begin(BertTaskModel&, const TrainingPlan&) {}
   // Added to the micro-batch's task loss before backward (undefined: nothing). It is weighted
-  // across micro-batches exactly as the task loss is.
+  // across micro-batches exactly as the task loss is. Under data parallelism it is this rank's part:
+  // a mean over rows scaled by share.rows, over tokens by share.tokens, a term that does not depend
+  // on the data by share.rows, so that the ranks' parts add up to the micro-batch's loss. Every rank
+  // calls it for every micro-batch, so collectives on world() may be used (the same on every rank).
   virtual Tensor extra_loss(const MicroBatchView&) { return Tensor(); }
   // Every micro-batch of step `step` (0-based) has been back-propagated: the gradients of the
   // model's parameters and of parameters() are complete and not yet clipped.
