@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/training_options.h"  // add_user_data_flags, add_device_flag, add_precision_flag, data_source
 #include "pipeline/pipeline_run.h"
+#include "runtime/distributed/world.h"
 #include "runtime/error.h"
 
 namespace pare::cli {
@@ -101,7 +102,7 @@ void run(CLI::App* cmd, const RunArgs& a) {
                       " with everything done so far saved; continue with `pare run --resume " + options.out.string() +
                       "`");
   }
-  std::cout << "report: " << (options.out / "report.md").string() << "\n";
+  if (writes_results()) std::cout << "report: " << (options.out / "report.md").string() << "\n";
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/training_options.h"  // add_device_flag
 #include "prune/speedup_directory.h"
+#include "runtime/distributed/world.h"
 
 namespace pare::cli {
 
@@ -28,13 +29,16 @@ void add_speedup_command(CLI::App& app) {
                 "replace what --out holds (atomically, once the new model is complete)");
   add_device_flag(cmd, options->device);
   cmd->callback([options] {
-    const SpeedupDirectoryResult r = speedup_directory(options->model, options->masks, options->out,
-                                                       parse_device(options->device), options->overwrite);
-    if (!r.copied_tokenizer) {
-      std::cerr << "speedup: " << options->model << " has no tokenizer files, so " << options->out
-                << " has none either\n";
-    }
-    std::cout << describe(r) << "wrote " << options->out << "\n";
+    // Surgery is one process's work: under mpirun rank 0 does it and the other ranks wait.
+    on_rank_zero_alone([&] {
+      const SpeedupDirectoryResult r = speedup_directory(options->model, options->masks, options->out,
+                                                         parse_device(options->device), options->overwrite);
+      if (!r.copied_tokenizer) {
+        std::cerr << "speedup: " << options->model << " has no tokenizer files, so " << options->out
+                  << " has none either\n";
+      }
+      std::cout << describe(r) << "wrote " << options->out << "\n";
+    });
   });
 }
 

@@ -11,6 +11,7 @@
 #include "pipeline/stage_measurement.h"
 #include "prune/prune_task.h"
 #include "prune/speedup_directory.h"
+#include "runtime/distributed/world.h"
 #include "runtime/error.h"
 #include "runtime/io/atomic_file.h"
 #include "runtime/io/json_file.h"
@@ -67,7 +68,7 @@ class PipelineRun {
                            const std::string& label);
   MeasureOptions measure_options() const;
   void note(const std::string& line) const {
-    if (o_.progress != nullptr) std::fprintf(o_.progress, "%s\n", line.c_str());
+    if (o_.progress != nullptr && writes_results()) std::fprintf(o_.progress, "%s\n", line.c_str());
   }
 
   fs::path pretrain_steps();  // returns the pretrained model
@@ -155,10 +156,12 @@ void PipelineRun::finish(const std::string& dir, json record) {
 
 bool PipelineRun::prepare_training_dir(const std::string& dir) {
   const fs::path path = out_ / dir;
-  if (fs::exists(path / "checkpoint" / "trainer_state.safetensors")) return true;
+  const bool resume = fs::exists(path / "checkpoint" / "trainer_state.safetensors");
   // Stopped before its first checkpoint: nothing of it is worth keeping, and pare made all of it.
-  fs::remove_all(path);
-  return false;
+  on_rank_zero_alone([&] {
+    if (!resume) fs::remove_all(path);
+  });
+  return resume;
 }
 
 TrainerOptions PipelineRun::trainer(const TrainingBlock& block, const std::string& dir, const std::string& label) {
@@ -211,15 +214,17 @@ fs::path PipelineRun::pretrain_steps() {
   const fs::path tokenizer = out_ / "tokenizer";
   ++step_;
   if (!done("tokenizer")) {
-    const auto start = Clock::now();
-    note(stage_label(step_, steps_, "tokenizer") + ": sentencepiece vocabulary of " + std::to_string(p.vocab_size) +
-         " pieces on Brown's training split");
-    fs::remove_all(tokenizer);
-    SentencePieceTrainingOptions spm;
-    spm.vocab_size = p.vocab_size;
-    spm.output_prefix = tokenizer / "spiece";
-    train_corpus_tokenizer({"brown"}, o_.data.brown_dir, spm);
-    finish("tokenizer", {{"name", "tokenizer"}, {"kind", "tokenizer"}, {"wall_s", seconds_since(start)}});
+    on_rank_zero_alone([&] {
+      const auto start = Clock::now();
+      note(stage_label(step_, steps_, "tokenizer") + ": sentencepiece vocabulary of " + std::to_string(p.vocab_size) +
+           " pieces on Brown's training split");
+      fs::remove_all(tokenizer);
+      SentencePieceTrainingOptions spm;
+      spm.vocab_size = p.vocab_size;
+      spm.output_prefix = tokenizer / "spiece";
+      train_corpus_tokenizer({"brown"}, o_.data.brown_dir, spm);
+      finish("tokenizer", {{"name", "tokenizer"}, {"kind", "tokenizer"}, {"wall_s", seconds_since(start)}});
+    });
   }
   ++step_;
   if (!done("pretrain")) {
@@ -237,11 +242,13 @@ fs::path PipelineRun::pretrain_steps() {
       stopped_in_ = "pretrain";
       return {};
     }
-    finish("pretrain", {{"name", "pretrain"},
-                        {"kind", "pretrain"},
-                        {"model", "pretrain/best"},
-                        {"mlm_loss", r.best_metric},
-                        {"wall_s", seconds_since(start)}});
+    on_rank_zero_alone([&] {
+      finish("pretrain", {{"name", "pretrain"},
+                          {"kind", "pretrain"},
+                          {"model", "pretrain/best"},
+                          {"mlm_loss", r.best_metric},
+                          {"wall_s", seconds_since(start)}});
+    });
   }
   return out_ / "pretrain" / "best";
 }
@@ -254,7 +261,6 @@ bool PipelineRun::teacher_step(const fs::path& model) {
   json record = {{"name", "teacher"}, {"kind", "teacher"}};
   if (o_.finetuned) {
     note(stage_label(step_, steps_, "teacher") + ": " + model.string() + " as fine-tuned");
-    fs::create_directories(out_ / "teacher");
     record["model"] = fs::absolute(model).string();  // outside the run: the report reads it from anywhere
   } else {
     const TrainResult r = pare::finetune(
@@ -265,11 +271,14 @@ bool PipelineRun::teacher_step(const fs::path& model) {
     }
     record["model"] = "teacher/best";
   }
-  record["trivial"] = {{"dev", trivial_baseline(o_.data, Split::dev)}, {"test", nullptr}};
-  if (has_test_) record["trivial"]["test"] = trivial_baseline(o_.data, Split::test);
-  record["measurement"] = measure_model_dir(teacher_, teacher_, measure_options());
-  record["wall_s"] = seconds_since(start);
-  finish("teacher", record);
+  on_rank_zero_alone([&] {
+    fs::create_directories(out_ / "teacher");
+    record["trivial"] = {{"dev", trivial_baseline(o_.data, Split::dev)}, {"test", nullptr}};
+    if (has_test_) record["trivial"]["test"] = trivial_baseline(o_.data, Split::test);
+    record["measurement"] = measure_model_dir(teacher_, teacher_, measure_options());
+    record["wall_s"] = seconds_since(start);
+    finish("teacher", record);
+  });
   return true;
 }
 
@@ -287,12 +296,14 @@ bool PipelineRun::attention_removed_step() {
     stopped_in_ = dir;
     return false;
   }
-  // overwrite: a compact/ left by a run stopped before its stage.json is pare's own, and complete.
-  speedup_directory(r.model_dir, r.masks_file, out_ / dir / "compact", o_.device, true);
-  json record = {{"name", "attention removed"}, {"kind", "baseline"}, {"model", dir + "/compact"}};
-  record["measurement"] = measure_model_dir(out_ / dir / "compact", teacher_, measure_options());
-  record["wall_s"] = seconds_since(start);
-  finish(dir, record);
+  on_rank_zero_alone([&] {
+    // overwrite: a compact/ left by a run stopped before its stage.json is pare's own, and complete.
+    speedup_directory(r.model_dir, r.masks_file, out_ / dir / "compact", o_.device, true);
+    json record = {{"name", "attention removed"}, {"kind", "baseline"}, {"model", dir + "/compact"}};
+    record["measurement"] = measure_model_dir(out_ / dir / "compact", teacher_, measure_options());
+    record["wall_s"] = seconds_since(start);
+    finish(dir, record);
+  });
   return true;
 }
 
@@ -315,29 +326,33 @@ bool PipelineRun::prune_step(const PruneStage& stage, const std::string& dir, co
     stopped_in_ = dir;
     return false;
   }
-  const SpeedupDirectoryResult compact =
-      speedup_directory(r.model_dir, r.masks_file, out_ / dir / "compact", o_.device, true);
-  json record = {{"name", stage.name},
-                 {"kind", "prune"},
-                 {"model", dir + "/compact"},
-                 {"masked_fraction", r.sparsity.value("masked_fraction", 0.0)},
-                 {"parameters_removed", compact.parameters_before - compact.parameters_after}};
-  record["measurement"] = measure_model_dir(out_ / dir / "compact", teacher_, measure_options());
-  record["wall_s"] = seconds_since(start);  // training, surgery and measurement
-  finish(dir, record);
+  on_rank_zero_alone([&] {
+    const SpeedupDirectoryResult compact =
+        speedup_directory(r.model_dir, r.masks_file, out_ / dir / "compact", o_.device, true);
+    json record = {{"name", stage.name},
+                   {"kind", "prune"},
+                   {"model", dir + "/compact"},
+                   {"masked_fraction", r.sparsity.value("masked_fraction", 0.0)},
+                   {"parameters_removed", compact.parameters_before - compact.parameters_after}};
+    record["measurement"] = measure_model_dir(out_ / dir / "compact", teacher_, measure_options());
+    record["wall_s"] = seconds_since(start);  // training, surgery and measurement
+    finish(dir, record);
+  });
   return true;
 }
 
-void PipelineRun::write_report() { report_ = write_run_report(out_, o_); }
+void PipelineRun::write_report() {
+  on_rank_zero_alone([&] { report_ = write_run_report(out_, o_); });
+}
 
 PipelineResult PipelineRun::run(bool resume) {
-  open_directory(resume);
+  on_rank_zero_alone([&] { open_directory(resume); });
   // A signal between training steps (tokenizer, surgery, measurement) stops the run after the
-  // step at hand, whose record is then complete.
+  // step at hand, whose record is then complete; on every rank, if it reached any.
   const StopOnInterrupt stop_guard;
   auto go_on = [this](bool step_completed, const std::string& dir) {
     if (!step_completed) return false;
-    if (!StopOnInterrupt::requested()) return true;
+    if (all_reduce(world(), StopOnInterrupt::requested() ? 1.0 : 0.0, ReduceOp::max) == 0.0) return true;
     stopped_in_ = dir;
     return false;
   };
@@ -379,7 +394,7 @@ PipelineResult PipelineRun::run(bool resume) {
   result.stopped_in = stopped_in_;
   if (completed) {
     write_report();
-    if (o_.progress != nullptr) std::fprintf(o_.progress, "\n%s", stage_table(report_).c_str());
+    if (o_.progress != nullptr && writes_results()) std::fprintf(o_.progress, "\n%s", stage_table(report_).c_str());
   }
   result.report = report_;
   return result;

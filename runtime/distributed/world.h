@@ -30,4 +30,27 @@ void connect_world_from_environment();
 // True on the rank that writes results (checkpoints, logs, reports, progress): rank 0.
 inline bool writes_results() { return world().rank() == 0; }
 
+// Work one rank does for the whole job (model surgery, measurements, reports): rank 0 runs `work` as
+// a single process, so that its collectives (a sharded evaluation) reach no other rank, while the
+// other ranks wait for it. An exception leaves rank 0 with the job's world back; the executable then
+// ends the job (the others would wait forever).
+template <typename Work>
+void on_rank_zero_alone(Work&& work) {
+  if (world().size() == 1) {
+    work();
+    return;
+  }
+  if (world().rank() == 0) {
+    std::unique_ptr<Communicator> job = exchange_world(nullptr);
+    try {
+      work();
+    } catch (...) {
+      exchange_world(std::move(job));
+      throw;
+    }
+    exchange_world(std::move(job));
+  }
+  world().barrier();
+}
+
 }  // namespace pare
