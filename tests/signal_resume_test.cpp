@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/child_process.h"
 #include "tests/test_support.h"  // ScratchDir, write_bytes, read_bytes
 
 namespace pare {
@@ -25,27 +26,11 @@ using Clock = std::chrono::steady_clock;
 
 const fs::path kData = PARE_TEST_DATA_DIR;
 
+using testing::wait_for;
+
 // The pare executable with `arguments`, its output to `log`; returns its pid.
 pid_t start_pare(const std::vector<std::string>& arguments, const fs::path& log) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    std::vector<char*> argv{const_cast<char*>(PARE_BINARY)};
-    for (const std::string& a : arguments) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    if (std::freopen(log.c_str(), "a", stdout) == nullptr || std::freopen(log.c_str(), "a", stderr) == nullptr) {
-      ::_exit(126);
-    }
-    ::execv(PARE_BINARY, argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-// The exit status, or 128 + the signal that ended it.
-int wait_for(pid_t pid) {
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return testing::start_program(PARE_BINARY, arguments, log);
 }
 
 int run_pare(const std::vector<std::string>& arguments, const fs::path& log) {

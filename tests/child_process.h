@@ -1,0 +1,63 @@
+// Programs the end-to-end tests start (pare, mpirun): started with fork and execv, their output to a
+// log file, waited for with or without a deadline.
+#pragma once
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace pare::testing {
+
+// `program` with `arguments` and the variables `environment` added, stdout and stderr appended to
+// `log`, in a process group of its own (so that a test can end it with everything it started).
+inline pid_t start_program(const std::string& program, const std::vector<std::string>& arguments,
+                           const std::filesystem::path& log,
+                           const std::vector<std::pair<std::string, std::string>>& environment = {}) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    for (const auto& [name, value] : environment) ::setenv(name.c_str(), value.c_str(), 1);
+    std::vector<char*> argv{const_cast<char*>(program.c_str())};
+    for (const std::string& a : arguments) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    if (std::freopen(log.c_str(), "a", stdout) == nullptr || std::freopen(log.c_str(), "a", stderr) == nullptr) {
+      ::_exit(126);
+    }
+    ::execv(program.c_str(), argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+// The exit status, or 128 + the signal that ended it.
+inline int wait_for(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// As wait_for, but after `seconds` the process group is killed and -1 returned: a hang fails the
+// test instead of the test run.
+inline int wait_for_at_most(pid_t pid, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid)
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(-pid, SIGKILL);
+  wait_for(pid);
+  return -1;
+}
+
+}  // namespace pare::testing
