@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/training_options.h"  // TrainFlags, TaskFlags, finetune_options, report
+#include "runtime/distributed/world.h"
 #include "runtime/error.h"
 #include "train/finetune.h"
 #include "train/pretrain.h"
@@ -103,8 +104,8 @@ void add_eval(CLI::App& app) {
     o.batch_size = args->batch;
     o.max_examples = args->max_examples;
     nlohmann::json j = {{"task", args->task.empty() ? "user data" : args->task}, {"split", split_name(o.split)}};
-    j["metrics"] = metrics_json(evaluate_model(o));
-    std::cout << j.dump(2) << "\n";
+    j["metrics"] = metrics_json(evaluate_model(o));  // split over the ranks under mpirun
+    if (writes_results()) std::cout << j.dump(2) << "\n";
   });
 }
 

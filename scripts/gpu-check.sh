@@ -88,11 +88,31 @@ nvcc_path() {
   fi
 }
 
+# NCCL for the multi-GPU collectives (tests/cuda_nccl_test.cpp): the toolkit's when it has one, else
+# the one PyTorch's wheels bring (nvidia/nccl: include/nccl.h, lib/libnccl.so.2).
+# The GPU machine has no MPI (no apt there): its build leaves the MPI communicator out, as one here
+# does with -DPARE_WITH_MPI=OFF.
+nccl_flags=()
+find_nccl() {
+  local toolkit wheel
+  toolkit=$(dirname "$(dirname "$(nvcc_path)")")
+  [ -f "$toolkit/include/nccl.h" ] && return 0
+  wheel=$(python3 -c 'import nvidia.nccl as n; print(list(n.__path__)[0])' 2>/dev/null || true)
+  if [ -n "$wheel" ] && [ -f "$wheel/include/nccl.h" ]; then
+    export LD_LIBRARY_PATH="$wheel/lib:$LD_LIBRARY_PATH"
+    nccl_flags=(-DPARE_NCCL_INCLUDE="$wheel/include")
+    say "NCCL from PyTorch's wheel: $wheel"
+  else
+    say "no NCCL in the toolkit or PyTorch's wheels: the multi-GPU collectives will say so"
+  fi
+}
+
 configure_and_build() {
   local libs=$prefix/usr/lib/x86_64-linux-gnu
   export LD_LIBRARY_PATH="$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  find_nccl
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix/usr" \
-    -DCMAKE_CUDA_COMPILER="$(nvcc_path)" >"$out/configure.log" 2>&1 ||
+    -DCMAKE_CUDA_COMPILER="$(nvcc_path)" -DPARE_WITH_MPI=OFF "${nccl_flags[@]}" >"$out/configure.log" 2>&1 ||
     {
       tail -30 "$out/configure.log"
       fail "configure failed (log: $out/configure.log)"

@@ -112,6 +112,13 @@ TEST_F(SignalResume, PruningKilledAtRandomMomentsResumesToTheSameMasksAndWeights
     const fs::path out = dir_.path() / ("run" + std::to_string(i));
     const fs::path log = dir_.path() / ("run" + std::to_string(i++) + ".log");
     const pid_t pid = start_pare(prune_arguments(out), log);
+    // A signal pare handles is sent during training (which metrics.jsonl marks): before, pare is
+    // still loading and ends as the signal's default action says, with nothing to resume.
+    const Clock::time_point started = Clock::now();
+    while (signal != SIGKILL && !fs::exists(out / "metrics.jsonl") &&
+           std::chrono::duration<double>(Clock::now() - started).count() < 10 * span) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     std::this_thread::sleep_for(std::chrono::duration<double>(moment(rng) * span));
     ::kill(pid, signal);
     const int status = wait_for(pid);

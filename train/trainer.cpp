@@ -200,6 +200,7 @@ class TrainingRun {
   TrainResult result_;
   double window_loss_ = 0.0;
   std::uint64_t window_host_reads_ = 0;
+  double window_all_reduce_s_ = 0.0;
   std::int64_t window_steps_ = 0;
   std::int64_t window_sequences_ = 0;
   Clock::time_point window_start_;
@@ -266,7 +267,7 @@ void TrainingRun::resume_or_start() {
   // resumes from its start: the same settings give the same steps again.
   const bool from_start =
       options_.resume && !fs::exists(state_file) && fs::exists(options_.output_dir / "metrics.jsonl");
-  if (from_start && options_.progress_out != nullptr) {
+  if (from_start && options_.progress_out != nullptr && writes_results()) {
     std::fprintf(options_.progress_out, "pare: %s holds no checkpoint yet: the run starts again from step 0\n",
                  options_.output_dir.c_str());
   }
@@ -519,6 +520,11 @@ void TrainingRun::log_window(double lr, double grad_norm, bool force) {
       {"seq_per_s", seconds > 0 ? static_cast<double>(window_sequences_) / seconds : 0.0},
       {"host_reads_per_step", static_cast<double>(window_host_reads_) / static_cast<double>(window_steps_)},
       {"epoch", static_cast<double>(position.epoch) + static_cast<double>(position.position) / batches_per_epoch}};
+  if (gradient_sum_) {
+    record["all_reduce_s_per_step"] = window_all_reduce_s_ / static_cast<double>(window_steps_);
+    record["all_reduce_bytes_per_step"] = gradient_sum_->last_bytes();
+    record["ranks"] = comm_.size();
+  }
   for (const auto& hook : trainer_.hooks_) {
     nlohmann::json fields = hook->log_fields();
     if (!fields.is_null()) record[hook->name()] = std::move(fields);
@@ -536,12 +542,17 @@ void TrainingRun::log_window(double lr, double grad_norm, bool force) {
   if (metrics_log_) metrics_log_->write(record);
   window_loss_ = 0.0;
   window_host_reads_ = 0;
+  window_all_reduce_s_ = 0.0;
   window_steps_ = 0;
   window_sequences_ = 0;
   window_start_ = Clock::now();
 }
 
 TrainResult TrainingRun::run() {
+  // From the start: a signal while the checkpoint loads stops the run after its first step, with a
+  // checkpoint, instead of killing it.
+  std::optional<StopOnInterrupt> interrupt_guard;
+  if (options_.stop_on_sigint) interrupt_guard.emplace();
   prepare_output();
   resume_or_start();
   comm_.barrier();  // every rank has read the output folder before rank 0 writes to it
@@ -557,8 +568,6 @@ TrainResult TrainingRun::run() {
   if (options_.progress_out != nullptr && writes_results()) {
     bar.emplace(options_.progress_label, plan_.total_steps, options_.progress_out, options_.log_every);
   }
-  std::optional<StopOnInterrupt> interrupt_guard;
-  if (options_.stop_on_sigint) interrupt_guard.emplace();
   result_.total_steps = plan_.total_steps;
   result_.checkpoint_dir = checkpoint_dir_;
   if (trainer_.evaluator_) result_.best_dir = best_dir_;
@@ -611,6 +620,7 @@ TrainResult TrainingRun::run() {
     }
 
     window_host_reads_ += transfer_stats().to_host - reads_before;
+    if (gradient_sum_) window_all_reduce_s_ += gradient_sum_->last_seconds();
     window_loss_ += step_loss;
     ++window_steps_;
     window_sequences_ += sequences;

@@ -6,7 +6,9 @@
 // The output directory holds:
 //   metrics.jsonl   {"type":"train", step, loss, lr, grad_norm, seq_per_s, host_reads_per_step, epoch}
 //                   every log_every steps (host_reads_per_step: device-to-host copies from a step's
-//                   batches to its hooks' after_step, 0 on the CPU) and {"type":"eval", step,
+//                   batches to its hooks' after_step, 0 on the CPU; with several ranks also ranks,
+//                   all_reduce_s_per_step and all_reduce_bytes_per_step: the gradient sum's wall time
+//                   and size) and {"type":"eval", step,
 //                   <metric>: value, ...} after each evaluation
 //   checkpoint/     the latest state: a model directory (config.json, model.safetensors, the files
 //                   of TrainerOptions::model_files) plus trainer_state.safetensors (step, sampler

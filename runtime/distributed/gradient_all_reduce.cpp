@@ -1,5 +1,6 @@
 #include "runtime/distributed/gradient_all_reduce.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "runtime/dtype.h"  // dtype_name
@@ -56,7 +57,11 @@ void GradientAllReduce::reduce() {
     }
     last_bytes_ += grad.nbytes();
     if (grad.nbytes() >= options_.pack_below) {
-      all_reduce(comm_, grad);
+      const Tensor flat = grad.reshape({-1});
+      const auto piece = static_cast<std::int64_t>(std::max<std::size_t>(options_.piece_bytes / sizeof(float), 1));
+      for (std::int64_t start = 0; start < flat.numel(); start += piece) {
+        all_reduce(comm_, flat.slice(0, start, std::min(flat.numel(), start + piece)));
+      }
       continue;
     }
     if (static_cast<std::size_t>(packed_elements + grad.numel()) * sizeof(float) > options_.bucket_bytes) flush();

@@ -119,9 +119,9 @@ TEST(GradientAllReduce, SumsPackedAndLargeGradientsAndFillsOnlyGradientsSomeRank
     const bool missing_here = (i == 3 && rank() == 0) || i == 4;  // 3: only some ranks have one; 4: none
     if (!missing_here) params[i].set_grad(Tensor::full(params[i].shape(), (i + 1.0) * (rank() + 1.0)));
   }
-  // Packed below 64 KiB in buckets of at most 96 KiB: [3] and [2, 5] and [4] share one, the two
-  // large ones go alone.
-  GradientAllReduce sum(params, world(), {64 << 10, 96 << 10});
+  // Packed below 64 KiB in buckets of at most 96 KiB: [3] and [2, 5] and [4] share one; the two
+  // large ones go alone, in pieces of 100 KiB (3 and 2 of them).
+  GradientAllReduce sum(params, world(), {64 << 10, 96 << 10, 100 << 10});
   sum.reduce();
   const double n = ranks();
   for (std::size_t i = 0; i < params.size(); ++i) {
