@@ -14,15 +14,14 @@
 #include <vector>
 
 #include "tests/child_process.h"
-#include "tests/test_support.h"  // ScratchDir, write_bytes, read_bytes, has
+#include "tests/test_support.h"  // ScratchDir, read_bytes, has
+#include "tests/tiny_prune_job.h"
 #include "train/trainer_state.h"
 
 namespace pare {
 namespace {
 
 namespace fs = std::filesystem;
-
-const fs::path kData = PARE_TEST_DATA_DIR;
 
 #ifdef PARE_MPIRUN
 // mpirun with `ranks` ranks of pare `arguments`.
@@ -60,58 +59,15 @@ class DataParallelCli : public ::testing::Test {
 #ifndef PARE_MPIRUN
     GTEST_SKIP() << "pare was built without MPI (apt-get install libopenmpi-dev openmpi-bin)";
 #endif
-    model_ = dir_.path() / "model";
-    fs::create_directories(model_);
-    fs::copy(kData / "bert_tiny" / "seqcls", model_);
-    fs::copy_file(kData / "tokenizers" / "wordpiece" / "vocab.txt", model_ / "vocab.txt");
-    const char* words[] = {"hello", "world", "the", "cat", "a", "un", "##able", "!", "?", "."};
-    std::string rows = "sentence\tlabel\n";
-    for (int i = 0; i < 60; ++i) {
-      std::string text;
-      for (int w = 0; w < 3 + i % 5; ++w) text += std::string(w ? " " : "") + words[(i * 7 + w * 3) % 10];
-      rows += text + "\t" + std::to_string(i % 3) + "\n";
-    }
-    testing::write_bytes(dir_.path() / "train.tsv", rows);
-    testing::write_bytes(dir_.path() / "heads.json", R"([{
-      "op_names": ["bert\\.encoder\\.layer\\.[0-9]+\\.attention\\.self\\.(query|key|value)\\.weight",
-                   "bert\\.encoder\\.layer\\.[0-9]+\\.attention\\.output\\.dense\\.weight"],
-      "scorer": "movement", "sparse_threshold": 0.1, "granularity": "head", "warmup_steps": 10,
-      "regular_scale": 10}])");
   }
 
   std::vector<std::string> prune_arguments(const fs::path& out, std::int64_t steps) const {
-    const std::string train = (dir_.path() / "train.tsv").string();
-    return {"prune",
-            "--model",
-            model_.string(),
-            "--config",
-            (dir_.path() / "heads.json").string(),
-            "--train",
-            train,
-            "--dev",
-            train,
-            "--text-column",
-            "sentence",
-            "--label-column",
-            "label",
-            "--seq",
-            "16",
-            "--steps",
-            std::to_string(steps),
-            "--batch",
-            "8",
-            "--save-every",
-            "2",
-            "--log-every",
-            "1",
-            "--score-lr",
-            "0.5",
-            "--out",
-            out.string()};
+    return job_.arguments(out, steps, 2);
   }
 
   testing::ScratchDir dir_;
-  fs::path model_;
+  testing::TinyPruneJob job_{dir_.path()};
+  fs::path model_ = job_.model();
 };
 
 #ifdef PARE_MPIRUN

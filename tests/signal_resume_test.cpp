@@ -16,15 +16,14 @@
 #include <vector>
 
 #include "tests/child_process.h"
-#include "tests/test_support.h"  // ScratchDir, write_bytes, read_bytes
+#include "tests/test_support.h"  // ScratchDir, read_bytes
+#include "tests/tiny_prune_job.h"
 
 namespace pare {
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-const fs::path kData = PARE_TEST_DATA_DIR;
 
 using testing::wait_for;
 
@@ -39,60 +38,11 @@ int run_pare(const std::vector<std::string>& arguments, const fs::path& log) {
 
 class SignalResume : public ::testing::Test {
  protected:
-  void SetUp() override {
-    model_ = dir_.path() / "model";
-    fs::create_directories(model_);
-    fs::copy(kData / "bert_tiny" / "seqcls", model_);
-    fs::copy_file(kData / "tokenizers" / "wordpiece" / "vocab.txt", model_ / "vocab.txt");
-    const char* words[] = {"hello", "world", "the", "cat", "a", "un", "##able", "!", "?", "."};
-    std::mt19937 rng(7);
-    std::string rows = "sentence\tlabel\n";
-    for (int i = 0; i < 48; ++i) {
-      std::string text;
-      for (int w = 0; w < 6; ++w) text += std::string(w ? " " : "") + words[rng() % 10];
-      rows += text + "\t" + std::to_string(i % 3) + "\n";
-    }
-    testing::write_bytes(dir_.path() / "train.tsv", rows);
-    // prune/configs/attention_heads.json with a warm-up that fits a short run.
-    testing::write_bytes(dir_.path() / "heads.json", R"([{
-      "op_names": ["bert\\.encoder\\.layer\\.[0-9]+\\.attention\\.self\\.(query|key|value)\\.weight",
-                   "bert\\.encoder\\.layer\\.[0-9]+\\.attention\\.output\\.dense\\.weight"],
-      "scorer": "movement", "sparse_threshold": 0.1, "granularity": "head", "warmup_steps": 10,
-      "regular_scale": 10}])");
-  }
-
-  std::vector<std::string> prune_arguments(const fs::path& out) const {
-    return {"prune",
-            "--model",
-            model_.string(),
-            "--config",
-            (dir_.path() / "heads.json").string(),
-            "--train",
-            (dir_.path() / "train.tsv").string(),
-            "--dev",
-            (dir_.path() / "train.tsv").string(),
-            "--text-column",
-            "sentence",
-            "--label-column",
-            "label",
-            "--seq",
-            "16",
-            "--steps",
-            "60",
-            "--batch",
-            "8",
-            "--save-every",
-            "4",
-            "--log-every",
-            "1",
-            "--score-lr",
-            "0.5",
-            "--out",
-            out.string()};
-  }
+  std::vector<std::string> prune_arguments(const fs::path& out) const { return job_.arguments(out, 60, 4); }
 
   testing::ScratchDir dir_;
-  fs::path model_;
+  testing::TinyPruneJob job_{dir_.path()};
+  fs::path model_ = job_.model();
 };
 
 TEST_F(SignalResume, PruningKilledAtRandomMomentsResumesToTheSameMasksAndWeights) {

@@ -72,6 +72,15 @@ inline std::filesystem::path tiny_model_dir(const std::filesystem::path& root) {
   return dir;
 }
 
+// The task of tiny_examples' classification labels: 3 classes, accuracy.
+inline TaskInfo tiny_classification_task() {
+  TaskInfo t;
+  t.name = "tiny";
+  t.label_names = {"a", "b", "c"};
+  t.metric_names = {"accuracy"};
+  return t;
+}
+
 // Batch 4, lr 1e-2, no progress bar, no signal handling, no evaluation.
 inline TrainerOptions tiny_trainer_options(const std::filesystem::path& out, std::int64_t steps) {
   TrainerOptions o;

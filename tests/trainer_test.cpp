@@ -53,14 +53,6 @@ std::vector<TokenizedExample> synthetic_examples(std::size_t n, std::uint64_t se
   return testing::tiny_examples(n, seed, kind);
 }
 
-TaskInfo synthetic_task() {
-  TaskInfo t;
-  t.name = "synthetic";
-  t.label_names = {"a", "b", "c"};
-  t.metric_names = {"accuracy"};
-  return t;
-}
-
 TrainerOptions quiet_options(const fs::path& out) {
   TrainerOptions o;
   o.output_dir = out;
@@ -139,7 +131,7 @@ RunOutcome run_tiny(const fs::path& out, bool mlm, std::int64_t stop_at, bool re
     });
     trainer.set_evaluator([dev, masking](const BertTaskModel& m) { return evaluate_mlm(m, dev, masking, 5); });
   } else {
-    const TaskInfo info = synthetic_task();
+    const TaskInfo info = testing::tiny_classification_task();
     trainer.set_evaluator([dev, info](const BertTaskModel& m) { return evaluate_task(m, info, dev); });
   }
   auto hook = std::make_shared<RecordingHook>(&trainer, stop_at);
@@ -430,7 +422,7 @@ TEST(Trainer, CheckpointsAreAtomicAndAnInterruptedSwapIsRecovered) {
     trainer.set_train_data(synthetic_examples(16, 3, TaskKind::classification), TaskKind::classification, 0);
     trainer.add_hook(std::make_shared<SignalAtStep>(SIGTERM, resume ? 0 : 3));
     const auto dev = synthetic_examples(8, 2, TaskKind::classification);
-    const TaskInfo info = synthetic_task();
+    const TaskInfo info = testing::tiny_classification_task();
     trainer.set_evaluator([dev, info](const BertTaskModel& m) { return evaluate_task(m, info, dev); });
     return trainer.train();
   };

@@ -29,13 +29,6 @@ namespace fs = std::filesystem;
 int rank() { return world().rank(); }
 int ranks() { return world().size(); }
 
-TaskInfo tiny_task() {
-  TaskInfo t;
-  t.name = "tiny";
-  t.label_names = {"a", "b", "c"};
-  t.metric_names = {"accuracy"};
-  return t;
-}
 // A directory every rank sees (made by rank 0, its name broadcast), removed when the test ends.
 class SharedDir {
  public:
@@ -137,7 +130,7 @@ TEST(GradientAllReduce, SumsPackedAndLargeGradientsAndFillsOnlyGradientsSomeRank
 
 TEST(DataParallelEvaluation, EveryRankGetsTheMetricsOfOneProcess) {
   auto model = make_bert_model(testing::tiny_bert_config(), BertTask::sequence_classification, 3);
-  const TaskInfo task = tiny_task();
+  const TaskInfo task = testing::tiny_classification_task();
   const std::vector<TokenizedExample> dev = testing::tiny_examples(37, 5);
   EvalOptions options;
   options.batch_size = 4;  // 10 batches over the ranks
@@ -200,7 +193,7 @@ TrainedState train_tiny(const fs::path& out, bool prune_and_distill) {
   if (prune_and_distill) o.task_loss_weight = 0.1;
   Trainer trainer(model, o);
   trainer.set_train_data(testing::tiny_examples(30, 1), TaskKind::classification, 0);
-  const TaskInfo task = tiny_task();
+  const TaskInfo task = testing::tiny_classification_task();
   trainer.set_evaluator(
       [task, dev = testing::tiny_examples(13, 2)](const BertTaskModel& m) { return evaluate_task(m, task, dev, {}); });
   std::shared_ptr<Pruner> pruner;
