@@ -108,6 +108,33 @@ TEST_F(DataParallelCli, AKilledRankEndsTheJobAndItsCheckpointResumesOnOneRank) {
   EXPECT_EQ(testing::read_bytes(killed / "masks.safetensors"), testing::read_bytes(whole / "masks.safetensors"));
 }
 
+TEST_F(DataParallelCli, SigtermStopsEveryRankWithACheckpointThatTwoRanksResume) {
+  const fs::path whole = dir_.path() / "whole";
+  ASSERT_EQ(
+      testing::wait_for(testing::start_program(PARE_BINARY, prune_arguments(whole, 400), dir_.path() / "whole.log")),
+      0);
+  const fs::path stopped = dir_.path() / "stopped";
+  const fs::path log = dir_.path() / "stopped.log";
+  const pid_t job = start_job(2, prune_arguments(stopped, 400), log);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!fs::exists(stopped / "checkpoint") && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  // mpirun passes the signal on to every rank, as a cluster's scheduler or a terminal would send it.
+  ::kill(job, SIGTERM);
+  const int status = testing::wait_for_at_most(job, 60);
+  SCOPED_TRACE(testing::read_bytes(log));
+  ASSERT_NE(status, -1) << "the job hung after SIGTERM";
+  EXPECT_TRUE(testing::has(testing::read_bytes(log), "checkpoint saved"));
+  const std::int64_t step = load_trainer_state(stopped / "checkpoint" / "trainer_state.safetensors").step;
+  EXPECT_LT(step, 400) << "the signal came after the run ended: nothing was tested";
+
+  std::vector<std::string> resume = prune_arguments(stopped, 400);
+  resume.push_back("--resume");
+  ASSERT_EQ(testing::wait_for_at_most(start_job(2, resume, log), 120), 0);
+  EXPECT_EQ(testing::read_bytes(stopped / "masks.safetensors"), testing::read_bytes(whole / "masks.safetensors"));
+}
+
 TEST_F(DataParallelCli, SpeedupUnderMpirunWritesWhatOneProcessWrites) {
   const fs::path pruned = dir_.path() / "pruned";
   ASSERT_EQ(testing::wait_for(testing::start_program(PARE_BINARY, prune_arguments(pruned, 20), dir_.path() / "p.log")),

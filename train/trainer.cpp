@@ -643,6 +643,9 @@ TrainResult TrainingRun::run() {
     }
   }
   if (bar) bar->finish();
+  // Rank 0 has written the last checkpoint before any rank returns: a rank that exits with a status
+  // (130 when stopped) makes mpirun end the others.
+  comm_.barrier();
 
   result_.steps = state_.step;
   result_.stopped = state_.step < plan_.total_steps;
