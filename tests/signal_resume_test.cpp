@@ -48,8 +48,13 @@ class SignalResume : public ::testing::Test {
 TEST_F(SignalResume, PruningKilledAtRandomMomentsResumesToTheSameMasksAndWeights) {
   const fs::path reference = dir_.path() / "reference";
   const Clock::time_point start = Clock::now();
-  ASSERT_EQ(run_pare(prune_arguments(reference), dir_.path() / "reference.log"), 0)
-      << testing::read_bytes(dir_.path() / "reference.log");
+  const pid_t first = start_pare(prune_arguments(reference), dir_.path() / "reference.log");
+  // How long pare takes to start training (metrics.jsonl marks it) and to end.
+  while (!fs::exists(reference / "metrics.jsonl") && std::chrono::duration<double>(Clock::now() - start).count() < 60) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  const double startup = std::chrono::duration<double>(Clock::now() - start).count();
+  ASSERT_EQ(wait_for(first), 0) << testing::read_bytes(dir_.path() / "reference.log");
   const double span = std::chrono::duration<double>(Clock::now() - start).count();
   const std::string masks = testing::read_bytes(reference / "masks.safetensors");
   const std::string weights = testing::read_bytes(reference / "checkpoint" / "model.safetensors");
@@ -69,7 +74,8 @@ TEST_F(SignalResume, PruningKilledAtRandomMomentsResumesToTheSameMasksAndWeights
            std::chrono::duration<double>(Clock::now() - started).count() < 10 * span) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    std::this_thread::sleep_for(std::chrono::duration<double>(moment(rng) * span));
+    std::this_thread::sleep_for(
+        std::chrono::duration<double>(moment(rng) * (signal == SIGKILL ? span : span - startup)));
     ::kill(pid, signal);
     const int status = wait_for(pid);
     SCOPED_TRACE(testing::read_bytes(log));
