@@ -27,6 +27,7 @@ fi
 
 build=build-fuzz
 jobs=${PARE_JOBS:-$(nproc)}
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true  # as scripts/build.sh
 mkdir -p "$build"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
   -DPARE_BUILD_FUZZERS=ON -DPARE_WITH_CUDA=OFF -DPARE_WITH_MPI=OFF -DPARE_BUILD_TESTS=OFF -DPARE_BUILD_BENCH=OFF >"$build/configure.log" ||

@@ -22,6 +22,7 @@ prefix=${PARE_GPU_CHECK_PREFIX:-/tmp/pare-gpu-check/prefix}
 build=${PARE_GPU_CHECK_BUILD:-build-gpu}
 out=${PARE_GPU_CHECK_OUT:-$state/out}
 jobs=${PARE_JOBS:-$(nproc)}
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true  # as scripts/build.sh
 
 # What scripts/setup.sh installs to build pare, with the shared libraries they pull in that a machine
 # with a C++ compiler may lack. libc, libstdc++, libgcc and libgomp come with the compiler there.
