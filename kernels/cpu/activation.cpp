@@ -2,55 +2,34 @@
 
 #include <cmath>
 
+#include "kernels/activation_formulas.h"
 #include "kernels/cpu/parallel_ranges.h"
 #include "kernels/cpu/vector_math.h"  // vexp, verfc, vtanh, vselect
 
 namespace pare::kernels::cpu {
 namespace {
 
-constexpr float kSqrtHalf = 0.70710678118654752f;     // 1 / sqrt(2)
-constexpr float kInvSqrt2Pi = 0.39894228040143268f;   // 1 / sqrt(2 pi)
-constexpr float kSqrt2OverPi = 0.79788456080286536f;  // sqrt(2 / pi)
-constexpr float kGeluCubic = 0.044715f;
-
 // Worth a thread only when each thread gets tens of microseconds of work.
 constexpr std::int64_t kParallelThreshold = 16384;
 
-// GELU's two forms are written through quantities that stay accurate where x * Phi(x) is tiny:
-// Phi(x) = erfc(-x / sqrt 2) / 2 rather than (1 + erf(x / sqrt 2)) / 2, and (1 + tanh u) / 2 as
-// sigmoid(2u), whose 1 + (-1 + small) would otherwise cancel.
-inline float normal_cdf(float x) { return 0.5f * verfc(-x * kSqrtHalf); }
-
-inline float gelu_tanh_gate(float x) {
-  const float u = kSqrt2OverPi * (x + kGeluCubic * x * x * x);
-  return 1.0f / (1.0f + vexp(-2.0f * u));
-}
+// The CPU's math for kernels/activation_formulas.h: vectorisable approximations.
+struct VectorMath {
+  static float exp(float x) { return vexp(x); }
+  static float erfc(float x) { return verfc(x); }
+  static float tanh(float x) { return vtanh(x); }
+  static float abs(float x) { return std::fabs(x); }
+  static float sqrt(float x) { return std::sqrt(x); }
+  static float select(bool c, float a, float b) { return vselect(c, a, b); }
+};
 
 template <Activation Act>
 inline float forward(float x) {
-  if constexpr (Act == Activation::gelu_erf) return x * normal_cdf(x);
-  if constexpr (Act == Activation::gelu_tanh) return x * gelu_tanh_gate(x);
-  if constexpr (Act == Activation::relu) return vselect(x < 0.0f, 0.0f, x);  // NaN passes through
-  if constexpr (Act == Activation::tanh) return vtanh(x);
-  if constexpr (Act == Activation::abs) return std::fabs(x);
-  if constexpr (Act == Activation::sqrt) return std::sqrt(x);
-  return 1.0f / (1.0f + vexp(-x));
+  return activation_formulas::forward<Act, VectorMath>(x);
 }
 
 template <Activation Act>
 inline float derivative(float s) {
-  if constexpr (Act == Activation::gelu_erf) return normal_cdf(s) + s * kInvSqrt2Pi * vexp(-0.5f * s * s);
-  if constexpr (Act == Activation::gelu_tanh) {
-    // d/dx x g(x) with g = sigmoid(2u): g + x * 2 g (1 - g) * du/dx.
-    const float g = gelu_tanh_gate(s);
-    const float du = kSqrt2OverPi * (1.0f + 3.0f * kGeluCubic * s * s);
-    return g + 2.0f * s * g * (1.0f - g) * du;
-  }
-  if constexpr (Act == Activation::relu) return vselect(s > 0.0f, 1.0f, 0.0f);
-  if constexpr (Act == Activation::tanh) return 1.0f - s * s;
-  if constexpr (Act == Activation::abs) return vselect(s > 0.0f, 1.0f, vselect(s < 0.0f, -1.0f, 0.0f));
-  if constexpr (Act == Activation::sqrt) return 0.5f / s;
-  return s * (1.0f - s);
+  return activation_formulas::derivative<Act, VectorMath>(s);
 }
 
 template <Activation Act>

@@ -1,48 +1,31 @@
-// activation_forward, activation_backward on CUDA: the twins of kernels/cpu/activation.cpp, with
-// CUDA's erfcf/expf/tanhf where the CPU uses its vectorised approximations.
+// activation_forward, activation_backward on CUDA: the twins of kernels/cpu/activation.cpp, the same
+// formulas (kernels/activation_formulas.h) with CUDA's erfcf/expf/tanhf where the CPU uses its
+// vectorised approximations.
 #include "kernels/activation.h"
+#include "kernels/activation_formulas.h"
 #include "kernels/cuda/grid.h"
 
 namespace pare::kernels::cuda {
 namespace {
 
-constexpr float kSqrtHalf = 0.70710678118654752f;     // 1 / sqrt(2)
-constexpr float kInvSqrt2Pi = 0.39894228040143268f;   // 1 / sqrt(2 pi)
-constexpr float kSqrt2OverPi = 0.79788456080286536f;  // sqrt(2 / pi)
-constexpr float kGeluCubic = 0.044715f;
-
-__device__ float normal_cdf(float x) { return 0.5f * erfcf(-x * kSqrtHalf); }
-
-__device__ float gelu_tanh_gate(float x) {
-  const float u = kSqrt2OverPi * (x + kGeluCubic * x * x * x);
-  return 1.0f / (1.0f + expf(-2.0f * u));
-}
+// CUDA's math for kernels/activation_formulas.h: its library functions.
+struct LibraryMath {
+  __device__ static float exp(float x) { return expf(x); }
+  __device__ static float erfc(float x) { return erfcf(x); }
+  __device__ static float tanh(float x) { return tanhf(x); }
+  __device__ static float abs(float x) { return fabsf(x); }
+  __device__ static float sqrt(float x) { return sqrtf(x); }
+  __device__ static float select(bool c, float a, float b) { return c ? a : b; }
+};
 
 template <Activation Act>
 __device__ float forward(float x) {
-  if constexpr (Act == Activation::gelu_erf) return x * normal_cdf(x);
-  if constexpr (Act == Activation::gelu_tanh) return x * gelu_tanh_gate(x);
-  if constexpr (Act == Activation::relu) return x < 0.0f ? 0.0f : x;  // NaN passes through
-  if constexpr (Act == Activation::tanh) return tanhf(x);
-  if constexpr (Act == Activation::abs) return fabsf(x);
-  if constexpr (Act == Activation::sqrt) return sqrtf(x);
-  return 1.0f / (1.0f + expf(-x));
+  return activation_formulas::forward<Act, LibraryMath>(x);
 }
 
-// `s` is the forward's output for tanh, sigmoid and sqrt (backward_uses_output), its input otherwise.
 template <Activation Act>
 __device__ float derivative(float s) {
-  if constexpr (Act == Activation::gelu_erf) return normal_cdf(s) + s * kInvSqrt2Pi * expf(-0.5f * s * s);
-  if constexpr (Act == Activation::gelu_tanh) {
-    const float g = gelu_tanh_gate(s);
-    const float du = kSqrt2OverPi * (1.0f + 3.0f * kGeluCubic * s * s);
-    return g + 2.0f * s * g * (1.0f - g) * du;
-  }
-  if constexpr (Act == Activation::relu) return s > 0.0f ? 1.0f : 0.0f;
-  if constexpr (Act == Activation::tanh) return 1.0f - s * s;
-  if constexpr (Act == Activation::abs) return s > 0.0f ? 1.0f : (s < 0.0f ? -1.0f : 0.0f);
-  if constexpr (Act == Activation::sqrt) return 0.5f / s;
-  return s * (1.0f - s);
+  return activation_formulas::derivative<Act, LibraryMath>(s);
 }
 
 template <Activation Act>
