@@ -14,7 +14,7 @@
 
 #include "cli/commands.h"
 #include "kernels/blas_info.h"    // blas_description
-#include "kernels/cuda_memory.h"  // built_with_cuda
+#include "runtime/backends.h"      // find_backend
 #include "runtime/gradcheck.h"
 #include "runtime/io/safetensors.h"
 #include "runtime/nn/linear.h"
@@ -167,7 +167,7 @@ int selftest() {
   std::printf("pare selftest\n");
   std::printf("  threads      %d OpenMP threads; BLAS: %s\n", omp_get_max_threads(),
               kernels::cpu::blas_description().c_str());
-  const char* cuda_built = kernels::cuda::built_with_cuda() ? "compiled in" : "not compiled in";
+  const char* cuda_built = find_backend(DeviceType::cuda) != nullptr ? "compiled in" : "not compiled in";
   std::printf("  cuda         %s; %d device(s) visible\n", cuda_built, cuda_device_count());
 
   int failed = 0, skipped = 0, passed = 0;

@@ -1,12 +1,12 @@
-// NcclGroup: NCCL's collectives over CUDA memory for the runtime's communicator
-// (runtime/distributed/mpi_communicator.h), behind an interface free of CUDA and NCCL types so that
-// the runtime compiles the same with or without them. libnccl is opened with dlopen at the first
-// group, like cuBLAS: a pare that never trains on several GPUs never loads it.
+// DeviceCollectives: all-reduce and broadcast across ranks over a device's own memory (NCCL for
+// CUDA), for the runtime's communicator (runtime/distributed/mpi_communicator.h). Host memory (the
+// CPU, the host-guarded device) goes over MPI instead. Free of CUDA and NCCL types so that the
+// runtime compiles the same with or without them; a backend offers its group through
+// Backend::join_collectives (kernels/backend.h).
 #pragma once
 
 #include <array>
 #include <cstddef>
-#include <memory>
 
 #include "kernels/context.h"
 
@@ -15,24 +15,19 @@ namespace pare::kernels {
 // What collectives carry: the element types of gradients, statistics and counters.
 enum class CollectiveElement { f32, f64, i64 };
 
-// NCCL_UNIQUE_ID_BYTES: the id one rank makes and every rank joins with.
-constexpr std::size_t kNcclIdBytes = 128;
-using NcclId = std::array<char, kNcclIdBytes>;
+// The id one rank makes and every rank joins a group with (NCCL_UNIQUE_ID_BYTES for NCCL).
+constexpr std::size_t kCollectiveGroupIdBytes = 128;
+using CollectiveGroupId = std::array<char, kCollectiveGroupIdBytes>;
 
-class NcclGroup {
+class DeviceCollectives {
  public:
-  virtual ~NcclGroup() = default;
-  // In place, on the context's stream. `max` picks ncclMax over ncclSum.
+  virtual ~DeviceCollectives() = default;
+  // What carries them ("NCCL"), for messages.
+  virtual const char* library() const = 0;
+  // In place, on the context's stream. `max` reduces by maximum instead of sum.
   virtual void all_reduce(void* data, std::size_t count, CollectiveElement element, bool max,
                           const Context& context) = 0;
   virtual void broadcast(void* data, std::size_t bytes, int root, const Context& context) = 0;
 };
-
-// Made on one rank and sent to the others (an MPI broadcast) before they all call make_nccl_group.
-NcclId nccl_unique_id();
-// Joins the group of `size` ranks as `rank`, on CUDA device `cuda_device`. Collective: every rank
-// calls it. Throws std::runtime_error naming the NCCL call, its status and file:line, or saying that
-// this pare was built without NCCL.
-std::unique_ptr<NcclGroup> make_nccl_group(const NcclId& id, int rank, int size, int cuda_device);
 
 }  // namespace pare::kernels

@@ -1,11 +1,15 @@
-// KernelTable: every kernel a backend offers the runtime, one entry each. The CPU kernels' declarations
-// (kernels/<family>.h) are the contract: another backend's version of a kernel has the same signature,
-// so adding one is its kernel file plus one line in that backend's table. An entry a backend leaves
-// null has no kernel there yet; the runtime says so, naming the kernel and the device.
+// KernelTable: every kernel a backend offers the runtime, one entry each, generated from the list in
+// kernels/kernel_list.h. The CPU kernels' declarations (kernels/<family>.h) are the contract: another
+// backend's version of a kernel has the same signature. A backend fills its table with
+// PARE_FILL_KERNEL_TABLE, which names every kernel of the list in the backend's namespace: a kernel
+// the backend neither declares nor marks `Absent` stops the build there, naming the kernel. An
+// entry marked absent is null, and the runtime says so, naming the kernel and the device.
 //
 // Conventions every backend keeps: element pointers point into the device's memory; shapes, strides,
 // offsets and scalars are passed on the host; `Context` carries the device, stream and library handles.
 #pragma once
+
+#include <type_traits>
 
 #include "kernels/activation.h"    // activation_forward, activation_backward
 #include "kernels/adamw.h"         // adamw_update
@@ -15,6 +19,7 @@
 #include "kernels/elementwise.h"   // binary_broadcast, scale_add
 #include "kernels/gemm.h"          // gemm, gemm_batched, gemm_bias, gemm_bf16
 #include "kernels/indexing.h"      // copy_rows, gather_rows, scatter_add_rows
+#include "kernels/kernel_list.h"   // PARE_KERNELS
 #include "kernels/layer_norm.h"    // layer_norm_forward, layer_norm_backward(_workspace)
 #include "kernels/loss.h"          // cross_entropy_*, kl_div_*, mean_squared_error
 #include "kernels/masking.h"       // masked_fill, padding_to_additive
@@ -27,78 +32,33 @@
 namespace pare::kernels {
 
 struct KernelTable {
-  const char* backend;
-  // copy.h
-  decltype(cpu::strided_copy)* strided_copy = nullptr;
-  decltype(cpu::fill)* fill = nullptr;
-  decltype(cpu::convert)* convert = nullptr;
-  // random.h
-  decltype(cpu::random_normal)* random_normal = nullptr;
-  decltype(cpu::random_uniform)* random_uniform = nullptr;
-  // gemm.h
-  decltype(cpu::gemm)* gemm = nullptr;
-  decltype(cpu::gemm_batched)* gemm_batched = nullptr;
-  decltype(cpu::gemm_bias)* gemm_bias = nullptr;
-  decltype(cpu::gemm_bf16)* gemm_bf16 = nullptr;
-  decltype(cpu::packed_gemm_weight_bytes)* packed_gemm_weight_bytes = nullptr;
-  decltype(cpu::pack_gemm_weight)* pack_gemm_weight = nullptr;
-  decltype(cpu::gemm_packed)* gemm_packed = nullptr;
-  // elementwise.h, activation.h, masking.h
-  decltype(cpu::binary_broadcast)* binary_broadcast = nullptr;
-  decltype(cpu::scale_add)* scale_add = nullptr;
-  decltype(cpu::activation_forward)* activation_forward = nullptr;
-  decltype(cpu::activation_backward)* activation_backward = nullptr;
-  decltype(cpu::masked_fill)* masked_fill = nullptr;
-  decltype(cpu::padding_to_additive)* padding_to_additive = nullptr;
-  // reduce.h, norm.h
-  decltype(cpu::sum_axis)* sum_axis = nullptr;
-  decltype(cpu::argmax_rows)* argmax_rows = nullptr;
-  decltype(cpu::sum_of_squares)* sum_of_squares = nullptr;
-  // softmax.h
-  decltype(cpu::softmax_forward)* softmax_forward = nullptr;
-  decltype(cpu::softmax_backward)* softmax_backward = nullptr;
-  decltype(cpu::log_softmax_forward)* log_softmax_forward = nullptr;
-  decltype(cpu::log_softmax_backward)* log_softmax_backward = nullptr;
-  // layer_norm.h
-  decltype(cpu::layer_norm_forward)* layer_norm_forward = nullptr;
-  decltype(cpu::layer_norm_backward_workspace)* layer_norm_backward_workspace = nullptr;
-  decltype(cpu::layer_norm_backward)* layer_norm_backward = nullptr;
-  // attention.h
-  decltype(cpu::attention_saved_size)* attention_saved_size = nullptr;
-  decltype(cpu::attention_forward)* attention_forward = nullptr;
-  decltype(cpu::attention_backward)* attention_backward = nullptr;
-  // dropout.h
-  decltype(cpu::keep_mask)* keep_mask = nullptr;
-  decltype(cpu::apply_keep_mask)* apply_keep_mask = nullptr;
-  // indexing.h
-  decltype(cpu::copy_rows)* copy_rows = nullptr;
-  decltype(cpu::gather_rows)* gather_rows = nullptr;
-  decltype(cpu::scatter_add_rows)* scatter_add_rows = nullptr;
-  // loss.h
-  decltype(cpu::cross_entropy_forward)* cross_entropy_forward = nullptr;
-  decltype(cpu::cross_entropy_backward)* cross_entropy_backward = nullptr;
-  decltype(cpu::kl_div_forward)* kl_div_forward = nullptr;
-  decltype(cpu::kl_div_backward)* kl_div_backward = nullptr;
-  decltype(cpu::mean_squared_error)* mean_squared_error = nullptr;
-  // pruning_mask.h
-  decltype(cpu::mask_expand)* mask_expand = nullptr;
-  decltype(cpu::mask_reduce)* mask_reduce = nullptr;
-  decltype(cpu::keep_top_k)* keep_top_k = nullptr;
-  decltype(cpu::sigmoid_at_least)* sigmoid_at_least = nullptr;
-  // adamw.h
-  decltype(cpu::adamw_update)* adamw_update = nullptr;
+  const char* backend = nullptr;
+#define PARE_KERNEL_TABLE_MEMBER(name, ...) decltype(cpu::name)* name = nullptr;
+  PARE_KERNELS(PARE_KERNEL_TABLE_MEMBER, )
+#undef PARE_KERNEL_TABLE_MEMBER
 };
 
-namespace cpu {
-const KernelTable& kernel_table();
-}  // namespace cpu
+// What a backend declares in its namespace for a kernel it does not offer on purpose, instead of the
+// kernel: `inline constexpr Absent keep_top_k{};`. Its table entry is then null.
+struct Absent {};
 
-namespace cuda {
-// Throws "built without CUDA support" in a build without the toolkit.
-const KernelTable& kernel_table();
-// The context kernels on CUDA device `device` run with: its cuBLAS handle and the default stream.
-// Made once per device by the runtime and kept for the life of the process.
-Context make_context(int device);
-}  // namespace cuda
+namespace detail {
+template <typename Kernel>
+constexpr Kernel* table_entry(Kernel* kernel) {
+  return kernel;
+}
+template <typename Kernel>
+constexpr Kernel* table_entry(Absent) {
+  return nullptr;
+}
+}  // namespace detail
 
 }  // namespace pare::kernels
+
+#define PARE_KERNEL_TABLE_FILL_ENTRY(name, table, backend_namespace) \
+  table.name = ::pare::kernels::detail::table_entry<std::remove_pointer_t<decltype(table.name)>>(backend_namespace::name);
+
+// Sets every entry of `table` (a KernelTable) to the kernel of that name in `backend_namespace`
+// (qualified lookup: a kernel of another namespace is never taken by accident).
+#define PARE_FILL_KERNEL_TABLE(table, backend_namespace) \
+  PARE_KERNELS(PARE_KERNEL_TABLE_FILL_ENTRY, table, backend_namespace)

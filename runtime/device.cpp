@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "kernels/cuda_memory.h"        // device_count
+#include "runtime/backends.h"            // find_backend
 #include "runtime/distributed/world.h"  // local_rank
 #include "runtime/error.h"
 
@@ -34,6 +34,9 @@ Device parse_device(const std::string& text) {
   throw Error("invalid device '" + text + "' (expected cpu, cuda, cuda:N or guarded)");
 }
 
-int cuda_device_count() { return kernels::cuda::device_count(); }
+int cuda_device_count() {
+  kernels::Backend* cuda = find_backend(DeviceType::cuda);
+  return cuda != nullptr ? cuda->device_count() : 0;
+}
 
 }  // namespace pare

@@ -1,6 +1,7 @@
 // The one seam between ops and kernels: an op names a kernel and the device its tensors live on, and
 // PARE_LAUNCH runs that device's backend's version of it with that device's context. Ops never name
-// a backend; a backend is a KernelTable (kernels/kernel_table.h).
+// a backend; a backend's kernels are its KernelTable (kernels/kernel_table.h), found through
+// runtime/backends.h.
 #pragma once
 
 #include <chrono>
@@ -18,7 +19,8 @@
 
 namespace pare {
 
-// The kernels that run on `device`: the CPU's for the CPU and the host-guarded device.
+// The kernels that run on `device` (the CPU's for the CPU and the host-guarded device), and the context
+// they run with there.
 const kernels::KernelTable& kernel_table(Device device);
 const kernels::Context& kernel_context(Device device);
 [[noreturn]] void throw_missing_kernel(const char* kernel, Device device);

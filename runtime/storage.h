@@ -8,8 +8,9 @@
 
 namespace pare {
 
-// CPU buffers are 64-byte aligned and come from a size-keyed cache, so a training step that
-// allocates the same shapes every iteration does not fault fresh pages in each time.
+// Memory comes from the device's backend (runtime/backends.h): on the CPU 64-byte aligned buffers
+// from a size-keyed cache, so a training step that allocates the same shapes every iteration does
+// not fault fresh pages in each time; on CUDA the device's stream-ordered pool.
 class Storage {
  public:
   static std::shared_ptr<Storage> allocate(std::size_t bytes, Device device);

@@ -1,9 +1,8 @@
 #include "runtime/transfer.h"
 
 #include <atomic>
-#include <cstring>
 
-#include "kernels/cuda_memory.h"  // copy_host_to_device, copy_device_to_host, take_device_error
+#include "runtime/backends.h"
 #include "runtime/error.h"
 
 namespace pare {
@@ -18,8 +17,9 @@ AtomicTransferStats& stats() {
   return s;
 }
 
-void raise_device_error(Device device) {
-  const std::string error = kernels::cuda::take_device_error(device.index);
+// Bad input the device's kernels found since the last synchronising call surfaces now.
+void raise_pending_error(kernels::Backend& owner, Device device) {
+  const std::string error = owner.take_pending_error(device.index);
   PARE_CHECK(error.empty(), error);
 }
 
@@ -40,10 +40,9 @@ void reset_transfer_stats() {
 
 void copy_between_devices(void* dst, Device to, const void* src, Device from, std::size_t bytes) {
   PARE_CHECK(!(to == from), "copy_between_devices: source and destination are both on ", to.str());
-  PARE_CHECK(!(to.is_cuda() && from.is_cuda()), "copy from ", from.str(), " to ", to.str(),
-             ": copies between CUDA devices are not supported yet");
-  PARE_CHECK(!(to.is_cuda() && from.is_guarded()) && !(to.is_guarded() && from.is_cuda()), "copy from ", from.str(),
-             " to ", to.str(), ": the host-guarded device exchanges data with the CPU only");
+  // Every device exchanges data with the host; a copy between two devices goes through the CPU.
+  PARE_CHECK(to.is_cpu() || from.is_cpu(), "copy from ", from.str(), " to ", to.str(),
+             ": copies go between the CPU and one device (copy to the CPU first)");
   AtomicTransferStats& s = stats();
   if (to.is_cpu()) {
     ++s.to_host;
@@ -53,20 +52,17 @@ void copy_between_devices(void* dst, Device to, const void* src, Device from, st
     s.to_device_bytes += bytes;
   }
   if (bytes == 0) return;
-  if (to.is_cuda()) return kernels::cuda::copy_host_to_device(to.index, dst, src, bytes);
-  if (from.is_cuda()) {
-    kernels::cuda::copy_device_to_host(from.index, dst, src, bytes);
-    // The copy synchronised the device: bad input its kernels found since the last read surfaces now.
-    raise_device_error(from);
-    return;
-  }
-  std::memcpy(dst, src, bytes);
+  if (from.is_cpu()) return backend(to).copy_from_host(to.index, dst, src, bytes);
+  kernels::Backend& source = backend(from);
+  source.copy_to_host(from.index, dst, src, bytes);
+  // The copy synchronised the device.
+  raise_pending_error(source, from);
 }
 
 void synchronize(Device device) {
-  if (!device.is_cuda()) return;
-  kernels::cuda::synchronize(device.index);
-  raise_device_error(device);
+  kernels::Backend& owner = backend(device);
+  owner.synchronize(device.index);
+  raise_pending_error(owner, device);
 }
 
 }  // namespace pare

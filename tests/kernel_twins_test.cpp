@@ -102,6 +102,15 @@ Outputs run_attention(Device device, const AttentionCase& c) {
   return outputs;
 }
 
+// Selects CUDA's attention path (kernels/attention.h); a build without CUDA has no CUDA device to run.
+void use_fused_cuda_attention(bool fused) {
+#if PARE_HAVE_CUDA
+  kernels::cuda::set_cuda_attention(fused ? kernels::cuda::CudaAttention::fused : kernels::cuda::CudaAttention::unfused);
+#else
+  (void)fused;
+#endif
+}
+
 // On CUDA both attention paths run: the unfused one and the fused kernels (head_dim up to 128; the
 // 160 case falls back to unfused under the fused switch).
 TEST_P(KernelTwins, AttentionForwardAndBackward) {
@@ -115,17 +124,16 @@ TEST_P(KernelTwins, AttentionForwardAndBackward) {
   cases[6] = {2, 1, 33, 65, 128, 0.0f, true, true, true, true};   // the widest fused head
   cases[7] = {1, 2, 9, 10, 160, 0.1f, true, true, true, false};   // wider than the fused kernels take
   const Device device = GetParam();
-  std::vector<kernels::cuda::CudaAttention> paths{kernels::cuda::CudaAttention::unfused};
-  if (device.is_cuda()) paths.push_back(kernels::cuda::CudaAttention::fused);
-  for (const auto path : paths) {
-    if (device.is_cuda()) kernels::cuda::set_cuda_attention(path);
+  std::vector<bool> fused_paths{false};
+  if (device.is_cuda()) fused_paths.push_back(true);
+  for (const bool fused : fused_paths) {
+    if (device.is_cuda()) use_fused_cuda_attention(fused);
     for (std::size_t i = 0; i < cases.size(); ++i) {
-      SCOPED_TRACE("attention case " + std::to_string(i) +
-                   (path == kernels::cuda::CudaAttention::fused ? " (fused)" : ""));
+      SCOPED_TRACE("attention case " + std::to_string(i) + (fused ? " (fused)" : ""));
       expect_twins(device, [&](Device on_device) { return run_attention(on_device, cases[i]); });
     }
   }
-  if (device.is_cuda()) kernels::cuda::set_cuda_attention(kernels::cuda::CudaAttention::unfused);
+  if (device.is_cuda()) use_fused_cuda_attention(false);
 }
 
 // Batched products whose offsets step evenly (one batched call), step 0 (a broadcast operand) and

@@ -189,17 +189,6 @@ TEST_F(Safetensors, WriterFollowsTheSpecLayout) {
   EXPECT_EQ(expected_begin, buffer.size());
 }
 
-TEST_F(Safetensors, CudaTensorsSaveThroughTheCpu) {
-  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
-  Generator gen(9);
-  const Tensor f32 = Tensor::randn({5, 7}, gen), bf16 = Tensor::randn({3, 2}, gen).to(DType::bf16);
-  const fs::path path = dir_ / "gpu.safetensors";
-  save_safetensors(path, {{"f32", f32.to(Device::cuda())}, {"bf16", bf16.to(Device::cuda())}});
-  const SafetensorsFile file = SafetensorsFile::open(path);
-  EXPECT_EQ(bytes_of(file.load("f32")), bytes_of(f32));
-  EXPECT_EQ(bytes_of(file.load("bf16")), bytes_of(bf16));
-}
-
 TEST_F(Safetensors, SaveIsAtomic) {
   const fs::path path = dir_ / "model.safetensors";
   save_safetensors(path, {{"w", Tensor::from_vector<float>({1, 2}, {2})}});

@@ -1,19 +1,19 @@
-// NcclGroup over libnccl.so.2, opened with dlopen at the first group (kernels/collectives.h).
+// DeviceCollectives over libnccl.so.2, opened with dlopen at the first group (kernels/cuda/nccl.h).
 #include <nccl.h>
 
 #include <cstring>
 #include <stdexcept>
 #include <string>
 
-#include "kernels/collectives.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/launch.h"  // stream_of
+#include "kernels/cuda/nccl.h"
 #include "kernels/cuda/shared_library.h"
 
 namespace pare::kernels::cuda {
 namespace {
 
-static_assert(sizeof(ncclUniqueId) == kNcclIdBytes, "NCCL's unique id changed size");
+static_assert(sizeof(ncclUniqueId) == kCollectiveGroupIdBytes, "NCCL's unique id changed size");
 
 struct NcclLibrary {
   decltype(&ncclGetUniqueId) get_unique_id;
@@ -60,9 +60,9 @@ ncclDataType_t nccl_type(CollectiveElement element) {
   throw std::runtime_error("NCCL: unknown element type");
 }
 
-class NcclCommunicatorGroup final : public NcclGroup {
+class NcclCommunicatorGroup final : public DeviceCollectives {
  public:
-  NcclCommunicatorGroup(const NcclId& id, int rank, int size, int cuda_device) {
+  NcclCommunicatorGroup(const CollectiveGroupId& id, int rank, int size, int cuda_device) {
     ncclUniqueId unique{};
     std::memcpy(&unique, id.data(), sizeof unique);
     PARE_CUDA_CHECK(cudaSetDevice(cuda_device));
@@ -71,6 +71,8 @@ class NcclCommunicatorGroup final : public NcclGroup {
   ~NcclCommunicatorGroup() override { nccl().comm_destroy(comm_); }
   NcclCommunicatorGroup(const NcclCommunicatorGroup&) = delete;
   NcclCommunicatorGroup& operator=(const NcclCommunicatorGroup&) = delete;
+
+  const char* library() const override { return "NCCL"; }
 
   void all_reduce(void* data, std::size_t count, CollectiveElement element, bool max, const Context& context) override {
     PARE_NCCL_CHECK(
@@ -85,20 +87,17 @@ class NcclCommunicatorGroup final : public NcclGroup {
 };
 
 }  // namespace
-}  // namespace pare::kernels::cuda
 
-namespace pare::kernels {
-
-NcclId nccl_unique_id() {
+CollectiveGroupId new_nccl_id() {
   ncclUniqueId unique{};
-  PARE_NCCL_CHECK(cuda::nccl().get_unique_id(&unique));
-  NcclId id{};
+  PARE_NCCL_CHECK(nccl().get_unique_id(&unique));
+  CollectiveGroupId id{};
   std::memcpy(id.data(), &unique, sizeof unique);
   return id;
 }
 
-std::unique_ptr<NcclGroup> make_nccl_group(const NcclId& id, int rank, int size, int cuda_device) {
-  return std::make_unique<cuda::NcclCommunicatorGroup>(id, rank, size, cuda_device);
+std::unique_ptr<DeviceCollectives> join_nccl(const CollectiveGroupId& id, int rank, int size, int device) {
+  return std::make_unique<NcclCommunicatorGroup>(id, rank, size, device);
 }
 
-}  // namespace pare::kernels
+}  // namespace pare::kernels::cuda

@@ -5,7 +5,6 @@
 
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/device_error.h"
-#include "kernels/cuda_memory.h"
 
 namespace pare::kernels::cuda {
 namespace {

@@ -4,6 +4,8 @@
 // makes anyway, instead of a read per op.
 #pragma once
 
+#include <string>
+
 namespace pare::kernels::cuda {
 
 enum DeviceErrorCode : int { kNoDeviceError = 0, kIndexOutOfRange = 1, kNotFinite = 2 };
@@ -15,8 +17,10 @@ struct DeviceError {
 };
 
 // The context's error record of `device`, allocated once (mapped pinned memory); the device pointer.
-// The runtime reads it through take_device_error (kernels/cuda_memory.h).
 void* device_error_slot(int device);
+// The first error recorded on `device` since the last call, as a message, cleared; empty when none.
+// Meaningful after the stream was synchronised (a copy to the host).
+std::string take_device_error(int device);
 
 #if defined(__CUDACC__)
 // Records an error unless one is already recorded.

@@ -3,11 +3,9 @@
 #include <mutex>
 
 #include "kernels/cuda/check.h"
-#include "kernels/cuda_memory.h"
+#include "kernels/cuda/memory.h"
 
 namespace pare::kernels::cuda {
-
-bool built_with_cuda() { return true; }
 
 int device_count() {
   int count = 0;
@@ -66,14 +64,22 @@ void device_free(int device, void* ptr) {
   PARE_CUDA_CHECK(cudaFreeAsync(ptr, nullptr));
 }
 
-DeviceMemoryStats device_memory_stats(int device) {
-  return {pool_attribute(device, cudaMemPoolAttrUsedMemCurrent), pool_attribute(device, cudaMemPoolAttrUsedMemHigh),
-          pool_attribute(device, cudaMemPoolAttrReservedMemCurrent)};
+MemoryCounters device_memory(int device) {
+  const std::size_t in_use = pool_attribute(device, cudaMemPoolAttrUsedMemCurrent);
+  return {in_use, pool_attribute(device, cudaMemPoolAttrUsedMemHigh),
+          pool_attribute(device, cudaMemPoolAttrReservedMemCurrent) - in_use};
 }
 
 void reset_device_peak_memory(int device) {
   std::uint64_t zero = 0;
   PARE_CUDA_CHECK(cudaMemPoolSetAttribute(pool_of(device), cudaMemPoolAttrUsedMemHigh, &zero));
+}
+
+void trim_device_memory(int device) {
+  PARE_CUDA_CHECK(cudaSetDevice(device));
+  // Blocks still owed to queued frees are returned once those have run.
+  PARE_CUDA_CHECK(cudaStreamSynchronize(nullptr));
+  PARE_CUDA_CHECK(cudaMemPoolTrimTo(pool_of(device), 0));
 }
 
 void copy_host_to_device(int device, void* dst, const void* src, std::size_t bytes) {
@@ -86,11 +92,6 @@ void copy_host_to_device(int device, void* dst, const void* src, std::size_t byt
 void copy_device_to_host(int device, void* dst, const void* src, std::size_t bytes) {
   PARE_CUDA_CHECK(cudaSetDevice(device));
   PARE_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost));
-}
-
-void copy_device_to_device(int device, void* dst, const void* src, std::size_t bytes) {
-  PARE_CUDA_CHECK(cudaSetDevice(device));
-  PARE_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, nullptr));
 }
 
 void synchronize(int device) {

@@ -6,7 +6,7 @@
 #include <cstddef>
 
 #include "kernels/context.h"
-#include "kernels/cuda_memory.h"  // device_malloc, device_free
+#include "kernels/cuda/memory.h"  // device_malloc, device_free
 
 namespace pare::kernels::cuda {
 

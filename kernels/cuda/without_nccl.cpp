@@ -1,16 +1,19 @@
-// Builds without the CUDA toolkit or without nccl.h: the same symbols, saying so.
-#include "kernels/collectives.h"
-
+// The CUDA backend's collectives in a build whose toolkit has no nccl.h: saying so.
 #include <stdexcept>
 
-namespace pare::kernels {
+#include "kernels/cuda/nccl.h"
 
-NcclId nccl_unique_id() {
+namespace pare::kernels::cuda {
+namespace {
+
+[[noreturn]] void no_nccl() {
   throw std::runtime_error("this pare was built without NCCL (nccl.h was not found beside the CUDA toolkit)");
 }
 
-std::unique_ptr<NcclGroup> make_nccl_group(const NcclId&, int, int, int) {
-  throw std::runtime_error("this pare was built without NCCL (nccl.h was not found beside the CUDA toolkit)");
-}
+}  // namespace
 
-}  // namespace pare::kernels
+CollectiveGroupId new_nccl_id() { no_nccl(); }
+
+std::unique_ptr<DeviceCollectives> join_nccl(const CollectiveGroupId&, int, int, int) { no_nccl(); }
+
+}  // namespace pare::kernels::cuda

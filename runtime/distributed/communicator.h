@@ -23,7 +23,7 @@ class Communicator {
 
   virtual int rank() const = 0;
   virtual int size() const = 0;
-  // "single process", "MPI", "MPI + NCCL" (once a CUDA collective has run).
+  // "single process", "MPI", "MPI + NCCL" (once a collective on CUDA memory has run).
   virtual std::string backend() const = 0;
 
   // In place over `count` elements at `data`, in the memory of `device` (host memory for the CPU and

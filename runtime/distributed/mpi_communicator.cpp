@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>  // _Exit
 
+#include "runtime/backends.h"
 #include "runtime/dispatch.h"  // kernel_context
 #include "runtime/error.h"
 
@@ -59,33 +60,34 @@ MpiCommunicator::MpiCommunicator() {
 }
 
 MpiCommunicator::~MpiCommunicator() {
-  nccl_.reset();
+  device_group_.reset();
   int finalised = 0;
   MPI_Finalized(&finalised);
   if (initialised_here_ && !finalised) MPI_Finalize();
 }
 
-kernels::NcclGroup& MpiCommunicator::nccl(Device device) {
-  if (nccl_) {
-    PARE_CHECK(device.index == nccl_device_, "MPI: this rank's collectives run on cuda:", nccl_device_, ", not on ",
-               device.str(), " (one GPU per rank)");
-    return *nccl_;
+kernels::DeviceCollectives& MpiCommunicator::device_group(Device device) {
+  if (device_group_) {
+    PARE_CHECK(device == group_device_, "MPI: this rank's device collectives run on ", group_device_.str(),
+               ", not on ", device.str(), " (one device per rank)");
+    return *device_group_;
   }
-  kernels::NcclId id{};
-  if (rank_ == 0) id = kernels::nccl_unique_id();
+  kernels::Backend& owner = pare::backend(device);
+  kernels::CollectiveGroupId id{};
+  if (rank_ == 0) id = owner.new_collective_group_id();
   broadcast(id.data(), id.size(), 0, Device::cpu());
   try {
-    nccl_ = kernels::make_nccl_group(id, rank_, size_, device.index);
+    device_group_ = owner.join_collectives(id, rank_, size_, device.index);
   } catch (const std::exception& e) {
-    throw Error(detail::concat("rank ", rank_, " cannot join the NCCL group on ", device.str(), ": ", e.what()));
+    throw Error(detail::concat("rank ", rank_, " cannot join the collectives of ", device.str(), ": ", e.what()));
   }
-  nccl_device_ = device.index;
-  return *nccl_;
+  group_device_ = device;
+  return *device_group_;
 }
 
 void MpiCommunicator::all_reduce(void* data, std::size_t count, CollectiveElement element, ReduceOp op, Device device) {
-  if (device.is_cuda()) {
-    nccl(device).all_reduce(data, count, element, op == ReduceOp::max, kernel_context(device));
+  if (!pare::backend(device).host_memory()) {
+    device_group(device).all_reduce(data, count, element, op == ReduceOp::max, kernel_context(device));
     return;
   }
   auto* bytes = static_cast<std::uint8_t*>(data);
@@ -98,8 +100,8 @@ void MpiCommunicator::all_reduce(void* data, std::size_t count, CollectiveElemen
 }
 
 void MpiCommunicator::broadcast(void* data, std::size_t bytes, int root, Device device) {
-  if (device.is_cuda()) {
-    nccl(device).broadcast(data, bytes, root, kernel_context(device));
+  if (!pare::backend(device).host_memory()) {
+    device_group(device).broadcast(data, bytes, root, kernel_context(device));
     return;
   }
   auto* base = static_cast<std::uint8_t*>(data);

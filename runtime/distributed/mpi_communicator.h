@@ -1,13 +1,13 @@
 // MpiCommunicator: the job mpirun (or another MPI launcher) started, as a Communicator. Host memory
-// goes through MPI; CUDA memory through an NCCL group made at the first CUDA collective, its id sent
-// from rank 0 by an MPI broadcast. MPI calls return their errors (MPI_ERRORS_RETURN) and each is
+// goes through MPI; a device's own memory (CUDA's) through its backend's collectives (NCCL), a group
+// joined at the first collective on the device, its id sent from rank 0 by an MPI broadcast. MPI calls return their errors (MPI_ERRORS_RETURN) and each is
 // checked with its statement, file and line.
 #pragma once
 
 #include <memory>
 #include <string>
 
-#include "kernels/collectives.h"  // NcclGroup
+#include "kernels/collectives.h"  // DeviceCollectives
 #include "runtime/distributed/communicator.h"
 
 namespace pare {
@@ -24,21 +24,23 @@ class MpiCommunicator final : public Communicator {
 
   int rank() const override { return rank_; }
   int size() const override { return size_; }
-  std::string backend() const override { return nccl_ ? "MPI + NCCL" : "MPI"; }
+  std::string backend() const override {
+    return device_group_ ? std::string("MPI + ") + device_group_->library() : "MPI";
+  }
   void all_reduce(void* data, std::size_t count, CollectiveElement element, ReduceOp op, Device device) override;
   void broadcast(void* data, std::size_t bytes, int root, Device device) override;
   void barrier() override;
   [[noreturn]] void abort(int status) override;
 
  private:
-  // The NCCL group on `device`, joined by every rank at the first CUDA collective.
-  kernels::NcclGroup& nccl(Device device);
+  // The collectives of `device`'s backend, joined by every rank at the first collective on it.
+  kernels::DeviceCollectives& device_group(Device device);
 
   int rank_ = 0;
   int size_ = 1;
   bool initialised_here_ = false;
-  std::unique_ptr<kernels::NcclGroup> nccl_;
-  int nccl_device_ = -1;
+  std::unique_ptr<kernels::DeviceCollectives> device_group_;
+  Device group_device_;
 };
 
 }  // namespace pare
