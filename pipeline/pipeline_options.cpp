@@ -66,7 +66,8 @@ PipelineOptions options_from_json(const json& j, const std::string& source) {
   const JsonReader r(j, source + ": not a pare run record", "", UnknownKeys::refuse);
   PipelineOptions o;
   r.skip("pare_version");  // a resuming run lists it among the differences (json_differences)
-  o.recipe = Recipe::from_json(r.at("recipe"), r.source(), ".", r.where("recipe"));
+  // The file alone, without the note: the recipe's pruning configs name it in later errors too.
+  o.recipe = Recipe::from_json(r.at("recipe"), source, ".", r.where("recipe"));
   o.model_dir = r.required<std::string>("model");
   o.finetuned = r.required<bool>("finetuned");
   o.data = data_from_json(r.member("data", UnknownKeys::refuse));
