@@ -1,13 +1,12 @@
 #include "models/bert_config.h"
 
-#include <algorithm>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "runtime/error.h"
 #include "runtime/io/atomic_file.h"  // write_file_atomically
-#include "runtime/io/json_file.h"
+#include "runtime/io/json_file.h"    // read_json_file
+#include "runtime/io/json_path.h"    // json_member_path, json_element_path
+#include "runtime/io/json_reader.h"  // JsonReader
 
 namespace pare {
 namespace {
@@ -23,90 +22,8 @@ constexpr std::int64_t kMaxLabels = std::int64_t{1} << 24;
 constexpr const char* kLayerShapesKey = "pare_layer_shapes";
 constexpr const char* kLayerNormSizeKey = "pare_layer_norm_size";
 
-// Keys this file reads or writes itself; every other key is kept in `extra`.
-const std::set<std::string>& known_keys() {
-  static const std::set<std::string> keys = {"vocab_size",
-                                             "hidden_size",
-                                             "num_hidden_layers",
-                                             "num_attention_heads",
-                                             "intermediate_size",
-                                             "hidden_act",
-                                             "hidden_dropout_prob",
-                                             "attention_probs_dropout_prob",
-                                             "classifier_dropout",
-                                             "max_position_embeddings",
-                                             "type_vocab_size",
-                                             "initializer_range",
-                                             "layer_norm_eps",
-                                             "pad_token_id",
-                                             "model_type",
-                                             "architectures",
-                                             "id2label",
-                                             "label2id",
-                                             "num_labels",
-                                             "problem_type",
-                                             "pruned_heads",
-                                             "position_embedding_type",
-                                             kLayerShapesKey,
-                                             kLayerNormSizeKey};
-  return keys;
-}
-
-// Reads typed fields of one JSON object and names the source and the field in every error.
-class FieldReader {
- public:
-  FieldReader(const json& object, const std::string& source) : object_(object), source_(source) {}
-
-  bool has(const char* key) const { return object_.contains(key) && !object_.at(key).is_null(); }
-  // The raw value for error messages; null when absent.
-  json value(const char* key) const { return object_.contains(key) ? object_.at(key) : json(); }
-
-  std::int64_t integer(const char* key, std::int64_t fallback, std::int64_t min,
-                       std::int64_t max = std::numeric_limits<std::int64_t>::max()) const {
-    if (!has(key)) return fallback;
-    const json& v = object_.at(key);
-    check(v.is_number_integer(), key, "must be an integer", v);
-    check(!v.is_number_unsigned() || v.get<std::uint64_t>() <= static_cast<std::uint64_t>(max), key,
-          "must be at most " + std::to_string(max), v);
-    const auto value = v.get<std::int64_t>();
-    check(value >= min, key, "must be at least " + std::to_string(min), v);
-    check(value <= max, key, "must be at most " + std::to_string(max), v);
-    return value;
-  }
-
-  double number(const char* key, double fallback, double min, double max) const {
-    if (!has(key)) return fallback;
-    const json& v = object_.at(key);
-    check(v.is_number(), key, "must be a number", v);
-    const auto value = v.get<double>();
-    check(value >= min && value <= max, key, "must lie in [" + num(min) + ", " + num(max) + "]", v);
-    return value;
-  }
-
-  std::string string(const char* key, const std::string& fallback) const {
-    if (!has(key)) return fallback;
-    const json& v = object_.at(key);
-    check(v.is_string(), key, "must be a string", v);
-    return v.get<std::string>();
-  }
-
-  void check(bool ok, const std::string& key, const std::string& what, const json& value) const {
-    PARE_CHECK(ok, source_, ": field \"", key, "\" ", what, ", got ", value.dump());
-  }
-
- private:
-  static std::string num(double v) {
-    std::ostringstream out;
-    out << v;
-    return out.str();
-  }
-
-  const json& object_;
-  const std::string& source_;
-};
-
-std::int64_t parse_index(const std::string& text, const FieldReader& reader, const std::string& key,
-                         const json& value) {
+// A key of id2label or pruned_heads: a decimal index.
+std::int64_t parse_index(const std::string& text, const JsonReader& reader, const char* key) {
   std::size_t used = 0;
   std::int64_t index = -1;
   try {
@@ -114,53 +31,56 @@ std::int64_t parse_index(const std::string& text, const FieldReader& reader, con
   } catch (const std::exception&) {
     used = 0;
   }
-  reader.check(used == text.size() && !text.empty(), key, "has a key that is not an integer (\"" + text + "\")", value);
+  reader.check(used == text.size() && !text.empty(), key, "has a key that is not an integer (\"" + text + "\")");
   return index;
 }
 
-std::map<std::int64_t, std::string> read_id2label(const json& json_config, const FieldReader& reader) {
+std::map<std::int64_t, std::string> read_id2label(const JsonReader& reader) {
   std::map<std::int64_t, std::string> id2label;
-  const json& v = json_config.at("id2label");
-  reader.check(v.is_object(), "id2label", "must be an object of \"id\": \"label\"", v);
+  const json& v = reader.at("id2label");
+  reader.check(v.is_object(), "id2label", "must be an object of \"id\": \"label\"");
   for (const auto& [key, label] : v.items()) {
-    reader.check(label.is_string(), "id2label", "must map ids to strings", v);
-    id2label[parse_index(key, reader, "id2label", v)] = label.get<std::string>();
+    reader.check(label.is_string(), "id2label", "must map ids to strings");
+    id2label[parse_index(key, reader, "id2label")] = label.get<std::string>();
   }
   std::int64_t expected = 0;
   for (const auto& [id, label] : id2label) {
-    reader.check(id == expected++, "id2label", "must hold the ids 0 .. num_labels-1", v);
+    reader.check(id == expected++, "id2label", "must hold the ids 0 .. num_labels-1");
   }
   return id2label;
 }
 
-std::map<std::int64_t, std::vector<std::int64_t>> read_pruned_heads(const json& v, const FieldReader& reader) {
+std::map<std::int64_t, std::vector<std::int64_t>> read_pruned_heads(const JsonReader& reader) {
   std::map<std::int64_t, std::vector<std::int64_t>> pruned;
-  reader.check(v.is_object(), "pruned_heads", "must be an object of \"layer\": [heads]", v);
+  const json& v = reader.at("pruned_heads");
+  reader.check(v.is_object(), "pruned_heads", "must be an object of \"layer\": [heads]");
   for (const auto& [key, heads] : v.items()) {
-    reader.check(heads.is_array(), "pruned_heads", "must map layers to arrays of head indices", v);
+    const std::string path = json_member_path(reader.where("pruned_heads"), key);
+    PARE_CHECK(heads.is_array(), reader.source(), ": field \"", path, "\" must be a list of head indices, got ",
+               heads.dump());
     std::vector<std::int64_t> list;
-    for (const json& h : heads) {
-      reader.check(h.is_number_integer(), "pruned_heads", "must hold integer head indices", v);
-      list.push_back(h.get<std::int64_t>());
+    for (std::size_t i = 0; i < heads.size(); ++i) {
+      list.push_back(json_value_as<std::int64_t>(heads[i], reader.source(), json_element_path(path, i),
+                                                 {.min = 0, .max = kMaxWidth}));
     }
-    pruned[parse_index(key, reader, "pruned_heads", v)] = list;
+    pruned[parse_index(key, reader, "pruned_heads")] = list;
   }
   return pruned;
 }
 
-std::vector<BertLayerShape> read_layer_shapes(const json& v, const FieldReader& reader, const std::string& source) {
-  reader.check(v.is_array(), kLayerShapesKey, "must be an array of {\"heads\", \"head_dim\", \"ffn_dim\"}", v);
+std::vector<BertLayerShape> read_layer_shapes(const JsonReader& reader) {
+  const json& v = reader.at(kLayerShapesKey);
+  reader.check(v.is_array(), kLayerShapesKey, "must be an array of {\"heads\", \"head_dim\", \"ffn_dim\"}");
   std::vector<BertLayerShape> shapes;
-  for (const json& layer : v) {
-    reader.check(layer.is_object(), kLayerShapesKey, "must hold objects", v);
-    const FieldReader layer_reader(layer, source);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    // pare's own field: unlike the rest of config.json, its keys are all known.
+    const JsonReader layer(v[i], reader.source(), json_element_path(reader.where(kLayerShapesKey), i),
+                           UnknownKeys::refuse);
     BertLayerShape shape;
-    for (const char* key : {"heads", "head_dim", "ffn_dim"}) {
-      reader.check(layer.contains(key), kLayerShapesKey, std::string("has a layer without \"") + key + "\"", layer);
-    }
-    shape.heads = layer_reader.integer("heads", 0, 0, kMaxWidth);
-    shape.head_dim = layer_reader.integer("head_dim", 0, 1, kMaxWidth);
-    shape.ffn_dim = layer_reader.integer("ffn_dim", 0, 0, kMaxWidth);
+    shape.heads = layer.required<std::int64_t>("heads", {.min = 0, .max = kMaxWidth});
+    shape.head_dim = layer.required<std::int64_t>("head_dim", {.min = 1, .max = kMaxWidth});
+    shape.ffn_dim = layer.required<std::int64_t>("ffn_dim", {.min = 0, .max = kMaxWidth});
+    layer.finish();
     shapes.push_back(shape);
   }
   return shapes;
@@ -275,49 +195,51 @@ void BertConfig::validate(const std::string& source) const {
 
 BertConfig BertConfig::from_json(const json& j, const std::string& source) {
   PARE_CHECK(j.is_object(), source, ": a BERT config must be a JSON object, got ", j.type_name());
-  const FieldReader r(j, source);
+  // HF's config.json carries many fields pare does not use (transformers_version, torch_dtype,
+  // ...): they are allowed and kept in `extra`, written back unchanged.
+  const JsonReader r(j, source, "", UnknownKeys::allow);
   BertConfig c;
-  c.model_type = r.string("model_type", c.model_type);
-  r.check(c.model_type == "bert", "model_type", "must be \"bert\"", r.value("model_type"));
+  c.model_type = r.get<std::string>("model_type", c.model_type);
+  r.check(c.model_type == "bert", "model_type", "must be \"bert\"");
   // Upper bounds far past any BERT, so that products of sizes cannot overflow; whether a model of
   // these sizes fits this machine is checked when it is built (BertConfig::parameter_count).
-  c.vocab_size = r.integer("vocab_size", c.vocab_size, 1, kMaxVocabulary);
-  c.hidden_size = r.integer("hidden_size", c.hidden_size, 1, kMaxWidth);
-  c.num_hidden_layers = r.integer("num_hidden_layers", c.num_hidden_layers, 0, kMaxLayers);
-  c.num_attention_heads = r.integer("num_attention_heads", c.num_attention_heads, 1, kMaxWidth);
-  c.intermediate_size = r.integer("intermediate_size", c.intermediate_size, 0, kMaxWidth);
-  c.hidden_act = r.string("hidden_act", c.hidden_act);
-  c.hidden_dropout_prob = r.number("hidden_dropout_prob", c.hidden_dropout_prob, 0.0, 1.0);
-  c.attention_probs_dropout_prob = r.number("attention_probs_dropout_prob", c.attention_probs_dropout_prob, 0.0, 1.0);
-  if (r.has("classifier_dropout")) c.classifier_dropout = r.number("classifier_dropout", 0.0, 0.0, 1.0);
-  c.max_position_embeddings = r.integer("max_position_embeddings", c.max_position_embeddings, 1, kMaxVocabulary);
-  c.type_vocab_size = r.integer("type_vocab_size", c.type_vocab_size, 1, kMaxVocabulary);
-  c.initializer_range = r.number("initializer_range", c.initializer_range, 0.0, 1e9);
-  c.layer_norm_eps = r.number("layer_norm_eps", c.layer_norm_eps, 0.0, 1.0);
-  c.pad_token_id = r.integer("pad_token_id", c.pad_token_id, 0);
-  c.problem_type = r.string("problem_type", "");
-  const std::string position_type = r.string("position_embedding_type", "absolute");
+  c.vocab_size = r.get<std::int64_t>("vocab_size", c.vocab_size, {.min = 1, .max = kMaxVocabulary});
+  c.hidden_size = r.get<std::int64_t>("hidden_size", c.hidden_size, {.min = 1, .max = kMaxWidth});
+  c.num_hidden_layers = r.get<std::int64_t>("num_hidden_layers", c.num_hidden_layers, {.min = 0, .max = kMaxLayers});
+  c.num_attention_heads =
+      r.get<std::int64_t>("num_attention_heads", c.num_attention_heads, {.min = 1, .max = kMaxWidth});
+  c.intermediate_size = r.get<std::int64_t>("intermediate_size", c.intermediate_size, {.min = 0, .max = kMaxWidth});
+  c.hidden_act = r.get<std::string>("hidden_act", c.hidden_act);
+  const Bounds<double> probability{.min = 0.0, .max = 1.0};
+  c.hidden_dropout_prob = r.get<double>("hidden_dropout_prob", c.hidden_dropout_prob, probability);
+  c.attention_probs_dropout_prob =
+      r.get<double>("attention_probs_dropout_prob", c.attention_probs_dropout_prob, probability);
+  c.classifier_dropout = r.optional<double>("classifier_dropout", probability);
+  c.max_position_embeddings =
+      r.get<std::int64_t>("max_position_embeddings", c.max_position_embeddings, {.min = 1, .max = kMaxVocabulary});
+  c.type_vocab_size = r.get<std::int64_t>("type_vocab_size", c.type_vocab_size, {.min = 1, .max = kMaxVocabulary});
+  c.initializer_range = r.get<double>("initializer_range", c.initializer_range, {.min = 0.0, .max = 1e9});
+  c.layer_norm_eps = r.get<double>("layer_norm_eps", c.layer_norm_eps, probability);
+  c.pad_token_id = r.get<std::int64_t>("pad_token_id", c.pad_token_id, {.min = 0});
+  c.problem_type = r.get<std::string>("problem_type", "");
+  const std::string position_type = r.get<std::string>("position_embedding_type", "absolute");
   r.check(position_type == "absolute", "position_embedding_type",
-          "must be \"absolute\" (the only kind pare implements)", r.value("position_embedding_type"));
-  if (r.has("architectures")) {
-    const json& a = j.at("architectures");
-    r.check(a.is_array() && std::all_of(a.begin(), a.end(), [](const json& e) { return e.is_string(); }),
-            "architectures", "must be an array of strings", a);
-    c.architectures = a.get<std::vector<std::string>>();
-  }
+          "must be \"absolute\" (the only kind pare implements)");
+  c.architectures = r.list<std::string>("architectures");
   if (r.has("id2label")) {
-    c.id2label = read_id2label(j, r);
+    c.id2label = read_id2label(r);
     if (r.has("num_labels")) {
-      r.check(r.integer("num_labels", 0, 1) == c.num_labels(), "num_labels", "disagrees with id2label",
-              r.value("num_labels"));
+      r.check(r.required<std::int64_t>("num_labels", {.min = 1}) == c.num_labels(), "num_labels",
+              "disagrees with id2label");
     }
   } else if (r.has("num_labels")) {
-    c.set_num_labels(r.integer("num_labels", 2, 1, kMaxLabels));
+    c.set_num_labels(r.required<std::int64_t>("num_labels", {.min = 1, .max = kMaxLabels}));
   }
-  if (r.has(kLayerNormSizeKey)) c.pare_layer_norm_size = r.integer(kLayerNormSizeKey, c.hidden_size, 1, kMaxWidth);
-  if (r.has("pruned_heads")) c.pruned_heads = read_pruned_heads(j.at("pruned_heads"), r);
+  r.skip("label2id");  // the inverse of id2label, which to_json writes from it
+  c.pare_layer_norm_size = r.optional<std::int64_t>(kLayerNormSizeKey, {.min = 1, .max = kMaxWidth});
+  if (r.has("pruned_heads")) c.pruned_heads = read_pruned_heads(r);
   if (r.has(kLayerShapesKey)) {
-    c.layer_shapes = read_layer_shapes(j.at(kLayerShapesKey), r, source);
+    c.layer_shapes = read_layer_shapes(r);
   } else {
     try {
       c.reset_layer_shapes();
@@ -325,9 +247,7 @@ BertConfig BertConfig::from_json(const json& j, const std::string& source) {
       throw Error(source + ": " + e.what());
     }
   }
-  for (const auto& [key, value] : j.items()) {
-    if (!known_keys().count(key)) c.extra[key] = value;
-  }
+  for (const std::string& key : r.finish()) c.extra[key] = j.at(key);
   c.validate(source);
   return c;
 }

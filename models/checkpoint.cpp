@@ -6,7 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "runtime/io/json_file.h"
+#include "runtime/io/json_file.h"           // read_json_file
+#include "runtime/io/json_reader.h"         // JsonReader
 #include "runtime/io/pytorch_checkpoint.h"  // load_pytorch_checkpoint
 #include "runtime/io/safetensors.h"
 
@@ -36,13 +37,13 @@ void read_safetensors_into(StateDict& dict, const fs::path& file, const std::vec
 
 void read_sharded(StateDict& dict, const fs::path& index_path) {
   const nlohmann::json index = read_json_file(index_path, "sharded checkpoint index");
-  PARE_CHECK(index.is_object() && index.contains("weight_map") && index["weight_map"].is_object(), index_path.string(),
-             ": needs an object \"weight_map\" of tensor name -> shard file");
+  // HF's index: its "metadata" (total_size) and whatever else it grows are not pare's to refuse.
+  const JsonReader r(index, index_path.string(), "", UnknownKeys::allow);
+  // Every key of weight_map is a tensor name, none known in advance.
+  const JsonReader weight_map = r.member("weight_map", UnknownKeys::allow);
   std::map<std::string, std::vector<std::string>> by_shard;
-  for (const auto& [name, file] : index["weight_map"].items()) {
-    PARE_CHECK(file.is_string(), index_path.string(), ": weight_map[\"", name, "\"] must be a file name, got ",
-               file.dump());
-    const std::string shard = file.get<std::string>();
+  for (const std::string& name : weight_map.finish()) {
+    const std::string shard = weight_map.required<std::string>(name);
     PARE_CHECK(!shard.empty() && shard.find('/') == std::string::npos && shard.find('\\') == std::string::npos &&
                    shard != "." && shard != "..",
                index_path.string(), ": weight_map[\"", name, "\"] names \"", shard,

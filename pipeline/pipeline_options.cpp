@@ -1,6 +1,7 @@
 #include "pipeline/pipeline_options.h"
 
 #include "runtime/error.h"
+#include "runtime/io/json_reader.h"  // JsonReader
 #include "runtime/version.h"
 
 namespace pare {
@@ -22,21 +23,23 @@ json data_json(const TaskDataSource& d) {
   return j;
 }
 
-TaskDataSource data_from_json(const json& j) {
+TaskDataSource data_from_json(const JsonReader& r) {
   TaskDataSource d;
-  d.task = j.at("task").get<std::string>();
-  d.glue_dir = j.at("glue_dir").get<std::string>();
-  d.brown_dir = j.at("brown_dir").get<std::string>();
-  if (j.contains("user")) {
-    const json& u = j.at("user");
-    d.user.train = u.at("train").get<std::string>();
-    d.user.dev = u.at("dev").get<std::string>();
-    d.user.test = u.at("test").get<std::string>();
-    d.user.text_column = u.at("text_column").get<std::string>();
-    d.user.text_pair_column = u.at("text_pair_column").get<std::string>();
-    d.user.label_column = u.at("label_column").get<std::string>();
-    d.user.regression = u.at("regression").get<bool>();
+  d.task = r.required<std::string>("task");
+  d.glue_dir = r.required<std::string>("glue_dir");
+  d.brown_dir = r.required<std::string>("brown_dir");
+  if (r.has("user")) {
+    const JsonReader u = r.member("user", UnknownKeys::refuse);
+    d.user.train = u.required<std::string>("train");
+    d.user.dev = u.required<std::string>("dev");
+    d.user.test = u.required<std::string>("test");
+    d.user.text_column = u.required<std::string>("text_column");
+    d.user.text_pair_column = u.required<std::string>("text_pair_column");
+    d.user.label_column = u.required<std::string>("label_column");
+    d.user.regression = u.required<bool>("regression");
+    u.finish();
   }
+  r.finish();
   return d;
 }
 
@@ -59,24 +62,26 @@ json options_json(const PipelineOptions& o) {
 }
 
 PipelineOptions options_from_json(const json& j, const std::string& source) {
-  try {
-    PipelineOptions o;
-    o.recipe = Recipe::from_json(j.at("recipe"), source + ": recipe");
-    o.model_dir = j.at("model").get<std::string>();
-    o.finetuned = j.at("finetuned").get<bool>();
-    o.data = data_from_json(j.at("data"));
-    o.seed = j.at("seed").get<std::uint64_t>();
-    o.precision = parse_precision(j.at("precision").get<std::string>());
-    o.device = parse_device(j.at("device").get<std::string>());
-    o.max_train = j.at("max_train").get<std::size_t>();
-    o.max_eval = j.at("max_eval").get<std::size_t>();
-    o.latency_steps = j.at("latency_steps").get<std::int64_t>();
-    o.throughput_steps = j.at("throughput_steps").get<std::int64_t>();
-    o.sweep_regular_scales = j.at("sweep_regular_scales").get<std::vector<double>>();
-    return o;
-  } catch (const json::exception& e) {
-    throw Error(source + ": not a pare run record (" + e.what() + ")");
-  }
+  // A run record is pare's own file: a key it does not know is not from this pare.
+  const JsonReader r(j, source + ": not a pare run record", "", UnknownKeys::refuse);
+  PipelineOptions o;
+  r.skip("pare_version");  // a resuming run lists it among the differences (json_differences)
+  // The file alone, without the note: the recipe's pruning configs name it in later errors too.
+  o.recipe = Recipe::from_json(r.at("recipe"), source, ".", r.where("recipe"));
+  o.model_dir = r.required<std::string>("model");
+  o.finetuned = r.required<bool>("finetuned");
+  o.data = data_from_json(r.member("data", UnknownKeys::refuse));
+  o.seed = r.required<std::uint64_t>("seed");
+  o.precision = parse_precision(r.required<std::string>("precision"));
+  o.device = parse_device(r.required<std::string>("device"));
+  o.max_train = r.required<std::size_t>("max_train");
+  o.max_eval = r.required<std::size_t>("max_eval");
+  o.latency_steps = r.required<std::int64_t>("latency_steps", {.min = 0});
+  o.throughput_steps = r.required<std::int64_t>("throughput_steps", {.min = 0});
+  r.at("sweep_regular_scales");  // required, though often empty
+  o.sweep_regular_scales = r.list<double>("sweep_regular_scales");
+  r.finish();
+  return o;
 }
 
 }  // namespace pare

@@ -1,86 +1,41 @@
 #include "pipeline/recipe.h"
 
-#include <fstream>
 #include <set>
 
 #include "runtime/error.h"
-#include "runtime/io/json_file.h"
+#include "runtime/io/json_file.h"    // read_json_file
+#include "runtime/io/json_path.h"    // json_element_path
+#include "runtime/io/json_reader.h"  // JsonReader
 
 namespace pare {
 namespace {
 
 using nlohmann::json;
 
-// Reads one JSON object's fields, naming the recipe and the field's path ("stages[1].lr") in every
-// error, and refusing fields it does not know.
-class FieldReader {
- public:
-  FieldReader(const json& object, std::string source, std::string path, std::set<std::string> known)
-      : object_(object), source_(std::move(source)), path_(std::move(path)) {
-    PARE_CHECK(object.is_object(), source_, ": ", where(""), " must be an object, got ", object.dump());
-    for (const auto& [key, value] : object.items()) {
-      if (known.count(key)) continue;
-      std::string list;
-      for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
-      throw Error(source_ + ": unknown field \"" + where(key) + "\" (known: " + list + ")");
-    }
-  }
+// A number above 0 (a learning rate, a temperature).
+double positive(const JsonReader& r, const char* key, double fallback) {
+  const double v = r.get<double>(key, fallback, {.min = 0.0});
+  r.check(v > 0.0, key, "must be above 0");
+  return v;
+}
 
-  std::string where(const std::string& key) const {
-    if (path_.empty()) return key;
-    return key.empty() ? path_ : path_ + "." + key;
-  }
-  bool has(const char* key) const { return object_.contains(key); }
-  const json& at(const char* key) const { return object_.at(key); }
-
-  void check(bool ok, const char* key, const std::string& what) const {
-    PARE_CHECK(ok, source_, ": field \"", where(key), "\" ", what, ", got ", object_.at(key).dump());
-  }
-
-  std::string text(const char* key, const std::string& fallback, bool required = false) const {
-    PARE_CHECK(has(key) || !required, source_, ": field \"", where(key), "\" is required");
-    if (!has(key)) return fallback;
-    check(at(key).is_string(), key, "must be a string");
-    return at(key).get<std::string>();
-  }
-  double number(const char* key, double fallback, double min, bool open_min = false) const {
-    if (!has(key)) return fallback;
-    check(at(key).is_number(), key, "must be a number");
-    const double v = at(key).get<double>();
-    check(std::isfinite(v) && (open_min ? v > min : v >= min), key,
-          (open_min ? "must be above " : "must be at least ") + std::to_string(min));
-    return v;
-  }
-  std::int64_t integer(const char* key, std::int64_t fallback, std::int64_t min) const {
-    if (!has(key)) return fallback;
-    check(at(key).is_number_integer() && (at(key).is_number_unsigned() || at(key).get<std::int64_t>() >= min), key,
-          "must be an integer of at least " + std::to_string(min));
-    return at(key).get<std::int64_t>();
-  }
-  bool boolean(const char* key, bool fallback) const {
-    if (!has(key)) return fallback;
-    check(at(key).is_boolean(), key, "must be true or false");
-    return at(key).get<bool>();
-  }
-
- private:
-  const json& object_;
-  std::string source_;
-  std::string path_;
-};
-
-TrainingBlock read_training(const json& j, const std::string& source, const std::string& path, std::size_t batch,
-                            bool steps_may_be_zero = false, std::set<std::string> more_keys = {}) {
-  std::set<std::string> known = {"steps", "lr", "warmup_ratio", "batch"};
-  known.insert(more_keys.begin(), more_keys.end());
-  FieldReader r(j, source, path, known);
+// The training fields of the object `r` reads (which may hold other fields too).
+TrainingBlock read_training(const JsonReader& r, std::size_t batch, bool steps_may_be_zero = false) {
   TrainingBlock t;
-  PARE_CHECK(r.has("steps"), source, ": field \"", r.where("steps"), "\" is required");
-  t.steps = r.integer("steps", 0, steps_may_be_zero ? 0 : 1);
-  t.lr = r.number("lr", t.lr, 0.0, true);
-  t.warmup_ratio = r.number("warmup_ratio", t.warmup_ratio, 0.0);
-  r.check(!r.has("warmup_ratio") || t.warmup_ratio < 1.0, "warmup_ratio", "must be below 1");
-  t.batch = static_cast<std::size_t>(r.integer("batch", static_cast<std::int64_t>(batch), 1));
+  t.steps = r.required<std::int64_t>("steps", {.min = steps_may_be_zero ? 0 : 1});
+  t.lr = positive(r, "lr", t.lr);
+  t.warmup_ratio = r.get<double>("warmup_ratio", t.warmup_ratio, {.min = 0.0});
+  r.check(t.warmup_ratio < 1.0, "warmup_ratio", "must be below 1");
+  t.batch = r.get<std::size_t>("batch", batch, {.min = 1});
+  return t;
+}
+
+// A training block on its own: an object of training fields only.
+TrainingBlock read_training_block(const JsonReader& parent, const char* key, std::size_t batch,
+                                  bool steps_may_be_zero = false) {
+  const JsonReader r = parent.member(key, UnknownKeys::refuse);
+  TrainingBlock t = read_training(r, batch, steps_may_be_zero);
+  r.finish();
   return t;
 }
 
@@ -88,33 +43,25 @@ json training_json(const TrainingBlock& t) {
   return {{"steps", t.steps}, {"lr", t.lr}, {"warmup_ratio", t.warmup_ratio}, {"batch", t.batch}};
 }
 
-DistillBlock read_distill(const json& j, const std::string& source, const std::string& path) {
+DistillBlock read_distill(const JsonReader& stage) {
   DistillBlock d;
-  if (j.is_boolean()) {
-    d.enabled = j.get<bool>();
+  if (stage.at("distill").is_boolean()) {
+    d.enabled = stage.at("distill").get<bool>();
     return d;
   }
-  FieldReader r(j, source, path,
-                {"task_weight", "logit_weight", "hidden_weight", "temperature", "layer_map", "teacher_layers",
-                 "learned_projection"});
-  d.task_weight = r.number("task_weight", d.task_weight, 0.0);
-  d.options.logit_weight = r.number("logit_weight", d.options.logit_weight, 0.0);
-  d.options.hidden_weight = r.number("hidden_weight", d.options.hidden_weight, 0.0);
-  d.options.temperature = r.number("temperature", d.options.temperature, 0.0, true);
-  d.options.layer_map.kind = parse_layer_map(r.text("layer_map", "cofi"));
-  if (r.has("teacher_layers")) {
-    r.check(r.at("teacher_layers").is_array(), "teacher_layers", "must be a list of layer numbers");
-    for (const json& layer : r.at("teacher_layers")) {
-      r.check(layer.is_number_integer() && layer.get<std::int64_t>() >= 1, "teacher_layers",
-              "must hold layer numbers of at least 1");
-      d.options.layer_map.teacher_layers.push_back(layer.get<std::int64_t>());
-    }
-  }
-  d.options.learned_projection = r.boolean("learned_projection", false);
+  const JsonReader r = stage.member("distill", UnknownKeys::refuse);
+  d.task_weight = r.get<double>("task_weight", d.task_weight, {.min = 0.0});
+  d.options.logit_weight = r.get<double>("logit_weight", d.options.logit_weight, {.min = 0.0});
+  d.options.hidden_weight = r.get<double>("hidden_weight", d.options.hidden_weight, {.min = 0.0});
+  d.options.temperature = positive(r, "temperature", d.options.temperature);
+  d.options.layer_map.kind = parse_layer_map(r.get<std::string>("layer_map", "cofi"));
+  d.options.layer_map.teacher_layers = r.list<std::int64_t>("teacher_layers", {.min = 1});
+  d.options.learned_projection = r.get<bool>("learned_projection", false);
+  r.finish();
   try {
     d.options.validate();
   } catch (const Error& e) {
-    throw Error(source + ": " + path + ": " + e.what());
+    throw Error(r.source() + ": " + r.path() + ": " + e.what());
   }
   return d;
 }
@@ -140,46 +87,44 @@ bool is_directory_name(const std::string& name) {
 
 }  // namespace
 
-Recipe Recipe::from_json(const json& j, const std::string& source, const std::filesystem::path& base_dir) {
-  FieldReader r(j, source, "",
-                {"name", "description", "seq", "batch", "eval_batch", "save_every", "pretrain", "teacher",
-                 "attention_removed", "stages"});
+Recipe Recipe::from_json(const json& j, const std::string& source, const std::filesystem::path& base_dir,
+                         const std::string& path) {
+  // A recipe is pare's own format: a misspelt key would be a setting silently not applied.
+  const JsonReader r(j, source, path, UnknownKeys::refuse);
   Recipe recipe;
   recipe.source = source;
-  recipe.name = r.text("name", "", true);
-  recipe.description = r.text("description", "");
-  recipe.seq = static_cast<std::size_t>(r.integer("seq", 128, 8));
-  recipe.batch = static_cast<std::size_t>(r.integer("batch", 32, 1));
-  recipe.eval_batch = static_cast<std::size_t>(r.integer("eval_batch", 64, 1));
-  recipe.save_every = r.integer("save_every", recipe.save_every, 0);
+  recipe.name = r.required<std::string>("name");
+  recipe.description = r.get<std::string>("description", "");
+  recipe.seq = r.get<std::size_t>("seq", 128, {.min = 8});
+  recipe.batch = r.get<std::size_t>("batch", 32, {.min = 1});
+  recipe.eval_batch = r.get<std::size_t>("eval_batch", 64, {.min = 1});
+  recipe.save_every = r.get<std::int64_t>("save_every", recipe.save_every, {.min = 0});
 
   if (r.has("pretrain")) {
-    const json& p = r.at("pretrain");
-    recipe.pretrain.train = read_training(p, source, "pretrain", recipe.batch, false, {"size", "vocab_size", "seq"});
-    FieldReader pr(p, source, "pretrain", {"steps", "lr", "warmup_ratio", "batch", "size", "vocab_size", "seq"});
-    recipe.pretrain.size = pr.text("size", recipe.pretrain.size);
-    recipe.pretrain.vocab_size = pr.integer("vocab_size", recipe.pretrain.vocab_size, 16);
-    recipe.pretrain.seq = static_cast<std::size_t>(pr.integer("seq", 128, 8));
+    const JsonReader pr = r.member("pretrain", UnknownKeys::refuse);
+    recipe.pretrain.train = read_training(pr, recipe.batch);
+    recipe.pretrain.size = pr.get<std::string>("size", recipe.pretrain.size);
+    recipe.pretrain.vocab_size = pr.get<std::int64_t>("vocab_size", recipe.pretrain.vocab_size, {.min = 16});
+    recipe.pretrain.seq = pr.get<std::size_t>("seq", 128, {.min = 8});
+    pr.finish();
   } else {
     recipe.pretrain.train = {600, 1e-3, 0.06, recipe.batch};
   }
-  PARE_CHECK(r.has("teacher"), source, ": field \"teacher\" is required (the fine-tuning of the teacher)");
-  recipe.teacher = read_training(r.at("teacher"), source, "teacher", recipe.batch);
+  PARE_CHECK(r.has("teacher"), source, ": field \"", r.where("teacher"),
+             "\" is required (the fine-tuning of the teacher)");
+  recipe.teacher = read_training_block(r, "teacher", recipe.batch);
   if (r.has("attention_removed")) {
-    recipe.attention_removed =
-        read_training(r.at("attention_removed"), source, "attention_removed", recipe.batch, true);
+    recipe.attention_removed = read_training_block(r, "attention_removed", recipe.batch, true);
   }
 
-  PARE_CHECK(r.has("stages") && r.at("stages").is_array() && !r.at("stages").empty(), source,
-             ": field \"stages\" must be a non-empty list of pruning stages");
+  PARE_CHECK(r.has("stages") && r.at("stages").is_array() && !r.at("stages").empty(), source, ": field \"",
+             r.where("stages"), "\" must be a non-empty list of pruning stages");
   std::set<std::string> names;
   for (std::size_t i = 0; i < r.at("stages").size(); ++i) {
-    const json& s = r.at("stages")[i];
-    const std::string path = "stages[" + std::to_string(i) + "]";
+    const JsonReader sr(r.at("stages")[i], source, json_element_path(r.where("stages"), i), UnknownKeys::refuse);
     PruneStage stage;
-    stage.train = read_training(s, source, path, recipe.batch, false, {"name", "pruning", "score_lr", "distill"});
-    FieldReader sr(s, source, path, {"name", "pruning", "score_lr", "distill", "steps", "lr", "warmup_ratio", "batch"});
-    stage.name = sr.text("name", "", true);
+    stage.train = read_training(sr, recipe.batch);
+    stage.name = sr.required<std::string>("name");
     sr.check(is_directory_name(stage.name), "name", "must be letters, digits, '-' or '_' (a directory name)");
     sr.check(names.insert(stage.name).second, "name", "is used by an earlier stage");
     PARE_CHECK(sr.has("pruning"), source, ": field \"", sr.where("pruning"), "\" is required (a pruning config)");
@@ -190,12 +135,14 @@ Recipe Recipe::from_json(const json& j, const std::string& source, const std::fi
       stage.pruning = PruningConfig::from_json(stage.pruning_json, file.string());
     } else {
       stage.pruning_json = pruning;
-      stage.pruning = PruningConfig::from_json(pruning, source + ": " + sr.where("pruning"));
+      stage.pruning = PruningConfig::from_json(pruning, source, sr.where("pruning"));
     }
-    stage.score_lr = sr.number("score_lr", stage.score_lr, 0.0, true);
-    if (sr.has("distill")) stage.distill = read_distill(sr.at("distill"), source, sr.where("distill"));
+    stage.score_lr = positive(sr, "score_lr", stage.score_lr);
+    if (sr.has("distill")) stage.distill = read_distill(sr);
+    sr.finish();
     recipe.stages.push_back(std::move(stage));
   }
+  r.finish();
   return recipe;
 }
 

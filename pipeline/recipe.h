@@ -74,8 +74,9 @@ struct Recipe {
   std::vector<PruneStage> stages;
   std::string source = "recipe";  // the file, named in errors
 
+  // `json` sits at `path` in the document `source` ("" when it is the whole document).
   static Recipe from_json(const nlohmann::json& json, const std::string& source = "recipe",
-                          const std::filesystem::path& base_dir = ".");
+                          const std::filesystem::path& base_dir = ".", const std::string& path = "");
   static Recipe load(const std::filesystem::path& path);
   // Every field with its value, defaults included and pruning configs inlined: what run.json records
   // and what a resumed run compares. from_json(to_json()) gives the same recipe.

@@ -7,7 +7,8 @@
 #include "pipeline/report_figures.h"
 #include "runtime/error.h"
 #include "runtime/io/atomic_file.h"
-#include "runtime/io/json_file.h"
+#include "runtime/io/json_file.h"    // read_json_file
+#include "runtime/io/json_reader.h"  // JsonReader
 #include "runtime/version.h"
 
 namespace pare {
@@ -35,6 +36,37 @@ std::vector<std::string> model_step_dirs(const PipelineOptions& o) {
 }
 
 double ratio(double a, double b) { return b != 0 ? a / b : 0.0; }
+
+}  // namespace
+
+// pare's own file, so a key it does not know is refused; the numbers the report computes with must
+// fit. The report then copies the record's parts into report.json as recorded.
+json read_stage_record(const fs::path& file) {
+  json record = read_json_file(file, "stage record");
+  const JsonReader r(record, file.string() + " (stage record)", "", UnknownKeys::refuse);
+  r.required<std::string>("name");
+  r.required<std::string>("kind");
+  r.required<std::string>("dir");
+  r.optional<std::string>("model");
+  r.required<double>("wall_s", {.min = 0.0});
+  r.optional<double>("mlm_loss");  // pretraining's
+  r.optional<double>("masked_fraction", {.min = 0.0, .max = 1.0});
+  r.optional<std::int64_t>("parameters_removed", {.min = 0});
+  r.skip("trivial");  // the teacher's trivial baselines, metric objects
+  if (r.has("measurement")) {
+    const JsonReader m = r.member("measurement", UnknownKeys::refuse);
+    m.skip("dev");  // metric objects (stage_measurement.cpp)
+    m.skip("test");
+    m.skip("size");
+    m.optional<double>("latency_b1_ms", {.min = 0.0});
+    m.optional<double>("throughput_b32", {.min = 0.0});
+    m.finish();
+  }
+  r.finish();
+  return record;
+}
+
+namespace {
 
 // One stage of report.json from its record, against the teacher's measurement.
 json stage_entry(const json& record, const json& teacher, const std::string& metric) {
@@ -131,18 +163,18 @@ json write_run_report(const fs::path& run_dir, const PipelineOptions& o) {
   double wall = 0;
   for (const char* dir : {"tokenizer", "pretrain"}) {
     if (fs::exists(run_dir / dir / "stage.json"))
-      wall += read_json_file(run_dir / dir / "stage.json", "stage record").at("wall_s").get<double>();
+      wall += read_stage_record(run_dir / dir / "stage.json").at("wall_s").get<double>();
   }
   const fs::path teacher_file = run_dir / "teacher" / "stage.json";
   PARE_CHECK(fs::exists(teacher_file), "report: ", teacher_file.string(), " does not exist yet");
-  const json teacher = read_json_file(teacher_file, "stage record");
+  const json teacher = read_stage_record(teacher_file);
   report["trivial"] = teacher.at("trivial");
   const bool sweep = !o.sweep_regular_scales.empty();
   if (sweep) report["sweep"] = json::array();
   for (const std::string& dir : model_step_dirs(o)) {
     const fs::path file = run_dir / dir / "stage.json";
     if (!fs::exists(file)) break;
-    const json record = read_json_file(file, "stage record");
+    const json record = read_stage_record(file);
     wall += record.at("wall_s").get<double>();
     json entry = stage_entry(record, teacher, metric);
     (sweep && dir != "teacher" ? report["sweep"] : report["stages"]).push_back(std::move(entry));

@@ -23,6 +23,10 @@ namespace pare {
 // returns what report.json holds.
 nlohmann::json write_run_report(const std::filesystem::path& run_dir, const PipelineOptions& options);
 
+// A stage record (stage.json, written when a step of the run finishes), checked as it is read:
+// unknown keys and numbers that do not fit are refused naming the file and the field's path.
+nlohmann::json read_stage_record(const std::filesystem::path& file);
+
 // The report's stage table in Markdown (also the end of `pare run`'s output).
 std::string stage_table(const nlohmann::json& report);
 

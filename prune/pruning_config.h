@@ -83,11 +83,14 @@ struct PruningConfig {
   // Where the config came from (a file name), named in every error.
   std::string source = "pruning config";
 
-  // `json` is a non-empty array of group objects. Throws pare::Error naming `source`, the group
-  // index, the field and the value at fault: unknown keys, wrong types, both or neither of
-  // sparse_ratio/sparse_threshold, a ratio outside [0, 1), a threshold outside (0, 1), soft mode with
-  // another scorer than movement, an invalid regular expression, a bad granularity or schedule.
-  static PruningConfig from_json(const nlohmann::json& json, const std::string& source = "pruning config");
+  // `json` is a non-empty array of group objects, at `path` in the document `source` ("" when it is
+  // the whole document). Throws pare::Error naming `source`, the field's path ("[0].interval_steps",
+  // "stages[2].pruning[0].interval_steps") and the value at fault: unknown keys, wrong types, numbers
+  // out of range, both or neither of sparse_ratio/sparse_threshold, a ratio outside [0, 1), a
+  // threshold outside (0, 1), soft mode with another scorer than movement, an invalid regular
+  // expression, a bad granularity or schedule.
+  static PruningConfig from_json(const nlohmann::json& json, const std::string& source = "pruning config",
+                                 const std::string& path = "");
   static PruningConfig load(const std::filesystem::path& path);
 };
 

@@ -118,14 +118,14 @@ TEST(PruningConfigParse, RejectsUnknownKeysNamingThem) {
   json g = head_group();
   g["sparsity"] = 0.5;
   const std::string e = parse_error(json::array({head_group(), g}));
-  EXPECT_TRUE(has(e, "cfg.json: group 1: unknown field \"sparsity\""));
+  EXPECT_TRUE(has(e, "cfg.json: unknown field \"[1].sparsity\""));
 }
 
 TEST(PruningConfigParse, RejectsBothOrNeitherTarget) {
   json both = head_group();
   both["sparse_threshold"] = 0.1;
   EXPECT_TRUE(has(parse_error(json::array({both})),
-                  "group 0: field \"sparse_ratio\" or \"sparse_threshold\": "
+                  "field \"[0].sparse_ratio\" or \"sparse_threshold\": "
                   "exactly one must be given"));
   json neither = head_group();
   neither.erase("sparse_ratio");
@@ -137,12 +137,12 @@ TEST(PruningConfigParse, RejectsRatioOutsideUnitInterval) {
     json g = head_group();
     g["sparse_ratio"] = bad;
     const std::string e = parse_error(json::array({head_group(), head_group(), g}));
-    EXPECT_TRUE(has(e, "group 2: field \"sparse_ratio\" must lie in [0, 1), got " + json(bad).dump()));
+    EXPECT_TRUE(has(e, "field \"[2].sparse_ratio\" must lie in [0, 1), got " + json(bad).dump()));
   }
   json text = head_group();
   text["sparse_ratio"] = "half";
   EXPECT_TRUE(has(parse_error(json::array({text})),
-                  "field \"sparse_ratio\" must be a number or \"follow_heads\", got \"half\""));
+                  "field \"[0].sparse_ratio\" must be a number or \"follow_heads\", got \"half\""));
 }
 
 TEST(PruningConfigParse, FollowHeadsNeedsPerLayerRankingAndNoThreshold) {
@@ -156,7 +156,7 @@ TEST(PruningConfigParse, FollowHeadsNeedsPerLayerRankingAndNoThreshold) {
   json global = ffn;
   global["ranking"] = "global";
   EXPECT_TRUE(has(parse_error(json::array({global})),
-                  "group 0: field \"sparse_ratio\" \"follow_heads\" sets one ratio "
+                  "field \"[0].sparse_ratio\" \"follow_heads\" sets one ratio "
                   "per encoder layer, so ranking must be \"per_layer\""));
   json both = ffn;
   both["sparse_threshold"] = 0.3;
@@ -173,7 +173,7 @@ TEST(PruningConfigParse, RejectsBadThresholdAndSoftModeWithoutMovement) {
   json g = head_group();
   g.erase("sparse_ratio");
   g["sparse_threshold"] = 1.0;
-  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"sparse_threshold\" must lie in (0, 1)"));
+  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"[0].sparse_threshold\" must lie in (0, 1)"));
   g["sparse_threshold"] = 0.2;
   g["scorer"] = "taylor";
   EXPECT_TRUE(has(parse_error(json::array({g})), "needs scorer \"movement\""));
@@ -182,21 +182,21 @@ TEST(PruningConfigParse, RejectsBadThresholdAndSoftModeWithoutMovement) {
 TEST(PruningConfigParse, RejectsInvalidRegexNamingIt) {
   json g = head_group();
   g["op_names"] = {"bert\\.(encoder"};
-  EXPECT_TRUE(has(parse_error(json::array({g})), "group 0: field \"op_names\" holds an invalid regular expression"));
+  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"[0].op_names\" holds an invalid regular expression"));
   EXPECT_TRUE(has(parse_error(json::array({g})), "\"bert\\\\.(encoder\""));
   json x = head_group();
   x["exclude"] = {"[a-"};
-  EXPECT_TRUE(has(parse_error(json::array({x})), "field \"exclude\" holds an invalid regular expression"));
+  EXPECT_TRUE(has(parse_error(json::array({x})), "field \"[0].exclude\" holds an invalid regular expression"));
 }
 
 TEST(PruningConfigParse, RefusesWhatCannotMatchInLinearTimeAndHugePrograms) {
   json g = head_group();
   g["op_names"] = {"(a+)\\1"};  // a backreference
-  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"op_names\" holds an invalid regular expression"));
+  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"[0].op_names\" holds an invalid regular expression"));
   g["op_names"] = {"(?=bert).*"};  // lookahead
-  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"op_names\" holds an invalid regular expression"));
+  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"[0].op_names\" holds an invalid regular expression"));
   g["op_names"] = {"((((a{100}){100}){100}){100})"};
-  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"op_names\" holds an invalid regular expression"));
+  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"[0].op_names\" holds an invalid regular expression"));
 }
 
 TEST(PruningConfigResolve, MatchesInLinearTimeWhateverThePatternAndName) {
@@ -219,67 +219,68 @@ TEST(PruningConfigResolve, MatchesInLinearTimeWhateverThePatternAndName) {
 TEST(PruningConfigParse, RejectsBadGranularityScorerRankingAndTypes) {
   json g = head_group();
   g["granularity"] = "row";
-  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"granularity\" must be one of \"weight\", \"head\""));
+  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"[0].granularity\" must be one of \"weight\", \"head\""));
   g["granularity"] = {64};
   EXPECT_TRUE(has(parse_error(json::array({g})), "[rows, cols] with two positive integers, got [64]"));
   g["granularity"] = {0, 64};
-  EXPECT_TRUE(has(parse_error(json::array({g})), "got [0,64]"));
+  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"[0].granularity[0]\" must be at least 1, got 0"));
 
   json s = head_group();
   s["scorer"] = "l1";
-  EXPECT_TRUE(has(parse_error(json::array({s})), "field \"scorer\" must be one of \"movement\""));
+  EXPECT_TRUE(has(parse_error(json::array({s})), "field \"[0].scorer\" must be one of \"movement\""));
   s.erase("scorer");
-  EXPECT_TRUE(has(parse_error(json::array({s})), "field \"scorer\" is required"));
+  EXPECT_TRUE(has(parse_error(json::array({s})), "field \"[0].scorer\" is required"));
 
   json r = head_group();
   r["ranking"] = "local";
-  EXPECT_TRUE(has(parse_error(json::array({r})), "field \"ranking\" must be one of \"global\", \"per_layer\""));
+  EXPECT_TRUE(has(parse_error(json::array({r})), "field \"[0].ranking\" must be one of \"global\", \"per_layer\""));
 
   json t = head_group();
   t["op_types"] = {"Linear"};
-  EXPECT_TRUE(has(parse_error(json::array({t})), "field \"op_types\" must hold only"));
+  EXPECT_TRUE(has(parse_error(json::array({t})), "field \"[0].op_types\" must hold only"));
   t["op_types"] = json::array();
-  EXPECT_TRUE(has(parse_error(json::array({t})), "field \"op_types\" must be a non-empty list"));
+  EXPECT_TRUE(has(parse_error(json::array({t})), "field \"[0].op_types\" must be a non-empty list"));
 
   json n = head_group();
   n["op_names"] = "bert.*";
-  EXPECT_TRUE(has(parse_error(json::array({n})), "field \"op_names\" must be a non-empty list of strings"));
+  EXPECT_TRUE(has(parse_error(json::array({n})), "field \"[0].op_names\" must be a non-empty list of strings"));
   n.erase("op_names");
-  EXPECT_TRUE(has(parse_error(json::array({n})), "field \"op_names\" is required"));
+  EXPECT_TRUE(has(parse_error(json::array({n})), "field \"[0].op_names\" is required"));
 }
 
 TEST(PruningConfigParse, RejectsHiddenWithoutDependencyGroup) {
   json g = head_group();
   g["granularity"] = "hidden";
-  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"dependency_group\" is required with granularity"));
+  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"[0].dependency_group\" is required with granularity"));
 }
 
 TEST(PruningConfigParse, RejectsBadSchedules) {
   json g = head_group();
   g["warmup_steps"] = -1;
-  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"warmup_steps\" must be at least 0, got -1"));
+  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"[0].warmup_steps\" must be at least 0, got -1"));
   g["warmup_steps"] = 1.5;
-  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"warmup_steps\" must be an integer, got 1.5"));
+  EXPECT_TRUE(
+      has(parse_error(json::array({g})), "field \"[0].warmup_steps\" must be an integer of at least 0, got 1.5"));
   g["warmup_steps"] = 100;
   g["cooldown_begin_step"] = 100;
-  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"cooldown_begin_step\" must exceed warmup_steps (100)"));
+  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"[0].cooldown_begin_step\" must exceed warmup_steps (100)"));
   g["cooldown_begin_step"] = 300;
   g["interval_steps"] = 50;
   g["total_times"] = 5;  // 100 + 5 * 50 = 350 > 300
-  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"total_times\" times interval_steps (50)"));
+  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"[0].total_times\" times interval_steps (50)"));
   g["total_times"] = 4;
   EXPECT_EQ(parse_error(json::array({g})), "");
   g["interval_steps"] = 0;
-  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"interval_steps\" must be at least 1, got 0"));
+  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"[0].interval_steps\" must be at least 1, got 0"));
   g["interval_steps"] = 1;
   g["regular_scale"] = -1;
-  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"regular_scale\" must be at least 0"));
+  EXPECT_TRUE(has(parse_error(json::array({g})), "field \"[0].regular_scale\" must be a number of at least 0"));
 }
 
 TEST(PruningConfigParse, RejectsNonListsAndBadFiles) {
   EXPECT_TRUE(has(parse_error(json::object()), "must be a non-empty JSON list of groups"));
   EXPECT_TRUE(has(parse_error(json::array()), "must be a non-empty JSON list of groups"));
-  EXPECT_TRUE(has(parse_error(json::array({1})), "group 0 must be a JSON object"));
+  EXPECT_TRUE(has(parse_error(json::array({1})), "field \"[0]\" must be a JSON object"));
 
   testing::ScratchDir dir;
   const auto broken = dir.path() / "broken.json";
@@ -290,7 +291,7 @@ TEST(PruningConfigParse, RejectsNonListsAndBadFiles) {
       has(error_of([&] { PruningConfig::load(dir.path() / "absent.json"); }), "cannot open the pruning config"));
   const auto bad = dir.path() / "bad.json";
   testing::write_bytes(bad, R"([{"op_names": ["x"], "scorer": "taylor"}])");
-  EXPECT_TRUE(has(error_of([&] { PruningConfig::load(bad); }), bad.string() + ": group 0: field"));
+  EXPECT_TRUE(has(error_of([&] { PruningConfig::load(bad); }), bad.string() + ": field \"[0]."));
 }
 
 TEST(PruningConfigResolve, AttentionHeadsExample) {

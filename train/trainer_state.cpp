@@ -1,7 +1,8 @@
 #include "train/trainer_state.h"
 
 #include "runtime/error.h"
-#include "runtime/io/json_file.h"
+#include "runtime/io/json_file.h"    // parse_json
+#include "runtime/io/json_reader.h"  // JsonReader
 #include "runtime/io/safetensors.h"
 
 namespace pare {
@@ -9,17 +10,6 @@ namespace {
 
 constexpr const char* kStateKey = "pare.trainer_state";
 constexpr const char* kOptimizerPrefix = "optimizer.";
-
-template <typename T>
-T field(const nlohmann::json& j, const char* name, const std::filesystem::path& path) {
-  PARE_CHECK(j.contains(name), "trainer state '", path.string(), "': field '", name, "' is missing");
-  try {
-    return j.at(name).get<T>();
-  } catch (const nlohmann::json::exception&) {
-    throw Error(detail::concat("trainer state '", path.string(), "': field '", name,
-                               "' has the wrong type: ", j.at(name).dump()));
-  }
-}
 
 }  // namespace
 
@@ -44,19 +34,26 @@ TrainerState load_trainer_state(const std::filesystem::path& path) {
   const auto found = file.metadata().find(kStateKey);
   PARE_CHECK(found != file.metadata().end(), "trainer state '", path.string(), "': metadata key '", kStateKey,
              "' is missing (not a pare trainer state file?)");
-  const nlohmann::json j = parse_json(found->second, "trainer state '" + path.string() + "': metadata");
+  const std::string source = "trainer state '" + path.string() + "': metadata";
+  const nlohmann::json j = parse_json(found->second, source);
+  // pare's own record: a key it does not know was not written by this pare.
+  const JsonReader r(j, source, "", UnknownKeys::refuse);
   TrainerState state;
-  state.step = field<std::int64_t>(j, "step", path);
-  state.epoch = field<std::int64_t>(j, "epoch", path);
-  state.batches_in_epoch = field<std::int64_t>(j, "batches_in_epoch", path);
-  state.data_seed = field<std::uint64_t>(j, "data_seed", path);
-  state.has_best = field<bool>(j, "has_best", path);
-  state.best_metric = field<double>(j, "best_metric", path);
-  const auto generators = field<nlohmann::json>(j, "generators", path);
-  for (const auto& [name, g] : generators.items()) {
-    state.generators[name] = {field<std::uint64_t>(g, "seed", path), field<std::uint64_t>(g, "offset", path)};
+  state.step = r.required<std::int64_t>("step", {.min = 0});
+  state.epoch = r.required<std::int64_t>("epoch", {.min = 0});
+  state.batches_in_epoch = r.required<std::int64_t>("batches_in_epoch", {.min = 0});
+  state.data_seed = r.required<std::uint64_t>("data_seed");
+  state.has_best = r.required<bool>("has_best");
+  state.best_metric = r.required<double>("best_metric");
+  const JsonReader generators = r.member("generators", UnknownKeys::allow);
+  for (const std::string& name : generators.finish()) {  // every key is a generator's name
+    const JsonReader g = generators.member(name, UnknownKeys::refuse);
+    state.generators[name] = {g.required<std::uint64_t>("seed"), g.required<std::uint64_t>("offset")};
+    g.finish();
   }
-  state.extra = field<nlohmann::json>(j, "extra", path);
+  // The hooks' own state: each hook reads its keys.
+  state.extra = r.member("extra", UnknownKeys::allow).object();
+  r.finish();
   const std::string prefix = kOptimizerPrefix;
   for (const std::string& name : file.names()) {
     PARE_CHECK(name.rfind(prefix, 0) == 0, "trainer state '", path.string(), "': unexpected tensor '", name, "'");
