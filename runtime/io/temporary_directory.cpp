@@ -1,0 +1,25 @@
+#include "runtime/io/temporary_directory.h"
+
+#include <stdlib.h>  // mkdtemp
+
+#include <cerrno>
+#include <cstring>  // strerror
+#include <system_error>
+
+#include "runtime/error.h"  // PARE_CHECK
+
+namespace pare {
+
+TemporaryDirectory::TemporaryDirectory(const std::filesystem::path& parent, const std::string& prefix) {
+  std::string pattern = (parent / (prefix + "XXXXXX")).string();
+  PARE_CHECK(::mkdtemp(pattern.data()) != nullptr, "cannot create the temporary folder ", pattern, ": ",
+             std::strerror(errno));
+  path_ = pattern;
+}
+
+TemporaryDirectory::~TemporaryDirectory() {
+  std::error_code ignored;  // a destructor must not throw; what cannot be removed stays
+  std::filesystem::remove_all(path_, ignored);
+}
+
+}  // namespace pare
