@@ -11,10 +11,11 @@
 namespace pare {
 
 TemporaryDirectory::TemporaryDirectory(const std::filesystem::path& parent, const std::string& prefix) {
-  std::string pattern = (parent / (prefix + "XXXXXX")).string();
-  PARE_CHECK(::mkdtemp(pattern.data()) != nullptr, "cannot create the temporary folder ", pattern, ": ",
+  const std::string pattern = (parent / (prefix + "XXXXXX")).string();
+  std::string name = pattern;  // mkdtemp fills in the X's, also when it fails
+  PARE_CHECK(::mkdtemp(name.data()) != nullptr, "cannot create the temporary folder ", pattern, ": ",
              std::strerror(errno));
-  path_ = pattern;
+  path_ = name;
 }
 
 TemporaryDirectory::~TemporaryDirectory() {
