@@ -44,7 +44,8 @@ class Scorer {
   // soft mask). Undefined when it adds none.
   virtual Tensor penalty() const { return Tensor(); }
 
-  // After every backward, before the optimizer step: the unit's members with their gradients.
+  // After every backward (and the score optimizer's step), while the members' gradients are there
+  // and before the model's optimizer steps: Taylor sums |W * dL/dW| here.
   virtual void observe(const std::vector<MaskMember>& /*members*/) {}
 
   // For the rankings: higher is kept, entries of every unit ranked together compared directly.
