@@ -35,7 +35,7 @@ BertAttention::BertAttention(const BertConfig& config, const BertLayerShape& sha
         output->register_module("dense", std::make_shared<Linear>(shape.heads * shape.head_dim, config.hidden_size, gen,
                                                                   true, static_cast<float>(config.initializer_range)));
   } else {
-    dense_ = output->register_module("dense", std::make_shared<BiasOnlyDense>(config.hidden_size));
+    bias_only_dense_ = output->register_module("dense", std::make_shared<BiasOnlyDense>(config.hidden_size));
   }
   norm_ = output->register_module(
       "LayerNorm", std::make_shared<LayerNorm>(config.hidden_size, config.layer_norm_eps, config.layer_norm_size()));
@@ -45,9 +45,9 @@ BertAttention::BertAttention(const BertConfig& config, const BertLayerShape& sha
 Tensor BertAttention::forward(const Tensor& x, const Tensor& additive_mask) const {
   Tensor projected;
   if (self_) {
-    projected = static_cast<const Linear&>(*dense_).forward(self_->forward(x, additive_mask));
+    projected = dense_->forward(self_->forward(x, additive_mask));
   } else {
-    projected = static_cast<const BiasOnlyDense&>(*dense_).forward({x.size(0), x.size(1)});
+    projected = bias_only_dense_->forward({x.size(0), x.size(1)});
   }
   return norm_->forward(dropout_->forward(projected), x);
 }

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "models/bert_config.h"
+#include "models/bias_only_dense.h"  // BiasOnlyDense
 #include "runtime/nn/dropout.h"
 #include "runtime/nn/layer_norm.h"
 #include "runtime/nn/linear.h"
@@ -40,7 +41,9 @@ class BertAttention : public Module {
 
  private:
   std::shared_ptr<BertSelfAttention> self_;  // null when the layer has no heads
-  std::shared_ptr<Module> dense_;            // Linear, or BiasOnlyDense without heads
+  // output.dense: a Linear, or without heads only its bias; exactly one is set.
+  std::shared_ptr<Linear> dense_;
+  std::shared_ptr<BiasOnlyDense> bias_only_dense_;
   std::shared_ptr<LayerNorm> norm_;
   std::shared_ptr<Dropout> dropout_;
 };

@@ -32,7 +32,7 @@ BertLayer::BertLayer(const BertConfig& config, const BertLayerShape& shape, Gene
     output_dense_ =
         output->register_module("dense", std::make_shared<Linear>(shape.ffn_dim, config.hidden_size, gen, true, std));
   } else {
-    output_dense_ = output->register_module("dense", std::make_shared<BiasOnlyDense>(config.hidden_size));
+    bias_only_output_dense_ = output->register_module("dense", std::make_shared<BiasOnlyDense>(config.hidden_size));
   }
   norm_ = output->register_module(
       "LayerNorm", std::make_shared<LayerNorm>(config.hidden_size, config.layer_norm_eps, config.layer_norm_size()));
@@ -43,10 +43,9 @@ Tensor BertLayer::forward(const Tensor& x, const Tensor& additive_mask) const {
   const Tensor attended = attention_->forward(x, additive_mask);
   Tensor ffn;
   if (intermediate_) {
-    ffn = static_cast<const Linear&>(*output_dense_)
-              .forward(apply_activation(intermediate_->forward(attended), activation_));
+    ffn = output_dense_->forward(apply_activation(intermediate_->forward(attended), activation_));
   } else {
-    ffn = static_cast<const BiasOnlyDense&>(*output_dense_).forward({x.size(0), x.size(1)});
+    ffn = bias_only_output_dense_->forward({x.size(0), x.size(1)});
   }
   return norm_->forward(dropout_->forward(ffn), attended);
 }

@@ -6,6 +6,7 @@
 
 #include "models/bert_attention.h"
 #include "models/bert_config.h"
+#include "models/bias_only_dense.h"  // BiasOnlyDense
 
 namespace pare {
 
@@ -23,7 +24,9 @@ class BertLayer : public Module {
   BertActivation activation_;
   std::shared_ptr<BertAttention> attention_;
   std::shared_ptr<Linear> intermediate_;  // null without FFN units
-  std::shared_ptr<Module> output_dense_;  // Linear, or BiasOnlyDense without FFN units
+  // output.dense: a Linear, or without FFN units only its bias; exactly one is set.
+  std::shared_ptr<Linear> output_dense_;
+  std::shared_ptr<BiasOnlyDense> bias_only_output_dense_;
   std::shared_ptr<LayerNorm> norm_;
   std::shared_ptr<Dropout> dropout_;
 };

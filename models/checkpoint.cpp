@@ -55,7 +55,7 @@ void read_sharded(StateDict& dict, const fs::path& index_path) {
 }
 
 // Legacy and prefix spellings -> the model's names, dropping what HF itself never loads.
-StateDict normalise_names(const BertTaskModel& model, const StateDict& tensors, CheckpointLoadReport& report) {
+StateDict normalize_names(const BertTaskModel& model, const StateDict& tensors, CheckpointLoadReport& report) {
   const std::string prefix = model.bert_prefix();
   StateDict out;
   for (const auto& [original, tensor] : tensors) {
@@ -125,7 +125,7 @@ CheckpointTensors read_checkpoint_tensors(const fs::path& dir) {
 void load_checkpoint_tensors(BertTaskModel& model, const StateDict& tensors, const std::string& source,
                              CheckpointLoadReport& report) {
   report.source = source;
-  const StateDict named = normalise_names(model, tensors, report);
+  const StateDict named = normalize_names(model, tensors, report);
   const StateDict own = model.state_dict();
   for (const auto& [name, t] : named) {
     PARE_CHECK(is_floating(t.dtype()) || !own.count(name), source, ": tensor \"", name, "\" has dtype ",

@@ -1,9 +1,7 @@
 #include "prune/importance.h"
 
-#include <algorithm>
 #include <cmath>
-#include <numeric>
-#include <utility>
+#include <string>
 
 #include "kernels/pruning_mask.h"  // keep_top_k, sigmoid_at_least
 #include "prune/mask_layout.h"
@@ -62,35 +60,10 @@ Tensor movement_importance(const ResolvedParameter& p, const Tensor& weight, con
   return reduce_to_mask(p, scale(mul(weight, grad), -1.0));
 }
 
-ImportanceAccumulator::ImportanceAccumulator(ResolvedParameter parameter, ScorerKind scorer, Device device)
-    : parameter_(std::move(parameter)), scorer_(scorer), device_(device) {
-  PARE_CHECK(scorer == ScorerKind::taylor || scorer == ScorerKind::movement,
-             "importance accumulator: ", parameter_.name, ": scorer ", to_string(scorer),
-             " does not accumulate over steps");
-  MaskLayout{parameter_};  // validates the layout before the first step
-  reset();
-}
-
-void ImportanceAccumulator::add(const Tensor& weight, const Tensor& grad) {
-  const Tensor step = scorer_ == ScorerKind::taylor ? taylor_importance(parameter_, weight, grad)
-                                                    : movement_importance(parameter_, weight, grad);
-  scores_ = pare::add(scores_, step);
-  ++steps_;
-}
-
-void ImportanceAccumulator::reset() {
-  scores_ = Tensor::zeros(parameter_.mask_shape, DType::f32, device_);
-  steps_ = 0;
-}
-
 std::int64_t kept_count(std::int64_t n, double sparse_ratio) {
   check_ratio(sparse_ratio);
   PARE_CHECK(n >= 0, "top-k mask: negative entry count ", n);
   return std::llround((1.0 - sparse_ratio) * static_cast<double>(n));
-}
-
-Tensor topk_mask(const Tensor& scores, double sparse_ratio) {
-  return keep_top(scores, kept_count(scores.numel(), sparse_ratio), "top-k mask");
 }
 
 std::vector<Tensor> global_topk_masks(const std::vector<Tensor>& scores, double sparse_ratio) {
@@ -106,6 +79,10 @@ std::vector<Tensor> global_topk_masks(const std::vector<Tensor>& scores, double 
     offset += s.numel();
   }
   return masks;
+}
+
+Tensor with_pruned_last(const Tensor& scores, const Tensor& mask) {
+  return add(mul(scores, mask), add_scalar(mask, -1.0));
 }
 
 Tensor threshold_mask(const Tensor& scores, double threshold) {

@@ -1,6 +1,7 @@
-// Importance scores and the masks made from them. Every score tensor has a parameter's mask shape
-// (prune/pruning_resolve.h): one entry per unit that is kept or pruned as a whole. Element-wise
-// quantities (|W|, W * dL/dW) are summed over the elements each entry covers.
+// Importance scores and the masks made from them: the pieces prune/scorers/ builds criteria from.
+// Every score tensor has a parameter's mask shape (prune/pruning_resolve.h): one entry per unit that
+// is kept or pruned as a whole. Element-wise quantities (|W|, W * dL/dW) are summed over the
+// elements each entry covers.
 #pragma once
 
 #include <cstdint>
@@ -27,41 +28,22 @@ Tensor magnitude_importance(const ResolvedParameter& p, const Tensor& weight, Ma
 Tensor taylor_importance(const ResolvedParameter& p, const Tensor& weight, const Tensor& grad);
 
 // One step of movement (Sanh et al. 2020): -W * dL/dW summed per mask entry. Positive when the
-// gradient step moves the weight away from zero.
+// gradient step moves the weight away from zero. The movement scorer learns its sum through
+// masked_parameter()'s straight-through gradient instead; this is the reference the pruner's tests
+// hold the learned scores to.
 Tensor movement_importance(const ResolvedParameter& p, const Tensor& weight, const Tensor& grad);
-
-// Sums Taylor or movement importance over the steps it is given (weight and gradient of each step).
-class ImportanceAccumulator {
- public:
-  // scorer is taylor or movement (magnitude needs no accumulation; it throws). The sums live on
-  // `device`, where the weights and gradients added must be too.
-  ImportanceAccumulator(ResolvedParameter parameter, ScorerKind scorer, Device device = Device::cpu());
-
-  void add(const Tensor& weight, const Tensor& grad);
-  // The sum so far, of the parameter's mask shape; zeros before any step.
-  const Tensor& scores() const { return scores_; }
-  std::int64_t steps() const { return steps_; }
-  void reset();
-
- private:
-  ResolvedParameter parameter_;
-  ScorerKind scorer_;
-  Device device_;
-  Tensor scores_;
-  std::int64_t steps_ = 0;
-};
 
 // How many of n entries a hard sparse_ratio keeps: round((1 - ratio) * n), halves rounded up.
 std::int64_t kept_count(std::int64_t n, double sparse_ratio);
 
-// A 0/1 f32 mask of scores' shape keeping exactly kept_count(numel, sparse_ratio) entries: the
-// highest scores, ties going to the lower flat index. Throws on a ratio outside [0, 1) or a score
-// that is not finite.
-Tensor topk_mask(const Tensor& scores, double sparse_ratio);
-
-// Global ranking: one top-k over every entry of every tensor (ties to the earlier tensor, then the
-// lower index), kept_count of the total entries kept; one mask per tensor, in order.
+// One top-k over every entry of every tensor: the kept_count(total entries, sparse_ratio) highest
+// scores, ties going to the earlier tensor, then the lower flat index; one 0/1 f32 mask per tensor,
+// in order. Throws on a ratio outside [0, 1) or a score that is not finite.
 std::vector<Tensor> global_topk_masks(const std::vector<Tensor>& scores, double sparse_ratio);
+
+// For scores >= 0 (magnitude, Taylor): scores where the 0/1 mask keeps and -1 where it prunes, so
+// that what is already pruned ranks below everything alive.
+Tensor with_pruned_last(const Tensor& scores, const Tensor& mask);
 
 // Soft movement mode: 1 where sigmoid(score) >= threshold, threshold in (0, 1).
 Tensor threshold_mask(const Tensor& scores, double threshold);

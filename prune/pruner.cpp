@@ -4,13 +4,14 @@
 #include <map>
 #include <utility>
 
-#include "prune/importance.h"        // taylor_importance, magnitude_importance, top-k and threshold masks
+#include "prune/importance.h"        // global_topk_masks
 #include "prune/mask_layout.h"       // MaskLayout
+#include "prune/mask_member.h"       // MaskMember
 #include "prune/masked_parameter.h"  // masked_parameter
+#include "prune/scorers/scorer.h"    // Scorer, make_scorer
 #include "prune/sparsity_schedule.h"
 #include "runtime/autograd.h"         // NoGradGuard
 #include "runtime/error.h"            // PARE_CHECK
-#include "runtime/ops/activation.h"   // sigmoid
 #include "runtime/ops/elementwise.h"  // add, mul, scale
 #include "runtime/ops/indexing.h"     // concat
 #include "runtime/ops/reduce.h"       // sum
@@ -27,14 +28,6 @@ bool decides_heads(const std::string& name) {
 
 }  // namespace
 
-struct MaskMember {
-  ResolvedParameter parameter;
-  std::size_t group_index = 0;  // the config group the parameter comes from
-  std::shared_ptr<const MaskLayout> layout;
-  Tensor weight;    // the model's parameter, known from on_train_begin
-  Tensor expanded;  // layout->expand(mask): what the forward multiplies the weight by
-};
-
 struct MaskUnit {
   std::string name;  // the dependency group, or the parameter's name
   std::size_t group_index = 0;
@@ -42,14 +35,12 @@ struct MaskUnit {
   std::int64_t layer = -1;
   Shape mask_shape;
   std::vector<MaskMember> members;
-  Tensor mask;    // f32 0/1 of mask_shape
-  Tensor scores;  // movement: learned (a leaf); taylor: accumulated since the last update
-  bool movement() const { return settings.scorer == ScorerKind::movement; }
+  Tensor mask;  // f32 0/1 of mask_shape
+  std::unique_ptr<Scorer> scorer;
   bool decides_heads() const {
     return std::any_of(members.begin(), members.end(),
                        [](const MaskMember& m) { return pare::decides_heads(m.parameter.name); });
   }
-  bool taylor() const { return settings.scorer == ScorerKind::taylor; }
 
   // Returns whether the entries may have changed. Expanding is the costly part on the CPU (a full
   // copy of every member), and hard movement masks are recomputed every step but rarely change, so
@@ -65,12 +56,6 @@ struct MaskUnit {
 };
 
 namespace {
-
-// Taylor and magnitude scores are >= 0; what is already pruned ranks below everything alive:
-// scores * mask + (mask - 1) is the score where the 0/1 mask keeps and -1 where it prunes.
-Tensor with_pruned_last(const Tensor& scores, const Tensor& mask) {
-  return add(mul(scores, mask), add_scalar(mask, -1.0));
-}
 
 std::string ranking_key(const MaskUnit& u) {
   const std::string scope = u.settings.ranking == Ranking::global ? std::string("all")
@@ -127,11 +112,9 @@ Pruner::Pruner(ResolvedPruning pruning, PrunerOptions options) : pruning_(std::m
   NamedTensors learned;
   for (const auto& unit : units_) {
     unit->set_mask(Tensor::ones(unit->mask_shape, DType::f32, options_.device));
-    unit->scores = Tensor::zeros(unit->mask_shape, DType::f32, options_.device);
-    if (unit->movement()) {
-      unit->scores.requires_grad_(true);
-      learned.emplace_back(unit->name, unit->scores);
-    }
+    unit->scorer = make_scorer(to_string(unit->settings.scorer), {unit->settings, unit->mask_shape, options_.device});
+    const Tensor scores = unit->scorer->learned_scores();
+    if (scores.defined()) learned.emplace_back(unit->name, scores);
   }
   if (!learned.empty()) {
     score_optimizer_ = std::make_unique<AdamW>(std::vector<ParamGroup>{{learned, 0.0}}, options_.score_lr);
@@ -185,7 +168,7 @@ void Pruner::on_train_begin(BertTaskModel& model, const TrainingPlan& plan) {
       MaskUnit* u = unit.get();
       model.set_parameter_transform(member.parameter.name, [u, i](const Tensor& w) {
         const MaskMember& m = u->members[i];
-        return masked_parameter(w, m.expanded, m.layout, u->movement() ? u->scores : Tensor());
+        return masked_parameter(w, m.expanded, m.layout, u->scorer->learned_scores());
       });
     }
   }
@@ -194,23 +177,27 @@ void Pruner::on_train_begin(BertTaskModel& model, const TrainingPlan& plan) {
 NamedTensors Pruner::gradient_tensors() const {
   NamedTensors learned;
   for (const auto& unit : units_) {
-    if (unit->movement()) learned.emplace_back(unit->name, unit->scores);
+    const Tensor scores = unit->scorer->learned_scores();
+    if (scores.defined()) learned.emplace_back(unit->name, scores);
   }
   return learned;
 }
 
 Tensor Pruner::extra_loss(const MicroBatchView& batch) {
+  std::vector<std::pair<const MaskUnit*, Tensor>> penalties;
   std::int64_t entries = 0;
   for (const auto& unit : units_) {
-    if (unit->settings.soft()) entries += unit->scores.numel();
+    Tensor penalty = unit->scorer->penalty();
+    if (!penalty.defined()) continue;
+    entries += unit->mask.numel();
+    penalties.emplace_back(unit.get(), std::move(penalty));
   }
   if (entries == 0) return Tensor();
   Tensor total;
-  for (const auto& unit : units_) {
-    if (!unit->settings.soft()) continue;
+  for (const auto& [unit, penalty] : penalties) {
     const double task_weight = options_.task_loss_weight > 0.0 ? options_.task_loss_weight : 1.0;
     const double lambda = task_weight * regularization_scale(unit->settings.schedule, batch.step, total_steps_);
-    const Tensor term = scale(sum(sigmoid(unit->scores)), lambda / static_cast<double>(entries));
+    const Tensor term = scale(penalty, lambda / static_cast<double>(entries));
     total = total.defined() ? add(total, term) : term;
   }
   last_regularization_ = total.detach();
@@ -223,15 +210,7 @@ void Pruner::after_backward(std::int64_t /*step*/, BertTaskModel& /*model*/) {
     score_optimizer_->step();
     score_optimizer_->zero_grad();
   }
-  for (const auto& unit : units_) {
-    if (!unit->taylor()) continue;
-    Tensor step_scores = Tensor::zeros(unit->mask_shape, DType::f32, options_.device);
-    for (const MaskMember& m : unit->members) {
-      const Tensor grad = m.weight.grad();
-      if (grad.defined()) step_scores = add(step_scores, taylor_importance(m.parameter, m.weight.detach(), grad));
-    }
-    unit->scores = add(unit->scores, step_scores);
-  }
+  for (const auto& unit : units_) unit->scorer->observe(unit->members);
 }
 
 void Pruner::after_step(const StepInfo& info) { update_masks(info.step); }
@@ -242,16 +221,16 @@ void Pruner::update_masks(std::int64_t step) {
   for (auto& [key, units] : ranked_together) {
     const PruningGroup& g = units.front()->settings;
     const PruneSchedule& s = g.schedule;
-    if (g.soft()) {
+    const MaskUpdate rule = units.front()->scorer->mask_update();
+    if (rule == MaskUpdate::own_threshold) {
       for (MaskUnit* u : units) {
-        heads_changed_ |=
-            u->set_mask(step < s.warmup_steps ? Tensor::ones(u->mask_shape, DType::f32, options_.device)
-                                              : threshold_mask(u->scores.detach(), *g.sparse_threshold)) &&
-            u->decides_heads();
+        heads_changed_ |= u->set_mask(step < s.warmup_steps ? Tensor::ones(u->mask_shape, DType::f32, options_.device)
+                                                            : u->scorer->own_mask()) &&
+                          u->decides_heads();
       }
       continue;
     }
-    if (!units.front()->movement()) {
+    if (rule == MaskUpdate::scheduled_ranking) {
       const std::int64_t end =
           s.total_times ? s.warmup_steps + *s.total_times * s.interval_steps : cooldown_begin(s, total_steps_);
       const bool due = step >= s.warmup_steps && ((step - s.warmup_steps) % s.interval_steps == 0 || step == end);
@@ -267,20 +246,7 @@ void Pruner::update_masks(std::int64_t step) {
       sparsity = ratio * sparsity / *g.sparse_ratio;
     }
     std::vector<Tensor> scores;
-    for (MaskUnit* u : units) {
-      if (u->movement()) {
-        scores.push_back(u->scores.detach());
-      } else if (u->taylor()) {
-        scores.push_back(with_pruned_last(u->scores, u->mask));
-      } else {
-        Tensor magnitude = Tensor::zeros(u->mask_shape, DType::f32, options_.device);
-        for (const MaskMember& m : u->members) {
-          magnitude =
-              add(magnitude, magnitude_importance(m.parameter, mul(m.weight.detach(), m.expanded), MagnitudeNorm::l1));
-        }
-        scores.push_back(with_pruned_last(magnitude, u->mask));
-      }
-    }
+    for (MaskUnit* u : units) scores.push_back(u->scorer->ranking_scores(u->members, u->mask));
     std::vector<Tensor> masks;
     if (sparsity >= 1.0) {
       for (const Tensor& t : scores) masks.push_back(Tensor::zeros(t.shape(), DType::f32, options_.device));
@@ -289,7 +255,7 @@ void Pruner::update_masks(std::int64_t step) {
     }
     for (std::size_t i = 0; i < units.size(); ++i) {
       heads_changed_ |= units[i]->set_mask(masks[i]) && units[i]->decides_heads();
-      if (units[i]->taylor()) units[i]->scores = Tensor::zeros(units[i]->mask_shape, DType::f32, options_.device);
+      units[i]->scorer->after_ranking();
     }
   }
 }
@@ -433,7 +399,7 @@ StateDict Pruner::state_tensors() const {
   StateDict out;
   for (const auto& unit : units_) {
     out.emplace("mask." + unit->name, unit->mask.clone());
-    if (unit->movement() || unit->taylor()) out.emplace("scores." + unit->name, unit->scores.detach().clone());
+    for (auto& [kind, t] : unit->scorer->state_tensors()) out.emplace(kind + "." + unit->name, t);
   }
   if (score_optimizer_) {
     for (auto& [name, t] : score_optimizer_->state_dict()) out.emplace("optimizer." + name, t.clone());
@@ -453,11 +419,8 @@ void Pruner::load_state_tensors(const StateDict& tensors) {
   for (const auto& unit : units_) {
     heads_changed_ |=
         unit->set_mask(take("mask." + unit->name, unit->mask_shape).to(DType::f32).to(options_.device).clone());
-    if (unit->movement()) {
-      unit->scores.copy_(take("scores." + unit->name, unit->mask_shape));
-    } else if (unit->taylor()) {
-      unit->scores = take("scores." + unit->name, unit->mask_shape).to(DType::f32).to(options_.device).clone();
-    }
+    unit->scorer->load_state_tensors(
+        [&](const std::string& kind) -> const Tensor& { return take(kind + "." + unit->name, unit->mask_shape); });
   }
   if (score_optimizer_) {
     StateDict optimizer;

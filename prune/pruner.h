@@ -1,17 +1,16 @@
 // Pruner: the TrainingHook that trains a model under the masks of a resolved pruning config. Each
 // mask is owned by a MaskUnit (one parameter, or every member of a dependency group, which share
 // one mask and one score); the masks multiply the weights in the forward pass
-// (prune/masked_parameter.h) and are recomputed after optimizer steps from the unit's scores:
-// - movement: learned scores of the mask shape, trained by the pruner's own Adam (lr score_lr) from
-//   the straight-through gradient, so they accumulate -W * dL/dW'. Hard mode (sparse_ratio) keeps
-//   the top scores at the cubic schedule's sparsity every step; soft mode (sparse_threshold) keeps
-//   sigmoid(score) >= threshold and adds regular_scale * cubic_ramp * mean(sigmoid(scores)) of all
-//   soft units to the loss (times the task loss's weight, PrunerOptions::task_loss_weight), so a
-//   larger regular_scale gives a sparser model.
-// - taylor: |W * dL/dW| summed per entry over the steps since the last mask update;
-// - magnitude: L1 norm per entry of the masked weight.
-// Taylor and magnitude masks change every interval_steps from warmup_steps, along the cubic ramp or
-// AGP (total_times); an entry they pruned scores below every live one, so sparsity only grows.
+// (prune/masked_parameter.h) and are recomputed after optimizer steps from the unit's scorer, made
+// from the config's "scorer" name (prune/scorers/scorer.h: movement, taylor, magnitude). The
+// scorer's MaskUpdate says how: a ranking at the schedule's sparsity (the cubic ramp, or AGP with
+// total_times) every interval_steps from warmup_steps (Taylor, magnitude: an entry they pruned scores
+// below every live one, so sparsity only grows) or every step (hard movement), or the scorer's own
+// threshold (soft movement). Scores a scorer learns (movement) are stepped by the pruner's own Adam
+// (lr score_lr) from the straight-through gradient; a scorer's penalty (soft movement's
+// sum(sigmoid(scores))) enters the loss times regular_scale * cubic_ramp, divided by the entries of
+// every penalised unit and scaled by the task loss's weight (PrunerOptions::task_loss_weight), so a
+// larger regular_scale gives a sparser model.
 // Before warmup_steps every mask is all ones and scores still accumulate. A "follow_heads" group
 // (NNI's FFN rule) takes each layer's ratio 1 - heads / num_attention_heads / 2 from the model's
 // per-layer shapes, so run it on a model whose heads were removed by speedup().

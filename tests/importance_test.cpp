@@ -28,6 +28,11 @@ Tensor iota(const Shape& shape, float first = 0.0f) {
   return Tensor::from_vector(v, shape);
 }
 
+// A per-layer ranking: the top-k of one tensor on its own.
+std::vector<float> per_layer_mask(const Tensor& scores, double sparse_ratio) {
+  return global_topk_masks({scores}, sparse_ratio).at(0).to_vector<float>();
+}
+
 float sum(const std::vector<float>& v) {
   float s = 0.0f;
   for (float x : v) s += x;
@@ -90,34 +95,17 @@ TEST(Importance, MagnitudeL1AndL2RankRowsDifferently) {
   EXPECT_FLOAT_EQ(l2[1], 3.0f);
   EXPECT_FLOAT_EQ(l2[2], std::sqrt(0.5f));
   // Keeping one row of three: L1 ties rows 0 and 1 (the lower index wins), L2 prefers row 1.
-  EXPECT_EQ(topk_mask(magnitude_importance(p, w, MagnitudeNorm::l1), 2.0 / 3).to_vector<float>(),
-            (std::vector<float>{1, 0, 0}));
-  EXPECT_EQ(topk_mask(magnitude_importance(p, w, MagnitudeNorm::l2), 2.0 / 3).to_vector<float>(),
-            (std::vector<float>{0, 1, 0}));
+  EXPECT_EQ(per_layer_mask(magnitude_importance(p, w, MagnitudeNorm::l1), 2.0 / 3), (std::vector<float>{1, 0, 0}));
+  EXPECT_EQ(per_layer_mask(magnitude_importance(p, w, MagnitudeNorm::l2), 2.0 / 3), (std::vector<float>{0, 1, 0}));
 }
 
-TEST(Importance, TaylorAndMovementAccumulateOverSteps) {
+TEST(Importance, TaylorAndMovementOfOneStep) {
   const auto p = layout({2, 2}, {2}, {0, -1}, {1, 1});  // out_channel: one score per row
-  const Tensor w1 = Tensor::from_vector<float>({1, -2, 3, 0.5f}, {2, 2});
-  const Tensor g1 = Tensor::from_vector<float>({0.5f, 1, -1, 2}, {2, 2});
-  const Tensor w2 = Tensor::from_vector<float>({2, -1, -1, 1}, {2, 2});
-  const Tensor g2 = Tensor::from_vector<float>({-1, -1, 0.25f, 4}, {2, 2});
-  // W * g, step 1: [0.5, -2 | -3, 1]; step 2: [-2, 1 | -0.25, 4].
-  ImportanceAccumulator taylor(p, ScorerKind::taylor);
-  taylor.add(w1, g1);
-  EXPECT_EQ(taylor.scores().to_vector<float>(), (std::vector<float>{2.5f, 4.0f}));
-  taylor.add(w2, g2);
-  EXPECT_EQ(taylor.scores().to_vector<float>(), (std::vector<float>{2.5f + 3.0f, 4.0f + 4.25f}));
-  EXPECT_EQ(taylor.steps(), 2);
-  ImportanceAccumulator movement(p, ScorerKind::movement);
-  movement.add(w1, g1);
-  movement.add(w2, g2);
-  // -(0.5 - 2) - (-2 + 1) = 2.5; -(-3 + 1) - (-0.25 + 4) = -1.75.
-  EXPECT_EQ(movement.scores().to_vector<float>(), (std::vector<float>{2.5f, -1.75f}));
-  EXPECT_EQ(movement_importance(p, w1, g1).to_vector<float>(), (std::vector<float>{1.5f, 2.0f}));
-  movement.reset();
-  EXPECT_EQ(movement.scores().to_vector<float>(), (std::vector<float>{0, 0}));
-  EXPECT_EQ(movement.steps(), 0);
+  const Tensor w = Tensor::from_vector<float>({1, -2, 3, 0.5f}, {2, 2});
+  const Tensor g = Tensor::from_vector<float>({0.5f, 1, -1, 2}, {2, 2});
+  // W * g: [0.5, -2 | -3, 1].
+  EXPECT_EQ(taylor_importance(p, w, g).to_vector<float>(), (std::vector<float>{2.5f, 4.0f}));
+  EXPECT_EQ(movement_importance(p, w, g).to_vector<float>(), (std::vector<float>{1.5f, 2.0f}));
 }
 
 TEST(Importance, TopkKeepsExactlyTheRoundedCount) {
@@ -125,7 +113,7 @@ TEST(Importance, TopkKeepsExactlyTheRoundedCount) {
   for (std::int64_t n : {1, 5, 10, 37, 64}) {
     const Tensor scores = Tensor::randn({n}, gen);
     for (double ratio : {0.0, 0.1, 0.25, 0.3, 0.5, 0.72, 0.9, 0.99}) {
-      const auto mask = topk_mask(scores, ratio).to_vector<float>();
+      const auto mask = per_layer_mask(scores, ratio);
       const double expected = std::round((1.0 - ratio) * static_cast<double>(n));
       EXPECT_EQ(sum(mask), static_cast<float>(expected)) << "n " << n << " ratio " << ratio;
       // Every kept score is at least every pruned one.
@@ -145,20 +133,20 @@ TEST(Importance, TopkKeepsExactlyTheRoundedCount) {
 
 TEST(Importance, TopkBreaksTiesByIndex) {
   const Tensor scores = Tensor::from_vector<float>({1, 1, 1, 1, 1, 1}, {2, 3});
-  const Tensor mask = topk_mask(scores, 0.5);
+  const Tensor mask = global_topk_masks({scores}, 0.5).at(0);
   EXPECT_EQ(mask.shape(), (Shape{2, 3}));
   EXPECT_EQ(mask.to_vector<float>(), (std::vector<float>{1, 1, 1, 0, 0, 0}));
   const Tensor mixed = Tensor::from_vector<float>({0, 2, 1, 2}, {4});
-  EXPECT_EQ(topk_mask(mixed, 0.5).to_vector<float>(), (std::vector<float>{0, 1, 0, 1}));
-  EXPECT_EQ(topk_mask(mixed, 0.75).to_vector<float>(), (std::vector<float>{0, 1, 0, 0}));
+  EXPECT_EQ(per_layer_mask(mixed, 0.5), (std::vector<float>{0, 1, 0, 1}));
+  EXPECT_EQ(per_layer_mask(mixed, 0.75), (std::vector<float>{0, 1, 0, 0}));
 }
 
 TEST(Importance, GlobalRankingDiffersFromPerLayer) {
   const Tensor strong = Tensor::from_vector<float>({10, 13, 11, 12}, {4});
   const Tensor weak = Tensor::from_vector<float>({1, 4, 2, 3}, {4});
   // Per layer: each keeps its own top half.
-  EXPECT_EQ(topk_mask(strong, 0.5).to_vector<float>(), (std::vector<float>{0, 1, 0, 1}));
-  EXPECT_EQ(topk_mask(weak, 0.5).to_vector<float>(), (std::vector<float>{0, 1, 0, 1}));
+  EXPECT_EQ(per_layer_mask(strong, 0.5), (std::vector<float>{0, 1, 0, 1}));
+  EXPECT_EQ(per_layer_mask(weak, 0.5), (std::vector<float>{0, 1, 0, 1}));
   // Global: the strong layer keeps everything and the weak one nothing; half of all entries kept.
   const auto global = global_topk_masks({strong, weak}, 0.5);
   ASSERT_EQ(global.size(), 2u);
@@ -184,10 +172,9 @@ TEST(Importance, BadInputsThrow) {
   EXPECT_THROW(reduce_to_mask(p, iota({3, 4})), Error);
   EXPECT_THROW(reduce_to_mask(layout({4, 3}, {3}, {0, -1}, {2, 1}), iota({4, 3})), Error);  // span does not fit
   EXPECT_THROW(taylor_importance(p, iota({4, 3}), iota({4, 2})), Error);
-  EXPECT_THROW(ImportanceAccumulator(p, ScorerKind::magnitude), Error);
-  EXPECT_THROW(topk_mask(iota({4}), 1.0), Error);
-  EXPECT_THROW(topk_mask(iota({4}), -0.1), Error);
-  EXPECT_THROW(topk_mask(Tensor::from_vector<float>({1, NAN}, {2}), 0.5), Error);
+  EXPECT_THROW(per_layer_mask(iota({4}), 1.0), Error);
+  EXPECT_THROW(per_layer_mask(iota({4}), -0.1), Error);
+  EXPECT_THROW(per_layer_mask(Tensor::from_vector<float>({1, NAN}, {2}), 0.5), Error);
   EXPECT_THROW(threshold_mask(iota({4}), 1.0), Error);
   EXPECT_THROW(threshold_mask(iota({4}), 0.0), Error);
   try {

@@ -30,7 +30,7 @@ Tensor random_leaf(const Shape& shape, std::uint64_t seed, Device device) {
 }
 
 // max |got - want| / max |want|: the error of a whole tensor relative to its scale.
-double normalised_error(const Tensor& got, const Tensor& want) {
+double normalized_error(const Tensor& got, const Tensor& want) {
   const std::vector<float> g = got.to_vector<float>(), w = want.to_vector<float>();
   double err = 0.0, scale = 0.0;
   for (std::size_t i = 0; i < g.size(); ++i) {
@@ -110,9 +110,9 @@ TEST_P(Bf16Products, ForwardIsTheF32ProductOfRoundedOperands) {
     want = linear(round_to_bf16(x), round_to_bf16(w), b.detach());
   }
   // The same products summed in f32, in another order: f32 rounding apart.
-  EXPECT_LT(normalised_error(got, want), 1e-5);
+  EXPECT_LT(normalized_error(got, want), 1e-5);
   const MatmulPrecisionScope f32(Precision::f32);
-  const double from_f32 = normalised_error(got, linear(x, w, b));
+  const double from_f32 = normalized_error(got, linear(x, w, b));
   EXPECT_GT(from_f32, 0.0) << "the bf16 policy changed nothing";
   EXPECT_LT(from_f32, 1e-2);
 }
@@ -121,10 +121,10 @@ TEST_P(Bf16Products, ForwardAndGradientsStayWithinBf16RoundingOfF32) {
   const Device device = GetParam();
   for (auto run : {run_linear, run_matmul, run_attention}) {
     const ProductRun bf16 = run(device, Precision::bf16), f32 = run(device, Precision::f32);
-    EXPECT_GT(normalised_error(bf16.out, f32.out), 0.0) << "the bf16 policy changed nothing";
-    EXPECT_LT(normalised_error(bf16.out, f32.out), 1e-2);
+    EXPECT_GT(normalized_error(bf16.out, f32.out), 0.0) << "the bf16 policy changed nothing";
+    EXPECT_LT(normalized_error(bf16.out, f32.out), 1e-2);
     for (std::size_t i = 0; i < f32.grads.size(); ++i) {
-      EXPECT_LT(normalised_error(bf16.grads[i], f32.grads[i]), 1e-2) << "gradient " << i;
+      EXPECT_LT(normalized_error(bf16.grads[i], f32.grads[i]), 1e-2) << "gradient " << i;
     }
     // Against the CPU's bf16 run: the guarded device bit for bit, CUDA within f32 rounding.
     const ProductRun cpu = run(Device::cpu(), Precision::bf16);
@@ -195,7 +195,7 @@ TEST_P(Bf16Products, InferenceReadsPackedWeightsFromTheCache) {
     EXPECT_EQ(packs, 1);
     EXPECT_EQ(packed_products, 2);
     EXPECT_EQ(first.to_vector<float>(), second.to_vector<float>());
-    EXPECT_LT(normalised_error(first, plain), 1e-6);
+    EXPECT_LT(normalized_error(first, plain), 1e-6);
   }
 }
 
@@ -229,7 +229,7 @@ TEST(Bf16Training, BertStepsStayCloseToF32AndRepeat) {
   EXPECT_NEAR(bf16_losses[0], f32_losses[0], 1e-2 * std::abs(f32_losses[0]));
   const NamedTensors a = bf16_model->named_parameters(), b = f32_model->named_parameters();
   for (std::size_t i = 0; i < a.size(); ++i) {
-    EXPECT_LT(normalised_error(a[i].second, b[i].second), 2e-2) << a[i].first;
+    EXPECT_LT(normalized_error(a[i].second, b[i].second), 2e-2) << a[i].first;
   }
   const auto [again_losses, again_model] = train(Precision::bf16);
   EXPECT_EQ(again_losses, bf16_losses);

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <stdlib.h>  // mkdtemp
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,20 +14,34 @@
 #include <functional>
 #include <sstream>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "runtime/error.h"
+#include "runtime/io/temporary_directory.h"  // TemporaryDirectory
 #include "runtime/tensor.h"
 
 namespace pare::testing {
 
 // A fresh directory under the system temp dir, removed with everything in it on destruction. The
 // name carries the running test's name (and `label`, when given) for finding leftovers; mkdtemp
-// makes it unique across processes, tests and instances.
+// (TemporaryDirectory) makes it unique across processes, tests and instances.
 class ScratchDir {
  public:
-  explicit ScratchDir(const std::string& label = "") {
+  explicit ScratchDir(const std::string& label = "") : folder_(std::filesystem::temp_directory_path(), prefix(label)) {}
+
+  const std::filesystem::path& path() const { return folder_.path(); }
+
+  // The names of the entries in the directory, sorted: what tests compare to catch leftover temporaries.
+  std::vector<std::string> listing() const {
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(path()))
+      names.push_back(entry.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+ private:
+  static std::string prefix(const std::string& label) {
     std::string name = "pare_";
     if (const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info()) {
       name += std::string(test->test_suite_name()) + "." + test->name() + "_";
@@ -37,30 +50,10 @@ class ScratchDir {
     // Parameterised tests have '/' in their names.
     std::replace_if(
         name.begin(), name.end(), [](unsigned char c) { return !std::isalnum(c) && c != '.'; }, '_');
-    std::string pattern = (std::filesystem::temp_directory_path() / (name + "XXXXXX")).string();
-    PARE_CHECK(::mkdtemp(pattern.data()) != nullptr, "cannot create a scratch directory ", pattern);
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-
-  // The names of the entries in the directory, sorted: what tests compare to catch leftover temporaries.
-  std::vector<std::string> listing() const {
-    std::vector<std::string> names;
-    for (const auto& entry : std::filesystem::directory_iterator(path_))
-      names.push_back(entry.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
+    return name;
   }
 
- private:
-  std::filesystem::path path_;
+  TemporaryDirectory folder_;
 };
 
 inline void write_bytes(const std::filesystem::path& path, const std::string& bytes) {

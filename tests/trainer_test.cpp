@@ -30,19 +30,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  explicit TempDir(const std::string& name)
-      : path_(fs::temp_directory_path() / ("pare_trainer_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
 constexpr std::int64_t kVocab = testing::kTinyVocab;
 
 BertConfig tiny_config(double dropout, std::int64_t num_labels) {
@@ -145,7 +132,7 @@ RunOutcome run_tiny(const fs::path& out, bool mlm, std::int64_t stop_at, bool re
 }
 
 void expect_resume_is_exact(bool mlm) {
-  TempDir straight_dir(mlm ? "straight_mlm" : "straight"), split_dir(mlm ? "split_mlm" : "split");
+  testing::ScratchDir straight_dir(mlm ? "straight_mlm" : "straight"), split_dir(mlm ? "split_mlm" : "split");
   const RunOutcome straight = run_tiny(straight_dir.path(), mlm, -1, false, 3);
   ASSERT_EQ(straight.losses.size(), 8u);
   const RunOutcome first = run_tiny(split_dir.path(), mlm, 4, false, 3);
@@ -209,7 +196,7 @@ std::vector<float> saved_classifier(const fs::path& dir) {
 
 TEST(Trainer, BestCheckpointHoldsTheBestEvaluation) {
   for (const bool greater : {true, false}) {
-    TempDir dir(greater ? "best_max" : "best_min");
+    testing::ScratchDir dir(greater ? "best_max" : "best_min");
     auto model = make_bert_model(tiny_config(0.0, 3), BertTask::sequence_classification, 1);
     TrainerOptions o = quiet_options(dir.path());
     o.max_steps = 4;
@@ -276,7 +263,7 @@ class SignalAtStep : public TrainingHook {
 TEST(Trainer, SigtermSighupAndSigintStopAfterTheStepWithACheckpoint) {
   for (int signal : {SIGTERM, SIGHUP, SIGINT}) {
     SCOPED_TRACE(signal);
-    TempDir dir("signal");
+    testing::ScratchDir dir("signal");
     auto model = make_bert_model(tiny_config(0.0, 3), BertTask::sequence_classification, 1);
     TrainerOptions o = quiet_options(dir.path());
     o.max_steps = 6;
@@ -298,7 +285,7 @@ TEST(Trainer, SigtermSighupAndSigintStopAfterTheStepWithACheckpoint) {
 }
 
 TEST(Trainer, ResumeUnderOtherSettingsIsRefusedWithTheDifferences) {
-  TempDir dir("resume-settings");
+  testing::ScratchDir dir("resume-settings");
   auto model = make_bert_model(tiny_config(0.0, 3), BertTask::sequence_classification, 1);
   TrainerOptions o = quiet_options(dir.path());
   o.max_steps = 4;
@@ -335,7 +322,7 @@ TEST(Trainer, ResumeUnderOtherSettingsIsRefusedWithTheDifferences) {
 }
 
 TEST(Trainer, NonFiniteLossIsReportedWithItsStepAndNothingBrokenIsSaved) {
-  TempDir dir("nan");
+  testing::ScratchDir dir("nan");
   auto model = make_bert_model(tiny_config(0.0, 3), BertTask::sequence_classification, 1);
   TrainerOptions o = quiet_options(dir.path());
   o.max_steps = 6;
@@ -389,7 +376,7 @@ std::map<std::string, std::vector<float>> first_step_gradients(const fs::path& o
 
 TEST(Trainer, AccumulatedMicroBatchesEqualOneLargeBatch) {
   for (const TaskKind kind : {TaskKind::classification, TaskKind::tagging}) {
-    TempDir whole("accum_1"), parts("accum_4");
+    testing::ScratchDir whole("accum_1"), parts("accum_4");
     const auto reference = first_step_gradients(whole.path(), kind, 1);
     const auto accumulated = first_step_gradients(parts.path(), kind, 4);
     ASSERT_EQ(reference.size(), accumulated.size());
@@ -408,7 +395,7 @@ TEST(Trainer, AccumulatedMicroBatchesEqualOneLargeBatch) {
 }
 
 TEST(Trainer, CheckpointsAreAtomicAndAnInterruptedSwapIsRecovered) {
-  TempDir dir("atomic");
+  testing::ScratchDir dir("atomic");
   // A run of 5 steps; the first is stopped by SIGTERM after step 3.
   auto run = [&](bool resume) {
     auto model = make_bert_model(tiny_config(0.0, 3), BertTask::sequence_classification, 1);
@@ -437,7 +424,7 @@ TEST(Trainer, CheckpointsAreAtomicAndAnInterruptedSwapIsRecovered) {
   // A fresh run must not overwrite a checkpoint, nor an earlier run's best/ or log without one.
   EXPECT_THROW(run(false), Error);
   for (const char* earlier : {"best", "metrics.jsonl"}) {
-    TempDir other("earlier");
+    testing::ScratchDir other("earlier");
     fs::create_directories(other.path());
     fs::copy(dir.path() / earlier, other.path() / earlier, fs::copy_options::recursive);
     auto model = make_bert_model(tiny_config(0.0, 3), BertTask::sequence_classification, 1);
@@ -467,7 +454,7 @@ TEST(Trainer, CheckpointsAreAtomicAndAnInterruptedSwapIsRecovered) {
 // (the same steps) instead of refusing both a resume and a fresh start; a folder without any trace
 // of a run has nothing to resume.
 TEST(Trainer, AResumeBeforeTheFirstCheckpointStartsAgainFromStepZero) {
-  TempDir dir("resume-from-start");
+  testing::ScratchDir dir("resume-from-start");
   fs::create_directories(dir.path());
   auto train = [&](bool resume) {
     TrainerOptions o = quiet_options(dir.path());
@@ -490,7 +477,7 @@ TEST(Trainer, AResumeBeforeTheFirstCheckpointStartsAgainFromStepZero) {
 
 // A folder another process is training into (its lock held) is refused, naming that process.
 TEST(Trainer, RefusesAFolderAnotherRunHolds) {
-  TempDir dir("locked");
+  testing::ScratchDir dir("locked");
   fs::create_directories(dir.path());
   const RunLock held = RunLock::acquire(dir.path(), "pare run");
   auto model = make_bert_model(tiny_config(0.0, 3), BertTask::sequence_classification, 1);
@@ -505,7 +492,7 @@ TEST(Trainer, RefusesAFolderAnotherRunHolds) {
 // The task loss enters scaled by task_loss_weight; at 0 it is left out, so only hook losses train.
 TEST(Trainer, TaskLossWeightScalesOrDropsTheTaskTerm) {
   auto first_step_loss = [](double weight) {
-    TempDir dir("task_weight_" + std::to_string(weight));
+    testing::ScratchDir dir("task_weight_" + std::to_string(weight));
     auto model = make_bert_model(tiny_config(0.0, 3), BertTask::sequence_classification, 5);
     TrainerOptions o = quiet_options(dir.path());
     o.max_steps = 1;
@@ -519,7 +506,7 @@ TEST(Trainer, TaskLossWeightScalesOrDropsTheTaskTerm) {
   EXPECT_GT(full, 0.5);  // about ln 3 for a fresh 3-class head
   EXPECT_NEAR(first_step_loss(0.25), 0.25 * full, 1e-6 * full);
 
-  TempDir dir("task_weight_zero");
+  testing::ScratchDir dir("task_weight_zero");
   auto model = make_bert_model(tiny_config(0.0, 3), BertTask::sequence_classification, 5);
   const StateDict before = model->state_dict();
   std::map<std::string, std::vector<float>> initial;
@@ -541,7 +528,7 @@ TEST(Trainer, TaskLossWeightScalesOrDropsTheTaskTerm) {
   EXPECT_EQ(result.steps, 3);
 
   // With no hook there is nothing to train on.
-  TempDir empty_dir("task_weight_no_hook");
+  testing::ScratchDir empty_dir("task_weight_no_hook");
   TrainerOptions bare = quiet_options(empty_dir.path());
   bare.max_steps = 1;
   bare.warmup_steps = 0;

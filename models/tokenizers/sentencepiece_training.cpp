@@ -2,7 +2,6 @@
 
 #include <sentencepiece_trainer.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +16,7 @@
 #include "models/tokenizers/utf8.h"  // sanitize
 #include "runtime/error.h"
 #include "runtime/io/input_file.h"
+#include "runtime/io/temporary_directory.h"  // TemporaryDirectory
 
 namespace pare {
 namespace {
@@ -70,27 +70,6 @@ class CorpusLines final : public sentencepiece::SentenceIterator {
   std::string line_;
   bool done_ = false;
   sentencepiece::util::Status status_;
-};
-
-// A fresh folder next to the output, removed with whatever is left in it.
-class TempDir {
- public:
-  explicit TempDir(const std::filesystem::path& parent) {
-    std::string pattern = (parent / ".sentencepiece-train.XXXXXX").string();
-    PARE_CHECK(::mkdtemp(pattern.data()) != nullptr, "sentencepiece training: cannot create a temporary folder in ",
-               parent);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
 };
 
 // Whether a line gives sentencepiece something to learn from: it skips longer lines, and a line of
@@ -224,7 +203,8 @@ std::filesystem::path train_sentencepiece(const SentencePieceTrainingOptions& op
 
   const std::filesystem::path prefix = std::filesystem::absolute(options.output_prefix);
   std::filesystem::create_directories(prefix.parent_path());
-  const TempDir temp(prefix.parent_path());
+  // Next to the output, so the results are renamed into place on the same file system.
+  const TemporaryDirectory temp(prefix.parent_path(), ".sentencepiece-train.");
   const std::filesystem::path temp_prefix = temp.path() / "model";
   check_corpus_has_usable_lines(options.corpus_files);
   const int threads = options.num_threads > 0

@@ -58,7 +58,6 @@ class Tokenizer {
   // Pieces of `text` (encode() mapped through id_to_token()).
   std::vector<std::string> tokenize(std::string_view text) const;
 
-  const SpecialTokenIds& special_ids() const { return special_; }
   // Each throws, naming the token, when the vocabulary lacks it.
   std::int64_t cls_id() const;
   std::int64_t sep_id() const;

@@ -9,7 +9,7 @@ namespace pare {
 namespace {
 
 // layer_norm of x + residual (residual undefined: of x) without storing the sum.
-Tensor normalise(const Tensor& x, const Tensor& residual, const Tensor& weight, const Tensor& bias, double eps,
+Tensor normalize(const Tensor& x, const Tensor& residual, const Tensor& weight, const Tensor& bias, double eps,
                  std::optional<std::int64_t> normalized_size, const char* op) {
   check_dtype(x, DType::f32, op, "x");
   check_dtype(weight, DType::f32, op, "weight");
@@ -65,13 +65,13 @@ Tensor normalise(const Tensor& x, const Tensor& residual, const Tensor& weight, 
 
 Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps,
                   std::optional<std::int64_t> normalized_size) {
-  return normalise(x, Tensor(), weight, bias, eps, normalized_size, "layer_norm");
+  return normalize(x, Tensor(), weight, bias, eps, normalized_size, "layer_norm");
 }
 
 Tensor layer_norm_of_sum(const Tensor& x, const Tensor& residual, const Tensor& weight, const Tensor& bias, double eps,
                          std::optional<std::int64_t> normalized_size) {
   PARE_CHECK(residual.defined(), "layer_norm_of_sum: residual is undefined");
-  return normalise(x, residual, weight, bias, eps, normalized_size, "layer_norm_of_sum");
+  return normalize(x, residual, weight, bias, eps, normalized_size, "layer_norm_of_sum");
 }
 
 }  // namespace pare

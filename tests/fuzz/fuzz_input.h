@@ -1,11 +1,9 @@
 // What every fuzz target shares. pare's readers take paths, so each input is written to a file in a
-// folder of this process (made with mkdtemp, removed at exit). And the one rule every target checks:
+// folder of this process (a TemporaryDirectory, removed at exit). And the one rule every target checks:
 // an input is read, or refused with pare::Error. Any other exception escaping (std::bad_alloc,
 // nlohmann's, std::out_of_range), a crash, a sanitizer report, a leak, an allocation past libFuzzer's
 // -rss_limit_mb or a hang is a finding.
 #pragma once
-
-#include <stdlib.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -14,31 +12,12 @@
 #include <string>
 
 #include "runtime/error.h"
+#include "runtime/io/temporary_directory.h"  // TemporaryDirectory
 
 namespace pare::fuzz {
 
-class ScratchFolder {
- public:
-  ScratchFolder() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "pare_fuzz_XXXXXX").string();
-    PARE_CHECK(::mkdtemp(pattern.data()) != nullptr, "cannot create a scratch folder ", pattern);
-    path_ = pattern;
-  }
-  ~ScratchFolder() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchFolder(const ScratchFolder&) = delete;
-  ScratchFolder& operator=(const ScratchFolder&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
 inline const std::filesystem::path& scratch_folder() {
-  static const ScratchFolder folder;
+  static const TemporaryDirectory folder(std::filesystem::temp_directory_path(), "pare_fuzz_");
   return folder.path();
 }
 
