@@ -112,7 +112,7 @@ Pruner::Pruner(ResolvedPruning pruning, PrunerOptions options) : pruning_(std::m
   NamedTensors learned;
   for (const auto& unit : units_) {
     unit->set_mask(Tensor::ones(unit->mask_shape, DType::f32, options_.device));
-    unit->scorer = make_scorer(to_string(unit->settings.scorer), {unit->settings, unit->mask_shape, options_.device});
+    unit->scorer = make_scorer(unit->settings.scorer, {unit->settings, unit->mask_shape, options_.device});
     const Tensor scores = unit->scorer->learned_scores();
     if (scores.defined()) learned.emplace_back(unit->name, scores);
   }
@@ -308,7 +308,7 @@ nlohmann::json Pruner::sparsity_report() const {
     all_masked += masked;
     all_total += total;
     nlohmann::json group = {{"group", g.index},
-                            {"scorer", to_string(g.group.scorer)},
+                            {"scorer", g.group.scorer},
                             {"granularity", to_string(g.group.granularity)},
                             {"masked_fraction", masked_fraction(masked, total)},
                             {"parameters", total},

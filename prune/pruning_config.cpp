@@ -1,6 +1,7 @@
 #include "prune/pruning_config.h"
 
 #include "prune/name_pattern.h"
+#include "prune/scorers/scorer.h"  // check_scorer_name, check_soft_scorer
 #include "runtime/error.h"
 #include "runtime/io/json_file.h"    // read_json_file
 #include "runtime/io/json_path.h"    // json_element_path
@@ -56,8 +57,6 @@ const std::vector<std::pair<std::string, Granularity>> kNamedGranularities = {{"
                                                                               {"hidden", Granularity::hidden}};
 const std::vector<std::pair<std::string, Ranking>> kRankings = {{"global", Ranking::global},
                                                                 {"per_layer", Ranking::per_layer}};
-const std::vector<std::pair<std::string, ScorerKind>> kScorers = {
-    {"movement", ScorerKind::movement}, {"taylor", ScorerKind::taylor}, {"magnitude", ScorerKind::magnitude}};
 
 template <typename Enum>
 std::string name_of(const std::vector<std::pair<std::string, Enum>>& names, Enum value) {
@@ -117,9 +116,8 @@ void read_target(const JsonReader& reader, PruningGroup& group) {
   } else {
     reader.check(*group.sparse_threshold > 0.0 && *group.sparse_threshold < 1.0, "sparse_threshold",
                  "must lie in (0, 1) (it is compared with sigmoid(score))");
-    reader.check(group.scorer == ScorerKind::movement, "sparse_threshold",
-                 "(soft mode) needs scorer \"movement\", the only scorer with learned scores; scorer is \"" +
-                     name_of(kScorers, group.scorer) + "\"");
+    const std::string soft_problem = check_soft_scorer(group.scorer);
+    reader.check(soft_problem.empty(), "sparse_threshold", soft_problem);
   }
 }
 
@@ -149,7 +147,9 @@ PruningGroup read_group(const JsonReader& reader) {
   group.op_names = regexes(reader, "op_names", true);
   read_op_types(reader, group);
   group.exclude = regexes(reader, "exclude", false);
-  group.scorer = choice(reader, "scorer", kScorers);
+  group.scorer = reader.required<std::string>("scorer");
+  const std::string scorer_problem = check_scorer_name(group.scorer);
+  reader.check(scorer_problem.empty(), "scorer", scorer_problem);
   read_granularity(reader, group);
   if (reader.has("ranking")) group.ranking = choice(reader, "ranking", kRankings);
   read_target(reader, group);
@@ -188,6 +188,4 @@ std::string to_string(Granularity granularity) {
   return granularity == Granularity::block ? "block" : name_of(kNamedGranularities, granularity);
 }
 std::string to_string(Ranking ranking) { return name_of(kRankings, ranking); }
-std::string to_string(ScorerKind scorer) { return name_of(kScorers, scorer); }
-
 }  // namespace pare

@@ -29,8 +29,6 @@ enum class Granularity { weight, block, head, out_channel, in_channel, hidden };
 // encoder layers on its own (NNI's default, a ratio per op).
 enum class Ranking { global, per_layer };
 
-enum class ScorerKind { movement, taylor, magnitude };
-
 // When masks change. Steps count optimizer steps from 0.
 struct PruneSchedule {
   // Masks stay all ones (scores still accumulate) before this step. Default 0.
@@ -72,7 +70,8 @@ struct PruningGroup {
   // and one set of entries. "{layer}" in the name stands for the parameter's encoder layer index, so
   // "ffn_{layer}" makes one dependency group per layer. Empty: no dependency. Required for hidden.
   std::string dependency_group;
-  ScorerKind scorer = ScorerKind::magnitude;  // required in the JSON: no default scorer
+  // The criterion, by its name in prune/scorers/registry.cpp; required in the JSON: no default scorer.
+  std::string scorer;
   PruneSchedule schedule;
 
   bool soft() const { return sparse_threshold.has_value(); }
@@ -97,6 +96,5 @@ struct PruningConfig {
 std::string to_string(PruneOpType type);
 std::string to_string(Granularity granularity);
 std::string to_string(Ranking ranking);
-std::string to_string(ScorerKind scorer);
 
 }  // namespace pare

@@ -78,5 +78,9 @@ struct ScorerSetup {
 std::unique_ptr<Scorer> make_scorer(const std::string& criterion, const ScorerSetup& setup);
 // The listed criteria, sorted.
 std::vector<std::string> scorer_names();
+// For a pruning config's checks: empty when `criterion` is listed (and, for soft mode, learns its
+// scores), else what is wrong, naming the criteria that would do.
+std::string check_scorer_name(const std::string& criterion);
+std::string check_soft_scorer(const std::string& criterion);
 
 }  // namespace pare
