@@ -292,6 +292,37 @@ TEST(WordPiece, TokenizerJsonSettingsAreHonoured) {
       std::string::npos);
 }
 
+// Ids and settings that do not fit their field are refused naming the file, the field's path and the
+// value as written (an id of 2^64-1 was read as -1 before the typed reader).
+TEST(WordPiece, TokenizerFilesRefuseValuesThatDoNotFitTheirField) {
+  ScratchDir dir;
+  const std::string text = read_bytes(kData / "tokenizer.json");
+  auto refusal = [&](const std::string& from, const std::string& to) {
+    std::string copy = text;
+    copy.replace(copy.find(from), from.size(), to);
+    write_bytes(dir.path() / "bad.json", copy);
+    return error_of([&] { WordPieceTokenizer::from_tokenizer_json(dir.path() / "bad.json"); });
+  };
+  for (const char* id : {"18446744073709551615", "9223372036854775808", "2147483648", "-1", "3.5", "-0", "\"27\""}) {
+    const std::string error = refusal("\"héllo\": 27", std::string("\"héllo\": ") + id);
+    EXPECT_TRUE(testing::has(error, "bad.json")) << error;
+    EXPECT_TRUE(testing::has(error, "model.vocab.héllo")) << error;
+    EXPECT_TRUE(testing::has(error, std::string("got ") + id)) << error;
+  }
+  const std::string unsigned_error =
+      refusal("\"max_input_chars_per_word\": 100", "\"max_input_chars_per_word\": 18446744073709551615");
+  EXPECT_TRUE(testing::has(unsigned_error, "model.max_input_chars_per_word")) << unsigned_error;
+  EXPECT_TRUE(testing::has(unsigned_error, "got 18446744073709551615")) << unsigned_error;
+  const std::string flag_error = refusal("\"lowercase\": true", "\"lowercase\": 1");
+  EXPECT_TRUE(testing::has(flag_error, "normalizer.lowercase")) << flag_error;
+
+  write_bytes(dir.path() / "vocab.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\n");
+  write_bytes(dir.path() / "tokenizer_config.json", R"({"do_lower_case": "yes"})");
+  const std::string config_error = error_of([&] { load_tokenizer(dir.path() / "vocab.txt"); });
+  EXPECT_TRUE(testing::has(config_error, "tokenizer_config.json")) << config_error;
+  EXPECT_TRUE(testing::has(config_error, "do_lower_case")) << config_error;
+}
+
 TEST(WordPiece, VocabularyErrorsNameTheFile) {
   ScratchDir dir;
   write_bytes(dir.path() / "vocab.txt", "hello\nworld\n");

@@ -8,6 +8,7 @@
 #include "models/tokenizers/wordpiece_tokenizer.h"
 #include "runtime/error.h"
 #include "runtime/io/json_file.h"
+#include "runtime/io/json_reader.h"
 
 namespace pare {
 namespace {
@@ -32,16 +33,11 @@ WordPieceOptions vocab_options(const fs::path& vocab_file) {
   const fs::path config_file = vocab_file.parent_path() / "tokenizer_config.json";
   if (!fs::is_regular_file(config_file)) return options;
   const json config = read_json(config_file);
-  PARE_CHECK(config.is_object(), "tokenizer: ", config_file, " is not a JSON object");
-  auto flag = [&](const char* key) -> std::optional<bool> {
-    const auto it = config.find(key);
-    if (it == config.end() || it->is_null()) return std::nullopt;
-    PARE_CHECK(it->is_boolean(), "tokenizer: ", config_file, ": '", key, "' is not true or false");
-    return it->get<bool>();
-  };
-  options.basic.lowercase = flag("do_lower_case").value_or(true);
-  options.basic.strip_accents = flag("strip_accents");
-  options.basic.handle_chinese_chars = flag("tokenize_chinese_chars").value_or(true);
+  // HF's file holds many settings pare has no use for (model_max_length, special tokens' names).
+  const JsonReader reader(config, config_file.string(), "", UnknownKeys::allow);
+  options.basic.lowercase = reader.get<bool>("do_lower_case", true);
+  options.basic.strip_accents = reader.optional<bool>("strip_accents");
+  options.basic.handle_chinese_chars = reader.get<bool>("tokenize_chinese_chars", true);
   return options;
 }
 
