@@ -55,11 +55,6 @@ Tensor taylor_importance(const ResolvedParameter& p, const Tensor& weight, const
   return reduce_to_mask(p, abs(mul(weight, grad)));
 }
 
-Tensor movement_importance(const ResolvedParameter& p, const Tensor& weight, const Tensor& grad) {
-  check_shapes(p, weight, grad);
-  return reduce_to_mask(p, scale(mul(weight, grad), -1.0));
-}
-
 std::int64_t kept_count(std::int64_t n, double sparse_ratio) {
   check_ratio(sparse_ratio);
   PARE_CHECK(n >= 0, "top-k mask: negative entry count ", n);

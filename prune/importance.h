@@ -27,12 +27,6 @@ Tensor magnitude_importance(const ResolvedParameter& p, const Tensor& weight, Ma
 // One step of first-order Taylor importance: |W * dL/dW| summed per mask entry.
 Tensor taylor_importance(const ResolvedParameter& p, const Tensor& weight, const Tensor& grad);
 
-// One step of movement (Sanh et al. 2020): -W * dL/dW summed per mask entry. Positive when the
-// gradient step moves the weight away from zero. The movement scorer learns its sum through
-// masked_parameter()'s straight-through gradient instead; this is the reference the pruner's tests
-// hold the learned scores to.
-Tensor movement_importance(const ResolvedParameter& p, const Tensor& weight, const Tensor& grad);
-
 // How many of n entries a hard sparse_ratio keeps: round((1 - ratio) * n), halves rounded up.
 std::int64_t kept_count(std::int64_t n, double sparse_ratio);
 

@@ -99,13 +99,12 @@ TEST(Importance, MagnitudeL1AndL2RankRowsDifferently) {
   EXPECT_EQ(per_layer_mask(magnitude_importance(p, w, MagnitudeNorm::l2), 2.0 / 3), (std::vector<float>{0, 1, 0}));
 }
 
-TEST(Importance, TaylorAndMovementOfOneStep) {
+TEST(Importance, TaylorOfOneStep) {
   const auto p = layout({2, 2}, {2}, {0, -1}, {1, 1});  // out_channel: one score per row
   const Tensor w = Tensor::from_vector<float>({1, -2, 3, 0.5f}, {2, 2});
   const Tensor g = Tensor::from_vector<float>({0.5f, 1, -1, 2}, {2, 2});
   // W * g: [0.5, -2 | -3, 1].
   EXPECT_EQ(taylor_importance(p, w, g).to_vector<float>(), (std::vector<float>{2.5f, 4.0f}));
-  EXPECT_EQ(movement_importance(p, w, g).to_vector<float>(), (std::vector<float>{1.5f, 2.0f}));
 }
 
 TEST(Importance, TopkKeepsExactlyTheRoundedCount) {

@@ -12,10 +12,11 @@
 
 #include "models/bert_heads.h"  // make_bert_model
 #include "models/checkpoint.h"  // save_pretrained, load_pretrained
-#include "prune/importance.h"   // movement_importance, kept_count
+#include "prune/importance.h"   // reduce_to_mask, kept_count
 #include "prune/speedup.h"      // speedup
 #include "runtime/autograd.h"   // NoGradGuard
 #include "runtime/error.h"
+#include "runtime/ops.h"        // mul, scale
 #include "tests/bert_test_util.h"  // close_relative, bitwise_equal
 #include "tests/test_support.h"    // ScratchDir
 #include "tests/tiny_training.h"
@@ -156,11 +157,12 @@ TEST(Pruner, MovementScoresFollowAdamOnMinusWeightTimesGradient) {
   const ResolvedPruning plan = resolve(PruningConfig::from_json(config), *run.model);
   const ResolvedParameter& query = plan.groups[0].parameters[0];
   ASSERT_EQ(query.name, kQuery);
-  // torch.optim.Adam's arithmetic, lr 1e-2, on the gradient -movement_importance.
+  // torch.optim.Adam's arithmetic, lr 1e-2, on the gradient of the scores: -(movement), where movement
+  // (Sanh et al. 2020) is -W * dL/dW summed per head.
   std::vector<double> s(4, 0.0), m(4, 0.0), v(4, 0.0);
   for (std::size_t t = 1; t <= 4; ++t) {
     const auto& [w, g] = run.recorder->weights_and_grads[t - 1].at(kQuery);
-    const std::vector<float> movement = values(movement_importance(query, w, g));
+    const std::vector<float> movement = values(reduce_to_mask(query, scale(mul(w, g), -1.0)));
     for (std::size_t h = 0; h < 4; ++h) {
       const double grad = -movement[h];
       m[h] = 0.9 * m[h] + 0.1 * grad;
