@@ -89,7 +89,7 @@ nvcc_path() {
   fi
 }
 
-# NCCL for the multi-GPU collectives (tests/cuda_nccl_test.cpp): the toolkit's when it has one, else
+# NCCL for the multi-GPU collectives (tests/cuda/nccl_test.cpp): the toolkit's when it has one, else
 # the one PyTorch's wheels bring (nvidia/nccl: include/nccl.h, lib/libnccl.so.2).
 # The GPU machine has no MPI (no apt there): its build leaves the MPI communicator out, as one here
 # does with -DPARE_WITH_MPI=OFF.
