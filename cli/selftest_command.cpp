@@ -13,8 +13,8 @@
 #include <string>
 
 #include "cli/commands.h"
-#include "kernels/blas_info.h"    // blas_description
-#include "runtime/backends.h"      // find_backend
+#include "kernels/blas_info.h"  // blas_description
+#include "runtime/backends.h"   // find_backend
 #include "runtime/gradcheck.h"
 #include "runtime/io/safetensors.h"
 #include "runtime/nn/linear.h"

@@ -56,7 +56,8 @@ constexpr Kernel* table_entry(Absent) {
 }  // namespace pare::kernels
 
 #define PARE_KERNEL_TABLE_FILL_ENTRY(name, table, backend_namespace) \
-  table.name = ::pare::kernels::detail::table_entry<std::remove_pointer_t<decltype(table.name)>>(backend_namespace::name);
+  table.name =                                                       \
+      ::pare::kernels::detail::table_entry<std::remove_pointer_t<decltype(table.name)>>(backend_namespace::name);
 
 // Sets every entry of `table` (a KernelTable) to the kernel of that name in `backend_namespace`
 // (qualified lookup: a kernel of another namespace is never taken by accident).

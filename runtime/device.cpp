@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "runtime/backends.h"            // find_backend
+#include "runtime/backends.h"           // find_backend
 #include "runtime/distributed/world.h"  // local_rank
 #include "runtime/error.h"
 

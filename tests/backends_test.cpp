@@ -6,9 +6,9 @@
 
 #include <string>
 
-#include "runtime/storage.h"   // memory_stats
+#include "runtime/storage.h"  // memory_stats
 #include "runtime/tensor.h"
-#include "runtime/transfer.h"  // copy_between_devices
+#include "runtime/transfer.h"    // copy_between_devices
 #include "tests/test_support.h"  // error_of, has
 
 namespace pare {

@@ -134,8 +134,8 @@ TEST(JsonReader, ListsNameTheElement) {
   const json j = object(R"({"l": [1, 2, -3], "x": 4})");
   const JsonReader r(j, "f.json", "", UnknownKeys::refuse);
   EXPECT_EQ(r.list<std::int64_t>("l"), (std::vector<std::int64_t>{1, 2, -3}));
-  EXPECT_TRUE(has(error_of([&] { r.list<std::int64_t>("l", {.min = 1}); }),
-                  "field \"l[2]\" must be at least 1, got -3"));
+  EXPECT_TRUE(
+      has(error_of([&] { r.list<std::int64_t>("l", {.min = 1}); }), "field \"l[2]\" must be at least 1, got -3"));
   EXPECT_TRUE(has(error_of([&] { r.list<std::int64_t>("x"); }), "field \"x\" must be a list, got 4"));
   EXPECT_TRUE(r.list<std::string>("absent").empty());
 }

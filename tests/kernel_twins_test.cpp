@@ -105,7 +105,8 @@ Outputs run_attention(Device device, const AttentionCase& c) {
 // Selects CUDA's attention path (kernels/attention.h); a build without CUDA has no CUDA device to run.
 void use_fused_cuda_attention(bool fused) {
 #if PARE_HAVE_CUDA
-  kernels::cuda::set_cuda_attention(fused ? kernels::cuda::CudaAttention::fused : kernels::cuda::CudaAttention::unfused);
+  kernels::cuda::set_cuda_attention(fused ? kernels::cuda::CudaAttention::fused
+                                          : kernels::cuda::CudaAttention::unfused);
 #else
   (void)fused;
 #endif

@@ -16,7 +16,7 @@
 #include "prune/speedup.h"      // speedup
 #include "runtime/autograd.h"   // NoGradGuard
 #include "runtime/error.h"
-#include "runtime/ops.h"        // mul, scale
+#include "runtime/ops.h"           // mul, scale
 #include "tests/bert_test_util.h"  // close_relative, bitwise_equal
 #include "tests/test_support.h"    // ScratchDir
 #include "tests/tiny_training.h"

@@ -227,7 +227,8 @@ TEST(PruningConfigParse, RejectsBadGranularityScorerRankingAndTypes) {
 
   json s = head_group();
   s["scorer"] = "l1";
-  EXPECT_TRUE(has(parse_error(json::array({s})), "field \"[0].scorer\" must be \"magnitude\", \"movement\" or \"taylor\""));
+  EXPECT_TRUE(
+      has(parse_error(json::array({s})), "field \"[0].scorer\" must be \"magnitude\", \"movement\" or \"taylor\""));
   s.erase("scorer");
   EXPECT_TRUE(has(parse_error(json::array({s})), "field \"[0].scorer\" is required"));
 

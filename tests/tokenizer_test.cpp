@@ -261,28 +261,30 @@ TEST(WordPiece, TokenizerJsonGivesTheSameIdsAsVocabTxt) {
   EXPECT_EQ(from_json.mask_id(), kMask);
 }
 
+// The test tokenizer.json with its first `from` replaced by `to`.
+std::string tokenizer_json_with(const std::string& from, const std::string& to) {
+  std::string text = read_bytes(kData / "tokenizer.json");
+  text.replace(text.find(from), from.size(), to);
+  return text;
+}
+
 TEST(WordPiece, TokenizerJsonSettingsAreHonoured) {
   ScratchDir dir;
   const std::string text = read_bytes(kData / "tokenizer.json");
-  auto replaced = [&](const std::string& from, const std::string& to) {
-    std::string copy = text;
-    copy.replace(copy.find(from), from.size(), to);
-    return copy;
-  };
-  write_bytes(dir.path() / "cased.json", replaced("\"lowercase\": true", "\"lowercase\": false"));
+  write_bytes(dir.path() / "cased.json", tokenizer_json_with("\"lowercase\": true", "\"lowercase\": false"));
   EXPECT_EQ(WordPieceTokenizer::from_tokenizer_json(dir.path() / "cased.json").encode("Héllo"),
             (Ids{kHelloCasedAccent}));
   write_bytes(dir.path() / "short.json",
-              replaced("\"max_input_chars_per_word\": 100", "\"max_input_chars_per_word\": 2"));
+              tokenizer_json_with("\"max_input_chars_per_word\": 100", "\"max_input_chars_per_word\": 2"));
   EXPECT_EQ(WordPieceTokenizer::from_tokenizer_json(dir.path() / "short.json").encode("un unaffable"),
             (Ids{kUn, kUnk}));
-  write_bytes(dir.path() / "unigram.json",
-              replaced("\"type\": \"WordPiece\",\n    \"unk_token\"", "\"type\": \"Unigram\",\n    \"unk_token\""));
+  write_bytes(dir.path() / "unigram.json", tokenizer_json_with("\"type\": \"WordPiece\",\n    \"unk_token\"",
+                                                               "\"type\": \"Unigram\",\n    \"unk_token\""));
   EXPECT_NE(error_of([&] {
               WordPieceTokenizer::from_tokenizer_json(dir.path() / "unigram.json");
             }).find("model type 'Unigram' is not supported"),
             std::string::npos);
-  write_bytes(dir.path() / "gap.json", replaced("\"héllo\": 27", "\"héllo\": 29"));
+  write_bytes(dir.path() / "gap.json", tokenizer_json_with("\"héllo\": 27", "\"héllo\": 29"));
   EXPECT_NE(
       error_of([&] { WordPieceTokenizer::from_tokenizer_json(dir.path() / "gap.json"); }).find("no token has id 27"),
       std::string::npos);
@@ -296,11 +298,8 @@ TEST(WordPiece, TokenizerJsonSettingsAreHonoured) {
 // value as written (an id of 2^64-1 was read as -1 before the typed reader).
 TEST(WordPiece, TokenizerFilesRefuseValuesThatDoNotFitTheirField) {
   ScratchDir dir;
-  const std::string text = read_bytes(kData / "tokenizer.json");
   auto refusal = [&](const std::string& from, const std::string& to) {
-    std::string copy = text;
-    copy.replace(copy.find(from), from.size(), to);
-    write_bytes(dir.path() / "bad.json", copy);
+    write_bytes(dir.path() / "bad.json", tokenizer_json_with(from, to));
     return error_of([&] { WordPieceTokenizer::from_tokenizer_json(dir.path() / "bad.json"); });
   };
   for (const char* id : {"18446744073709551615", "9223372036854775808", "2147483648", "-1", "3.5", "-0", "\"27\""}) {

@@ -1,8 +1,7 @@
-#include "kernels/cuda/backend.h"
-
 #include <map>
 #include <mutex>
 
+#include "kernels/cuda/backend.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/cublas_check.h"
 #include "kernels/cuda/cublas_library.h"

@@ -62,7 +62,8 @@ std::string check_soft_scorer(const std::string& criterion) {
 
 std::unique_ptr<Scorer> make_scorer(const std::string& criterion, const ScorerSetup& setup) {
   const auto it = registry().find(criterion);
-  PARE_CHECK(it != registry().end(), "pruning: unknown scorer \"", criterion, "\" (known: ", listing(scorer_names()), ")");
+  PARE_CHECK(it != registry().end(), "pruning: unknown scorer \"", criterion, "\" (known: ", listing(scorer_names()),
+             ")");
   return it->second.make(setup);
 }
 

@@ -68,8 +68,8 @@ MpiCommunicator::~MpiCommunicator() {
 
 kernels::DeviceCollectives& MpiCommunicator::device_group(Device device) {
   if (device_group_) {
-    PARE_CHECK(device == group_device_, "MPI: this rank's device collectives run on ", group_device_.str(),
-               ", not on ", device.str(), " (one device per rank)");
+    PARE_CHECK(device == group_device_, "MPI: this rank's device collectives run on ", group_device_.str(), ", not on ",
+               device.str(), " (one device per rank)");
     return *device_group_;
   }
   kernels::Backend& owner = pare::backend(device);

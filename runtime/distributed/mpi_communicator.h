@@ -1,7 +1,7 @@
 // MpiCommunicator: the job mpirun (or another MPI launcher) started, as a Communicator. Host memory
 // goes through MPI; a device's own memory (CUDA's) through its backend's collectives (NCCL), a group
-// joined at the first collective on the device, its id sent from rank 0 by an MPI broadcast. MPI calls return their errors (MPI_ERRORS_RETURN) and each is
-// checked with its statement, file and line.
+// joined at the first collective on the device, its id sent from rank 0 by an MPI broadcast. MPI calls return their
+// errors (MPI_ERRORS_RETURN) and each is checked with its statement, file and line.
 #pragma once
 
 #include <memory>
