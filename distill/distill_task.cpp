@@ -1,23 +1,13 @@
 #include "distill/distill_task.h"
 
-#include <fstream>
-#include <iterator>
 #include <string>
 
 #include "distill/distillation_hook.h"
 #include "runtime/error.h"
+#include "runtime/io/input_file.h"
 #include "train/tokenizer_files.h"
 
 namespace pare {
-namespace {
-
-std::string file_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  PARE_CHECK(in, "cannot read '", path.string(), "'");
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-}  // namespace
 
 void check_same_tokenizer(const std::filesystem::path& teacher_dir, const std::filesystem::path& student_dir) {
   const auto teacher_files = tokenizer_files(teacher_dir);
@@ -27,10 +17,11 @@ void check_same_tokenizer(const std::filesystem::path& teacher_dir, const std::f
   PARE_CHECK(teacher_files.size() == student_files.size(), "teacher ", teacher_dir.string(), " and student ",
              student_dir.string(), " have different tokenizer files (teacher:", names, ")");
   for (std::size_t i = 0; i < teacher_files.size(); ++i) {
-    PARE_CHECK(teacher_files[i].filename() == student_files[i].filename() &&
-                   file_bytes(teacher_files[i]) == file_bytes(student_files[i]),
-               "teacher ", teacher_dir.string(), " and student ", student_dir.string(), " differ in tokenizer file ",
-               teacher_files[i].filename().string(), "; distillation needs one tokenizer for both");
+    PARE_CHECK(
+        teacher_files[i].filename() == student_files[i].filename() &&
+            read_input_file(teacher_files[i], "tokenizer file") == read_input_file(student_files[i], "tokenizer file"),
+        "teacher ", teacher_dir.string(), " and student ", student_dir.string(), " differ in tokenizer file ",
+        teacher_files[i].filename().string(), "; distillation needs one tokenizer for both");
   }
 }
 

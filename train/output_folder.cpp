@@ -11,7 +11,11 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path resolved(const fs::path& path) {
-  fs::path p = fs::weakly_canonical(fs::absolute(path));
+  std::error_code error;
+  fs::path p = fs::weakly_canonical(fs::absolute(path), error);
+  // A pipe from the shell's process substitution, <(command), is /dev/fd/N, a link to "pipe:[id]"
+  // that has no canonical form; it lies in no folder pare writes.
+  if (error) p = fs::absolute(path).lexically_normal();
   // "dir/" and "dir" name the same folder; a trailing empty component would break the prefix test.
   if (!p.has_filename() && p.has_parent_path() && p != p.root_path()) p = p.parent_path();
   return p;

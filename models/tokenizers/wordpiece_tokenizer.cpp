@@ -1,7 +1,6 @@
 #include "models/tokenizers/wordpiece_tokenizer.h"
 
 #include <algorithm>
-#include <fstream>
 
 #include "runtime/error.h"
 #include "runtime/io/input_file.h"
@@ -45,16 +44,16 @@ WordPieceTokenizer::WordPieceTokenizer(std::vector<std::string> vocab, WordPiece
 }
 
 WordPieceTokenizer WordPieceTokenizer::from_vocab_file(const std::filesystem::path& path, WordPieceOptions options) {
-  check_input_file(path, "wordpiece vocabulary");
-  std::ifstream in(path, std::ios::binary);
-  PARE_CHECK(in, "wordpiece: cannot open vocabulary ", path);
+  const std::string text = read_input_file(path, "wordpiece vocabulary");
   std::vector<std::string> vocab;
-  std::string line;
-  while (std::getline(in, line)) {
+  for (std::size_t start = 0; start < text.size();) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
     if (!line.empty() && line.back() == '\r') line.pop_back();
     vocab.push_back(std::move(line));
+    start = end + 1;
   }
-  PARE_CHECK(!in.bad(), "wordpiece: read error in ", path);
   PARE_CHECK(!vocab.empty(), "wordpiece: vocabulary ", path, " is empty");
   try {
     return WordPieceTokenizer(std::move(vocab), std::move(options));

@@ -1,6 +1,12 @@
 #include "runtime/io/input_file.h"
 
-#include <fstream>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "runtime/error.h"
 #include "runtime/host_memory.h"
@@ -11,6 +17,39 @@ namespace {
 namespace fs = std::filesystem;
 
 std::uint64_t max_input_bytes() { return host_memory_bytes() / 4; }
+
+// Closes the descriptor when it goes out of scope.
+class InputDescriptor {
+ public:
+  explicit InputDescriptor(int fd) : fd_(fd) {}
+  ~InputDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  InputDescriptor(const InputDescriptor&) = delete;
+  InputDescriptor& operator=(const InputDescriptor&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Waits until a pipe has a byte to read or its writer closed it. A named pipe that no program ever
+// opens for writing reports neither (Linux keeps POLLHUP back until a first writer came), so the
+// wait is bounded and ends in a refusal.
+void wait_for_pipe_writer(int fd, const fs::path& path, const std::string& what) {
+  pollfd watched{fd, POLLIN, 0};
+  const int timeout_ms = static_cast<int>(std::chrono::milliseconds(kInputPipeWriterWait).count());
+  int ready = 0;
+  while ((ready = ::poll(&watched, 1, timeout_ms)) < 0 && errno == EINTR) {
+  }
+  PARE_CHECK(ready >= 0, path.string(), ": cannot wait for the ", what, ": ", std::strerror(errno));
+  PARE_CHECK(ready > 0, path.string(), ": the ", what, " is a named pipe that no program wrote into within ",
+             kInputPipeWriterWait.count(), " s; start its writer first, or give a regular file");
+  // Reads block from here on, as for any file.
+  const int flags = ::fcntl(fd, F_GETFL);
+  PARE_CHECK(flags >= 0 && ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0, path.string(), ": cannot read the ", what,
+             ": ", std::strerror(errno));
+}
 
 }  // namespace
 
@@ -32,17 +71,23 @@ void check_input_file(const fs::path& path, const std::string& what) {
 
 std::string read_input_file(const fs::path& path, const std::string& what) {
   check_input_file(path, what);
-  std::ifstream in(path, std::ios::binary);
-  PARE_CHECK(in.is_open(), path.string(), ": cannot open the ", what);
+  const InputDescriptor fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  PARE_CHECK(fd.get() >= 0, path.string(), ": cannot open the ", what, ": ", std::strerror(errno));
+  struct stat opened {};
+  PARE_CHECK(::fstat(fd.get(), &opened) == 0, path.string(), ": cannot read the ", what, ": ", std::strerror(errno));
+  if (S_ISFIFO(opened.st_mode)) wait_for_pipe_writer(fd.get(), path, what);
   const std::uint64_t bound = max_input_bytes();
   std::string text;
   char buffer[1 << 16];
-  while (in.read(buffer, sizeof(buffer)) || in.gcount() > 0) {
-    text.append(buffer, static_cast<std::size_t>(in.gcount()));
+  while (true) {
+    const ssize_t n = ::read(fd.get(), buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    PARE_CHECK(n >= 0, path.string(), ": cannot read the ", what, ": ", std::strerror(errno));
+    if (n == 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
     PARE_CHECK(text.size() <= bound, path.string(), ": the ", what, " goes on past ",
                format_bytes(static_cast<double>(bound)), " (a quarter of this machine's memory); pare stopped reading");
   }
-  PARE_CHECK(!in.bad(), path.string(), ": cannot read the ", what);
   return text;
 }
 

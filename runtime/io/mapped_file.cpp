@@ -15,7 +15,9 @@
 namespace pare {
 
 MappedFile MappedFile::open(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // Without O_NONBLOCK, open() of a named pipe waits for a writer, forever if none comes; the type
+  // is checked right after.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   PARE_CHECK(fd >= 0, "cannot open '", path.string(), "': ", std::system_category().message(errno));
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {

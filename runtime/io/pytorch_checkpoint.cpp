@@ -35,6 +35,7 @@ template <typename... Parts>
 bool is_legacy_format(const std::filesystem::path& path) {
   static constexpr unsigned char kMagic[] = {0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
   unsigned char head[2 + sizeof(kMagic)] = {};
+  if (!std::filesystem::is_regular_file(path)) return false;  // opening a named pipe would wait for a writer
   std::ifstream in(path, std::ios::binary);
   in.read(reinterpret_cast<char*>(head), sizeof(head));
   return in.gcount() == static_cast<std::streamsize>(sizeof(head)) && head[0] == 0x80 &&
