@@ -222,9 +222,19 @@ fs::path PipelineRun::pretrain_steps() {
       SentencePieceTrainingOptions spm;
       spm.vocab_size = p.vocab_size;
       spm.output_prefix = tokenizer / "spiece";
-      train_corpus_tokenizer({"brown"}, o_.data.brown_dir, spm);
+      try {
+        train_corpus_tokenizer({"brown"}, o_.data.brown_dir, spm);
+      } catch (const Interrupted&) {
+        stopped_in_ = "tokenizer";  // nothing of it kept: a resumed run trains it again
+        return;
+      }
       finish("tokenizer", {{"name", "tokenizer"}, {"kind", "tokenizer"}, {"wall_s", seconds_since(start)}});
     });
+    // Every rank stops where rank 0 did.
+    if (all_reduce(world(), stopped_in_.empty() ? 0.0 : 1.0, ReduceOp::max) != 0.0) {
+      stopped_in_ = "tokenizer";
+      return {};
+    }
   }
   ++step_;
   if (!done("pretrain")) {

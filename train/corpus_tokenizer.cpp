@@ -9,6 +9,7 @@
 #include "data/brown.h"  // brown_sentences
 #include "runtime/error.h"
 #include "runtime/io/atomic_file.h"
+#include "train/interrupt.h"
 
 namespace pare {
 namespace {
@@ -41,6 +42,10 @@ class BrownTrainingText {
 std::filesystem::path train_corpus_tokenizer(const std::vector<std::string>& corpus,
                                              const std::filesystem::path& brown_dir,
                                              SentencePieceTrainingOptions options) {
+  // A stop signal ends the training process and leaves nothing behind (no temporary folder, no
+  // process writing beside the output after pare exited).
+  const StopOnInterrupt stop_guard;
+  if (!options.stop_requested) options.stop_requested = &StopOnInterrupt::requested;
   std::unique_ptr<BrownTrainingText> brown_text;
   options.corpus_files.clear();
   for (const std::string& entry : corpus) {

@@ -11,7 +11,8 @@
 namespace pare {
 
 // `corpus` entries are text files (one sentence per line) or "brown" for the Brown training split
-// read from `brown_dir`; options.corpus_files is replaced by them. Throws naming a missing file.
+// read from `brown_dir`; options.corpus_files is replaced by them. Throws naming a missing file, and
+// pare::Interrupted when SIGINT, SIGTERM or SIGHUP stops the training (train/interrupt.h).
 // Returns the .model file (models/tokenizers/sentencepiece_training.h).
 std::filesystem::path train_corpus_tokenizer(const std::vector<std::string>& corpus,
                                              const std::filesystem::path& brown_dir,

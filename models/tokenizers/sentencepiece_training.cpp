@@ -1,7 +1,9 @@
 #include "models/tokenizers/sentencepiece_training.h"
 
+#include <poll.h>
 #include <sentencepiece_trainer.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,9 +23,8 @@
 namespace pare {
 namespace {
 
-constexpr std::int64_t kSpecialPieces = 5;  // [PAD] [UNK] [CLS] [SEP] [MASK]
-// sentencepiece's own bounds (trainer_interface.cc), checked here to name pare's options instead.
-constexpr int kMaxThreads = 128;
+constexpr std::int64_t kSpecialPieces = kSentencePieceSpecialPieces;
+constexpr int kMaxThreads = kMaxSentencePieceThreads;
 constexpr double kMinCharacterCoverage = 0.98;
 // sentencepiece skips longer lines (its max_sentence_length default).
 constexpr std::size_t kMaxSentenceBytes = 4192;
@@ -114,14 +115,39 @@ std::string explain_status(const std::string& status, const SentencePieceTrainin
   return "sentencepiece training failed: " + status;
 }
 
+// How often the parent asks `stop_requested` while the child trains.
+constexpr int kStopPollMs = 100;
+
+// The child's message pipe, read to its end; on a stop request the child is killed (its pipe then
+// closes). Returns whether it was stopped.
+bool read_child_message(int fd, pid_t child, const std::function<bool()>& stop_requested, std::string& message) {
+  bool stopped = false;
+  char buffer[4096];
+  while (true) {
+    if (!stopped && stop_requested && stop_requested()) {
+      ::kill(child, SIGKILL);
+      stopped = true;
+    }
+    pollfd readable{fd, POLLIN, 0};
+    const int ready = ::poll(&readable, 1, kStopPollMs);
+    if (ready == 0 || (ready < 0 && errno == EINTR)) continue;
+    if (ready < 0) return stopped;
+    const ssize_t n = ::read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return stopped;
+    message.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
 // Runs `train` in a child process and returns its status message ("" when it succeeded):
 // sentencepiece ends the process on some inputs (its fatal log calls exit), which in a child only
 // fails the training, so pare still reports it and removes the temporary folder.
-std::string run_isolated(const std::function<std::string()>& train) {
+std::string run_isolated(const std::function<std::string()>& train, const std::function<bool()>& stop_requested) {
   // Output still buffered here would otherwise be written twice, by the child's exit too.
   std::fflush(nullptr);
   int pipe_fds[2];
   PARE_CHECK(::pipe(pipe_fds) == 0, "sentencepiece training: cannot create a pipe: ", std::strerror(errno));
+  const pid_t parent = ::getpid();
   const pid_t child = ::fork();
   if (child < 0) {
     const std::string reason = std::strerror(errno);
@@ -131,6 +157,8 @@ std::string run_isolated(const std::function<std::string()>& train) {
   }
   if (child == 0) {
     ::close(pipe_fds[0]);
+    // Ends with pare, however pare ends; a parent already gone before this took effect is checked.
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(1);
     // The parent's handlers (pare's checkpoint-on-Ctrl-C) are not the child's business.
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGTERM, SIG_DFL);
@@ -150,16 +178,12 @@ std::string run_isolated(const std::function<std::string()>& train) {
   }
   ::close(pipe_fds[1]);
   std::string message;
-  char buffer[4096];
-  for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof(buffer))) != 0;) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    message.append(buffer, static_cast<std::size_t>(n));
-  }
+  const bool stopped = read_child_message(pipe_fds[0], child, stop_requested, message);
   ::close(pipe_fds[0]);
   int status = 0;
   while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
+  if (stopped) throw Interrupted("sentencepiece training stopped on a signal before it finished; nothing was written");
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return "";
   if (WIFEXITED(status) && WEXITSTATUS(status) == 1 && !message.empty()) return message;
   if (WIFSIGNALED(status)) {
@@ -189,9 +213,9 @@ std::filesystem::path train_sentencepiece(const SentencePieceTrainingOptions& op
     PARE_CHECK(std::filesystem::is_regular_file(file), "sentencepiece training: the corpus ", file,
                " is a pipe; give a regular file");
   }
-  PARE_CHECK(options.vocab_size > kSpecialPieces && options.vocab_size < (std::int64_t{1} << 31),
+  PARE_CHECK(options.vocab_size > kSpecialPieces && options.vocab_size <= kMaxSentencePieceVocabulary,
              "sentencepiece training: vocab_size ", options.vocab_size, " must exceed the ", kSpecialPieces,
-             " special pieces");
+             " special pieces and be at most ", kMaxSentencePieceVocabulary);
   PARE_CHECK(options.character_coverage >= kMinCharacterCoverage && options.character_coverage <= 1.0,
              "sentencepiece training: character_coverage ", options.character_coverage, " not in [",
              kMinCharacterCoverage, ", 1] (sentencepiece's range)");
@@ -226,12 +250,14 @@ std::filesystem::path train_sentencepiece(const SentencePieceTrainingOptions& op
       {"user_defined_symbols", "[CLS],[SEP],[MASK]"},
       {"minloglevel", options.quiet ? "2" : "0"},
   };
-  const std::string failure = run_isolated([&]() -> std::string {
-    CorpusLines lines(options.corpus_files);
-    const auto status = sentencepiece::SentencePieceTrainer::Train(args, &lines);
-    if (!lines.status().ok()) return "sentencepiece training: " + lines.status().ToString();
-    return status.ok() ? "" : explain_status(status.ToString(), options);
-  });
+  const std::string failure = run_isolated(
+      [&]() -> std::string {
+        CorpusLines lines(options.corpus_files);
+        const auto status = sentencepiece::SentencePieceTrainer::Train(args, &lines);
+        if (!lines.status().ok()) return "sentencepiece training: " + lines.status().ToString();
+        return status.ok() ? "" : explain_status(status.ToString(), options);
+      },
+      options.stop_requested);
   PARE_CHECK(failure.empty(), failure);
 
   const std::filesystem::path model = prefix.string() + ".model";

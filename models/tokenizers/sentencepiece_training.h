@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,13 @@ enum class SentencePieceModelType { unigram, bpe };
 // "unigram" or "bpe"; anything else throws naming the value.
 SentencePieceModelType parse_sentencepiece_model_type(std::string_view name);
 
+inline constexpr std::int64_t kSentencePieceSpecialPieces = 5;  // [PAD] [UNK] [CLS] [SEP] [MASK]
+// sentencepiece's own bound (trainer_interface.cc), checked here to name pare's options instead.
+inline constexpr int kMaxSentencePieceThreads = 128;
+// Far above any vocabulary in use (the largest are about 2^18); near 2^31 sentencepiece's own int
+// arithmetic breaks and it trains without end (2 * 10^9 pieces on a small corpus ran for minutes).
+inline constexpr std::int64_t kMaxSentencePieceVocabulary = std::int64_t{1} << 24;
+
 struct SentencePieceTrainingOptions {
   std::vector<std::filesystem::path> corpus_files;  // UTF-8 text, one sentence per line
   std::int64_t vocab_size = 8000;                   // includes the five special pieces
@@ -25,15 +33,18 @@ struct SentencePieceTrainingOptions {
   double character_coverage = 0.9995;  // share of the corpus' characters the alphabet must cover
   int num_threads = 0;                 // 0: one per hardware thread
   bool quiet = true;                   // silence sentencepiece's progress log on stderr
+  // Asked while training runs; true ends the training process and throws pare::Interrupted, so a
+  // stop signal to pare does not leave it writing beside the output (train/interrupt.h's flag).
+  std::function<bool()> stop_requested;
 };
 
 // Trains in a temporary folder beside the output and renames the files into place (the .model
 // last), so an interrupted or failed run leaves no partial model behind. Training runs in a child
 // process, because sentencepiece ends its process on some corpora (control characters alone, for
-// one). Invalid UTF-8 bytes in the corpus become U+FFFD. Returns the path of the .model file. Errors
-// (missing corpus, a corpus without usable lines, a vocabulary size it cannot support, options
-// outside sentencepiece's ranges, sentencepiece ending its process) throw pare::Error in pare's
-// terms.
+// one); it ends with pare's process (a SIGKILL to pare included). Invalid UTF-8 bytes in the corpus become U+FFFD.
+// Returns the path of the .model file. Errors (missing corpus, a corpus without usable lines, a vocabulary size it
+// cannot support or above kMaxSentencePieceVocabulary, options outside sentencepiece's ranges, sentencepiece ending its
+// process) throw pare::Error in pare's terms.
 std::filesystem::path train_sentencepiece(const SentencePieceTrainingOptions& options);
 
 }  // namespace pare
