@@ -6,8 +6,10 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/strict_numbers.h"
 #include "cli/training_options.h"  // add_device_flag
 #include "kernels/blas_info.h"     // blas_description
+#include "models/bert_config.h"    // kMaxBertVocabulary, kMaxBertLayers
 #include "runtime/error.h"
 #include "train/model_benchmark.h"
 
@@ -42,19 +44,24 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--head", options->head,
                   "training loss: seqcls (sequence classification) or mlm (masked LM); default: a model directory's "
                   "own head, else seqcls");
-  cmd->add_option("--batch", options->bench.batch, "sequences per step")->capture_default_str();
-  cmd->add_option("--seq", options->bench.seq, "tokens per sequence")->capture_default_str();
-  cmd->add_option("--steps", options->bench.steps, "timed steps")->capture_default_str();
-  cmd->add_option("--warmup", options->bench.warmup, "untimed steps first")->capture_default_str();
-  cmd->add_option("--vocab", options->vocab, "vocabulary size of a named size")->capture_default_str();
+  cmd->add_option("--batch", options->bench.batch, "sequences per step")->check(at_least(1))->capture_default_str();
+  cmd->add_option("--seq", options->bench.seq, "tokens per sequence")->check(at_least(1))->capture_default_str();
+  cmd->add_option("--steps", options->bench.steps, "timed steps")->check(at_least(1))->capture_default_str();
+  cmd->add_option("--warmup", options->bench.warmup, "untimed steps first")->check(at_least(0))->capture_default_str();
+  cmd->add_option("--vocab", options->vocab, "vocabulary size of a named size")
+      ->check(between(1, kMaxBertVocabulary))
+      ->capture_default_str();
   cmd->add_option(
-      "--layers", options->layers,
-      "encoder layers of a named size instead of its own (--layers 1: one encoder layer and the embeddings)");
+         "--layers", options->layers,
+         "encoder layers of a named size instead of its own (--layers 1: one encoder layer and the embeddings)")
+      ->check(between(1, kMaxBertLayers));
   cmd->add_flag("--profile", options->bench.profile,
                 "each kernel's calls, ms and share of a step (\"kernels\"); a GPU waits for each kernel then");
   cmd->add_option("--threads", options->bench.threads, "OpenMP threads (0: as the environment sets)")
+      ->check(between(0, kMaxBenchThreads))
       ->capture_default_str();
   cmd->add_option("--seed", options->bench.seed, "seed of the inputs and of the model's initialisation")
+      ->check(bit_pattern())
       ->capture_default_str();
   add_device_flag(cmd, options->device);
   add_precision_flag(cmd, options->precision);

@@ -1,5 +1,7 @@
 #include "cli/distillation_flags.h"
 
+#include "cli/strict_numbers.h"
+
 namespace pare::cli {
 
 void add_distillation_flags(CLI::App* cmd, DistillationFlags& f, bool teacher_required) {
@@ -22,7 +24,8 @@ void add_distillation_flags(CLI::App* cmd, DistillationFlags& f, bool teacher_re
   cmd->add_option("--teacher-layers", f.teacher_layers,
                   "teacher hidden_states indices (1 = first layer's output): cofi's chosen layers (default: every "
                   "third, at least 4 or all), nni's candidates (default all), fixed's layer per student layer")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->check(at_least(0));
   cmd->add_flag("--learned-projection", f.learned_projection,
                 "train the hidden-state projection also when student and teacher widths agree, from the identity "
                 "(CoFi); by default equal widths are compared directly");

@@ -7,12 +7,44 @@
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
+#include <new>
+#include <string>
 
 #include "cli/commands.h"
 #include "cli/strict_numbers.h"
 #include "runtime/distributed/world.h"
 #include "runtime/error.h"
 #include "runtime/version.h"
+
+namespace {
+
+// The leading words of the command line must name a command (and a sub-command where it has them):
+// CLI11 would answer `pare nosuch --help` with the main help and status 0, and `pare nosuch` with
+// "The following argument was not expected". Returns the refusal, or "" when the words are known.
+std::string unknown_command(CLI::App& app, int argc, char** argv) {
+  CLI::App* level = &app;
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word.empty() || word[0] == '-') return "";
+    const std::vector<CLI::App*> commands = level->get_subcommands([](CLI::App*) { return true; });
+    if (commands.empty()) return "";
+    CLI::App* named = nullptr;
+    std::string known;
+    for (CLI::App* command : commands) {
+      if (command->check_name(word)) named = command;
+      known += (known.empty() ? "" : ", ") + command->get_name();
+    }
+    if (named == nullptr) {
+      const std::string parent = level == &app ? "pare" : "pare " + level->get_name();
+      return parent + ": unknown command '" + word + "' (the commands: " + known + "; `" + parent +
+             " --help` says what each does)";
+    }
+    level = named;
+  }
+  return "";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"pare: prune and distil BERT-class models"};
@@ -29,6 +61,10 @@ int main(int argc, char** argv) {
   pare::cli::add_distill_command(app);
   pare::cli::add_run_command(app);
   pare::cli::require_strict_numbers(app);
+  if (const std::string refusal = unknown_command(app, argc, argv); !refusal.empty()) {
+    std::cerr << refusal << "\n";
+    return 1;
+  }
   int status = 0;
   try {
     pare::connect_world_from_environment();
@@ -40,7 +76,13 @@ int main(int argc, char** argv) {
     status = 130;
   } catch (const std::exception& e) {
     pare::Communicator& world = pare::world();
-    std::cerr << "pare: error: " << (world.size() > 1 ? "rank " + std::to_string(world.rank()) + ": " : "") << e.what()
+    // Checks before the large allocations name the sizes that cause them; one they missed still
+    // says what ran out.
+    const std::string what = dynamic_cast<const std::bad_alloc*>(&e) != nullptr
+                                 ? "out of memory (std::bad_alloc): this machine cannot hold what the command "
+                                   "asked for; smaller --batch, --seq or model sizes need less"
+                                 : e.what();
+    std::cerr << "pare: error: " << (world.size() > 1 ? "rank " + std::to_string(world.rank()) + ": " : "") << what
               << "\n";
     status = 2;
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/strict_numbers.h"
 #include "cli/training_options.h"  // add_user_data_flags, add_device_flag, add_precision_flag, data_source
 #include "pipeline/pipeline_run.h"
 #include "runtime/distributed/world.h"
@@ -45,9 +46,12 @@ void add_run_flags(CLI::App* cmd, RunArgs& a) {
   cmd->add_option("--out", a.out, "run directory to create (new or empty)");
   cmd->add_option("--resume", a.resume, "continue the run in this directory where it stopped");
   cmd->add_flag("--quick", a.quick, "a small run for smoke tests: quick.json, few examples, short timings");
-  cmd->add_option("--seed", a.seed, "seed of data order, dropout, masking and new weights")->capture_default_str();
-  cmd->add_option("--max-train", a.max_train, "use at most N training examples, evenly spread (0: all)");
-  cmd->add_option("--max-eval", a.max_eval, "evaluate on at most N dev and test examples (0: all)");
+  cmd->add_option("--seed", a.seed, "seed of data order, dropout, masking and new weights")
+      ->check(bit_pattern())
+      ->capture_default_str();
+  cmd->add_option("--max-train", a.max_train, "use at most N training examples, evenly spread (0: all)")
+      ->check(at_least(0));
+  cmd->add_option("--max-eval", a.max_eval, "evaluate on at most N dev and test examples (0: all)")->check(at_least(0));
   add_device_flag(cmd, a.device);
   add_precision_flag(cmd, a.precision);
 }

@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/strict_numbers.h"
+#include "models/tokenizers/sentencepiece_training.h"  // kMaxSentencePieceVocabulary, kMaxSentencePieceThreads
 #include "models/tokenizers/tokenizer.h"
 #include "runtime/error.h"
 #include "train/corpus_tokenizer.h"
@@ -86,7 +87,7 @@ void add_tokenizer_command(CLI::App& app) {
   train_cmd->add_option("--brown", train_args->brown, "Brown corpus directory")->capture_default_str();
   train_cmd->add_option("--vocab-size", train_args->vocab_size, "Number of pieces, special tokens included")
       ->required()
-      ->check(at_least(1));
+      ->check(between(kSentencePieceSpecialPieces + 1, kMaxSentencePieceVocabulary));
   train_cmd->add_option("--out", train_args->out, "Folder that receives spiece.model and spiece.vocab (new or empty)")
       ->required();
   train_cmd->add_flag("--overwrite", train_args->overwrite,
@@ -99,6 +100,7 @@ void add_tokenizer_command(CLI::App& app) {
                    "Share of the corpus' characters the alphabet covers")
       ->capture_default_str();
   train_cmd->add_option("--threads", train_args->threads, "Training threads (0: one per hardware thread)")
+      ->check(between(0, kMaxSentencePieceThreads))
       ->capture_default_str();
   train_cmd->callback([train_args] { train(*train_args); });
 
@@ -111,6 +113,7 @@ void add_tokenizer_command(CLI::App& app) {
   encode_cmd->add_option("--text", encode_args->text, "Text to encode")->required();
   CLI::Option* pair = encode_cmd->add_option("--pair", encode_args->pair, "Second text: [CLS] text [SEP] pair [SEP]");
   encode_cmd->add_option("--max-length", encode_args->max_length, "Truncate to this many tokens (0: no limit)")
+      ->check(at_least(0))
       ->capture_default_str();
   encode_cmd->add_option("--truncation", encode_args->truncation, "longest_first, only_first or only_second")
       ->check(CLI::IsMember({"longest_first", "only_first", "only_second"}))

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/strict_numbers.h"
 #include "cli/training_options.h"  // TrainFlags, TaskFlags, finetune_options, report
 #include "runtime/distributed/world.h"
 #include "runtime/error.h"
@@ -37,7 +38,7 @@ void add_pretrain(CLI::App& app) {
   cmd->add_option("--tokenizer", args->tokenizer, "tokenizer directory or file for --size");
   cmd->add_option("--corpus", args->corpus, "'brown' or text files (one sentence per line)")->capture_default_str();
   cmd->add_option("--brown", args->brown, "Brown corpus directory (default corpora/brown)");
-  cmd->add_option("--seq", args->seq, "tokens per packed sequence")->capture_default_str();
+  cmd->add_option("--seq", args->seq, "tokens per packed sequence")->check(at_least(3))->capture_default_str();
   cmd->add_option("--mask-prob", args->mask_prob, "share of tokens selected for masking")->capture_default_str();
   add_train_flags(cmd, args->train);
   cmd->callback([args] {
@@ -89,9 +90,12 @@ void add_eval(CLI::App& app) {
   cmd->add_option("--data", args->data, "GLUE: the task's directory");
   cmd->add_option("--brown", args->brown, "Brown corpus directory (default corpora/brown)");
   cmd->add_option("--split", args->split, "dev or test")->capture_default_str();
-  cmd->add_option("--seq", args->seq, "maximum tokens per example")->capture_default_str();
-  cmd->add_option("--batch", args->batch, "sequences per batch")->capture_default_str();
-  cmd->add_option("--max-examples", args->max_examples, "at most N examples, evenly spread (0: all)");
+  cmd->add_option("--seq", args->seq, "maximum tokens per example (at most the model's max_position_embeddings)")
+      ->check(at_least(3))
+      ->capture_default_str();
+  cmd->add_option("--batch", args->batch, "sequences per batch")->check(at_least(1))->capture_default_str();
+  cmd->add_option("--max-examples", args->max_examples, "at most N examples, evenly spread (0: all)")
+      ->check(at_least(0));
   add_device_flag(cmd, args->device);
   cmd->callback([args] {
     EvaluateOptions o;

@@ -12,19 +12,30 @@ namespace pare::cli {
 void add_train_flags(CLI::App* cmd, TrainFlags& f) {
   cmd->add_option("--out", f.out, "output directory (checkpoint/, best/, metrics.jsonl)")->required();
   cmd->add_option("--steps", f.steps, "optimizer steps (instead of --epochs)")->check(at_least(1));
-  cmd->add_option("--epochs", f.epochs, "passes over the training data")->capture_default_str();
-  cmd->add_option("--batch", f.batch, "sequences per optimizer step")->capture_default_str();
-  cmd->add_option("--accum", f.accumulation, "micro-batches per step (gradient accumulation)")->capture_default_str();
+  cmd->add_option("--epochs", f.epochs, "passes over the training data (default: 3 without --steps)")
+      ->check(more_than_zero());
+  cmd->add_option("--batch", f.batch, "sequences per optimizer step")->check(at_least(1))->capture_default_str();
+  cmd->add_option("--accum", f.accumulation, "micro-batches per step (gradient accumulation)")
+      ->check(at_least(1))
+      ->capture_default_str();
   cmd->add_option("--lr", f.lr, "peak learning rate")->capture_default_str();
-  cmd->add_option("--warmup", f.warmup, "warm-up steps (else --warmup-ratio of the run)");
+  cmd->add_option("--warmup", f.warmup, "warm-up steps (else --warmup-ratio of the run)")->check(at_least(0));
   cmd->add_option("--warmup-ratio", f.warmup_ratio, "warm-up as a share of the run")->capture_default_str();
   cmd->add_option("--weight-decay", f.weight_decay, "AdamW weight decay (not on biases and LayerNorm)")
       ->capture_default_str();
   cmd->add_option("--max-grad-norm", f.max_grad_norm, "gradient clipping norm (0: none)")->capture_default_str();
-  cmd->add_option("--eval-every", f.eval_every, "evaluate every N steps (0: at the end only)")->capture_default_str();
-  cmd->add_option("--log-every", f.log_every, "log the training loss every N steps")->capture_default_str();
-  cmd->add_option("--save-every", f.save_every, "checkpoint every N steps (0: at the end only)")->capture_default_str();
-  cmd->add_option("--seed", f.seed, "seed of data order, dropout, masking and new weights")->capture_default_str();
+  cmd->add_option("--eval-every", f.eval_every, "evaluate every N steps (0: at the end only)")
+      ->check(at_least(0))
+      ->capture_default_str();
+  cmd->add_option("--log-every", f.log_every, "log the training loss every N steps")
+      ->check(at_least(1))
+      ->capture_default_str();
+  cmd->add_option("--save-every", f.save_every, "checkpoint every N steps (0: at the end only)")
+      ->check(at_least(0))
+      ->capture_default_str();
+  cmd->add_option("--seed", f.seed, "seed of data order, dropout, masking and new weights")
+      ->check(bit_pattern())
+      ->capture_default_str();
   cmd->add_option("--metric", f.metric, "evaluation metric that selects best/");
   cmd->add_flag("--lower-is-better", f.lower_is_better, "with --metric: smaller values are better");
   cmd->add_flag("--resume", f.resume, "continue the run in --out from its checkpoint");
@@ -80,10 +91,16 @@ void add_task_flags(CLI::App* cmd, TaskFlags& f) {
   add_user_data_flags(cmd, f.user);
   cmd->add_option("--data", f.data, "GLUE: the task's directory (train.tsv, dev.tsv)");
   cmd->add_option("--brown", f.brown, "Brown corpus directory (default corpora/brown)");
-  cmd->add_option("--seq", f.seq, "maximum tokens per example")->capture_default_str();
-  cmd->add_option("--eval-batch", f.eval_batch, "sequences per evaluation batch")->capture_default_str();
-  cmd->add_option("--max-train", f.max_train, "use at most N training examples, evenly spread (0: all)");
-  cmd->add_option("--max-eval", f.max_eval, "evaluate on at most N dev examples, evenly spread (0: all)");
+  cmd->add_option("--seq", f.seq, "maximum tokens per example (at most the model's max_position_embeddings)")
+      ->check(at_least(3))
+      ->capture_default_str();
+  cmd->add_option("--eval-batch", f.eval_batch, "sequences per evaluation batch")
+      ->check(at_least(1))
+      ->capture_default_str();
+  cmd->add_option("--max-train", f.max_train, "use at most N training examples, evenly spread (0: all)")
+      ->check(at_least(0));
+  cmd->add_option("--max-eval", f.max_eval, "evaluate on at most N dev examples, evenly spread (0: all)")
+      ->check(at_least(0));
   cmd->add_flag("--new-head", f.new_head,
                 "replace the model's task head with a fresh one (a model fine-tuned on another task)");
 }

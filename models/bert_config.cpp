@@ -14,9 +14,9 @@ namespace {
 using nlohmann::json;
 
 // Bounds on config sizes far past any BERT, so that no product of them overflows 64 bits.
-constexpr std::int64_t kMaxVocabulary = std::int64_t{1} << 31;
+constexpr std::int64_t kMaxVocabulary = kMaxBertVocabulary;
 constexpr std::int64_t kMaxWidth = std::int64_t{1} << 20;
-constexpr std::int64_t kMaxLayers = std::int64_t{1} << 12;
+constexpr std::int64_t kMaxLayers = kMaxBertLayers;
 constexpr std::int64_t kMaxLabels = std::int64_t{1} << 24;
 
 constexpr const char* kLayerShapesKey = "pare_layer_shapes";
@@ -90,7 +90,11 @@ std::vector<BertLayerShape> read_layer_shapes(const JsonReader& reader) {
 
 double BertConfig::parameter_count() const {
   const double h = static_cast<double>(hidden_size);
-  double n = static_cast<double>(vocab_size + max_position_embeddings + type_vocab_size) * h + 2 * h;
+  // Summed as doubles: a named size's vocabulary comes from an option, and int64 sums could wrap.
+  double n = (static_cast<double>(vocab_size) + static_cast<double>(max_position_embeddings) +
+              static_cast<double>(type_vocab_size)) *
+                 h +
+             2 * h;
   for (const BertLayerShape& s : layer_shapes) {
     const double inner = static_cast<double>(s.heads * s.head_dim), ffn = static_cast<double>(s.ffn_dim);
     n += 4 * h * inner + 3 * inner + h + 2 * h + 2 * h * ffn + ffn + h + 2 * h;
@@ -216,7 +220,7 @@ BertConfig BertConfig::from_json(const json& j, const std::string& source) {
       r.get<double>("attention_probs_dropout_prob", c.attention_probs_dropout_prob, probability);
   c.classifier_dropout = r.optional<double>("classifier_dropout", probability);
   c.max_position_embeddings =
-      r.get<std::int64_t>("max_position_embeddings", c.max_position_embeddings, {.min = 1, .max = kMaxVocabulary});
+      r.get<std::int64_t>("max_position_embeddings", c.max_position_embeddings, {.min = 1, .max = kMaxBertPositions});
   c.type_vocab_size = r.get<std::int64_t>("type_vocab_size", c.type_vocab_size, {.min = 1, .max = kMaxVocabulary});
   c.initializer_range = r.get<double>("initializer_range", c.initializer_range, {.min = 0.0, .max = 1e9});
   c.layer_norm_eps = r.get<double>("layer_norm_eps", c.layer_norm_eps, probability);

@@ -12,6 +12,12 @@
 
 namespace pare {
 
+// The largest vocabulary, layer count and position count a config may give (config.json, a named size), far past
+// any BERT, so that no product of sizes overflows 64 bits.
+inline constexpr std::int64_t kMaxBertVocabulary = std::int64_t{1} << 31;
+inline constexpr std::int64_t kMaxBertLayers = std::int64_t{1} << 12;
+inline constexpr std::int64_t kMaxBertPositions = std::int64_t{1} << 31;
+
 // The shape of one encoder layer. heads == 0 leaves only the attention output bias; ffn_dim == 0
 // leaves only the FFN output bias.
 struct BertLayerShape {

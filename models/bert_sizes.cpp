@@ -30,7 +30,8 @@ std::string joined_names() {
 }  // namespace
 
 BertConfig named_bert_config(const std::string& name, std::int64_t vocab_size) {
-  PARE_CHECK(vocab_size >= 1, "named_bert_config: vocab_size must be positive, got ", vocab_size);
+  PARE_CHECK(vocab_size >= 1 && vocab_size <= kMaxBertVocabulary, "named_bert_config: vocab_size must lie in [1, ",
+             kMaxBertVocabulary, "], got ", vocab_size);
   for (const NamedSize& size : kSizes) {
     if (name != size.name) continue;
     BertConfig config;

@@ -34,7 +34,7 @@ void check_fits(const BertTaskModel& model, const Tokenizer& tokenizer, std::siz
   const BertConfig& c = model.config();
   PARE_CHECK(tokenizer.vocab_size() <= c.vocab_size, dir.string(), ": the tokenizer has ", tokenizer.vocab_size(),
              " tokens but the model's vocab_size is ", c.vocab_size);
-  PARE_CHECK(max_length >= 3 && static_cast<std::int64_t>(max_length) <= c.max_position_embeddings, "max_length ",
+  PARE_CHECK(max_length >= 3 && max_length <= static_cast<std::size_t>(c.max_position_embeddings), "max_length ",
              max_length, " must lie in [3, ", c.max_position_embeddings, "] (the model's max_position_embeddings)");
 }
 

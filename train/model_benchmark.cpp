@@ -17,6 +17,7 @@
 #include "models/checkpoint.h"  // load_pretrained
 #include "runtime/autograd.h"   // NoGradGuard
 #include "runtime/error.h"
+#include "runtime/host_memory.h"  // host_memory_bytes, format_bytes
 #include "runtime/optim/adamw.h"
 #include "runtime/parameter_cache.h"
 #include "runtime/storage.h"   // memory_stats, reset_peak_memory
@@ -63,6 +64,23 @@ struct TrainingBatch {
 };
 
 // Random ids (never the pad id 0 unless the vocabulary is that small) and labels for the task.
+// A lower bound on the host memory one step takes beyond the weights: the three [batch, seq] int64
+// inputs and two [batch, seq, width] activations alive at once (an FFN's input and output; every
+// layer's, kept for the backward, when training). Asked before any of it is allocated,
+// so that a batch too large for the machine is refused naming --batch and --seq, not std::bad_alloc.
+void check_step_fits_host_memory(const BertConfig& config, const ModelBenchmarkOptions& options) {
+  if (options.device.is_cuda()) return;  // device memory runs out with the CUDA allocator's own message
+  const double tokens = static_cast<double>(options.batch) * static_cast<double>(options.seq);
+  double widest = static_cast<double>(config.hidden_size);
+  for (const BertLayerShape& shape : config.layer_shapes) widest = std::max(widest, static_cast<double>(shape.ffn_dim));
+  const double kept_layers = options.mode == BenchMode::train ? static_cast<double>(config.num_hidden_layers) : 1.0;
+  const double bytes = tokens * 3 * sizeof(std::int64_t) + tokens * widest * sizeof(float) * 2 * kept_layers;
+  const double memory = static_cast<double>(host_memory_bytes());
+  PARE_CHECK(bytes <= memory, "bench: --batch ", options.batch, " x --seq ", options.seq, " needs at least ",
+             format_bytes(bytes), " for one step's inputs and activations, more than this machine's ",
+             format_bytes(memory), " of memory");
+}
+
 TrainingBatch random_batch(const BertTaskModel& model, const ModelBenchmarkOptions& options) {
   const BertConfig& config = model.config();
   std::mt19937_64 rng(options.seed);
@@ -134,7 +152,8 @@ void validate(const ModelBenchmarkOptions& options) {
   PARE_CHECK(options.seq >= 1, "bench: --seq must be at least 1, got ", options.seq);
   PARE_CHECK(options.steps >= 1, "bench: --steps must be at least 1, got ", options.steps);
   PARE_CHECK(options.warmup >= 0, "bench: --warmup must not be negative, got ", options.warmup);
-  PARE_CHECK(options.threads >= 0, "bench: --threads must not be negative, got ", options.threads);
+  PARE_CHECK(options.threads >= 0 && options.threads <= kMaxBenchThreads, "bench: --threads must lie in [0, ",
+             kMaxBenchThreads, "], got ", options.threads);
   PARE_CHECK(options.learning_rate >= 0 && std::isfinite(options.learning_rate),
              "bench: learning rate must be finite and not negative, got ", options.learning_rate);
 }
@@ -172,6 +191,7 @@ ModelBenchmarkResult run_model_benchmark(BertTaskModel& model, const ModelBenchm
   const BertConfig& config = model.config();
   PARE_CHECK(options.seq <= config.max_position_embeddings, "bench: --seq ", options.seq,
              " exceeds the model's max_position_embeddings (", config.max_position_embeddings, ")");
+  check_step_fits_host_memory(config, options);
   const ThreadCountScope thread_scope(options.threads);
   const bool training = options.mode == BenchMode::train;
   BertTaskModel& benchmarked = training ? model : static_cast<BertTaskModel&>(model.bert());

@@ -22,6 +22,10 @@ enum class BenchMode { infer, train };
 BenchMode bench_mode_from_name(const std::string& name);
 std::string bench_mode_name(BenchMode mode);
 
+// More OpenMP threads than any machine has cores only slow a run; libgomp crashes creating about
+// 10^5 of them.
+inline constexpr int kMaxBenchThreads = 4096;
+
 struct ModelBenchmarkOptions {
   BenchMode mode = BenchMode::infer;
   std::int64_t batch = 8;

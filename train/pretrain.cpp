@@ -48,6 +48,10 @@ std::shared_ptr<BertTaskModel> pretraining_model(const PretrainOptions& options,
   }
   BertConfig config = named_bert_config(options.size, tokenizer.vocab_size());
   config.pad_token_id = tokenizer.pad_id();
+  // A fresh model has a position for every token of a packed sequence; its parameter count (checked
+  // against the machine's memory when it is built) bounds max_length.
+  PARE_CHECK(options.max_length <= static_cast<std::size_t>(kMaxBertPositions), "pretrain: max_length ",
+             options.max_length, " is more than ", kMaxBertPositions, " positions");
   config.max_position_embeddings =
       std::max<std::int64_t>(config.max_position_embeddings, static_cast<std::int64_t>(options.max_length));
   return make_bert_model(config, BertTask::masked_lm, options.trainer.seed);
@@ -106,7 +110,7 @@ TrainResult pretrain(const PretrainOptions& options) {
   const BertConfig& config = model->config();
   PARE_CHECK(tokenizer->vocab_size() <= config.vocab_size, "pretrain: the tokenizer has ", tokenizer->vocab_size(),
              " tokens but the model's vocab_size is ", config.vocab_size);
-  PARE_CHECK(static_cast<std::int64_t>(options.max_length) <= config.max_position_embeddings, "pretrain: max_length ",
+  PARE_CHECK(options.max_length <= static_cast<std::size_t>(config.max_position_embeddings), "pretrain: max_length ",
              options.max_length, " exceeds the model's max_position_embeddings ", config.max_position_embeddings);
 
   const Corpus corpus = read_corpus(options);
