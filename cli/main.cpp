@@ -15,6 +15,7 @@
 #include "runtime/distributed/world.h"
 #include "runtime/error.h"
 #include "runtime/version.h"
+#include "train/interrupt.h"
 
 namespace {
 
@@ -47,6 +48,7 @@ std::string unknown_command(CLI::App& app, int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  pare::end_on_stop_signals_except_repeats();
   CLI::App app{"pare: prune and distil BERT-class models"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("pare ") + pare::kPareVersion);

@@ -1,6 +1,7 @@
 // StopOnInterrupt's reading of repeated signals: SIGTERM (or SIGHUP) sent again within
 // kSameStopRequest, as timeout, systemd and schedulers send it to a process and to its group, is the
-// same request to stop; a later one, another signal, or a second Ctrl-C ends the process at once.
+// same request to stop; a later one, another signal, or a second Ctrl-C ends the process at once; a
+// signal ignored before (SIGHUP under nohup) stays ignored.
 // And pare's commands under such a pair: a training run still saves its checkpoint, and tokenizer
 // training leaves no process and no temporary folder behind.
 #include <gtest/gtest.h>
@@ -33,6 +34,22 @@ TEST(StopSignal, SigtermTwiceWithinTheWindowIsOneRequest) {
     EXPECT_TRUE(StopOnInterrupt::requested());
     EXPECT_EQ(StopOnInterrupt::signal_received(), signal);
   }
+}
+
+TEST(StopSignal, SignalStartedIgnoredStaysIgnored) {
+  struct sigaction ignore {
+  }, before{};
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  ASSERT_EQ(sigaction(SIGHUP, &ignore, &before), 0);  // as nohup starts a program
+  {
+    const StopOnInterrupt guard;
+    std::raise(SIGHUP);
+    EXPECT_FALSE(StopOnInterrupt::requested());
+  }
+  struct sigaction after {};
+  sigaction(SIGHUP, &before, &after);
+  EXPECT_EQ(after.sa_handler, SIG_IGN);
 }
 
 TEST(StopSignalDeathTest, SecondCtrlCEndsAtOnce) {

@@ -4,7 +4,8 @@
 // the process at once, as that signal does by default, except a repeat of SIGTERM or SIGHUP within
 // kSameStopRequest of the first: timeout, systemd and batch schedulers send SIGTERM to the process
 // and to its process group (or a closing terminal SIGHUP to both) milliseconds apart, which is one
-// request to stop, not two. (A second Ctrl-C is a person insisting, and ends at once.) Guards nest: a signal that
+// request to stop, not two. (A second Ctrl-C is a person insisting, and ends at once.) A signal the
+// process ignores (SIGHUP under nohup) stays ignored. Guards nest: a signal that
 // arrives under an inner guard (a training loop) is still requested() under the outer one (the pipeline around it).
 #pragma once
 
@@ -18,10 +19,7 @@ inline constexpr std::chrono::milliseconds kSameStopRequest{1000};
 class StopOnInterrupt {
  public:
   StopOnInterrupt();
-  // Puts the previous handlers back; the outermost guard, stopped by SIGTERM or SIGHUP, first lets
-  // the rest of kSameStopRequest pass (at most that long), so that the same request's second copy
-  // still finds the handler.
-  ~StopOnInterrupt();
+  ~StopOnInterrupt();  // puts the previous handlers back
   StopOnInterrupt(const StopOnInterrupt&) = delete;
   StopOnInterrupt& operator=(const StopOnInterrupt&) = delete;
 
@@ -33,5 +31,12 @@ class StopOnInterrupt {
  private:
   struct sigaction previous_[3]{};
 };
+
+// For a process that a stop signal outside any StopOnInterrupt should end (the pare executable calls
+// it first): SIGTERM and SIGHUP, where they have the default action, end it as by default, except the repeat of a stop
+// request that a guard took less than kSameStopRequest ago. Work that stops within milliseconds of the request
+// (tokenizer training) ends its guard before the request's second copy arrives, which would
+// otherwise end pare with the signal instead of status 130 and its message.
+void end_on_stop_signals_except_repeats();
 
 }  // namespace pare
