@@ -13,12 +13,15 @@
 namespace pare {
 namespace {
 
+// The vocabulary of a model pretrained by the run is the tokenizer's, known once it is trained: a
+// stand-in keeps the check's model small (its embeddings' rows are not checked, see check_stage).
+constexpr std::int64_t kStandInVocabulary = 64;
+
 // The model the first stage prunes, as far as names and shapes go: --model's config, or the named
 // size pretraining builds. Its task head is a sequence classifier, as fine-tuning gives it.
 std::shared_ptr<BertTaskModel> starting_model(const PipelineOptions& o) {
-  const BertConfig config = o.model_dir.empty()
-                                ? named_bert_config(o.recipe.pretrain.size, o.recipe.pretrain.vocab_size)
-                                : BertConfig::load(o.model_dir);
+  const BertConfig config = o.model_dir.empty() ? named_bert_config(o.recipe.pretrain.size, kStandInVocabulary)
+                                                : BertConfig::load(o.model_dir);
   return make_bert_model(config, BertTask::sequence_classification);
 }
 
@@ -34,13 +37,14 @@ bool has_blocks(const PruningConfig& config) {
                      [](const PruningGroup& g) { return g.granularity == Granularity::block; });
 }
 
-void check_stage(const Recipe& recipe, std::size_t index, const BertTaskModel& model) {
+// `exact`: the model has the sizes the stage will see (the first stage, on --model).
+void check_stage(const Recipe& recipe, std::size_t index, const BertTaskModel& model, bool exact) {
   const PruneStage& stage = recipe.stages[index];
   const std::string where = "stage '" + stage.name + "': ";
   try {
-    // A block must divide its parameter's sizes, which a later stage sees shrunk: only the first
-    // stage's blocks can be checked against the starting model.
-    if (index == 0 || !has_blocks(stage.pruning)) resolve(stage.pruning, model);
+    // A block must divide its parameter's sizes, which a later stage sees shrunk and a pretrained
+    // model's vocabulary sets: blocks are checked only where the sizes are known.
+    if (exact || !has_blocks(stage.pruning)) resolve(stage.pruning, model);
   } catch (const Error& e) {
     throw Error(where + e.what());
   }
@@ -81,7 +85,7 @@ void check_run_before_training(const PipelineOptions& o) {
   const std::shared_ptr<BertTaskModel> model = starting_model(o);
   // A sweep runs the first stage only.
   const std::size_t stages = o.sweep_regular_scales.empty() ? o.recipe.stages.size() : 1;
-  for (std::size_t i = 0; i < stages; ++i) check_stage(o.recipe, i, *model);
+  for (std::size_t i = 0; i < stages; ++i) check_stage(o.recipe, i, *model, i == 0 && !o.model_dir.empty());
 }
 
 }  // namespace pare

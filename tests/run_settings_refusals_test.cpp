@@ -79,10 +79,15 @@ class RunSettings : public ::testing::Test {
 
   // `pare <command>` on the tiny model and data with `recipe`, into `out`.
   Outcome run(const std::string& command, const json& recipe, const std::string& out,
-              const std::string& train = "train.tsv") const {
+              const std::string& train = "train.tsv", const std::string& more = "") const {
     return run_pare(command + " --recipe " + write_recipe(recipe) + " --model " + model_.string() +
                     " --text-column text --label-column label --train " + file(train) + " --dev " + file("dev.tsv") +
-                    " --out " + out + " --max-eval 6");
+                    " --out " + out + " --max-eval 6 " + more);
+  }
+
+  std::string finetune(const std::string& more) const {
+    return "finetune --model " + model_.string() + " --text-column text --label-column label --train " +
+           file("train.tsv") + " --dev " + file("dev.tsv") + " --out " + file("ft") + " --steps 2 " + more;
   }
 
   testing::ScratchDir dir_;
@@ -141,10 +146,11 @@ TEST_F(RunSettings, FolderOfARunThatFailedBeforeAnyStageIsTakenByANewRun) {
   EXPECT_TRUE(fs::exists(fs::path(out) / "report.md"));
 }
 
-// Each finished stage was made under run.json's options: an edit since would mix two runs.
+// Each finished stage was made under run.json's options: an edit since would mix two runs. (The
+// largest seed is a seed like any other: run.json keeps it as a bit pattern, and it reads back.)
 TEST_F(RunSettings, ResumeAfterAnEditOfRunJsonIsRefused) {
   const std::string out = file("run");
-  ASSERT_EQ(run("run", recipe_, out).status, 0);
+  ASSERT_EQ(run("run", recipe_, out, "train.tsv", "--seed 18446744073709551615").status, 0);
   json run_json = json::parse(testing::read_bytes(fs::path(out) / "run.json"));
   run_json["recipe"]["seq"] = 16;
   testing::write_bytes(fs::path(out) / "run.json", run_json.dump(2));
@@ -156,14 +162,18 @@ TEST_F(RunSettings, ResumeAfterAnEditOfRunJsonIsRefused) {
 
 // The checkpoint keeps the sequence length the data was cut to.
 TEST_F(RunSettings, FinetuneResumeWithAnotherSeqIsRefused) {
-  const std::string finetune = "finetune --model " + model_.string() + " --text-column text --label-column label" +
-                               " --train " + file("train.tsv") + " --dev " + file("dev.tsv") + " --out " + file("ft") +
-                               " --steps 2";
-  ASSERT_EQ(run_pare(finetune + " --seq 12").status, 0);
-  const Outcome o = run_pare(finetune + " --seq 14 --resume");
+  ASSERT_EQ(run_pare(finetune("--seq 12")).status, 0);
+  const Outcome o = run_pare(finetune("--seq 14 --resume"));
   EXPECT_NE(o.status, 0);
   EXPECT_TRUE(has(o.output, "seq: the run has 12, this command asks 14")) << o.output;
-  EXPECT_EQ(run_pare(finetune + " --seq 12 --resume").status, 0);
+  EXPECT_EQ(run_pare(finetune("--seq 12 --resume")).status, 0);
+}
+
+// The trainer state keeps the data order's seed and the generators' words as bit patterns.
+TEST_F(RunSettings, FinetuneWithTheLargestSeedResumes) {
+  ASSERT_EQ(run_pare(finetune("--seq 12 --seed 18446744073709551615")).status, 0);
+  const Outcome o = run_pare(finetune("--seq 12 --seed 18446744073709551615 --resume"));
+  EXPECT_EQ(o.status, 0) << o.output;
 }
 
 }  // namespace
