@@ -144,8 +144,9 @@ void PipelineRun::open_directory(bool resume) {
       out_,
       {o_.model_dir, o_.data.user.train, o_.data.user.dev, o_.data.user.test, o_.data.glue_dir, o_.data.brown_dir},
       true, "pare run");
-  if (restart)
+  if (restart) {
     note(out_.string() + " holds a run that stopped before any stage began: it starts again with these options");
+  }
   PARE_CHECK(restart || !fs::exists(out_) || (fs::is_directory(out_) && folder_is_empty(out_)), out_.string(),
              " exists and is not a pare run; give a new or empty directory as --out (pare writes nothing into "
              "folders it did not make)");
