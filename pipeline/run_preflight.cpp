@@ -78,11 +78,24 @@ void check_sweep(const PipelineOptions& o) {
              "would be the same run");
 }
 
+// The recipe's seq must fit the model's positions; pretraining gives its model pretrain.seq of them
+// at least (train/pretrain.cpp), so without this check a too long seq would be found only after it.
+void check_seq(const PipelineOptions& o, const BertConfig& config) {
+  const std::int64_t positions =
+      o.model_dir.empty()
+          ? std::max<std::int64_t>(config.max_position_embeddings, static_cast<std::int64_t>(o.recipe.pretrain.seq))
+          : config.max_position_embeddings;
+  const std::string model = o.model_dir.empty() ? "the model pretraining makes" : "the model " + o.model_dir.string();
+  PARE_CHECK(static_cast<std::int64_t>(o.recipe.seq) <= positions, o.recipe.source, ": field \"seq\" is ", o.recipe.seq,
+             " but ", model, " has ", positions, " positions (max_position_embeddings)");
+}
+
 }  // namespace
 
 void check_run_before_training(const PipelineOptions& o) {
   check_sweep(o);
   const std::shared_ptr<BertTaskModel> model = starting_model(o);
+  check_seq(o, model->config());
   // A sweep runs the first stage only.
   const std::size_t stages = o.sweep_regular_scales.empty() ? o.recipe.stages.size() : 1;
   for (std::size_t i = 0; i < stages; ++i) check_stage(o.recipe, i, *model, i == 0 && !o.model_dir.empty());

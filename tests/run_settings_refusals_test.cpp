@@ -118,6 +118,14 @@ TEST_F(RunSettings, RecipeMistakesAreRefusedBeforeTheTeacherTrains) {
   EXPECT_TRUE(has(layers.output, "stage 'heads': " + file("recipe.json") + ": stages[0].distill: "));
   EXPECT_TRUE(has(layers.output, "teacher layer 3"));
   EXPECT_FALSE(fs::exists(out)) << "the run began: " << layers.output;
+
+  // Longer sequences than the model has positions (64).
+  recipe = recipe_;
+  recipe["seq"] = 100;
+  const Outcome seq = run("run", recipe, out);
+  EXPECT_NE(seq.status, 0);
+  EXPECT_TRUE(has(seq.output, file("recipe.json") + ": field \"seq\" is 100 but the model "));
+  EXPECT_FALSE(fs::exists(out)) << "the run began: " << seq.output;
 }
 
 // A sweep sets regular_scale, which only soft-mode groups read: over a magnitude stage every point
