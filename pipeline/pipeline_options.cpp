@@ -71,7 +71,7 @@ PipelineOptions options_from_json(const json& j, const std::string& source) {
   o.model_dir = r.required<std::string>("model");
   o.finetuned = r.required<bool>("finetuned");
   o.data = data_from_json(r.member("data", UnknownKeys::refuse));
-  o.seed = r.required<std::uint64_t>("seed");
+  o.seed = r.required<std::uint64_t>("seed", kBitPattern);
   o.precision = parse_precision(r.required<std::string>("precision"));
   o.device = parse_device(r.required<std::string>("device"));
   o.max_train = r.required<std::size_t>("max_train");

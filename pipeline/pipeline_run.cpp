@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "pipeline/distilled_pruning.h"
+#include "pipeline/run_preflight.h"
 #include "pipeline/run_report.h"
 #include "pipeline/stage_measurement.h"
 #include "prune/prune_task.h"
@@ -45,6 +46,34 @@ PruningConfig all_heads_config() {
 
 std::string stage_label(int k, int n, const std::string& name) {
   return "stage " + std::to_string(k) + "/" + std::to_string(n) + " " + name;
+}
+
+// A run folder that holds its run.json and nothing else (its lock aside) stopped before any stage
+// began, on a mistake in its inputs: there is nothing to keep, so a new run may take the folder.
+bool holds_only_run_record(const fs::path& out) {
+  for (const auto& entry : fs::directory_iterator(out)) {
+    const fs::path name = entry.path().filename();
+    if (name != kRunFile && name != RunLock::kFileName) return false;
+  }
+  return true;
+}
+
+// Each finished stage records the options it was made under: a run.json edited since (its seq, a
+// stage's steps) would mix two runs, so it is refused naming each difference.
+void check_finished_stages(const fs::path& out, const json& asked) {
+  for (const auto& entry : fs::directory_iterator(out)) {
+    const fs::path record_file = entry.path() / kStageFile;
+    if (!fs::exists(record_file)) continue;
+    const json record = read_stage_record(record_file);
+    if (!record.contains("options")) continue;  // a record of an earlier pare
+    const std::vector<std::string> differences = json_differences(record.at("options"), asked);
+    if (differences.empty()) continue;
+    std::string list;
+    for (const std::string& d : differences) list += "\n  " + d;
+    throw Error(record_file.string() + " was made under other options than " + (out / kRunFile).string() +
+                " now holds, so the run cannot continue under these:" + list +
+                "\nrestore run.json as it was, or start a new run with another --out");
+  }
 }
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
@@ -90,10 +119,12 @@ class PipelineRun {
 };
 
 void PipelineRun::open_directory(bool resume) {
+  check_run_before_training(o_);
   const json asked = options_json(o_);
   const fs::path run_file = out_ / kRunFile;
   if (fs::is_directory(out_)) take_lock();
-  if (fs::exists(run_file)) {
+  const bool restart = fs::exists(run_file) && holds_only_run_record(out_);
+  if (fs::exists(run_file) && !restart) {
     PARE_CHECK(resume, out_.string(), " already holds a pare run; continue it with `pare run --resume ", out_.string(),
                "`, or give another --out (pare never overwrites a run)");
     const std::vector<std::string> differences = json_differences(read_json_file(run_file, "run record"), asked);
@@ -103,16 +134,20 @@ void PipelineRun::open_directory(bool resume) {
       throw Error(out_.string() + " holds a run made with other options, so it cannot continue under these:" + list +
                   "\nresume it as it was (`pare run --resume " + out_.string() + "`) or give another --out");
     }
+    check_finished_stages(out_, asked);
     note("resuming " + out_.string());
     return;
   }
-  PARE_CHECK(!resume, "nothing to resume: ", run_file.string(), " does not exist");
+  PARE_CHECK(restart || !resume, "nothing to resume: ", run_file.string(), " does not exist");
   // Inputs never inside the run (stages would write next to them) nor around it; emptiness below.
   check_output_folder(
       out_,
       {o_.model_dir, o_.data.user.train, o_.data.user.dev, o_.data.user.test, o_.data.glue_dir, o_.data.brown_dir},
       true, "pare run");
-  PARE_CHECK(!fs::exists(out_) || (fs::is_directory(out_) && folder_is_empty(out_)), out_.string(),
+  if (restart) {
+    note(out_.string() + " holds a run that stopped before any stage began: it starts again with these options");
+  }
+  PARE_CHECK(restart || !fs::exists(out_) || (fs::is_directory(out_) && folder_is_empty(out_)), out_.string(),
              " exists and is not a pare run; give a new or empty directory as --out (pare writes nothing into "
              "folders it did not make)");
   fs::create_directories(out_);
@@ -136,6 +171,7 @@ int PipelineRun::count_steps() const {
 
 void PipelineRun::finish(const std::string& dir, json record) {
   record["dir"] = dir;
+  record["options"] = options_json(o_);  // compared on resume (check_finished_stages)
   write_file_atomically(out_ / dir / kStageFile, record.dump(2) + "\n");
   // The next stage has other shapes: buffers cached for this one would only hold memory.
   release_cached_cpu_memory();

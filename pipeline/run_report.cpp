@@ -53,6 +53,7 @@ json read_stage_record(const fs::path& file) {
   r.optional<double>("masked_fraction", {.min = 0.0, .max = 1.0});
   r.optional<std::int64_t>("parameters_removed", {.min = 0});
   r.skip("trivial");  // the teacher's trivial baselines, metric objects
+  r.skip("options");  // the run's options when the stage finished, compared on resume (pipeline_run.cpp)
   if (r.has("measurement")) {
     const JsonReader m = r.member("measurement", UnknownKeys::refuse);
     m.skip("dev");  // metric objects (stage_measurement.cpp)

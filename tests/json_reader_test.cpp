@@ -57,13 +57,15 @@ json object(const std::string& text) { return parse_json(text, "f.json"); }
 
 TEST(JsonReader, IntegersMustFitTheFieldAsWritten) {
   struct Case {
-    const char* written;
-    const char* message;
+    std::string written;
+    std::string message;
   };
+  const std::string k2To53Minus1 = "9007199254740991 (2^53 - 1: JSON tools disagree on larger integers)";
   // Each is refused for an int64 of at least 1, quoted as written.
   for (const Case& c :
-       {Case{"18446744073709551615", "must be at most 9223372036854775807, got 18446744073709551615"},
-        Case{"9223372036854775808", "must be at most 9223372036854775807, got 9223372036854775808"},
+       {Case{"18446744073709551615", "must be at most " + k2To53Minus1 + ", got 18446744073709551615"},
+        Case{"9223372036854775808", "must be at most " + k2To53Minus1 + ", got 9223372036854775808"},
+        Case{"9007199254740992", "must be at most " + k2To53Minus1 + ", got 9007199254740992"},
         Case{"-0", "must be an integer of at least 1, got -0"}, Case{"0", "must be at least 1, got 0"},
         Case{"3.5", "must be an integer of at least 1, got 3.5"},
         Case{"1e2", "must be an integer of at least 1, got 100.0"}, Case{"-1", "must be at least 1, got -1"},
@@ -76,14 +78,19 @@ TEST(JsonReader, IntegersMustFitTheFieldAsWritten) {
     EXPECT_TRUE(has(error_of([&] { r.required<std::int64_t>("n", {.min = 1}); }),
                     std::string("f.json: field \"stages[2].n\" ") + c.message));
   }
-  const json j = object(R"({"max": 9223372036854775807, "min": -9223372036854775808, "u": 18446744073709551615,
-                            "f": 1.5})");
+  const json j = object(R"({"max": 9007199254740991, "min": -9007199254740991, "below": -9007199254740992,
+                            "u": 18446744073709551615, "f": 1.5})");
   const JsonReader r(j, "f.json", "", UnknownKeys::refuse);
-  EXPECT_EQ(r.required<std::int64_t>("max"), INT64_MAX);
-  EXPECT_EQ(r.required<std::int64_t>("min"), INT64_MIN);
-  EXPECT_EQ(r.required<std::uint64_t>("u"), UINT64_MAX);
+  EXPECT_EQ(r.required<std::int64_t>("max"), (std::int64_t{1} << 53) - 1);
+  EXPECT_EQ(r.required<std::int64_t>("min"), -(std::int64_t{1} << 53) + 1);
+  EXPECT_TRUE(has(error_of([&] { r.required<std::int64_t>("below"); }),
+                  "field \"below\" must be at least -9007199254740991 (-(2^53 - 1): JSON tools disagree on larger "
+                  "integers), got -9007199254740992"));
+  // A bit pattern takes every uint64; a quantity stops below 2^53.
+  EXPECT_EQ(r.required<std::uint64_t>("u", kBitPattern), UINT64_MAX);
+  EXPECT_TRUE(has(error_of([&] { r.required<std::uint64_t>("u"); }), "field \"u\" must be at most 9007199254740991"));
   EXPECT_TRUE(has(error_of([&] { r.required<std::int64_t>("max", {.max = 10}); }),
-                  "field \"max\" must be at most 10, got 9223372036854775807"));
+                  "field \"max\" must be at most 10, got 9007199254740991"));
   EXPECT_TRUE(has(error_of([&] { r.required<std::int64_t>("f", {.min = 0, .max = 10}); }),
                   "field \"f\" must be an integer in [0, 10], got 1.5"));
   EXPECT_TRUE(has(error_of([&] { r.required<std::int64_t>("f"); }), "field \"f\" must be an integer, got 1.5"));

@@ -96,6 +96,7 @@ TrainResult finetune(const FinetuneOptions& options, std::shared_ptr<BertTaskMod
   std::vector<TokenizedExample> dev = tokenized(*tokenizer, task, dev_text, options.max_length);
 
   TrainerOptions trainer_options = options.trainer;
+  trainer_options.caller_settings["seq"] = options.max_length;
   PARE_CHECK(!trainer_options.output_dir.empty(), "finetune: an output directory is required");
   const std::filesystem::path labels = trainer_options.output_dir / kLabelsFile;
   if (!task.is_regression()) {

@@ -138,6 +138,7 @@ TrainResult pretrain(const PretrainOptions& options) {
   masking.special_token_ids = {tokenizer->cls_id(), tokenizer->sep_id(), tokenizer->pad_id()};
 
   TrainerOptions trainer_options = options.trainer;
+  trainer_options.caller_settings["seq"] = options.max_length;
   for (const auto& file : tokenizer_files(tokenizer_source)) trainer_options.model_files.push_back(file);
   if (trainer_options.metric_for_best.empty()) {
     trainer_options.metric_for_best = "loss";

@@ -336,24 +336,26 @@ void TrainingRun::resume_or_start() {
 nlohmann::json TrainingRun::run_settings() const {
   nlohmann::json hooks = nlohmann::json::array();
   for (const auto& hook : trainer_.hooks_) hooks.push_back(hook->name());
-  return {{"max_steps", options_.max_steps},
-          {"epochs", options_.epochs},
-          {"total_steps", plan_.total_steps},
-          {"batch_size", options_.batch_size},
-          {"gradient_accumulation", options_.gradient_accumulation},
-          {"lr", options_.lr},
-          {"warmup_steps", plan_.warmup_steps},
-          {"weight_decay", options_.weight_decay},
-          {"max_grad_norm", options_.max_grad_norm},
-          {"task_loss_weight", options_.task_loss_weight},
-          {"bucket_batches", options_.bucket_batches},
-          {"seed", options_.seed},
-          {"training_examples", trainer_.examples_.size()},
-          {"precision", precision_name(options_.precision)},
-          {"hooks", hooks},
-          {"training_data", data_fingerprint_},
-          {"starting_model", model_fingerprint_},
-          {"pare_version", kPareVersion}};
+  nlohmann::json settings = options_.caller_settings;
+  settings.update(nlohmann::json{{"max_steps", options_.max_steps},
+                                 {"epochs", options_.epochs},
+                                 {"total_steps", plan_.total_steps},
+                                 {"batch_size", options_.batch_size},
+                                 {"gradient_accumulation", options_.gradient_accumulation},
+                                 {"lr", options_.lr},
+                                 {"warmup_steps", plan_.warmup_steps},
+                                 {"weight_decay", options_.weight_decay},
+                                 {"max_grad_norm", options_.max_grad_norm},
+                                 {"task_loss_weight", options_.task_loss_weight},
+                                 {"bucket_batches", options_.bucket_batches},
+                                 {"seed", options_.seed},
+                                 {"training_examples", trainer_.examples_.size()},
+                                 {"precision", precision_name(options_.precision)},
+                                 {"hooks", hooks},
+                                 {"training_data", data_fingerprint_},
+                                 {"starting_model", model_fingerprint_},
+                                 {"pare_version", kPareVersion}});
+  return settings;
 }
 
 void TrainingRun::check_replicas_agree() {

@@ -32,6 +32,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,10 @@ struct TrainerOptions {
   // the end, the ranks compare fingerprints of their parameters and hooks' state and stop with an
   // error naming the step when they differ; 0: only at the start and the end.
   std::int64_t replica_check_every = 100;
+  // Settings that shape the run before the trainer sees it (the length the data was cut to, as
+  // {"seq": 128}): kept in the checkpoint with the trainer's own and compared on resume, so that
+  // a resume under other ones is refused naming them.
+  nlohmann::json caller_settings = nlohmann::json::object();
   // Where the model trains: the Trainer moves it there, batches follow it, and hooks' tensors must be
   // there too (callers that make hooks move the model first). A step reads two numbers back to the
   // host, the loss and the gradient norm, plus whatever hooks read.

@@ -42,13 +42,15 @@ TrainerState load_trainer_state(const std::filesystem::path& path) {
   state.step = r.required<std::int64_t>("step", {.min = 0});
   state.epoch = r.required<std::int64_t>("epoch", {.min = 0});
   state.batches_in_epoch = r.required<std::int64_t>("batches_in_epoch", {.min = 0});
-  state.data_seed = r.required<std::uint64_t>("data_seed");
+  state.data_seed = r.required<std::uint64_t>("data_seed", kBitPattern);
   state.has_best = r.required<bool>("has_best");
   state.best_metric = r.required<double>("best_metric");
   const JsonReader generators = r.member("generators", UnknownKeys::allow);
   for (const std::string& name : generators.finish()) {  // every key is a generator's name
     const JsonReader g = generators.member(name, UnknownKeys::refuse);
-    state.generators[name] = {g.required<std::uint64_t>("seed"), g.required<std::uint64_t>("offset")};
+    // Both are state words of a counter-based generator, not quantities: every uint64 is valid.
+    state.generators[name] = {g.required<std::uint64_t>("seed", kBitPattern),
+                              g.required<std::uint64_t>("offset", kBitPattern)};
     g.finish();
   }
   // The hooks' own state: each hook reads its keys.

@@ -86,7 +86,7 @@ WordPieceTokenizer WordPieceTokenizer::from_tokenizer_json(const std::filesystem
   options.unk_token = model.get<std::string>("unk_token", "[UNK]");
   options.continuing_subword_prefix = model.get<std::string>("continuing_subword_prefix", "##");
   options.max_input_chars_per_word =
-      static_cast<std::size_t>(model.get<std::uint64_t>("max_input_chars_per_word", 100, {0, std::uint64_t{1} << 32}));
+      static_cast<std::size_t>(model.get<std::uint64_t>("max_input_chars_per_word", 100, {1, std::uint64_t{1} << 32}));
   read_normalizer(root, options.basic);
   const std::string pre_type =
       root.has("pre_tokenizer") ? root.member("pre_tokenizer", UnknownKeys::allow).get<std::string>("type", "") : "";

@@ -37,6 +37,15 @@ std::string number_text(double v) {
   return out.str();
 }
 
+// An integer bound as the messages show it; the default one says why it is there.
+template <typename T>
+std::string limit_text(T limit) {
+  const char* why = " JSON tools disagree on larger integers)";
+  if (std::cmp_equal(limit, kJsonIntegerMax)) return std::to_string(limit) + " (2^53 - 1:" + why;
+  if (std::cmp_equal(limit, -kJsonIntegerMax)) return std::to_string(limit) + " (-(2^53 - 1):" + why;
+  return std::to_string(limit);
+}
+
 template <typename T>
 T integer_as(const json& value, const std::string& source, const std::string& path, const Bounds<T>& bounds) {
   // Unsigned first: nlohmann holds every integer literal without a minus sign as unsigned, so
@@ -45,15 +54,15 @@ T integer_as(const json& value, const std::string& source, const std::string& pa
   const bool is_unsigned = value.is_number_unsigned();
   if (is_integer) {
     const auto in_bounds = [&](auto v) {
-      if (std::cmp_greater(v, bounds.max)) refuse(value, source, path, "at most " + std::to_string(bounds.max));
-      if (std::cmp_less(v, bounds.min)) refuse(value, source, path, "at least " + std::to_string(bounds.min));
+      if (std::cmp_greater(v, bounds.max)) refuse(value, source, path, "at most " + limit_text(bounds.max));
+      if (std::cmp_less(v, bounds.min)) refuse(value, source, path, "at least " + limit_text(bounds.min));
       return static_cast<T>(v);
     };
     return is_unsigned ? in_bounds(value.get<std::uint64_t>()) : in_bounds(value.get<std::int64_t>());
   }
-  // An unsigned field says it has no sign.
-  const bool low = bounds.min != std::numeric_limits<T>::lowest() || std::is_unsigned_v<T>;
-  const bool high = bounds.max != std::numeric_limits<T>::max();
+  // An unsigned field says it has no sign; the 2^53 limits every field has go unsaid here.
+  const bool low = bounds.min != Bounds<T>{}.min || std::is_unsigned_v<T>;
+  const bool high = bounds.max != Bounds<T>{}.max;
   std::string expected = "an integer";
   if (low && high) expected += " in [" + std::to_string(bounds.min) + ", " + std::to_string(bounds.max) + "]";
   if (low && !high) expected += " of at least " + std::to_string(bounds.min);

@@ -8,6 +8,9 @@
 //    pare's own records do the same, so a null field takes its fallback (a required one is missing).
 //  - a number must fit the field's type and bounds as written: 18446744073709551615 or 2^63 for an
 //    int64, 3.5 or -0 for an integer, -1 for an unsigned count are refused, never wrapped or rounded.
+//  - an integer is a quantity of magnitude below 2^53 unless its bounds say otherwise: past 2^53 a
+//    double no longer holds every integer, so JSON tools (JavaScript, jq, Python reading floats)
+//    disagree on the value. A bit pattern (a seed, a generator's state word) asks for kBitPattern.
 //  - unknown keys are each object's choice (UnknownKeys), made where the reader is created: the keys
 //    the code asks about (any accessor, has() included) are the known ones, and finish() refuses
 //    or returns the rest. Duplicate keys never get here: the parser refuses them
@@ -33,14 +36,27 @@ enum class UnknownKeys {
            // use; also objects whose keys are data (tensor or generator names)
 };
 
+// The largest magnitude of an integer quantity in JSON: 2^53 - 1, the last integer every JSON
+// tool reads alike.
+inline constexpr std::int64_t kJsonIntegerMax = (std::int64_t{1} << 53) - 1;
+
 // Inclusive bounds on a number field; strings and booleans have none.
 template <typename T>
 struct Bounds {};
 template <typename T>
-requires(std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) struct Bounds<T> {
+requires(std::is_floating_point_v<T>) struct Bounds<T> {
   T min = std::numeric_limits<T>::lowest();
   T max = std::numeric_limits<T>::max();
 };
+template <typename T>
+requires(std::is_integral_v<T> && !std::is_same_v<T, bool>) struct Bounds<T> {
+  T min = std::is_signed_v<T> ? static_cast<T>(-kJsonIntegerMax) : T{0};
+  T max = static_cast<T>(kJsonIntegerMax);
+};
+
+// A field that holds 64 bits rather than a quantity (a seed, a generator's state word): every
+// uint64 is its own value, 18446744073709551615 included.
+inline constexpr Bounds<std::uint64_t> kBitPattern{0, std::numeric_limits<std::uint64_t>::max()};
 
 // `value` as T (bool, std::string, std::int64_t, std::uint64_t or double) within `bounds`; anything
 // else throws pare::Error naming `source` and `path`. A double must be finite.
