@@ -175,10 +175,6 @@ std::vector<Row> read_rows(const std::filesystem::path& file, const UserDataFile
   return format == TableFormat::jsonl ? jsonl_rows(file, columns) : delimited_rows(file, format, columns);
 }
 
-// Above this, an f32 squared error and its gradient overflow or swamp every other term, and training
-// ends in a non-finite loss: such labels need rescaling, which is the user's to choose.
-constexpr float kMaxRegressionLabel = 1e6f;
-
 // A label cell as a finite number, when it reads as one.
 std::optional<double> as_number(const std::string& s) {
   double v = 0;

@@ -11,6 +11,11 @@
 
 namespace pare {
 
+// Regression labels beyond this in magnitude are refused: an f32 squared error and its gradient
+// overflow or swamp every other term, and training ends in a non-finite loss. Such labels need
+// rescaling, which is the user's to choose (train/non_finite_loss.h names them too).
+constexpr double kMaxRegressionLabel = 1e6;
+
 struct UserDataFiles {
   std::filesystem::path train, dev, test;
   std::string text_column, text_pair_column, label_column;

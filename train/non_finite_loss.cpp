@@ -3,7 +3,8 @@
 #include <cmath>
 #include <optional>
 
-#include "runtime/error.h"  // detail::concat
+#include "data/user_data.h"  // kMaxRegressionLabel
+#include "runtime/error.h"   // detail::concat
 
 namespace pare {
 namespace {
@@ -32,7 +33,7 @@ std::string non_finite_step_message(const std::string& what, std::int64_t step, 
     if (!note.empty()) message += "; " + note;
   }
   const std::optional<double> largest = largest_regression_label(labels);
-  if (largest && *largest > kLargeRegressionLabel) {
+  if (largest && *largest > kMaxRegressionLabel) {
     return message + detail::concat(". The step's regression labels reach ", *largest,
                                     " in magnitude: rescale them (for example to 0 .. 1)");
   }

@@ -10,13 +10,10 @@
 
 namespace pare {
 
-// Regression labels beyond this in magnitude make f32 squared errors and their gradients overflow
-// or swamp every other term (data/user_data.cpp refuses them in the user's files).
-constexpr double kLargeRegressionLabel = 1e6;
-
 // `what` ("non-finite loss (inf)"), the step (1-based), the step's task loss (weighted, summed over
 // its micro-batches), the labels of its micro-batches (read here: training is stopping) and each
 // hook's account of its own terms (TrainingHook::explain_non_finite_loss, empty ones skipped).
+// Regression labels beyond data/user_data.h's kMaxRegressionLabel are named as the cause.
 std::string non_finite_step_message(const std::string& what, std::int64_t step, double task_loss,
                                     const std::vector<Tensor>& labels, const std::vector<std::string>& hook_notes);
 
