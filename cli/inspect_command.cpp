@@ -1,5 +1,5 @@
-// pare inspect: the shape, parameter count and FLOPs of a model directory (from its config.json),
-// optionally against the model it was pruned from.
+// pare inspect: the shape, parameter count and FLOPs of a model directory (from its config.json,
+// once its weights' headers are checked against it), optionally against the model it was pruned from.
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -8,12 +8,15 @@
 #include "cli/commands.h"
 #include "cli/strict_numbers.h"
 #include "models/bert_config.h"
-#include "prune/model_size.h"  // measure_model, model_size_json, model_size_text
+#include "models/checkpoint.h"  // check_checkpoint_fits_config
+#include "prune/model_size.h"   // measure_model, model_size_json, model_size_text
 
 namespace pare::cli {
 namespace {
 
 ModelSize measure_dir(const std::string& dir, std::int64_t seq_len) {
+  // The sizes are config.json's: they describe the model only when its weights agree.
+  check_checkpoint_fits_config(dir);
   const BertConfig config = BertConfig::load(dir);
   return measure_model(config, task_from_architectures(config.architectures, dir + "/config.json"), seq_len);
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <numeric>
 
@@ -90,7 +91,8 @@ double pearson(std::span<const double> x, std::span<const double> y) {
     sxx += (x[i] - mx) * (x[i] - mx);
     syy += (y[i] - my) * (y[i] - my);
   }
-  return sxx == 0 || syy == 0 ? 0.0 : sxy / std::sqrt(sxx * syy);
+  if (syy == 0) return std::numeric_limits<double>::quiet_NaN();
+  return sxx == 0 ? 0.0 : sxy / std::sqrt(sxx * syy);
 }
 
 double spearman(std::span<const double> x, std::span<const double> y) {

@@ -3,7 +3,10 @@
 // Conventions for degenerate inputs (defined values, so a model that predicts one class or a
 // constant score gets a number rather than NaN): Matthews correlation is 0 when any marginal is
 // empty (sklearn's choice); binary F1 is 0 when there are no true positives; Pearson and Spearman
-// are 0 when either side is constant. Empty inputs and length mismatches throw pare::Error.
+// are 0 when the predictions are constant. Constant labels are another matter, a fault of the data
+// rather than of a model: no prediction correlates with them, so Pearson and Spearman are NaN
+// (undefined; metrics.jsonl writes null and checkpoint selection passes over it). Empty inputs and
+// length mismatches throw pare::Error.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +23,7 @@ double accuracy(std::span<const std::int64_t> predictions, std::span<const std::
 double f1_binary(std::span<const std::int64_t> predictions, std::span<const std::int64_t> labels);
 // Matthews correlation for any number of classes (Gorodkin's R_K; the usual formula for two).
 double matthews_correlation(std::span<const std::int64_t> predictions, std::span<const std::int64_t> labels);
+// x: the predictions, y: the labels (NaN when y is constant, 0 when only x is).
 double pearson(std::span<const double> x, std::span<const double> y);
 // Pearson correlation of the ranks; tied values share the average of their ranks.
 double spearman(std::span<const double> x, std::span<const double> y);

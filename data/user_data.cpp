@@ -7,7 +7,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
 #include <sstream>
 
 #include "data/text_lines.h"  // read_text_lines, split_tabs, file_line_prefix
@@ -113,6 +112,11 @@ std::vector<Row> delimited_rows(const std::filesystem::path& file, TableFormat f
   std::vector<std::size_t> index;
   for (const std::string& column : columns) {
     const auto it = std::find(header.begin(), header.end(), column);
+    // Two columns of one name: taking either would be a guess.
+    PARE_CHECK(it == header.end() || std::find(it + 1, header.end(), column) == header.end(),
+               file_line_prefix(file, records.front().first), "the header names column '", column, "' twice (columns ",
+               it - header.begin() + 1, " and ", std::find(it + 1, header.end(), column) - header.begin() + 1,
+               "); rename one");
     if (it == header.end()) {
       std::string known;
       for (const std::string& h : header) known += (known.empty() ? "" : ", ") + h;
@@ -171,6 +175,14 @@ std::vector<Row> read_rows(const std::filesystem::path& file, const UserDataFile
   return format == TableFormat::jsonl ? jsonl_rows(file, columns) : delimited_rows(file, format, columns);
 }
 
+// A label cell as a finite number, when it reads as one.
+std::optional<double> as_number(const std::string& s) {
+  double v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
 std::optional<long long> as_integer(const std::string& s) {
   long long v = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -194,12 +206,22 @@ const std::filesystem::path& user_split_file(const UserDataFiles& files, Split s
 std::vector<std::string> user_label_names(const UserDataFiles& files) {
   if (files.regression) return {};
   PARE_CHECK(!files.train.empty(), "user data: the label set comes from the training file (--train FILE)");
-  std::set<std::string> values;
+  std::map<std::string, std::size_t> first_line;  // each spelling and the line it first appears on
+  std::map<double, std::string> by_number;
   for (const Row& row : read_rows(files.train, files)) {
-    if (row.cells[2] && !row.cells[2]->empty()) values.insert(*row.cells[2]);
+    if (!row.cells[2] || row.cells[2]->empty() || !first_line.emplace(*row.cells[2], row.line).second) continue;
+    const std::string& label = *row.cells[2];
+    // "1", "01" and "1.0" would be three classes of what the user surely meant as one.
+    if (const std::optional<double> number = as_number(label)) {
+      const auto [other, added] = by_number.emplace(*number, label);
+      PARE_CHECK(added, file_line_prefix(files.train, row.line), "label '", label, "' is the number of label '",
+                 other->second, "' (line ", first_line.at(other->second),
+                 ") written another way; write each class one way");
+    }
   }
-  PARE_CHECK(!values.empty(), files.train.string(), ": no row has a label in column '", files.label_column, "'");
-  std::vector<std::string> labels(values.begin(), values.end());
+  PARE_CHECK(!first_line.empty(), files.train.string(), ": no row has a label in column '", files.label_column, "'");
+  std::vector<std::string> labels;
+  for (const auto& [label, line] : first_line) labels.push_back(label);
   if (std::all_of(labels.begin(), labels.end(), [](const std::string& s) { return as_integer(s).has_value(); })) {
     std::sort(labels.begin(), labels.end(),
               [](const std::string& a, const std::string& b) { return *as_integer(a) < *as_integer(b); });
@@ -230,6 +252,7 @@ std::vector<TextExample> read_user_examples(const std::filesystem::path& file, c
   for (std::size_t i = 0; i < task.label_names.size(); ++i)
     label_index[task.label_names[i]] = static_cast<std::int64_t>(i);
   std::vector<TextExample> examples;
+  std::optional<std::size_t> labelled_line, unlabelled_line;  // the first of each
   for (const Row& row : read_rows(file, files)) {
     PARE_CHECK(row.cells[0].has_value(), file_line_prefix(file, row.line), "no '", files.text_column, "' text");
     TextExample e;
@@ -240,12 +263,23 @@ std::vector<TextExample> read_user_examples(const std::filesystem::path& file, c
       e.text_b = *row.cells[1];
     }
     const std::optional<std::string>& label = row.cells[2];
+    std::optional<std::size_t>& first = label && !label->empty() ? labelled_line : unlabelled_line;
+    if (!first) first = row.line;
+    // Batches are all labelled or all unlabelled; a file mixing them would fail there, far from here.
+    PARE_CHECK(!labelled_line || !unlabelled_line, file_line_prefix(file, std::max(*labelled_line, *unlabelled_line)),
+               *labelled_line < *unlabelled_line ? "no label" : "a label", " in column '", files.label_column,
+               "', where line ", std::min(*labelled_line, *unlabelled_line),
+               *labelled_line < *unlabelled_line ? " has one" : " has none",
+               "; every row of a file needs a label, or none (a file to predict)");
     if (label && !label->empty()) {
       if (task.is_regression()) {
         float score = 0;
         const auto [end, ec] = std::from_chars(label->data(), label->data() + label->size(), score);
         PARE_CHECK(ec == std::errc() && end == label->data() + label->size() && std::isfinite(score),
                    file_line_prefix(file, row.line), "label '", *label, "' is not a finite number (regression)");
+        PARE_CHECK(std::abs(score) <= kMaxRegressionLabel, file_line_prefix(file, row.line), "regression label '",
+                   *label, "' is beyond +-", static_cast<long long>(kMaxRegressionLabel),
+                   "; pare trains on the labels as given, so rescale the column (for example to 0 .. 1)");
         e.score = score;
       } else {
         const auto it = label_index.find(*label);
@@ -262,6 +296,20 @@ std::vector<TextExample> read_user_examples(const std::filesystem::path& file, c
   }
   PARE_CHECK(!examples.empty(), file.string(), ": no rows");
   return examples;
+}
+
+void check_user_split(const std::vector<TextExample>& examples, const std::filesystem::path& file,
+                      const UserDataFiles& files, Split split) {
+  if (split != Split::train && split != Split::dev) return;
+  // read_user_examples leaves a file all labelled or all unlabelled: the first row tells which.
+  PARE_CHECK(!examples.empty() && examples.front().has_label(), file.string(), ": no row has a label in column '",
+             files.label_column, "'; the ", split_name(split), " split needs them");
+  if (split != Split::dev || !files.regression) return;
+  const float first = *examples.front().score;
+  PARE_CHECK(std::any_of(examples.begin(), examples.end(), [&](const TextExample& e) { return *e.score != first; }),
+             file.string(), ": every regression label in column '", files.label_column, "' is ", first,
+             "; Pearson and Spearman correlations are undefined on constant labels, so the dev split could not "
+             "evaluate a model");
 }
 
 }  // namespace pare

@@ -11,6 +11,11 @@
 
 namespace pare {
 
+// Regression labels beyond this in magnitude are refused: an f32 squared error and its gradient
+// overflow or swamp every other term, and training ends in a non-finite loss. Such labels need
+// rescaling, which is the user's to choose (train/non_finite_loss.h names them too).
+constexpr double kMaxRegressionLabel = 1e6;
+
 struct UserDataFiles {
   std::filesystem::path train, dev, test;
   std::string text_column, text_pair_column, label_column;
@@ -23,7 +28,8 @@ struct UserDataFiles {
 const std::filesystem::path& user_split_file(const UserDataFiles& files, Split split);
 
 // The distinct label values of the training file in sorted order (numerically when every value is an
-// integer), for classification; empty for regression. Throws naming the file when it has no labels.
+// integer), for classification; empty for regression. Throws naming the file when it has no labels,
+// and naming file, line and both spellings when two labels read as the same number ("1", "01", "1.0").
 std::vector<std::string> user_label_names(const UserDataFiles& files);
 
 // The task of these files: classification over `labels` (metrics accuracy, and f1 of the second label
@@ -31,10 +37,17 @@ std::vector<std::string> user_label_names(const UserDataFiles& files);
 TaskInfo user_task_info(const UserDataFiles& files, std::vector<std::string> labels);
 
 // The rows of `file` as examples (id "<file>:<line>"). A row whose label cell is empty or missing is
-// unlabelled. Throws pare::Error with "<file>:<line>:" for a malformed row, a missing column, a label
-// outside `task`'s labels or a regression label that is not a number; the format comes from the
-// extension (.tsv, .csv, .jsonl or .json).
+// unlabelled; a file is all labelled or all unlabelled (a file to predict). Throws pare::Error with
+// "<file>:<line>:" for a malformed row, a missing or twice-named column, a file mixing labelled and
+// unlabelled rows, a label outside `task`'s labels or a regression label that is not a number or lies
+// beyond +-1e6; the format comes from the extension (.tsv, .csv, .jsonl or .json).
 std::vector<TextExample> read_user_examples(const std::filesystem::path& file, const UserDataFiles& files,
                                             const TaskInfo& task);
+
+// What a split asks of the examples read from `file` beyond their rows: the train and dev splits
+// need labels, and a dev split's regression labels must not all be equal (Pearson and Spearman are
+// undefined on constant labels, so every evaluation would be too). Throws naming the file.
+void check_user_split(const std::vector<TextExample>& examples, const std::filesystem::path& file,
+                      const UserDataFiles& files, Split split);
 
 }  // namespace pare

@@ -1,5 +1,6 @@
 #include "distill/distillation_hook.h"
 
+#include <cmath>
 #include <map>
 #include <utility>
 
@@ -165,6 +166,30 @@ nlohmann::json DistillationHook::log_fields() const {
     fields["layer_map"] = std::move(map);
   }
   return fields;
+}
+
+std::string DistillationHook::explain_non_finite_loss() const {
+  if (terms_.micro_batches == 0) return {};
+  std::string out;
+  const auto add = [&](const char* term, const Tensor& value, const std::string& cause) {
+    const double v = host_value(value);
+    if (!std::isfinite(v))
+      out += detail::concat(out.empty() ? "distillation: " : "; ", term, " is ", v, " (", cause, ")");
+  };
+  if (options_.logit_weight > 0) {
+    add(prediction_kind_ == PredictionLossKind::mse ? "the prediction-layer MSE" : "the prediction-layer KL x T^2",
+        terms_.logit_loss,
+        detail::concat("temperature ", options_.temperature,
+                       "; the student's or the teacher's logits are not finite: lower the learning rate, or check "
+                       "the teacher"));
+  }
+  if (options_.hidden_weight > 0) {
+    add("the hidden-state MSE", terms_.hidden_loss,
+        detail::concat("hidden_weight ", options_.hidden_weight,
+                       "; the student's or the teacher's hidden states are not finite: lower the learning rate or "
+                       "hidden_weight, or check the teacher"));
+  }
+  return out;
 }
 
 StateDict DistillationHook::state_tensors() const {

@@ -53,6 +53,7 @@ class DistillationHook : public TrainingHook {
   void on_train_begin(BertTaskModel& student, const TrainingPlan& plan) override;
   Tensor extra_loss(const MicroBatchView& batch) override;
   nlohmann::json log_fields() const override;
+  std::string explain_non_finite_loss() const override;
   StateDict state_tensors() const override;
   void load_state_tensors(const StateDict& tensors) override;
 

@@ -3,11 +3,14 @@
 #include <cmath>
 
 #include "runtime/error.h"
+#include "runtime/ops/loss.h"  // kMinKlTemperature, kMaxKlTemperature
 
 namespace pare {
 
 void DistillationOptions::validate() const {
-  PARE_CHECK(std::isfinite(temperature) && temperature > 0, "distillation: temperature must be positive, got ",
+  // Beyond these bounds the KL's precision, not the distillation, would decide the result.
+  PARE_CHECK(temperature >= kMinKlTemperature && temperature <= kMaxKlTemperature,
+             "distillation: temperature must lie in [", kMinKlTemperature, ", ", kMaxKlTemperature, "], got ",
              temperature);
   PARE_CHECK(std::isfinite(logit_weight) && logit_weight >= 0,
              "distillation: logit_weight must be finite and not negative, got ", logit_weight);

@@ -22,7 +22,8 @@ struct DistillationOptions {
   // The student's device: the teacher and the projection are put there.
   Device device = Device::cpu();
 
-  // Throws naming the field and value at fault (negative or non-finite weights, T <= 0, no term).
+  // Throws naming the field and value at fault (negative or non-finite weights, a temperature
+  // outside runtime/ops/loss.h's [kMinKlTemperature, kMaxKlTemperature], no term).
   void validate() const;
 };
 

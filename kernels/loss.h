@@ -25,15 +25,18 @@ void cross_entropy_backward(const Context& ctx, const float* logits, const std::
                             const float* grad_loss, const float* valid_rows, float* grad);
 
 // student s and teacher t [rows, c] at temperature 1 / inv_t: with p = softmax(t * inv_t) and
-// q = softmax(s * inv_t), row_kl[i] = sum_j p_j (log p_j - log q_j); lse_s and lse_t receive the
-// rows' log-sum-exps of s * inv_t and t * inv_t; *loss = loss_scale * sum_i row_kl[i] (in double).
-void kl_div_forward(const Context& ctx, const float* s, const float* t, std::int64_t rows, std::int64_t c, float inv_t,
-                    double loss_scale, float* row_kl, float* lse_s, float* lse_t, float* loss);
+// q = softmax(s * inv_t), row_kl[i] = sum_j p_j (log p_j - log q_j), never below 0; *loss =
+// loss_scale * sum_i row_kl[i]. Each row is computed in double from logits less their row maximum:
+// at a high temperature p and q nearly agree, and in f32 the difference of their log-sum-exps drowns
+// in rounding (KL came out negative at T = 100 and 0 at T = 1e10).
+void kl_div_forward(const Context& ctx, const float* s, const float* t, std::int64_t rows, std::int64_t c, double inv_t,
+                    double loss_scale, float* row_kl, float* loss);
 // With scale = *grad_loss * grad_scale: grad_s = scale * (q - p) and
-// grad_t = scale * p * ((log p - log q) - row_kl); either may be null.
-void kl_div_backward(const Context& ctx, const float* s, const float* t, std::int64_t rows, std::int64_t c, float inv_t,
-                     const float* row_kl, const float* lse_s, const float* lse_t, const float* grad_loss,
-                     double grad_scale, float* grad_s, float* grad_t);
+// grad_t = scale * p * ((log p - log q) - row_kl), p and q recomputed in double as in the forward;
+// either output may be null.
+void kl_div_backward(const Context& ctx, const float* s, const float* t, std::int64_t rows, std::int64_t c,
+                     double inv_t, const float* row_kl, const float* grad_loss, double grad_scale, float* grad_s,
+                     float* grad_t);
 
 // *out = mean_i (a[i] - b[i])^2, summed in double over fixed blocks added in order: the same for any
 // thread count.

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "models/weight_fit.h"              // bert_weight_shapes, check_weights_fit_config
 #include "runtime/io/json_file.h"           // read_json_file
 #include "runtime/io/json_reader.h"         // JsonReader
 #include "runtime/io/pytorch_checkpoint.h"  // load_pytorch_checkpoint
@@ -35,7 +36,8 @@ void read_safetensors_into(StateDict& dict, const fs::path& file, const std::vec
   }
 }
 
-void read_sharded(StateDict& dict, const fs::path& index_path) {
+// A sharded checkpoint's index: shard file -> the tensors it holds.
+std::map<std::string, std::vector<std::string>> shard_names(const fs::path& index_path) {
   const nlohmann::json index = read_json_file(index_path, "sharded checkpoint index");
   // HF's index: its "metadata" (total_size) and whatever else it grows are not pare's to refuse.
   const JsonReader r(index, index_path.string(), "", UnknownKeys::allow);
@@ -51,13 +53,21 @@ void read_sharded(StateDict& dict, const fs::path& index_path) {
     by_shard[shard].push_back(name);
   }
   PARE_CHECK(!by_shard.empty(), index_path.string(), ": weight_map is empty");
-  for (const auto& [shard, names] : by_shard) read_safetensors_into(dict, index_path.parent_path() / shard, &names);
+  return by_shard;
 }
 
-// Legacy and prefix spellings -> the model's names, dropping what HF itself never loads.
-StateDict normalize_names(const BertTaskModel& model, const StateDict& tensors, CheckpointLoadReport& report) {
-  const std::string prefix = model.bert_prefix();
-  StateDict out;
+void read_sharded(StateDict& dict, const fs::path& index_path) {
+  for (const auto& [shard, names] : shard_names(index_path))
+    read_safetensors_into(dict, index_path.parent_path() / shard, &names);
+}
+
+// Legacy and prefix spellings -> the model's names, dropping what HF itself never loads. `Value` is
+// a Tensor when loading, a Shape when checking headers alone.
+template <typename Value>
+std::map<std::string, Value> normalize_names(const std::string& prefix, BertTask task,
+                                             const std::map<std::string, Value>& tensors,
+                                             CheckpointLoadReport& report) {
+  std::map<std::string, Value> out;
   for (const auto& [original, tensor] : tensors) {
     std::string name = original;
     if (name.ends_with("embeddings.position_ids")) continue;  // a buffer HF recomputes
@@ -70,9 +80,9 @@ StateDict normalize_names(const BertTaskModel& model, const StateDict& tensors, 
       name = prefix + name;
     }
     if (name != original) report.renamed.push_back(original + " -> " + name);
-    add_tensor(out, name, tensor, report.source);
+    PARE_CHECK(out.emplace(name, tensor).second, report.source, ": tensor \"", name, "\" appears twice");
   }
-  if (model.task() == BertTask::masked_lm) {
+  if (task == BertTask::masked_lm) {
     // The decoder is the word embedding table; HF ties it, and older files also store the copy.
     out.erase("cls.predictions.decoder.weight");
     auto bias = out.find("cls.predictions.decoder.bias");
@@ -84,9 +94,39 @@ StateDict normalize_names(const BertTaskModel& model, const StateDict& tensors, 
   return out;
 }
 
-bool is_head_or_pooler(const std::string& name, const std::string& prefix) {
-  return !name.starts_with(prefix) || name.starts_with(prefix + "pooler.") ||
-         (prefix.empty() && !name.starts_with("embeddings.") && !name.starts_with("encoder."));
+WeightShapes shapes_of(const StateDict& tensors) {
+  WeightShapes shapes;
+  for (const auto& [name, t] : tensors) shapes.emplace(name, t.shape());
+  return shapes;
+}
+
+// The shapes of a directory's tensors as read_checkpoint_tensors would give them, from the
+// safetensors headers alone.
+WeightShapes read_checkpoint_shapes(const fs::path& dir, std::string& source) {
+  PARE_CHECK(fs::is_directory(dir), dir.string(), ": not a model directory");
+  WeightShapes shapes;
+  const auto add_headers = [&](const fs::path& file, const std::vector<std::string>* only) {
+    const SafetensorsFile st = SafetensorsFile::open(file);
+    for (const std::string& name : only ? *only : st.names()) {
+      const Shape& shape = st.info(name).shape;
+      if (shape_numel(shape) == 0) continue;
+      PARE_CHECK(shapes.emplace(name, shape).second, file.string(), ": tensor \"", name, "\" appears twice");
+    }
+  };
+  if (fs::exists(dir / "model.safetensors")) {
+    source = (dir / "model.safetensors").string();
+    add_headers(dir / "model.safetensors", nullptr);
+  } else if (fs::exists(dir / "model.safetensors.index.json")) {
+    source = (dir / "model.safetensors.index.json").string();
+    for (const auto& [shard, names] : shard_names(dir / "model.safetensors.index.json"))
+      add_headers(dir / shard, &names);
+  } else {
+    // pytorch_model.bin has no header of shapes apart from its data: it is read whole.
+    const CheckpointTensors weights = read_checkpoint_tensors(dir);
+    source = weights.source;
+    shapes = shapes_of(weights.tensors);
+  }
+  return shapes;
 }
 
 // A tensor of a task head in a checkpoint: anything but the base model's embeddings, encoder and
@@ -125,26 +165,28 @@ CheckpointTensors read_checkpoint_tensors(const fs::path& dir) {
 void load_checkpoint_tensors(BertTaskModel& model, const StateDict& tensors, const std::string& source,
                              CheckpointLoadReport& report) {
   report.source = source;
-  const StateDict named = normalize_names(model, tensors, report);
+  const std::string prefix = model.bert_prefix();
+  const StateDict named = normalize_names(prefix, model.task(), tensors, report);
   const StateDict own = model.state_dict();
   for (const auto& [name, t] : named) {
     PARE_CHECK(is_floating(t.dtype()) || !own.count(name), source, ": tensor \"", name, "\" has dtype ",
                dtype_name(t.dtype()), "; model weights must be floating point");
   }
-  StateDictLoadReport loaded;
-  try {
-    loaded = model.load_state_dict(named, false);
-  } catch (const Error& e) {
-    throw Error(source + " does not fit the model that config.json describes: " + e.what());
-  }
-  std::vector<std::string> missing_encoder;
-  const std::string prefix = model.bert_prefix();
-  for (const std::string& name : loaded.missing) {
-    (is_head_or_pooler(name, prefix) ? report.initialised : missing_encoder).push_back(name);
-  }
-  PARE_CHECK(missing_encoder.empty(), source, ": the checkpoint lacks encoder weights (", missing_encoder.size(),
-             "): ", join(missing_encoder));
+  check_weights_fit_config(shapes_of(own), shapes_of(named), model.config(), prefix, source);
+  // What is left missing is a head or pooler (the check refuses the rest): initialised.
+  const StateDictLoadReport loaded = model.load_state_dict(named, false);
+  report.initialised = loaded.missing;
   report.unexpected = loaded.unexpected;
+}
+
+void check_checkpoint_fits_config(const fs::path& dir) {
+  const BertConfig config = BertConfig::load(dir);
+  const BertTask task = task_from_architectures(config.architectures, (dir / "config.json").string());
+  const std::string prefix = task == BertTask::base ? "" : "bert.";
+  CheckpointLoadReport report;
+  const WeightShapes stored = read_checkpoint_shapes(dir, report.source);
+  check_weights_fit_config(bert_weight_shapes(config, task), normalize_names(prefix, task, stored, report), config,
+                           prefix, report.source);
 }
 
 LoadedBert load_pretrained(const fs::path& dir, const LoadOptions& options) {

@@ -51,15 +51,22 @@ struct LoadedBert {
 };
 
 // Names with or without "bert.", legacy LayerNorm.gamma/beta, the tied decoder weight, HF's
-// pruned_heads form and f16/bf16 weights (converted to f32) are all accepted. Missing encoder or
-// embedding weights, shapes that disagree with config.json and unreadable files throw pare::Error
-// naming the directory and the tensors.
+// pruned_heads form and f16/bf16 weights (converted to f32) are all accepted, and so are other heads'
+// tensors (cls.*, classifier.*) and a pooler the model has no place for, reported as ignored.
+// Missing encoder or embedding weights, embedding or encoder weights config.json does not account
+// for (a layer past num_hidden_layers, heads or FFN units a layer's shape lacks), shapes that disagree
+// with config.json and unreadable files throw pare::Error naming the file, the tensor, its shape and
+// the config.json fields (models/weight_fit.h).
 LoadedBert load_pretrained(const std::filesystem::path& dir, const LoadOptions& options = {});
 
 // Maps checkpoint names onto `model`'s names and loads them (non-strict), filling `report`. The
 // part of load_pretrained that works on tensors already in memory.
 void load_checkpoint_tensors(BertTaskModel& model, const StateDict& tensors, const std::string& source,
                              CheckpointLoadReport& report);
+
+// The check load_pretrained makes of the weights against config.json, from the safetensors headers
+// alone (pytorch_model.bin is read whole), for `pare inspect`: throws as load_pretrained would.
+void check_checkpoint_fits_config(const std::filesystem::path& dir);
 
 // Which weights a model directory gets: the parameters as stored (a training checkpoint, which
 // must resume exactly), or as the forward pass reads them, parameter transforms such as pruning

@@ -40,11 +40,25 @@ TEST(Metrics, DegenerateCasesAreDefined) {
   EXPECT_EQ(f1_binary(Ids{0, 0, 0}, Ids{1, 0, 1}), 0.0);
   EXPECT_EQ(f1_binary(Ids{0, 0}, Ids{0, 0}), 0.0);
   EXPECT_EQ(pearson(Reals{2, 2, 2}, Reals{1, 2, 3}), 0.0);
-  EXPECT_EQ(spearman(Reals{1, 2, 3}, Reals{5, 5, 5}), 0.0);
+  EXPECT_EQ(spearman(Reals{3, 1, 2}, Reals{4, 4, 4.5}), 0.0);  // ranks (3, 1, 2) and (1.5, 1.5, 3)
   EXPECT_THROW(accuracy(Ids{}, Ids{}), Error);
   EXPECT_THROW(accuracy(Ids{1}, Ids{1, 0}), Error);
   EXPECT_THROW(f1_binary(Ids{2}, Ids{1}), Error);
   EXPECT_THROW(pearson(Reals{1, NAN}, Reals{1, 2}), Error);
+}
+
+// No prediction correlates with labels that are all equal: Pearson and Spearman are undefined (NaN),
+// where a model's constant predictions of varying labels score 0.
+TEST(Metrics, CorrelationWithConstantLabelsIsUndefined) {
+  EXPECT_TRUE(std::isnan(pearson(Reals{1, 2, 3}, Reals{5, 5, 5})));
+  EXPECT_TRUE(std::isnan(spearman(Reals{1, 2, 3}, Reals{5, 5, 5})));
+  EXPECT_TRUE(std::isnan(pearson(Reals{4, 4, 4}, Reals{0.5, 0.5, 0.5})));
+  EXPECT_EQ(pearson(Reals{2, 2, 2}, Reals{1, 2, 3}), 0.0);
+  const auto stsb = task_metrics(glue_task("stsb"), Reals{1, 2, 3}, Reals{2.5, 2.5, 2.5});
+  ASSERT_EQ(stsb.size(), 2u);
+  EXPECT_EQ(stsb[0].name, "pearson");
+  EXPECT_TRUE(std::isnan(stsb[0].value));
+  EXPECT_TRUE(std::isnan(stsb[1].value));
 }
 
 TEST(Metrics, Pearson) {

@@ -357,6 +357,24 @@ TEST(Tokenizer, LoadTokenizerFindsTheFilesOfAModelDirectory) {
     EXPECT_NE(message.find(looked_for), std::string::npos) << message;
   }
   EXPECT_NE(error_of([&] { load_tokenizer(empty.path() / "nothing"); }).find("does not exist"), std::string::npos);
+
+  // A tokenizer.json that is no tokenizer.json at all is reported as invalid, not as absent, even with
+  // a vocab.txt beside it.
+  const std::pair<const char*, const char*> invalid[] = {
+      {"[1, 2]", "the file holds a JSON array, not an object"},
+      {R"({"version": "1.0"})", "it has no \"model\" field"},
+      {R"({"model": 5})", "field \"model\" must be an object, got 5"},
+      {R"({"model": {"vocab": {}}})",
+       "field \"model.type\" must name the model (\"WordPiece\", \"Unigram\", ...), got nothing"},
+      {R"({"model": {"type": 3}})", "got 3"},
+  };
+  for (const auto& [text, problem] : invalid) {
+    write_bytes(dir.path() / "tokenizer.json", text);
+    const std::string error = error_of([&] { load_tokenizer(dir.path()); });
+    EXPECT_TRUE(testing::has(error, (dir.path() / "tokenizer.json").string() + ": not a valid tokenizer.json: "))
+        << error;
+    EXPECT_TRUE(testing::has(error, problem)) << error;
+  }
 }
 
 TEST(WordPiece, BasicTokenizerCharacterClasses) {

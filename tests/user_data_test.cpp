@@ -70,7 +70,7 @@ TEST(UserData, TsvCsvAndJsonlGiveTheSameExamples) {
 
 TEST(UserData, CsvFieldsSpanLinesAndIdsNameTheFirstLine) {
   const testing::ScratchDir dir;
-  write(dir.path() / "t.csv", "text,label\n\"two\nlines\",10\nplain,2\nunlabelled,\n");
+  write(dir.path() / "t.csv", "text,label\n\"two\nlines\",10\nplain,2\n");
   UserDataFiles files;
   files.text_column = "text";
   files.label_column = "label";
@@ -79,12 +79,81 @@ TEST(UserData, CsvFieldsSpanLinesAndIdsNameTheFirstLine) {
   const std::vector<std::string> labels = user_label_names(files);
   EXPECT_EQ(labels, (std::vector<std::string>{"2", "10"}));
   const std::vector<TextExample> examples = read_user_examples(files.train, files, user_task_info(files, labels));
-  ASSERT_EQ(examples.size(), 3u);
+  ASSERT_EQ(examples.size(), 2u);
   EXPECT_EQ(examples[0].text_a, "two\nlines");
   EXPECT_EQ(examples[0].id, "t.csv:2");
   EXPECT_EQ(examples[1].id, "t.csv:4");
   EXPECT_EQ(examples[0].label, 1);
-  EXPECT_FALSE(examples[2].has_label());
+  // A file to predict has no labels at all.
+  write(dir.path() / "p.csv", "text,label\nfirst,\nsecond,\n");
+  const std::vector<TextExample> unlabelled =
+      read_user_examples(dir.path() / "p.csv", files, user_task_info(files, labels));
+  ASSERT_EQ(unlabelled.size(), 2u);
+  EXPECT_FALSE(unlabelled[0].has_label() || unlabelled[1].has_label());
+}
+
+// Each refusal names the file, the line where there is one, the column and the value as written.
+TEST(UserData, AmbiguousColumnsLabelsAndCellsAreRefusedAtLoad) {
+  const testing::ScratchDir dir;
+  UserDataFiles files;
+  files.text_column = "text";
+  files.label_column = "label";
+  auto refusal = [&](const std::string& name, const std::string& text) {
+    write(dir.path() / name, text);
+    files.train = dir.path() / name;
+    return error_of([&] { read_user_examples(files.train, files, user_task_info(files, user_label_names(files))); });
+  };
+  const std::pair<std::string, std::string> cases[] = {
+      {refusal("twice.tsv", "text\tlabel\tlabel\na\t1\t2\nb\t2\t1\n"),
+       "twice.tsv:1: the header names column 'label' twice (columns 2 and 3); rename one"},
+      {refusal("twice.csv", "label,text,text\n1,a,b\n2,c,d\n"),
+       "twice.csv:1: the header names column 'text' twice (columns 2 and 3)"},
+      {refusal("zero.csv", "text,label\na,1\nb,2\nc,01\n"),
+       "zero.csv:4: label '01' is the number of label '1' (line 2) written another way; write each class one way"},
+      {refusal("point.tsv", "text\tlabel\na\t1.0\nb\t0\nc\t1\n"),
+       "point.tsv:4: label '1' is the number of label '1.0' (line 2) written another way"},
+      {refusal("empty.csv", "text,label\na,1\nb,\nc,2\n"),
+       "empty.csv:3: no label in column 'label', where line 2 has one; every row of a file needs a label, or none"},
+      {refusal("late.csv", "text,label\na,\nb,1\nc,2\n"),
+       "late.csv:3: a label in column 'label', where line 2 has none"},
+  };
+  for (const auto& [error, expected] : cases) {
+    EXPECT_NE(error.find(expected), std::string::npos) << error << "\nexpected: " << expected;
+  }
+}
+
+// A regression label whose square overflows f32 would end training in a non-finite loss; a dev split
+// whose labels are all equal has no defined correlation to select a model by.
+TEST(UserData, RegressionLabelsOutOfScaleOrConstantOnDevAreRefused) {
+  const testing::ScratchDir dir;
+  TaskDataSource source;
+  source.user.text_column = "text";
+  source.user.label_column = "score";
+  source.user.regression = true;
+  source.user.train = dir.path() / "train.csv";
+  source.user.dev = dir.path() / "dev.csv";
+  write(source.user.train, "text,score\na,0.5\nb,1e23\n");
+  write(source.user.dev, "text,score\na,2.5\nb,2.5\nc,2.5\n");
+  std::string error = error_of([&] { read_task_split(source, Split::train); });
+  EXPECT_NE(error.find("train.csv:3: regression label '1e23' is beyond +-1000000; pare trains on the labels as given, "
+                       "so rescale the column"),
+            std::string::npos)
+      << error;
+  error = error_of([&] { read_task_split(source, Split::dev); });
+  EXPECT_NE(error.find("dev.csv: every regression label in column 'score' is 2.5; Pearson and Spearman correlations "
+                       "are undefined on constant labels"),
+            std::string::npos)
+      << error;
+  write(source.user.train, "text,score\na,\nb,\n");
+  error = error_of([&] { read_task_split(source, Split::train); });
+  EXPECT_NE(error.find("train.csv: no row has a label in column 'score'; the train split needs them"),
+            std::string::npos)
+      << error;
+  // The same constant labels are fine to train on, and a varying dev split is read.
+  write(source.user.train, "text,score\na,1\nb,1\n");
+  write(source.user.dev, "text,score\na,2.5\nb,-3\n");
+  EXPECT_EQ(read_task_split(source, Split::train).size(), 2u);
+  EXPECT_EQ(read_task_split(source, Split::dev).size(), 2u);
 }
 
 TEST(UserData, RegressionReadsNumbers) {

@@ -36,7 +36,9 @@ std::vector<TextExample> read_task_split(const TaskDataSource& source, Split spl
     const std::filesystem::path& file = user_split_file(source.user, split);
     PARE_CHECK(!file.empty(), "user data: no file for the ", split_name(split), " split (--", split_name(split),
                " FILE)");
-    return read_user_examples(file, source.user, task_info(source));
+    std::vector<TextExample> examples = read_user_examples(file, source.user, task_info(source));
+    check_user_split(examples, file, source.user, split);
+    return examples;
   }
   if (source.task == "brown-genre") return brown_genre_examples(source.brown_dir, split, source.sentences_per_passage);
   if (source.task == "brown-pos") return brown_pos_examples(source.brown_dir, split);

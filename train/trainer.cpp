@@ -25,6 +25,7 @@
 #include "train/batch_shard.h"
 #include "train/interrupt.h"
 #include "train/metrics_log.h"
+#include "train/non_finite_loss.h"  // non_finite_step_message
 #include "train/progress_bar.h"
 #include "train/run_fingerprint.h"
 #include "train/run_lock.h"
@@ -170,7 +171,10 @@ class TrainingRun {
   // Data parallelism: every rank's parameters and hooks' state are the same, or every rank throws.
   void check_replicas_agree();
   // Clips, steps the optimizer and zeroes the gradients; returns the norm before clipping.
-  double optimizer_step(std::int64_t step, double step_loss, double lr);
+  double optimizer_step(std::int64_t step, const std::vector<MicroBatch>& batches, double step_loss, double lr);
+  // Throws the message of a step whose loss or gradient norm (`what`) is not finite.
+  [[noreturn]] void stop_non_finite(const std::string& what, std::int64_t step,
+                                    const std::vector<MicroBatch>& batches) const;
   void log_window(double lr, double grad_norm, bool force);
   void evaluate();
   void save_checkpoint();
@@ -206,6 +210,9 @@ class TrainingRun {
   Clock::time_point window_start_;
   // The hooks' numeric log fields of the last logged window, for the progress line.
   std::string hook_status_;
+  // This rank's weighted task loss of the current step, on the device: read only to explain a loss
+  // that is not finite.
+  Tensor step_task_loss_;
 };
 
 TrainingRun::TrainingRun(Trainer& trainer)
@@ -457,6 +464,7 @@ Tensor TrainingRun::accumulate_gradients(std::int64_t step, const std::vector<Mi
   std::int64_t total_units = 0;
   for (const MicroBatch& micro : batches) total_units += micro.units;
   Tensor step_loss = Tensor::zeros({}, DType::f32, options_.device);
+  step_task_loss_ = Tensor::zeros({}, DType::f32, options_.device);
   const MatmulPrecisionScope precision(options_.precision);
   // The weights stay as they are until the optimizer's step, after this.
   const ParameterCache weights(all_params_);
@@ -488,6 +496,7 @@ Tensor TrainingRun::accumulate_gradients(std::int64_t step, const std::vector<Mi
                "; nothing to train on");
     if (!loss.defined()) continue;  // this rank's rows hold none of the micro-batch's units
     const double weight = static_cast<double>(micro.units) / static_cast<double>(total_units);
+    if (task_weight != 0.0) step_task_loss_ = add(step_task_loss_, scale(outputs.loss.detach(), task_weight * weight));
     const Tensor weighted = scale(loss, weight);
     weighted.backward();
     step_loss = add(step_loss, weighted.detach());
@@ -495,13 +504,24 @@ Tensor TrainingRun::accumulate_gradients(std::int64_t step, const std::vector<Mi
   return step_loss;
 }
 
-double TrainingRun::optimizer_step(std::int64_t step, double step_loss, double lr) {
+void TrainingRun::stop_non_finite(const std::string& what, std::int64_t step,
+                                  const std::vector<MicroBatch>& batches) const {
+  std::vector<Tensor> labels;
+  for (const MicroBatch& micro : batches) labels.push_back(micro.batch.labels);
+  std::vector<std::string> notes;
+  for (const auto& hook : trainer_.hooks_) notes.push_back(hook->explain_non_finite_loss());
+  throw Error(non_finite_step_message(what, step + 1, step_task_loss_.item(), labels, notes));
+}
+
+double TrainingRun::optimizer_step(std::int64_t step, const std::vector<MicroBatch>& batches, double step_loss,
+                                   double lr) {
   if (gradient_sum_) gradient_sum_->reduce();
   for (const auto& hook : trainer_.hooks_) hook->after_backward(step, model_);
   const double max_norm = options_.max_grad_norm > 0 ? options_.max_grad_norm : std::numeric_limits<double>::infinity();
   const double grad_norm = clip_grad_norm(all_params_, max_norm);
-  PARE_CHECK(std::isfinite(grad_norm), "trainer: non-finite gradient norm (", grad_norm, ") at step ", step + 1,
-             " (loss ", step_loss, "); stopped without saving this step (lower the learning rate or check the data)");
+  if (!std::isfinite(grad_norm)) {
+    stop_non_finite(detail::concat("non-finite gradient norm (", grad_norm, ", loss ", step_loss, ")"), step, batches);
+  }
   optimizer_->set_lr(lr);
   optimizer_->step();
   optimizer_->zero_grad();
@@ -602,10 +622,9 @@ TrainResult TrainingRun::run() {
     // The step's one host read of the loss, for the check, the log and the progress bar.
     double step_loss = accumulate_gradients(step, batches).item();
     if (parallel) step_loss = all_reduce(comm_, step_loss);
-    PARE_CHECK(std::isfinite(step_loss), "trainer: non-finite loss (", step_loss, ") at step ", step + 1,
-               "; stopped without saving this step (lower the learning rate or check the data)");
+    if (!std::isfinite(step_loss)) stop_non_finite(detail::concat("non-finite loss (", step_loss, ")"), step, batches);
     const double lr = schedule.lr(step);
-    const double grad_norm = optimizer_step(step, step_loss, lr);
+    const double grad_norm = optimizer_step(step, batches, step_loss, lr);
     ++state_.step;
     result_.last_loss = step_loss;
 

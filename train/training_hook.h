@@ -75,6 +75,10 @@ class TrainingHook {
   // Written under the hook's name into every "train" record of metrics.jsonl (its latest values:
   // loss terms, sparsity, a layer mapping); null writes nothing.
   virtual nlohmann::json log_fields() const { return nullptr; }
+  // After a step whose loss or gradient norm was not finite, before training stops: when one of this
+  // hook's terms of that step is not finite, which one and what it points to, for the message
+  // (train/non_finite_loss.h); empty when its terms are finite. Host reads are fine here.
+  virtual std::string explain_non_finite_loss() const { return {}; }
 
   // Saved in the checkpoint: JSON under TrainerState::extra["hooks"][name()], tensors in
   // hook_tensors.safetensors under "<name>.". load_* get back what state*() returned.

@@ -28,6 +28,25 @@ float row_logsumexp(const float* x, std::int64_t c, float mult) {
   return max + std::log(sum);
 }
 
+// log softmax(x * inv_t) of one row, in double: log p_j = (x_j - max) * inv_t - log sum_k exp((x_k -
+// max) * inv_t). Taking the maximum out before scaling keeps the exponents at most 0 at any temperature.
+class RowLogSoftmax {
+ public:
+  RowLogSoftmax(const float* x, std::int64_t c, double inv_t) : max_(*std::max_element(x, x + c)), inv_t_(inv_t) {
+    double sum = 0.0;
+    for (std::int64_t j = 0; j < c; ++j) sum += std::exp(scaled(x[j]));
+    log_sum_ = std::log(sum);
+  }
+  double operator()(float x) const { return scaled(x) - log_sum_; }
+
+ private:
+  double scaled(float x) const { return (static_cast<double>(x) - max_) * inv_t_; }
+
+  double max_;
+  double inv_t_;
+  double log_sum_ = 0.0;
+};
+
 }  // namespace
 
 void cross_entropy_forward(const Context&, const float* logits, const std::int64_t* targets, std::int64_t n,
@@ -86,49 +105,38 @@ void cross_entropy_backward(const Context&, const float* logits, const std::int6
   }
 }
 
-void kl_div_forward(const Context&, const float* s, const float* t, std::int64_t rows, std::int64_t c, float inv_t,
-                    double loss_scale, float* row_kl, float* lse_s, float* lse_t, float* loss) {
+void kl_div_forward(const Context&, const float* s, const float* t, std::int64_t rows, std::int64_t c, double inv_t,
+                    double loss_scale, float* row_kl, float* loss) {
 #pragma omp parallel for schedule(static) if (rows * c > kParallelElements)
   for (std::int64_t i = 0; i < rows; ++i) {
     const float* si = s + i * c;
     const float* ti = t + i * c;
-    const float ls = row_logsumexp(si, c, inv_t), lt = row_logsumexp(ti, c, inv_t);
-    float kl = 0.0f;
-#pragma omp simd reduction(+ : kl)
+    const RowLogSoftmax log_q(si, c, inv_t), log_p(ti, c, inv_t);
+    double kl = 0.0;
     for (std::int64_t j = 0; j < c; ++j) {
-      const float log_p = ti[j] * inv_t - lt, log_q = si[j] * inv_t - ls;
-      kl += vexp(log_p) * (log_p - log_q);
+      const double lp = log_p(ti[j]);
+      kl += std::exp(lp) * (lp - log_q(si[j]));
     }
-    row_kl[i] = kl;
-    lse_s[i] = ls;
-    lse_t[i] = lt;
+    row_kl[i] = static_cast<float>(std::max(kl, 0.0));
   }
   double total = 0.0;
   for (std::int64_t i = 0; i < rows; ++i) total += row_kl[i];
   *loss = static_cast<float>(total * loss_scale);
 }
 
-void kl_div_backward(const Context&, const float* s, const float* t, std::int64_t rows, std::int64_t c, float inv_t,
-                     const float* row_kl, const float* lse_s, const float* lse_t, const float* grad_loss,
-                     double grad_scale, float* grad_s, float* grad_t) {
-  const auto scale = static_cast<float>(static_cast<double>(*grad_loss) * grad_scale);
+void kl_div_backward(const Context&, const float* s, const float* t, std::int64_t rows, std::int64_t c, double inv_t,
+                     const float* row_kl, const float* grad_loss, double grad_scale, float* grad_s, float* grad_t) {
+  const double scale = static_cast<double>(*grad_loss) * grad_scale;
 #pragma omp parallel for schedule(static) if (rows * c > kParallelElements)
   for (std::int64_t i = 0; i < rows; ++i) {
     const float* si = s + i * c;
     const float* ti = t + i * c;
-    const float ls = lse_s[i], lt = lse_t[i], kl = row_kl[i];
-    if (grad_s != nullptr) {
-      float* g = grad_s + i * c;
-#pragma omp simd
-      for (std::int64_t j = 0; j < c; ++j) g[j] = scale * (vexp(si[j] * inv_t - ls) - vexp(ti[j] * inv_t - lt));
-    }
-    if (grad_t != nullptr) {
-      float* g = grad_t + i * c;
-#pragma omp simd
-      for (std::int64_t j = 0; j < c; ++j) {
-        const float log_p = ti[j] * inv_t - lt, log_q = si[j] * inv_t - ls;
-        g[j] = scale * vexp(log_p) * (log_p - log_q - kl);
-      }
+    const RowLogSoftmax log_q(si, c, inv_t), log_p(ti, c, inv_t);
+    const double kl = row_kl[i];
+    for (std::int64_t j = 0; j < c; ++j) {
+      const double lp = log_p(ti[j]), lq = log_q(si[j]);
+      if (grad_s != nullptr) grad_s[i * c + j] = static_cast<float>(scale * (std::exp(lq) - std::exp(lp)));
+      if (grad_t != nullptr) grad_t[i * c + j] = static_cast<float>(scale * std::exp(lp) * (lp - lq - kl));
     }
   }
 }

@@ -19,24 +19,46 @@ __device__ float block_logsumexp(const float* row, std::int64_t c, float mult, f
   return m + logf(block_sum(sum, scratch));
 }
 
-__global__ void kl_rows_kernel(const float* s, const float* t, std::int64_t c, float inv_t, float* row_kl, float* lse_s,
-                               float* lse_t) {
-  __shared__ float scratch[kThreadsPerBlock / 32];
+// The sum of one double per thread, returned to every thread of the block.
+__device__ double block_sum_double_all(double v, double* scratch) {
+  const double total = block_sum_double(v, scratch);
+  __syncthreads();  // every thread reads scratch[0] before a later reduction overwrites it
+  return total;
+}
+
+// log softmax(x * inv_t) of the block's row, in double, as kernels/cpu/loss.cpp's RowLogSoftmax:
+// the row maximum is taken out before scaling, so the exponents stay at most 0 at any temperature.
+struct RowLogSoftmax {
+  double max, inv_t, log_sum;
+  __device__ double operator()(float x) const { return (static_cast<double>(x) - max) * inv_t - log_sum; }
+};
+
+__device__ RowLogSoftmax block_log_softmax(const float* row, std::int64_t c, double inv_t, float* max_scratch,
+                                           double* sum_scratch) {
+  float m = -INFINITY;
+  for (std::int64_t j = threadIdx.x; j < c; j += blockDim.x) m = fmaxf(m, row[j]);
+  const double max = block_max(m, max_scratch);
+  double sum = 0.0;
+  for (std::int64_t j = threadIdx.x; j < c; j += blockDim.x) sum += exp((static_cast<double>(row[j]) - max) * inv_t);
+  return RowLogSoftmax{max, inv_t, log(block_sum_double_all(sum, sum_scratch))};
+}
+
+// One block per row.
+__global__ void kl_rows_kernel(const float* s, const float* t, std::int64_t c, double inv_t, float* row_kl) {
+  __shared__ float max_scratch[kThreadsPerBlock / 32];
+  __shared__ double sum_scratch[kThreadsPerBlock];
   const std::int64_t row = blockIdx.x;
   const float* si = s + row * c;
   const float* ti = t + row * c;
-  const float ls = block_logsumexp(si, c, inv_t, scratch), lt = block_logsumexp(ti, c, inv_t, scratch);
-  float kl = 0.0f;
+  const RowLogSoftmax log_q = block_log_softmax(si, c, inv_t, max_scratch, sum_scratch);
+  const RowLogSoftmax log_p = block_log_softmax(ti, c, inv_t, max_scratch, sum_scratch);
+  double kl = 0.0;
   for (std::int64_t j = threadIdx.x; j < c; j += blockDim.x) {
-    const float log_p = ti[j] * inv_t - lt, log_q = si[j] * inv_t - ls;
-    kl += expf(log_p) * (log_p - log_q);
+    const double lp = log_p(ti[j]);
+    kl += exp(lp) * (lp - log_q(si[j]));
   }
-  kl = block_sum(kl, scratch);
-  if (threadIdx.x == 0) {
-    row_kl[row] = kl;
-    lse_s[row] = ls;
-    lse_t[row] = lt;
-  }
+  kl = block_sum_double(kl, sum_scratch);
+  if (threadIdx.x == 0) row_kl[row] = static_cast<float>(fmax(kl, 0.0));
 }
 
 // *out = scale * sum of values (in double).
@@ -48,16 +70,22 @@ __global__ void scaled_sum_kernel(const float* values, std::int64_t n, double sc
   if (threadIdx.x == 0) *out = static_cast<float>(total * scale);
 }
 
-__global__ void kl_backward_kernel(const float* s, const float* t, std::int64_t rows, std::int64_t c, float inv_t,
-                                   const float* row_kl, const float* lse_s, const float* lse_t, const float* grad_loss,
-                                   double grad_scale, float* grad_s, float* grad_t) {
-  const auto scale = static_cast<float>(static_cast<double>(*grad_loss) * grad_scale);
-  const std::int64_t n = rows * c;
-  for (std::int64_t i = first_index(); i < n; i += grid_stride()) {
-    const std::int64_t row = i / c;
-    const float log_p = t[i] * inv_t - lse_t[row], log_q = s[i] * inv_t - lse_s[row];
-    if (grad_s != nullptr) grad_s[i] = scale * (expf(log_q) - expf(log_p));
-    if (grad_t != nullptr) grad_t[i] = scale * expf(log_p) * (log_p - log_q - row_kl[row]);
+// One block per row.
+__global__ void kl_backward_kernel(const float* s, const float* t, std::int64_t c, double inv_t, const float* row_kl,
+                                   const float* grad_loss, double grad_scale, float* grad_s, float* grad_t) {
+  __shared__ float max_scratch[kThreadsPerBlock / 32];
+  __shared__ double sum_scratch[kThreadsPerBlock];
+  const double scale = static_cast<double>(*grad_loss) * grad_scale;
+  const std::int64_t row = blockIdx.x;
+  const float* si = s + row * c;
+  const float* ti = t + row * c;
+  const RowLogSoftmax log_q = block_log_softmax(si, c, inv_t, max_scratch, sum_scratch);
+  const RowLogSoftmax log_p = block_log_softmax(ti, c, inv_t, max_scratch, sum_scratch);
+  const double kl = row_kl[row];
+  for (std::int64_t j = threadIdx.x; j < c; j += blockDim.x) {
+    const double lp = log_p(ti[j]), lq = log_q(si[j]);
+    if (grad_s != nullptr) grad_s[row * c + j] = static_cast<float>(scale * (exp(lq) - exp(lp)));
+    if (grad_t != nullptr) grad_t[row * c + j] = static_cast<float>(scale * exp(lp) * (lp - lq - kl));
   }
 }
 
@@ -159,23 +187,22 @@ void cross_entropy_backward(const Context& ctx, const float* logits, const std::
   PARE_CUDA_CHECK_LAUNCH(ctx);
 }
 
-void kl_div_forward(const Context& ctx, const float* s, const float* t, std::int64_t rows, std::int64_t c, float inv_t,
-                    double loss_scale, float* row_kl, float* lse_s, float* lse_t, float* loss) {
+void kl_div_forward(const Context& ctx, const float* s, const float* t, std::int64_t rows, std::int64_t c, double inv_t,
+                    double loss_scale, float* row_kl, float* loss) {
   if (rows > 0) {
-    kl_rows_kernel<<<static_cast<unsigned int>(rows), kThreadsPerBlock, 0, stream_of(ctx)>>>(s, t, c, inv_t, row_kl,
-                                                                                             lse_s, lse_t);
+    kl_rows_kernel<<<static_cast<unsigned int>(rows), kThreadsPerBlock, 0, stream_of(ctx)>>>(s, t, c, inv_t, row_kl);
     PARE_CUDA_CHECK_LAUNCH(ctx);
   }
   scaled_sum_kernel<<<1, kThreadsPerBlock, 0, stream_of(ctx)>>>(row_kl, rows, loss_scale, loss);
   PARE_CUDA_CHECK_LAUNCH(ctx);
 }
 
-void kl_div_backward(const Context& ctx, const float* s, const float* t, std::int64_t rows, std::int64_t c, float inv_t,
-                     const float* row_kl, const float* lse_s, const float* lse_t, const float* grad_loss,
-                     double grad_scale, float* grad_s, float* grad_t) {
+void kl_div_backward(const Context& ctx, const float* s, const float* t, std::int64_t rows, std::int64_t c,
+                     double inv_t, const float* row_kl, const float* grad_loss, double grad_scale, float* grad_s,
+                     float* grad_t) {
   if (rows * c == 0) return;
-  kl_backward_kernel<<<blocks_for(rows * c), kThreadsPerBlock, 0, stream_of(ctx)>>>(
-      s, t, rows, c, inv_t, row_kl, lse_s, lse_t, grad_loss, grad_scale, grad_s, grad_t);
+  kl_backward_kernel<<<static_cast<unsigned int>(rows), kThreadsPerBlock, 0, stream_of(ctx)>>>(
+      s, t, c, inv_t, row_kl, grad_loss, grad_scale, grad_s, grad_t);
   PARE_CUDA_CHECK_LAUNCH(ctx);
 }
 

@@ -18,12 +18,24 @@ using nlohmann::json;
 
 json read_json(const fs::path& path) { return read_json_file(path, "tokenizer file"); }
 
-// The "model" "type" of a tokenizer.json ("WordPiece", "Unigram", "BPE", ...), empty when absent.
+// The "model" "type" of a tokenizer.json ("WordPiece", "Unigram", "BPE", ...). A file without one is
+// no tokenizer.json of any kind: it is refused naming the file and what is wrong, where passing it
+// over would report "no tokenizer found" beside it.
 std::string tokenizer_json_model_type(const fs::path& path) {
   const json root = read_json(path);
-  if (!root.is_object() || !root.contains("model") || !root["model"].is_object()) return "";
-  const json& type = root["model"].value("type", json());
-  return type.is_string() ? type.get<std::string>() : "";
+  const auto invalid = [&](const std::string& problem) {
+    return Error(detail::concat(path.string(), ": not a valid tokenizer.json: ", problem));
+  };
+  if (!root.is_object()) throw invalid(detail::concat("the file holds a JSON ", root.type_name(), ", not an object"));
+  const auto model = root.find("model");
+  if (model == root.end()) throw invalid("it has no \"model\" field");
+  if (!model->is_object()) throw invalid(detail::concat("field \"model\" must be an object, got ", model->dump()));
+  const auto type = model->find("type");
+  if (type == model->end() || !type->is_string()) {
+    throw invalid(detail::concat("field \"model.type\" must name the model (\"WordPiece\", \"Unigram\", ...), got ",
+                                 type == model->end() ? std::string("nothing") : type->dump()));
+  }
+  return type->get<std::string>();
 }
 
 // BERT's basic-tokenizer settings for a vocab.txt: tokenizer_config.json beside it when present,

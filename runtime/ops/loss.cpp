@@ -70,30 +70,29 @@ Tensor kl_div_with_temperature(const Tensor& student_logits, const Tensor& teach
       student_logits.shape() == teacher_logits.shape() && student_logits.dim() >= 1 && student_logits.numel() > 0, op,
       ": student ", shape_str(student_logits.shape()), " and teacher ", shape_str(teacher_logits.shape()),
       " logits must have the same non-empty shape");
-  PARE_CHECK(temperature > 0.0, op, ": temperature must be positive, got ", temperature);
+  PARE_CHECK(temperature >= kMinKlTemperature && temperature <= kMaxKlTemperature, op, ": temperature ", temperature,
+             " is outside [", kMinKlTemperature, ", ", kMaxKlTemperature, "]");
   const std::int64_t c = student_logits.size(-1), rows = student_logits.numel() / c;
   const Tensor s = student_logits.contiguous(), t = teacher_logits.contiguous();
   const Device device = s.device();
-  const auto inv_t = static_cast<float>(1.0 / temperature);
-  Tensor row_kl = Tensor::empty({rows}, DType::f32, device), lse_s = Tensor::empty({rows}, DType::f32, device),
-         lse_t = Tensor::empty({rows}, DType::f32, device), out = Tensor::empty({}, DType::f32, device);
+  const double inv_t = 1.0 / temperature;
+  Tensor row_kl = Tensor::empty({rows}, DType::f32, device), out = Tensor::empty({}, DType::f32, device);
   PARE_LAUNCH(device, kl_div_forward, s.device_data<float>(), t.device_data<float>(), rows, c, inv_t,
               temperature * temperature / static_cast<double>(rows), row_kl.device_data<float>(),
-              lse_s.device_data<float>(), lse_t.device_data<float>(), out.device_data<float>());
-  return record(out, op, {student_logits, teacher_logits},
-                [s = s.detach(), t = t.detach(), row_kl, lse_s, lse_t, rows, c, inv_t, temperature](
-                    const Tensor& g, const NeedsGrad& needs) {
-                  std::vector<Tensor> grads(2);
-                  if (needs[0]) grads[0] = Tensor::empty(s.shape(), DType::f32, s.device());
-                  if (needs[1]) grads[1] = Tensor::empty(t.shape(), DType::f32, s.device());
-                  auto ptr = [](const Tensor& x) { return x.defined() ? x.device_data<float>() : nullptr; };
-                  // d(T^2 KL / rows) / d logits = T^2 / rows * (1 / T) * d KL / d(logits / T).
-                  PARE_LAUNCH(s.device(), kl_div_backward, s.device_data<float>(), t.device_data<float>(), rows, c,
-                              inv_t, row_kl.device_data<float>(), lse_s.device_data<float>(),
-                              lse_t.device_data<float>(), g.contiguous().device_data<float>(),
-                              temperature / static_cast<double>(rows), ptr(grads[0]), ptr(grads[1]));
-                  return grads;
-                });
+              out.device_data<float>());
+  return record(
+      out, op, {student_logits, teacher_logits},
+      [s = s.detach(), t = t.detach(), row_kl, rows, c, inv_t, temperature](const Tensor& g, const NeedsGrad& needs) {
+        std::vector<Tensor> grads(2);
+        if (needs[0]) grads[0] = Tensor::empty(s.shape(), DType::f32, s.device());
+        if (needs[1]) grads[1] = Tensor::empty(t.shape(), DType::f32, s.device());
+        auto ptr = [](const Tensor& x) { return x.defined() ? x.device_data<float>() : nullptr; };
+        // d(T^2 KL / rows) / d logits = T^2 / rows * (1 / T) * d KL / d(logits / T).
+        PARE_LAUNCH(s.device(), kl_div_backward, s.device_data<float>(), t.device_data<float>(), rows, c, inv_t,
+                    row_kl.device_data<float>(), g.contiguous().device_data<float>(),
+                    temperature / static_cast<double>(rows), ptr(grads[0]), ptr(grads[1]));
+        return grads;
+      });
 }
 
 }  // namespace pare
