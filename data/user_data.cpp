@@ -278,7 +278,7 @@ std::vector<TextExample> read_user_examples(const std::filesystem::path& file, c
         PARE_CHECK(ec == std::errc() && end == label->data() + label->size() && std::isfinite(score),
                    file_line_prefix(file, row.line), "label '", *label, "' is not a finite number (regression)");
         PARE_CHECK(std::abs(score) <= kMaxRegressionLabel, file_line_prefix(file, row.line), "regression label '",
-                   *label, "' is beyond +-", static_cast<long long>(kMaxRegressionLabel),
+                   *label, "' is beyond +-", kMaxRegressionLabel,
                    "; pare trains on the labels as given, so rescale the column (for example to 0 .. 1)");
         e.score = score;
       } else {

@@ -11,10 +11,11 @@
 
 namespace pare {
 
-// Regression labels beyond this in magnitude are refused: an f32 squared error and its gradient
-// overflow or swamp every other term, and training ends in a non-finite loss. Such labels need
-// rescaling, which is the user's to choose (train/non_finite_loss.h names them too).
-constexpr double kMaxRegressionLabel = 1e6;
+// Regression labels beyond this in magnitude are refused: their f32 squared error, summed over a
+// batch, overflows and training ends in a non-finite loss. Such labels need rescaling, which is the
+// user's to choose (train/non_finite_loss.h names them too). Labels in the millions (prices, counts)
+// train as given.
+constexpr double kMaxRegressionLabel = 1e15;
 
 struct UserDataFiles {
   std::filesystem::path train, dev, test;

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "pipeline/report_figures.h"
@@ -36,6 +37,19 @@ std::vector<std::string> model_step_dirs(const PipelineOptions& o) {
 }
 
 double ratio(double a, double b) { return b != 0 ? a / b : 0.0; }
+
+// A dev metric as recorded: JSON has no NaN, so an undefined one (pearson against constant labels,
+// data/metrics.h) is null, and stays undefined (NaN, "nan" in the table) here; absent is 0.
+double metric_value(const json& metrics, const std::string& metric) {
+  if (!metrics.is_object() || !metrics.contains(metric)) return 0.0;
+  const json& value = metrics.at(metric);
+  return value.is_null() ? std::numeric_limits<double>::quiet_NaN() : value.get<double>();
+}
+
+// A number the report wrote, where NaN became null.
+double number_or_nan(const json& value) {
+  return value.is_null() ? std::numeric_limits<double>::quiet_NaN() : value.get<double>();
+}
 
 }  // namespace
 
@@ -93,7 +107,7 @@ json stage_entry(const json& record, const json& teacher, const std::string& met
   entry["sparsity"] = sparsity;
   entry["flops_ratio"] = size.at("ratios").at("flops_per_token");
   const json& tm = teacher.at("measurement");
-  entry["metric_of_teacher"] = ratio(m.at("dev").value(metric, 0.0), tm.at("dev").value(metric, 0.0));
+  entry["metric_of_teacher"] = ratio(metric_value(m.at("dev"), metric), metric_value(tm.at("dev"), metric));
   entry["throughput_speedup"] = ratio(m.at("throughput_b32").get<double>(), tm.at("throughput_b32").get<double>());
   entry["latency_speedup"] = ratio(tm.at("latency_b1_ms").get<double>(), m.at("latency_b1_ms").get<double>());
   for (const char* key : {"masked_fraction", "parameters_removed"}) {
@@ -110,7 +124,7 @@ std::string fixed(double v, int digits) {
 
 std::string metric_cell(const json& metrics, const std::string& metric) {
   if (!metrics.is_object() || !metrics.contains(metric)) return "-";
-  return fixed(metrics.at(metric).get<double>(), 4);
+  return fixed(metric_value(metrics, metric), 4);
 }
 
 std::int64_t heads_of(const json& stage) {
@@ -124,7 +138,7 @@ std::string stage_row(const json& s, const std::string& metric, std::int64_t tea
   std::ostringstream row;
   row << "| " << s.at("name").get<std::string>() << " | " << heads_of(s) << "/" << teacher_heads << " | "
       << metric_cell(s.at("dev"), metric) << " | " << metric_cell(s.at("test"), metric) << " | "
-      << fixed(100 * s.at("metric_of_teacher").get<double>(), 1) << "% | " << p.at("encoder").get<std::int64_t>()
+      << fixed(100 * number_or_nan(s.at("metric_of_teacher")), 1) << "% | " << p.at("encoder").get<std::int64_t>()
       << " | " << fixed(100 * s.at("sparsity").at("encoder").get<double>(), 1) << "% | "
       << p.at("total").get<std::int64_t>() << " | " << fixed(s.at("flops_per_token").at("total").get<double>() / 1e6, 2)
       << " | " << fixed(s.at("latency_b1_ms").get<double>(), 2) << " | "

@@ -60,4 +60,24 @@ inline int wait_for_at_most(pid_t pid, double seconds) {
   return -1;
 }
 
+// What a command line printed (stdout and stderr together) and its exit status (-1 when it did not
+// exit: a signal, or the minute's limit that keeps a hang from stalling the test run).
+struct CommandOutcome {
+  int status = -1;
+  std::string output;
+};
+
+// The pare executable with `arguments`, shell words.
+inline CommandOutcome run_pare_capturing(const std::string& arguments) {
+  const std::string command = "timeout 60 " + std::string(PARE_BINARY) + " " + arguments + " 2>&1";
+  CommandOutcome out;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return out;
+  char buffer[512];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0;) out.output.append(buffer, n);
+  const int status = ::pclose(pipe);
+  out.status = WIFEXITED(status) && WEXITSTATUS(status) != 124 ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
 }  // namespace pare::testing

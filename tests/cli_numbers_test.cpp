@@ -3,8 +3,6 @@
 // (exit status 1) naming the option and the value as typed; a seed, a bit pattern, takes any 64-bit
 // value. Also the options and command names whose refusal was missing or misleading.
 #include <gtest/gtest.h>
-#include <stdio.h>
-#include <sys/wait.h>
 
 #include <regex>
 #include <set>
@@ -12,25 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "tests/child_process.h"  // run_pare_capturing
+
 namespace pare {
 namespace {
 
-struct Outcome {
-  int status = -1;
-  std::string output;
-};
+using Outcome = testing::CommandOutcome;
 
-Outcome run_pare(const std::string& arguments) {
-  const std::string command = std::string(PARE_BINARY) + " " + arguments + " 2>&1";
-  Outcome out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return out;
-  char buffer[512];
-  for (std::size_t n; (n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0;) out.output.append(buffer, n);
-  const int status = ::pclose(pipe);
-  out.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
+Outcome run_pare(const std::string& arguments) { return testing::run_pare_capturing(arguments); }
 
 struct IntegerOption {
   std::string command;  // "finetune", "tokenizer train"

@@ -3,32 +3,18 @@
 // are usage errors (exit status 1) naming the option and the value; an occupied output folder is
 // written into only with --overwrite.
 #include <gtest/gtest.h>
-#include <stdio.h>
-#include <sys/wait.h>
 
 #include <string>
 
-#include "tests/test_support.h"  // ScratchDir, write_bytes, read_bytes
+#include "tests/child_process.h"  // run_pare_capturing
+#include "tests/test_support.h"   // ScratchDir, write_bytes, read_bytes
 
 namespace pare {
 namespace {
 
-struct Outcome {
-  int status = -1;
-  std::string output;
-};
+using Outcome = testing::CommandOutcome;
 
-Outcome run_pare(const std::string& arguments) {
-  const std::string command = std::string(PARE_BINARY) + " " + arguments + " 2>&1";
-  Outcome out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return out;
-  char buffer[512];
-  for (std::size_t n; (n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0;) out.output.append(buffer, n);
-  const int status = ::pclose(pipe);
-  out.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
+Outcome run_pare(const std::string& arguments) { return testing::run_pare_capturing(arguments); }
 
 TEST(CliUsage, RefusesNumbersThatWouldConvertToSomethingElse) {
   const std::string base = "finetune --task brown-order --model no-such-model --out no-such-out ";

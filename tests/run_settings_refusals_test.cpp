@@ -3,13 +3,13 @@
 // settings than the run was made with is refused naming the setting and both values, and a run
 // that failed on its inputs before any stage began leaves a folder a new run can take.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "tests/child_process.h"  // run_pare_capturing
 #include "tests/test_support.h"   // ScratchDir, write_bytes, read_bytes, has
 #include "tests/tiny_training.h"  // tiny_model_dir
 
@@ -20,23 +20,9 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::has;
 
-struct Outcome {
-  int status = -1;
-  std::string output;
-};
+using Outcome = testing::CommandOutcome;
 
-// pare with `arguments` (shell words), its stdout and stderr together; a hang ends after a minute.
-Outcome run_pare(const std::string& arguments) {
-  const std::string command = "timeout 60 " + std::string(PARE_BINARY) + " " + arguments + " 2>&1";
-  Outcome out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return out;
-  char buffer[512];
-  for (std::size_t n; (n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0;) out.output.append(buffer, n);
-  const int status = ::pclose(pipe);
-  out.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
+Outcome run_pare(const std::string& arguments) { return testing::run_pare_capturing(arguments); }
 
 json head_pruning(const std::string& scorer) {
   json group = {{"op_names", {R"(bert\.encoder\.layer\.[0-9]+\.attention\.self\.query\.weight)"}},

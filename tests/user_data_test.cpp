@@ -135,7 +135,7 @@ TEST(UserData, RegressionLabelsOutOfScaleOrConstantOnDevAreRefused) {
   write(source.user.train, "text,score\na,0.5\nb,1e23\n");
   write(source.user.dev, "text,score\na,2.5\nb,2.5\nc,2.5\n");
   std::string error = error_of([&] { read_task_split(source, Split::train); });
-  EXPECT_NE(error.find("train.csv:3: regression label '1e23' is beyond +-1000000; pare trains on the labels as given, "
+  EXPECT_NE(error.find("train.csv:3: regression label '1e23' is beyond +-1e+15; pare trains on the labels as given, "
                        "so rescale the column"),
             std::string::npos)
       << error;
