@@ -180,6 +180,30 @@ TEST(Attention, SameResultForOneAndTwoThreads) {
   EXPECT_EQ(run(1), run(2));
 }
 
+// Batch 1 with one head, as a heads-pruned model runs at batch 1: the single pair's products run
+// on one thread (kernels/cpu/attention.cpp), the same values as with one thread in all, and the
+// caller's thread count is what it was.
+TEST(Attention, SinglePairSameResultForOneAndTwoThreadsAndThreadCountKept) {
+  Generator gen(8);
+  Tensor q = random_param({1, 1, 64, 64}, gen), k = random_param({1, 1, 64, 64}, gen),
+         v = random_param({1, 1, 64, 64}, gen);
+  const Tensor g = Tensor::randn({1, 1, 64, 64}, gen);
+  auto run = [&](int threads) {
+    const int saved = omp_get_max_threads();
+    omp_set_num_threads(threads);
+    for (const Tensor& t : {q, k, v}) t.zero_grad();
+    const Tensor out = scaled_dot_product_attention(q, k, v, Tensor());
+    out.backward(g);
+    EXPECT_EQ(omp_get_max_threads(), threads);
+    omp_set_num_threads(saved);
+    return std::vector<std::vector<float>>{out.to_vector<float>(), q.grad().to_vector<float>(),
+                                           k.grad().to_vector<float>(), v.grad().to_vector<float>()};
+  };
+  const auto one = run(1);
+  EXPECT_EQ(one, run(2));
+  expect_close(scaled_dot_product_attention(q, k, v, Tensor()), naive_attention(q, k, v, Tensor()), 1e-5, 1e-4);
+}
+
 TEST(Attention, BadShapesAreErrors) {
   const Tensor q = Tensor::zeros({2, 3, 4, 5}), k = Tensor::zeros({2, 3, 6, 5});
   EXPECT_THROW(scaled_dot_product_attention(q, k, Tensor::zeros({2, 3, 6, 4})), Error);
