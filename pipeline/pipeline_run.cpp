@@ -440,7 +440,9 @@ PipelineResult PipelineRun::run(bool resume) {
   result.stopped_in = stopped_in_;
   if (completed) {
     write_report();
-    if (o_.progress != nullptr && writes_results()) std::fprintf(o_.progress, "\n%s", stage_table(report_).c_str());
+    if (o_.progress != nullptr && writes_results()) {
+      std::fprintf(o_.progress, "\n%s%s", stage_table(report_).c_str(), slower_than_teacher(report_).c_str());
+    }
   }
   result.report = report_;
   return result;

@@ -167,6 +167,33 @@ std::string stage_table(const json& report) {
   return out.str();
 }
 
+std::string slower_than_teacher(const json& report) {
+  const json& stages = report.at("stages");
+  const json& teacher = stages.front();
+  std::ostringstream out;
+  auto say = [&](const json& s) {
+    const std::string name = s.at("name").get<std::string>();
+    // A speed-up of 0 is a measurement that is missing, not a slow model.
+    const double latency = number_or_nan(s.at("latency_speedup")),
+                 throughput = number_or_nan(s.at("throughput_speedup"));
+    if (latency > 0 && latency < 1) {
+      out << "- **" << name
+          << " is slower than the teacher at batch 1**: " << fixed(s.at("latency_b1_ms").get<double>(), 2)
+          << " ms a sequence against " << fixed(teacher.at("latency_b1_ms").get<double>(), 2) << " ms.\n";
+    }
+    if (throughput > 0 && throughput < 1) {
+      out << "- **" << name
+          << " is slower than the teacher at batch 32**: " << fixed(s.at("throughput_b32").get<double>(), 1)
+          << " sequences a second against " << fixed(teacher.at("throughput_b32").get<double>(), 1) << ".\n";
+    }
+  };
+  for (std::size_t i = 1; i < stages.size(); ++i) say(stages[i]);
+  if (report.contains("sweep")) {
+    for (const json& s : report.at("sweep")) say(s);
+  }
+  return out.str();
+}
+
 json write_run_report(const fs::path& run_dir, const PipelineOptions& o) {
   const std::string metric = task_info(o.data).metric_names.front();
   json report = {{"pare_version", kPareVersion},
@@ -205,6 +232,7 @@ json write_run_report(const fs::path& run_dir, const PipelineOptions& o) {
      << " tokens a sequence. Sparsity and speed-up are against the teacher. The steps took " << fixed(wall / 60.0, 1)
      << " minutes of wall time in all.\n\n"
      << stage_table(report) << "\n";
+  if (const std::string slower = slower_than_teacher(report); !slower.empty()) md << slower << "\n";
   for (const json& figure : report.at("figures")) {
     md << "![" << figure.get<std::string>() << "](" << figure.get<std::string>() << ")\n\n";
   }

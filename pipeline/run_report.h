@@ -30,4 +30,9 @@ nlohmann::json read_stage_record(const std::filesystem::path& file);
 // The report's stage table in Markdown (also the end of `pare run`'s output).
 std::string stage_table(const nlohmann::json& report);
 
+// A line in words for each stage (or sweep point) slower than the teacher at batch 1 or at batch 32,
+// with both figures; "" when none is. Pruning exists to make a model faster, so a slower one is
+// said, not left in a column (after the table, in report.md and in `pare run`'s output).
+std::string slower_than_teacher(const nlohmann::json& report);
+
 }  // namespace pare
