@@ -10,10 +10,12 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 
+#include "runtime/io/json_reader.h"  // kJsonIntegerMax
+
 namespace pare::cli {
 
-// The largest whole number an option takes unless it is a bit pattern: 2^53 - 1.
-inline constexpr std::int64_t kMaxOptionInteger = (std::int64_t{1} << 53) - 1;
+// The largest whole number an option takes unless it is a bit pattern: 2^53 - 1, as a JSON field.
+inline constexpr std::int64_t kMaxOptionInteger = kJsonIntegerMax;
 
 // Adds the checks to every INT, UINT and FLOAT option of `app` and its subcommands, recursively.
 // Call it after every option is declared.
