@@ -14,6 +14,7 @@
 #include "prune/pruning_config.h"
 #include "runtime/io/json_file.h"
 #include "runtime/io/safetensors.h"
+#include "tests/json_raw_text.h"  // with_raw
 #include "tests/test_support.h"
 #include "train/trainer_state.h"
 
@@ -24,14 +25,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::error_of;
 using testing::has;
-
-// `document` as text with the value at `field` replaced by `raw`, written as is.
-std::string with_raw(json document, const json::json_pointer& field, const std::string& raw) {
-  const std::string marker = "\"@raw@\"";
-  document[field] = "@raw@";
-  std::string text = document.dump();
-  return text.replace(text.find(marker), marker.size(), raw);
-}
+using testing::with_raw;
 
 json head_group() {
   return {{"op_names", {R"(bert\.encoder\.layer\.[0-9]+\.attention\.self\.query\.weight)"}},

@@ -21,6 +21,7 @@
 #include "prune/pruning_config.h"
 #include "runtime/io/json_file.h"
 #include "runtime/io/safetensors.h"
+#include "tests/json_raw_text.h"  // with_raw
 #include "tests/test_support.h"
 #include "train/trainer_state.h"
 
@@ -31,6 +32,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::error_of;
 using testing::has;
+using testing::with_raw;
 
 // One file pare reads: a valid sample document and how pare reads it from `file`.
 struct Sample {
@@ -169,14 +171,6 @@ void integer_leaves(const json& value, const json::json_pointer& pointer, const 
       integer_leaves(value[i], pointer / i, path + "[" + std::to_string(i) + "]", out);
     }
   }
-}
-
-// `document` as text with the value at `field` replaced by `raw`, written as is.
-std::string with_raw(json document, const json::json_pointer& field, const std::string& raw) {
-  const std::string marker = "\"@raw@\"";
-  document[field] = "@raw@";
-  std::string text = document.dump();
-  return text.replace(text.find(marker), marker.size(), raw);
 }
 
 std::string error_reading(const Sample& sample, const std::string& text) {
