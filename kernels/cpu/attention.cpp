@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/cpu/thread_budget.h"
 #include "kernels/cpu/vector_math.h"  // vexp, vselect
 #include "kernels/dropout.h"          // keep_mask_slice
 
@@ -22,26 +23,6 @@ constexpr std::int64_t kParallelWork = 32768;
 bool pairs_in_parallel(std::int64_t pairs, std::int64_t work_per_pair) {
   return pairs > 1 && pairs * work_per_pair > kParallelWork;
 }
-
-// oneDNN splits a product called outside a parallel region over every OpenMP thread. A pair's
-// products are small (T x S x d), and split they ran 4-10x slower at batch 1: a heads-pruned mini
-// model (one head per layer, seq 64) spent 0.84 ms per layer in attention instead of 0.08, and
-// was 3-4x slower than its teacher with two threads. So where the pairs are not shared among the
-// threads, oneDNN gets one thread too.
-class OneDnnOnOneThread {
- public:
-  explicit OneDnnOnOneThread(bool active) : saved_(active ? omp_get_max_threads() : 0) {
-    if (active) omp_set_num_threads(1);
-  }
-  ~OneDnnOnOneThread() {
-    if (saved_ > 0) omp_set_num_threads(saved_);
-  }
-  OneDnnOnOneThread(const OneDnnOnOneThread&) = delete;
-  OneDnnOnOneThread& operator=(const OneDnnOnOneThread&) = delete;
-
- private:
-  int saved_;
-};
 
 // c[m, n] = alpha * op(a) @ op(b) for row-major operands; ld* are the stored row lengths.
 void sgemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const float* a,
@@ -109,7 +90,9 @@ void attention_forward(const Context&, const AttentionDims& dims, float scale, c
   const float keep_scale = dropout.p < 1.0f ? 1.0f / (1.0f - dropout.p) : 0.0f;
   // One (batch, head) pair per thread: oneDNN runs single-threaded inside a parallel region.
   const bool parallel = pairs_in_parallel(pairs, T * S * d);
-  const OneDnnOnOneThread one_thread(!parallel);
+  // Pairs not shared among the threads (batch 1 with one head, as heads-pruned models run) leave
+  // oneDNN one thread for their small products: split over two they ran 4-10x slower.
+  const ThreadLimit one_thread(parallel ? omp_get_max_threads() : 1);
 #pragma omp parallel if (parallel)
   {
     std::vector<float> dropped(drop ? static_cast<std::size_t>(T * S) : 0);
@@ -147,7 +130,9 @@ void attention_backward(const Context&, const AttentionDims& dims, float scale, 
   const float keep_scale = dropout.p < 1.0f ? 1.0f / (1.0f - dropout.p) : 0.0f;
   const bool need_scores = grad_q.data != nullptr || grad_k.data != nullptr || grad_scores != nullptr;
   const bool parallel = pairs_in_parallel(pairs, T * S * d);
-  const OneDnnOnOneThread one_thread(!parallel);
+  // Pairs not shared among the threads (batch 1 with one head, as heads-pruned models run) leave
+  // oneDNN one thread for their small products: split over two they ran 4-10x slower.
+  const ThreadLimit one_thread(parallel ? omp_get_max_threads() : 1);
 #pragma omp parallel if (parallel)
   {
     std::vector<float> dropped(drop ? static_cast<std::size_t>(T * S) : 0);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "kernels/cpu/onednn_matmul.h"
+#include "kernels/cpu/thread_budget.h"
 
 namespace pare::kernels::cpu {
 namespace {
@@ -62,7 +63,9 @@ void gemm(const Context&, std::int64_t m, std::int64_t n, std::int64_t k, float 
   }
   // Inside a parallel region (a product per thread): oneDNN's stateless BLAS-style call on this thread;
   // small products: the same call, which spares them the primitive's thread barriers (with another
-  // process on the cores, those made a 64-row MLP's 300 steps take 7 s instead of 0.07).
+  // process on the cores, those made a 64-row MLP's 300 steps take 7 s instead of 0.07), on the
+  // threads their work deserves.
+  const ThreadLimit limit(product_threads(m, n, k));
   sgemm(m, n, k, alpha, a, a.data, b, b.data, beta, c, ldc);
 }
 

@@ -1,5 +1,7 @@
 #include "kernels/cpu/onednn_matmul.h"
 
+#include <omp.h>
+
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -7,6 +9,8 @@
 #include <tuple>
 #include <unordered_map>
 #include <vector>
+
+#include "kernels/cpu/thread_budget.h"
 
 namespace pare::kernels::cpu {
 namespace {
@@ -16,8 +20,10 @@ struct Product {
   dnnl::memory::desc a, b, c, bias, scratchpad;
 };
 
+// The last member is the thread count: a primitive plans its work for the count in force when it is
+// made, and runs that many threads whatever the count when it runs.
 using Key = std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, bool, std::int64_t, bool,
-                       std::int64_t, std::uint32_t, std::uint32_t, bool>;
+                       std::int64_t, std::uint32_t, std::uint32_t, bool, int>;
 
 // Shapes a long run meets are few (layer widths times the batch lengths seen); past this many the
 // cache starts over rather than grow without bound.
@@ -106,7 +112,8 @@ const Product& product_for(const MatmulShape& s) {
                 s.ldc,
                 bits(s.alpha),
                 bits(s.beta),
-                s.bias};
+                s.bias,
+                omp_get_max_threads()};
   std::lock_guard lock(mutex);
   auto it = products.find(key);
   if (it != products.end()) return it->second;
@@ -133,12 +140,13 @@ dnnl::memory::desc packed_weight_desc(MatmulOperands operands, std::int64_t n, s
   return descs.emplace(key, pd.weights_desc()).first->second;
 }
 
+// Keyed like product_for, thread count included.
 const Product& packed_product_for(MatmulOperands operands, std::int64_t m, std::int64_t n, std::int64_t k,
                                   std::int64_t lda, bool bias) {
   static std::mutex mutex;
-  static std::map<std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, bool>, Product> products;
-  const std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, bool> key{
-      static_cast<int>(operands), m, n, k, lda, bias};
+  static std::map<std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, bool, int>, Product> products;
+  const std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, bool, int> key{
+      static_cast<int>(operands), m, n, k, lda, bias, omp_get_max_threads()};
   const dnnl::memory::desc weights = packed_weight_desc(operands, n, k);
   std::lock_guard lock(mutex);
   auto it = products.find(key);
@@ -176,10 +184,12 @@ std::shared_ptr<const OnednnPackedWeight> onednn_pack_weight(MatmulOperands oper
 void onednn_matmul_packed(std::int64_t m, const void* a, std::int64_t lda, const OnednnPackedWeight& b,
                           const float* bias, float* c) {
   const MatmulOperands operands = b.bf16 ? MatmulOperands::bf16 : MatmulOperands::f32;
+  const ThreadLimit limit(product_threads(m, b.n, b.k));
   run_product(packed_product_for(operands, m, b.n, b.k, lda, bias != nullptr), a, b.bytes, c, bias);
 }
 
 void onednn_matmul(const MatmulShape& shape, const void* a, const void* b, float* c, const float* bias) {
+  const ThreadLimit limit(product_threads(shape.m, shape.n, shape.k));
   run_product(product_for(shape), a, b, c, shape.bias ? bias : nullptr);
 }
 

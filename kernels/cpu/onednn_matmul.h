@@ -1,7 +1,8 @@
 // onednn_matmul: one row-major product through a oneDNN matmul primitive, made once per shape and
 // kept (making one JIT-compiles its kernels: more than a small product costs). The primitive kernels
 // (brgemm) beat oneDNN's BLAS-style dnnl_sgemm at BERT's FFN shapes (369-392 against 299-318 GFLOP/s
-// on 2 Zen 5 cores) and are its only bf16 path. Safe to call from several threads at once: each
+// on 2 Zen 5 cores) and are its only bf16 path. Outside a parallel region a product runs on the
+// threads its work deserves (thread_budget.h). Safe to call from several threads at once: each
 // thread brings its own scratchpad.
 #pragma once
 

@@ -1,0 +1,54 @@
+// How many OpenMP threads a kernel's work deserves. Waking a thread and handing it part of a small
+// product costs more than the part takes: the operands sit in the caller's cache, the other thread
+// first pulls them across, and where threads sleep between regions (OMP_WAIT_POLICY=PASSIVE, or a
+// spin that ran out) each region also waits for a wake-up. So a kernel gives each thread at least a
+// measured amount of work and runs smaller work on the calling thread alone, with no parallel region
+// at all. Private to kernels/cpu.
+#pragma once
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdint>
+
+namespace pare::kernels::cpu {
+
+// Multiply-adds a matrix product must give each thread: two threads from 8M. Measured on 2 Zen 5
+// cores inside models (bench/compact_models_bench.cpp, seq 64): at batch 1 the products of a
+// hidden-192 pruned model (1.5-4.7M multiply-adds, 15-50 us on one thread) ran no faster on two
+// threads than on one with the environment as found, and took 2.3x as long under
+// OMP_WAIT_POLICY=PASSIVE (the model 1.52 ms against 0.73 with them on one thread), while
+// BERT-mini's (12.6-16.8M) ran 1.7x faster on two. At 2M, 4M, 8M and 16M per thread the models'
+// times were within noise of each other except 16M, which gave batch 8 of the pruned model 35% more.
+constexpr std::int64_t kProductWorkPerThread = std::int64_t{1} << 22;
+
+// Threads for `work` units when each thread must get at least `per_thread` of them: between 1 and
+// the OpenMP thread count.
+inline int threads_for(std::int64_t work, std::int64_t per_thread) {
+  const std::int64_t most = omp_get_max_threads();
+  return static_cast<int>(std::clamp<std::int64_t>(work / std::max<std::int64_t>(per_thread, 1), 1, most));
+}
+
+inline int product_threads(std::int64_t m, std::int64_t n, std::int64_t k) {
+  return threads_for(m * n * k, kProductWorkPerThread);
+}
+
+// Caps the OpenMP thread count of the calling thread for a scope: oneDNN sizes its parallel regions
+// (and a primitive made in the scope its plan) by omp_get_max_threads(), so this is how a product is
+// given fewer threads. A cap at or above the current count changes nothing.
+class ThreadLimit {
+ public:
+  explicit ThreadLimit(int threads) : saved_(omp_get_max_threads()) {
+    if (threads < saved_) omp_set_num_threads(std::max(threads, 1));
+  }
+  ~ThreadLimit() {
+    if (omp_get_max_threads() != saved_) omp_set_num_threads(saved_);
+  }
+  ThreadLimit(const ThreadLimit&) = delete;
+  ThreadLimit& operator=(const ThreadLimit&) = delete;
+
+ private:
+  int saved_;
+};
+
+}  // namespace pare::kernels::cpu
