@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "kernels/cpu/parallel_ranges.h"
+#include "kernels/cpu/thread_budget.h"
 #include "kernels/half_float.h"  // bf16_from_float, f16_from_float and back
 
 namespace pare::kernels::cpu {
@@ -19,7 +20,8 @@ void strided_copy(const Context&, const void* src, const std::int64_t* src_strid
   const std::int64_t dst_inner = ndim > 0 ? dst_strides[ndim - 1] : 1;
   const auto* s = static_cast<const unsigned char*>(src);
   auto* o = static_cast<unsigned char*>(dst);
-#pragma omp parallel for schedule(static) if (outer * inner > 32768)
+  const int threads = elementwise_threads(outer * inner, 32768);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (std::int64_t row = 0; row < outer; ++row) {
     // Offsets of this row from its multi-index over the outer axes.
     std::int64_t rem = row, src_offset = 0, dst_offset = 0;
@@ -52,7 +54,8 @@ void fill(const Context&, void* dst, const void* value, std::size_t elem_size, s
     std::uint32_t v;
     std::memcpy(&v, value, 4);
     auto* o4 = reinterpret_cast<std::uint32_t*>(o);
-#pragma omp parallel for schedule(static) if (n > 65536)
+    const int threads = elementwise_threads(n, 65536);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
     for (std::int64_t i = 0; i < n; ++i) o4[i] = v;
     return;
   }
@@ -167,7 +170,8 @@ void convert(const Context&, const void* src, DType from, void* dst, DType to, s
   auto* out = static_cast<unsigned char*>(dst);
   const std::size_t in_size = dtype_size(from), out_size = dtype_size(to);
   const std::int64_t chunks = (n + kConvertChunk - 1) / kConvertChunk;
-#pragma omp parallel for schedule(static) if (n > 65536)
+  const int threads = elementwise_threads(n, 65536);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (std::int64_t chunk = 0; chunk < chunks; ++chunk) {
     const std::int64_t begin = chunk * kConvertChunk, count = std::min(kConvertChunk, n - begin);
     const void* chunk_in = in + static_cast<std::size_t>(begin) * in_size;

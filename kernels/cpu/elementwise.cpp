@@ -1,5 +1,7 @@
 #include "kernels/elementwise.h"
 
+#include "kernels/cpu/thread_budget.h"
+
 namespace pare::kernels::cpu {
 namespace {
 
@@ -11,7 +13,8 @@ void run(const float* a, const std::int64_t* as, const float* b, const std::int6
   const std::int64_t inner = ndim > 0 ? shape[ndim - 1] : 1;
   const std::int64_t sa = ndim > 0 ? as[ndim - 1] : 0;
   const std::int64_t sb = ndim > 0 ? bs[ndim - 1] : 0;
-#pragma omp parallel for schedule(static) if (outer * inner > 32768)
+  const int threads = elementwise_threads(outer * inner, 32768);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (std::int64_t row = 0; row < outer; ++row) {
     std::int64_t rem = row, oa = 0, ob = 0;
     for (int d = ndim - 2; d >= 0; --d) {
@@ -59,7 +62,8 @@ void binary_broadcast(const Context&, BinaryOp op, const float* a, const std::in
 }
 
 void scale_add(const Context&, const float* x, float alpha, float beta, float* out, std::int64_t n) {
-#pragma omp parallel for simd schedule(static) if (n > 65536)
+  const int threads = elementwise_threads(n, 65536);
+#pragma omp parallel for simd schedule(static) num_threads(threads) if (threads > 1)
   for (std::int64_t i = 0; i < n; ++i) out[i] = alpha * x[i] + beta;
 }
 

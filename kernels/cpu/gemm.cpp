@@ -95,7 +95,8 @@ void gemm_bias(const Context& ctx, std::int64_t m, std::int64_t n, std::int64_t 
     onednn_matmul(shape, a.data, b.data, c, bias);
     return;
   }
-#pragma omp parallel for schedule(static) if (m * n > 32768)
+  const int threads = elementwise_threads(m * n, 32768);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (std::int64_t i = 0; i < m; ++i) {
     float* row = c + i * n;
     for (std::int64_t j = 0; j < n; ++j) row[j] = bias[j];

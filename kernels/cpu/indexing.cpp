@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "kernels/cpu/thread_budget.h"
+
 namespace pare::kernels::cpu {
 namespace {
 
@@ -18,7 +20,8 @@ void copy_rows(const Context&, const void* src, void* dst, std::int64_t rows, st
                std::int64_t dst_row_bytes) {
   const auto* in = static_cast<const unsigned char*>(src);
   auto* out = static_cast<unsigned char*>(dst);
-#pragma omp parallel for schedule(static) if (rows * row_bytes > 262144)
+  const int threads = elementwise_threads(rows * row_bytes, 262144);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (std::int64_t r = 0; r < rows; ++r) {
     std::memcpy(out + r * dst_row_bytes, in + r * row_bytes, static_cast<std::size_t>(row_bytes));
   }
@@ -33,7 +36,8 @@ void gather_rows(const Context&, const float* x, std::int64_t outer, std::int64_
     }
   }
   const std::int64_t rows = outer * m;
-#pragma omp parallel for schedule(static) if (rows * inner > 65536)
+  const int threads = elementwise_threads(rows * inner, 65536);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (std::int64_t r = 0; r < rows; ++r) {
     const std::int64_t o = r / m, j = r % m;
     std::memcpy(out + r * inner, x + (o * n + idx[j]) * inner, static_cast<std::size_t>(inner) * sizeof(float));
@@ -44,7 +48,8 @@ void scatter_add_rows(const Context&, const float* grad_out, std::int64_t outer,
                       const std::int64_t* idx, std::int64_t n, std::int64_t skip_index, float* grad_x) {
   const std::int64_t blocks = (inner + kScatterColumns - 1) / kScatterColumns;
   const std::int64_t tasks = outer * blocks;
-#pragma omp parallel for schedule(static) if (outer * m * inner > 65536)
+  const int threads = elementwise_threads(outer * m * inner, 65536);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (std::int64_t task = 0; task < tasks; ++task) {
     const std::int64_t o = task / blocks;
     const std::int64_t begin = (task % blocks) * kScatterColumns;

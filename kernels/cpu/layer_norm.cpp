@@ -4,6 +4,8 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels/cpu/thread_budget.h"
+
 namespace pare::kernels::cpu {
 namespace {
 
@@ -37,7 +39,8 @@ void layer_norm_forward(const Context&, const float* x, const float* residual, c
   const float inv_n = 1.0f / static_cast<float>(normalized);
   const auto zeros = static_cast<float>(normalized - cols);
   std::vector<float> buffer;
-#pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold) firstprivate(buffer)
+  const int threads = elementwise_threads(rows * cols, kParallelThreshold);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1) firstprivate(buffer)
   for (std::int64_t r = 0; r < rows; ++r) {
     const float* xr = row_of_sum(x, residual, r, cols, buffer);
     float* yr = y + r * cols;
@@ -70,7 +73,8 @@ void layer_norm_backward(const Context&, const float* dy, const float* x, const 
   const std::int64_t per_block = rows_per_block(rows), blocks = block_count(rows);
   const float inv_n = 1.0f / static_cast<float>(normalized);
   std::vector<float> buffer;
-#pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold) firstprivate(buffer)
+  const int threads = elementwise_threads(rows * cols, kParallelThreshold);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1) firstprivate(buffer)
   for (std::int64_t blk = 0; blk < blocks; ++blk) {
     float* dw_part = workspace + 2 * blk * cols;
     float* db_part = dw_part + cols;
@@ -109,7 +113,8 @@ void layer_norm_backward(const Context&, const float* dy, const float* x, const 
   const std::int64_t chunks = (cols + kChunk - 1) / kChunk;
   float* dw_total = workspace;
   float* db_total = workspace + cols;
-#pragma omp parallel for schedule(static) if (blocks * cols > kParallelThreshold)
+  const int sum_threads = elementwise_threads(blocks * cols, kParallelThreshold);
+#pragma omp parallel for schedule(static) num_threads(sum_threads) if (sum_threads > 1)
   for (std::int64_t c = 0; c < chunks; ++c) {
     const std::int64_t begin = c * kChunk, end = std::min(cols, begin + kChunk);
     for (std::int64_t blk = 1; blk < blocks; ++blk) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/cpu/thread_budget.h"
 #include "kernels/cpu/vector_math.h"  // vexp, vselect
 
 namespace pare::kernels::cpu {
@@ -62,7 +63,8 @@ void cross_entropy_forward(const Context&, const float* logits, const std::int64
     }
     ++count;
   }
-#pragma omp parallel for schedule(static) if (n * c > kParallelElements)
+  const int threads = elementwise_threads(n * c, kParallelElements);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (std::int64_t i = 0; i < n; ++i) {
     const float* z = logits + i * c;
     if (targets[i] == ignore_index) {
@@ -90,7 +92,8 @@ void cross_entropy_backward(const Context&, const float* logits, const std::int6
   const auto scale =
       static_cast<float>(*valid_rows > 0.0f ? static_cast<double>(*grad_loss) / static_cast<double>(*valid_rows) : 0.0);
   const float uniform = eps / static_cast<float>(c);
-#pragma omp parallel for schedule(static) if (n * c > kParallelElements)
+  const int threads = elementwise_threads(n * c, kParallelElements);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (std::int64_t i = 0; i < n; ++i) {
     float* g = grad + i * c;
     if (targets[i] == ignore_index) {
@@ -107,7 +110,8 @@ void cross_entropy_backward(const Context&, const float* logits, const std::int6
 
 void kl_div_forward(const Context&, const float* s, const float* t, std::int64_t rows, std::int64_t c, double inv_t,
                     double loss_scale, float* row_kl, float* loss) {
-#pragma omp parallel for schedule(static) if (rows * c > kParallelElements)
+  const int threads = elementwise_threads(rows * c, kParallelElements);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (std::int64_t i = 0; i < rows; ++i) {
     const float* si = s + i * c;
     const float* ti = t + i * c;
@@ -127,7 +131,8 @@ void kl_div_forward(const Context&, const float* s, const float* t, std::int64_t
 void kl_div_backward(const Context&, const float* s, const float* t, std::int64_t rows, std::int64_t c, double inv_t,
                      const float* row_kl, const float* grad_loss, double grad_scale, float* grad_s, float* grad_t) {
   const double scale = static_cast<double>(*grad_loss) * grad_scale;
-#pragma omp parallel for schedule(static) if (rows * c > kParallelElements)
+  const int threads = elementwise_threads(rows * c, kParallelElements);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (std::int64_t i = 0; i < rows; ++i) {
     const float* si = s + i * c;
     const float* ti = t + i * c;
@@ -144,7 +149,8 @@ void kl_div_backward(const Context&, const float* s, const float* t, std::int64_
 void mean_squared_error(const Context&, const float* a, const float* b, std::int64_t n, float* out) {
   const std::int64_t blocks = (n + kSumBlock - 1) / kSumBlock;
   std::vector<double> partial(static_cast<std::size_t>(blocks));
-#pragma omp parallel for schedule(static) if (n > 65536)
+  const int threads = elementwise_threads(n, 65536);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (std::int64_t k = 0; k < blocks; ++k) {
     const std::int64_t begin = k * kSumBlock, end = std::min(n, begin + kSumBlock);
     double sum = 0.0;

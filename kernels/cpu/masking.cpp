@@ -2,10 +2,13 @@
 
 #include <limits>
 
+#include "kernels/cpu/thread_budget.h"
+
 namespace pare::kernels::cpu {
 
 void masked_fill(const Context&, const float* x, const std::uint8_t* mask, float value, float* out, std::int64_t n) {
-#pragma omp parallel for simd schedule(static) if (n > 65536)
+  const int threads = elementwise_threads(n, 65536);
+#pragma omp parallel for simd schedule(static) num_threads(threads) if (threads > 1)
   for (std::int64_t i = 0; i < n; ++i) out[i] = mask[i] ? value : x[i];
 }
 

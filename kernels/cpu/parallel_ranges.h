@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "kernels/cpu/thread_budget.h"
+
 // Clang (the fuzzing build) does not clone templates; it compiles the baseline alone.
 #if defined(__clang__)
 #define PARE_VECTOR_CLONES
@@ -21,14 +23,15 @@
 namespace pare::kernels::cpu {
 
 // body(begin, end) over [0, n) in one range per thread (multiples of `align` elements but the last),
-// or in one call when n is at most `serial_up_to`.
+// or in one call when n is at most `serial_up_to`; threads as elementwise_threads gives them.
 template <typename Body>
 void parallel_ranges(std::int64_t n, std::int64_t serial_up_to, std::int64_t align, const Body& body) {
-  if (n <= serial_up_to || omp_get_max_threads() < 2) {
+  const int threads = elementwise_threads(n, serial_up_to);
+  if (threads < 2) {
     if (n > 0) body(std::int64_t{0}, n);
     return;
   }
-#pragma omp parallel
+#pragma omp parallel num_threads(threads)
   {
     const std::int64_t threads = omp_get_num_threads(), thread = omp_get_thread_num();
     const std::int64_t per_thread = ((n + threads - 1) / threads + align - 1) / align * align;

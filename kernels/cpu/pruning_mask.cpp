@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "kernels/cpu/thread_budget.h"
+
 namespace pare::kernels::cpu {
 namespace {
 
@@ -25,7 +27,8 @@ float entry_or_one(const float* entries, std::int64_t index) { return index < 0 
 
 void mask_expand(const Context&, const float* entries, bool shared, const std::int64_t* row_index,
                  const std::int64_t* col_index, std::int64_t rows, std::int64_t cols, float* out) {
-#pragma omp parallel for schedule(static) if (rows * cols > 65536)
+  const int threads = elementwise_threads(rows * cols, 65536);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (std::int64_t r = 0; r < rows; ++r) {
     float* row = out + r * cols;
     if (shared) {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "kernels/cpu/thread_budget.h"
 #include "kernels/philox.h"
 
 namespace pare::kernels::cpu {
@@ -9,7 +10,8 @@ namespace pare::kernels::cpu {
 void random_normal(const Context&, float* out, std::int64_t n, std::uint64_t seed, std::uint64_t counter, float mean,
                    float std) {
   const std::int64_t blocks = (n + 3) / 4;
-#pragma omp parallel for schedule(static) if (n > 65536)
+  const int threads = elementwise_threads(n, 65536);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (std::int64_t b = 0; b < blocks; ++b) {
     const Philox4 r = philox4x32(seed, counter + static_cast<std::uint64_t>(b), 0);
     float z[4];
@@ -29,7 +31,8 @@ void random_normal(const Context&, float* out, std::int64_t n, std::uint64_t see
 void random_uniform(const Context&, float* out, std::int64_t n, std::uint64_t seed, std::uint64_t counter, float low,
                     float high) {
   const std::int64_t blocks = (n + 3) / 4;
-#pragma omp parallel for schedule(static) if (n > 65536)
+  const int threads = elementwise_threads(n, 65536);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (std::int64_t b = 0; b < blocks; ++b) {
     const Philox4 r = philox4x32(seed, counter + static_cast<std::uint64_t>(b), 0);
     for (int j = 0; j < 4 && b * 4 + j < n; ++j) {

@@ -2,11 +2,14 @@
 
 #include <algorithm>
 
+#include "kernels/cpu/thread_budget.h"
+
 namespace pare::kernels::cpu {
 
 void sum_axis(const Context&, const float* x, float* out, std::int64_t outer, std::int64_t reduce, std::int64_t inner) {
   if (inner == 1) {
-#pragma omp parallel for schedule(static) if (outer * reduce > 32768)
+    const int threads = elementwise_threads(outer * reduce, 32768);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
     for (std::int64_t o = 0; o < outer; ++o) {
       const float* row = x + o * reduce;
       float acc = 0.0f;
@@ -19,7 +22,8 @@ void sum_axis(const Context&, const float* x, float* out, std::int64_t outer, st
   // Columns are split into chunks so each thread streams rows of its chunk contiguously.
   constexpr std::int64_t kChunk = 256;
   const std::int64_t chunks = (inner + kChunk - 1) / kChunk;
-#pragma omp parallel for collapse(2) schedule(static) if (outer * reduce * inner > 32768)
+  const int threads = elementwise_threads(outer * reduce * inner, 32768);
+#pragma omp parallel for collapse(2) schedule(static) num_threads(threads) if (threads > 1)
   for (std::int64_t o = 0; o < outer; ++o) {
     for (std::int64_t c = 0; c < chunks; ++c) {
       const std::int64_t begin = c * kChunk, end = std::min(inner, begin + kChunk);
@@ -34,7 +38,8 @@ void sum_axis(const Context&, const float* x, float* out, std::int64_t outer, st
 }
 
 void argmax_rows(const Context&, const float* x, std::int64_t rows, std::int64_t cols, std::int64_t* out) {
-#pragma omp parallel for schedule(static) if (rows * cols > 65536)
+  const int threads = elementwise_threads(rows * cols, 65536);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (std::int64_t r = 0; r < rows; ++r) {
     const float* row = x + r * cols;
     out[r] = static_cast<std::int64_t>(std::max_element(row, row + cols) - row);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "kernels/cpu/thread_budget.h"
 #include "kernels/cpu/vector_math.h"  // vexp
 
 namespace pare::kernels::cpu {
@@ -38,7 +39,8 @@ float exp_shifted(const float* x, float shift, float* y, std::int64_t cols) {
 }  // namespace
 
 void softmax_forward(const Context&, const float* x, float* y, std::int64_t rows, std::int64_t cols) {
-#pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold)
+  const int threads = elementwise_threads(rows * cols, kParallelThreshold);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (std::int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * cols;
     float* yr = y + r * cols;
@@ -50,7 +52,8 @@ void softmax_forward(const Context&, const float* x, float* y, std::int64_t rows
 
 void softmax_backward(const Context&, const float* y, const float* dy, float* dx, std::int64_t rows,
                       std::int64_t cols) {
-#pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold)
+  const int threads = elementwise_threads(rows * cols, kParallelThreshold);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (std::int64_t r = 0; r < rows; ++r) {
     const float* yr = y + r * cols;
     const float* gr = dy + r * cols;
@@ -64,7 +67,8 @@ void softmax_backward(const Context&, const float* y, const float* dy, float* dx
 }
 
 void log_softmax_forward(const Context&, const float* x, float* y, std::int64_t rows, std::int64_t cols) {
-#pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold)
+  const int threads = elementwise_threads(rows * cols, kParallelThreshold);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (std::int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * cols;
     float* yr = y + r * cols;
@@ -78,7 +82,8 @@ void log_softmax_forward(const Context&, const float* x, float* y, std::int64_t 
 
 void log_softmax_backward(const Context&, const float* y, const float* dy, float* dx, std::int64_t rows,
                           std::int64_t cols) {
-#pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold)
+  const int threads = elementwise_threads(rows * cols, kParallelThreshold);
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
   for (std::int64_t r = 0; r < rows; ++r) {
     const float* yr = y + r * cols;
     const float* gr = dy + r * cols;

@@ -1,9 +1,11 @@
 // How many OpenMP threads a kernel's work deserves. Waking a thread and handing it part of a small
 // product costs more than the part takes: the operands sit in the caller's cache, the other thread
 // first pulls them across, and where threads sleep between regions (OMP_WAIT_POLICY=PASSIVE, or a
-// spin that ran out) each region also waits for a wake-up. So a kernel gives each thread at least a
-// measured amount of work and runs smaller work on the calling thread alone, with no parallel region
-// at all. Private to kernels/cpu.
+// spin that ran out) each region also waits for a wake-up. So every CPU kernel gives each thread at
+// least a measured amount of work (products: multiply-adds; element-wise kernels: the constant each
+// measured) and runs smaller work on the calling thread alone, with no parallel region at all. The
+// split never changes a result: kernels partition work into the same blocks whatever the count.
+// Private to kernels/cpu.
 #pragma once
 
 #include <omp.h>
@@ -31,6 +33,14 @@ inline int threads_for(std::int64_t work, std::int64_t per_thread) {
 
 inline int product_threads(std::int64_t m, std::int64_t n, std::int64_t k) {
   return threads_for(m * n * k, kProductWorkPerThread);
+}
+
+// Threads for element-wise work (elements, rows or bytes, as each kernel counts it) that two threads
+// were measured to speed up from `parallel_above`, the constant at each kernel: each thread gets at
+// least half of that, so on a machine with many cores a kernel takes more threads only as its work
+// grows, and on two cores it runs as measured.
+inline int elementwise_threads(std::int64_t work, std::int64_t parallel_above) {
+  return threads_for(work, std::max<std::int64_t>(parallel_above / 2, 1));
 }
 
 // Caps the OpenMP thread count of the calling thread for a scope: oneDNN sizes its parallel regions
