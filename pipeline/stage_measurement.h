@@ -24,7 +24,9 @@ struct MeasureOptions {
 };
 
 // {"dev": {metrics}, "test": {metrics} or null (evaluate_test false), "size": model_size_json
-// against `original_dir` (itself when empty), "latency_b1_ms", "throughput_b32"}.
+// against `original_dir` (itself when empty), "latency_b1_ms", "throughput_b32", and the OpenMP
+// threads each was measured at ("latency_b1_threads", "throughput_b32_threads"): on the CPU the
+// faster of one thread and the count in force}.
 nlohmann::json measure_model_dir(const std::filesystem::path& model_dir, const std::filesystem::path& original_dir,
                                  const MeasureOptions& options);
 

@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <omp.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -114,6 +115,12 @@ TEST_F(PipelineRunTest, QuickRunReportsWhatTheFinalModelIs) {
     }
     EXPECT_GT(s.at("latency_b1_ms").get<double>(), 0.0);
     EXPECT_GT(s.at("throughput_b32").get<double>(), 0.0);
+    // Each speed at the faster of one thread and all (pipeline/stage_measurement.cpp).
+    for (const char* key : {"latency_b1_threads", "throughput_b32_threads"}) {
+      ASSERT_TRUE(s.contains(key)) << key;
+      const int threads = s.at(key).get<int>();
+      EXPECT_TRUE(threads == 1 || threads == omp_get_max_threads()) << key << " " << threads;
+    }
   }
   for (const json& figure : report.at("figures")) {
     const std::string svg = testing::read_bytes(o.out / figure.get<std::string>());
