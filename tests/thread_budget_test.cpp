@@ -31,7 +31,7 @@ std::vector<std::vector<float>> at_each_thread_count(const Compute& compute) {
   return results;
 }
 
-// Rows x [n, k] products from 0.2M to 134M multiply-adds: one thread below 8M, more above.
+// Rows x [n, k] products from 0.2M to 134M multiply-adds: one thread below 4M, more above.
 TEST(ThreadBudget, PackedProductsGiveTheSameBitsWhateverThreadsTheyGet) {
   struct Shape {
     std::int64_t n, k;

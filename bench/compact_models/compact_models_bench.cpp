@@ -52,14 +52,14 @@ BertConfig with_layers(BertConfig c, const std::vector<std::int64_t>& heads, con
   return c;
 }
 
-// The default run's shapes (pipeline/recipes/default.json on Brown, one run of it): its heads stage
-// kept 2, 1, 1, 1 heads; the FFN stage, following the heads, widths 256, 128, 192, 128 of 1024; the
-// hidden stage 192 of 256 dimensions.
+// The default run's shapes (pipeline/recipes/default.json on Brown, the run of 2026-12-07): its
+// heads stage kept 1, 1, 2, 1 heads; the FFN stage, following the heads, widths 128, 128, 256, 128
+// of 1024; the hidden stage 192 of 256 dimensions.
 Family mini_family() {
   BertConfig teacher = named_bert_config("mini");
   teacher.vocab_size = 8000;
   teacher.reset_layer_shapes();
-  const std::vector<std::int64_t> heads{2, 1, 1, 1}, full{1024, 1024, 1024, 1024}, ffn{256, 128, 192, 128};
+  const std::vector<std::int64_t> heads{1, 1, 2, 1}, full{1024, 1024, 1024, 1024}, ffn{128, 128, 256, 128};
   BertConfig hidden = with_layers(teacher, heads, ffn);
   hidden.pare_layer_norm_size = teacher.hidden_size;
   hidden.hidden_size = 192;

@@ -15,14 +15,15 @@
 
 namespace pare::kernels::cpu {
 
-// Multiply-adds a matrix product must give each thread: two threads from 8M. Measured on 2 Zen 5
-// cores inside models (bench/compact_models_bench.cpp, seq 64): at batch 1 the products of a
-// hidden-192 pruned model (1.5-4.7M multiply-adds, 15-50 us on one thread) ran no faster on two
-// threads than on one with the environment as found, and took 2.3x as long under
-// OMP_WAIT_POLICY=PASSIVE (the model 1.52 ms against 0.73 with them on one thread), while
-// BERT-mini's (12.6-16.8M) ran 1.7x faster on two. At 2M, 4M, 8M and 16M per thread the models'
-// times were within noise of each other except 16M, which gave batch 8 of the pruned model 35% more.
-constexpr std::int64_t kProductWorkPerThread = std::int64_t{1} << 22;
+// Multiply-adds a matrix product must give each thread: two threads from 4M. Measured on 2 Zen 5
+// cores inside models (bench/compact_models, seq 64; the default run's models, medians of 5
+// alternated rounds): at batch 1 the products of the hidden-192 final model (1.5-4.7M
+// multiply-adds, 15-50 us on one thread) ran no faster on two threads than on one, and under
+// OMP_WAIT_POLICY=PASSIVE took 2.3x as long (the model 1.52 ms against 0.73 with them on one
+// thread), while BERT-mini's (12.6-16.8M) ran 1.7x faster on two. With 1M, 2M and 4M a thread the
+// models ran within noise of each other except batch 8 of the final model (2.56 ms at 2M, 3.13 at
+// 4M, whose output projections, 6.3M, then ran on one thread).
+constexpr std::int64_t kProductWorkPerThread = std::int64_t{1} << 21;
 
 // Threads for `work` units when each thread must get at least `per_thread` of them: between 1 and
 // the OpenMP thread count.
