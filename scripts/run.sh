@@ -13,8 +13,6 @@ scripts/setup.sh
 scripts/build.sh
 pare=build/cli/pare
 "$pare" selftest
-# OpenMP threads that spin while waiting starve each other on a shared 2-core machine.
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 
 run=${PARE_RUN_DIR:-runs/brown-$(date +%Y%m%d-%H%M%S)}
 if [ -f "$run/run.json" ]; then
