@@ -17,11 +17,13 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <map>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -156,39 +158,75 @@ void run_family(const Family& family, int rounds) {
   }
 }
 
+constexpr const char* kUsage =
+    "usage: pare_compact_models_bench [--family mini|base|all] [--rounds N] [--batches LIST]";
+constexpr std::int64_t kMaxRounds = 1000;
+constexpr std::int64_t kMaxBatch = 1024;  // BERT-base at 128 tokens: about 6 GB of activations
+
+// `text` as a whole number in [1, most]; throws std::invalid_argument naming `option` otherwise.
+std::int64_t positive_number(const std::string& option, const std::string& text, std::int64_t most) {
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 1 || value > most) {
+    throw std::invalid_argument(option + " takes whole numbers from 1 to " + std::to_string(most) + ", got \"" + text +
+                                "\"");
+  }
+  return value;
+}
+
 std::vector<std::int64_t> parse_batches(const std::string& list) {
   std::vector<std::int64_t> out;
   std::stringstream in(list);
-  for (std::string item; std::getline(in, item, ',');) out.push_back(std::stoll(item));
+  for (std::string item; std::getline(in, item, ',');) out.push_back(positive_number("--batches", item, kMaxBatch));
+  if (out.empty()) throw std::invalid_argument("--batches takes a comma-separated list, got \"" + list + "\"");
   return out;
+}
+
+// Runs the benchmark the arguments ask for; throws std::invalid_argument on a bad argument.
+void run(int argc, char** argv) {
+  std::string family = "all", batches;
+  std::int64_t rounds = 5;
+  for (int i = 1; i < argc; i += 2) {
+    const std::string key = argv[i];
+    if (key != "--family" && key != "--rounds" && key != "--batches") {
+      throw std::invalid_argument("unknown option \"" + key + "\"");
+    }
+    if (i + 1 >= argc) throw std::invalid_argument(key + " needs a value");
+    const std::string value = argv[i + 1];
+    if (key == "--family") {
+      if (value != "mini" && value != "base" && value != "all") {
+        throw std::invalid_argument("--family takes mini, base or all, got \"" + value + "\"");
+      }
+      family = value;
+    } else if (key == "--rounds") {
+      rounds = positive_number(key, value, kMaxRounds);
+    } else {
+      batches = value;
+      parse_batches(batches);  // refused before any model is built
+    }
+  }
+  std::cout << "OpenMP threads as found: " << omp_get_max_threads()
+            << "; OMP_WAIT_POLICY=" << (std::getenv("OMP_WAIT_POLICY") ? std::getenv("OMP_WAIT_POLICY") : "(unset)")
+            << "\n";
+  for (Family f : {mini_family(), base_family()}) {
+    if (family != f.name && family != "all") continue;
+    if (!batches.empty()) f.batches = parse_batches(batches);
+    run_family(f, static_cast<int>(rounds));
+  }
 }
 
 }  // namespace
 }  // namespace pare
 
 int main(int argc, char** argv) {
-  std::string family = "all", batches;
-  int rounds = 5;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string key = argv[i], value = argv[i + 1];
-    if (key == "--family") {
-      family = value;
-    } else if (key == "--rounds") {
-      rounds = std::max(1, std::atoi(value.c_str()));
-    } else if (key == "--batches") {
-      batches = value;
-    } else {
-      std::cerr << "unknown option " << key << " (--family mini|base|all, --rounds N, --batches 1,8,32)\n";
-      return 1;
-    }
-  }
-  std::cout << "OpenMP threads as found: " << omp_get_max_threads()
-            << "; OMP_WAIT_POLICY=" << (std::getenv("OMP_WAIT_POLICY") ? std::getenv("OMP_WAIT_POLICY") : "(unset)")
-            << "\n";
-  for (pare::Family f : {pare::mini_family(), pare::base_family()}) {
-    if (family != f.name && family != "all") continue;
-    if (!batches.empty()) f.batches = pare::parse_batches(batches);
-    pare::run_family(f, rounds);
+  try {
+    pare::run(argc, argv);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "pare_compact_models_bench: " << e.what() << "\n" << pare::kUsage << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "pare_compact_models_bench: error: " << e.what() << "\n";
+    return 1;
   }
   return 0;
 }
