@@ -7,11 +7,19 @@ the median over rounds of each run's median step. Needs Debian's python3-torch (
 never a test dependency.
 
     /usr/bin/python3 bench/compare_torch.py --pare build/cli/pare [--rounds 3] [--precision bf16]
+    /usr/bin/python3 bench/compare_torch.py --precision int8   # inference cases only
 
 PyTorch runs at its best settings: inference under torch.inference_mode() with
 nn.TransformerEncoderLayer's fused fast path (its BERT-style post-LayerNorm, GELU layer), training
 with the same layers under autograd and torch.optim.AdamW(foreach=True). `--torch-precision bf16`
 runs PyTorch under CPU autocast to bf16; by default PyTorch runs f32, the baseline the issue sets.
+
+`--precision int8` compares int8 inference: pare quantizes its model at load (`pare bench --precision
+int8`, as `pare quantize` writes one) and PyTorch runs torch.ao.quantization.quantize_dynamic (int8
+weights per output channel, activations quantized per tensor as they arrive) on a BERT built from
+nn.Linear layers as Hugging Face's is (query, key, value, output, FFN in and out, pooler), since
+nn.TransformerEncoderLayer's fused projections are not nn.Linear and would stay f32. The table then
+adds both sides' f32 time for each case, from the same rounds.
 """
 import argparse
 import json
@@ -30,6 +38,7 @@ SIZES = {  # name: (layers, hidden); heads = hidden / 64, FFN = 4 * hidden, as m
     "base": (12, 768),
 }
 DEFAULT_CASES = "mini:infer:1,mini:infer:32,mini:train:32,base:infer:1,base:infer:32,base:train:8"
+INT8_CASES = "mini:infer:1,mini:infer:32,base:infer:1,base:infer:32"
 VOCAB = 30522
 MAX_POSITIONS = 512
 
@@ -88,7 +97,32 @@ def torch_worker(args):
             x = self.encoder(x)
             return torch.tanh(self.pooler(x[:, 0]))
 
+    class LinearLayer(nn.Module):
+        """Hugging Face's BertLayer: every projection an nn.Linear, so quantize_dynamic reaches them all."""
+
+        def __init__(self):
+            super().__init__()
+            self.query, self.key, self.value = (nn.Linear(hidden, hidden) for _ in range(3))
+            self.output = nn.Linear(hidden, hidden)
+            self.norm1 = nn.LayerNorm(hidden, eps=1e-12)
+            self.intermediate = nn.Linear(hidden, ffn)
+            self.ffn_output = nn.Linear(ffn, hidden)
+            self.norm2 = nn.LayerNorm(hidden, eps=1e-12)
+
+        def forward(self, x):
+            b, t, _ = x.shape
+            split = lambda y: y.view(b, t, heads, hidden // heads).transpose(1, 2)
+            context = nn.functional.scaled_dot_product_attention(split(self.query(x)), split(self.key(x)),
+                                                                 split(self.value(x)))
+            x = self.norm1(x + self.output(context.transpose(1, 2).reshape(b, t, hidden)))
+            return self.norm2(x + self.ffn_output(nn.functional.gelu(self.intermediate(x))))
+
     model = Bert()
+    if args.torch_precision in ("int8", "f32-linear"):
+        model.encoder = nn.Sequential(*(LinearLayer() for _ in range(layers)))
+    if args.torch_precision == "int8":
+        torch.backends.quantized.engine = args.engine
+        model = torch.ao.quantization.quantize_dynamic(model.eval(), {nn.Linear}, dtype=torch.qint8)
     ids = torch.randint(1, VOCAB, (args.batch, args.seq))
     types = torch.zeros_like(ids)
     labels = torch.randint(0, 2, (args.batch,))
@@ -124,17 +158,18 @@ def torch_worker(args):
 
 # ---------------------------------------------------------------- the driver
 
-def run_torch(args, size, mode, batch):
+def run_torch(args, size, mode, batch, precision=None):
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", "--size", size, "--mode", mode, "--batch",
            str(batch), "--seq", str(args.seq), "--steps", str(args.steps), "--warmup", str(args.warmup),
-           "--threads", str(args.threads), "--torch-precision", args.torch_precision]
+           "--threads", str(args.threads), "--torch-precision", precision or args.torch_precision,
+           "--engine", args.engine]
     return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
 
 
-def run_pare(args, size, mode, batch):
+def run_pare(args, size, mode, batch, precision=None):
     cmd = [args.pare, "bench", "--size", size, "--mode", mode, "--batch", str(batch), "--seq", str(args.seq),
            "--steps", str(args.steps), "--warmup", str(args.warmup), "--threads", str(args.threads),
-           "--precision", args.precision]
+           "--precision", precision or args.precision]
     out = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
     return {"ms_per_step": out["ms_per_step"], "max_rss_bytes": out["max_rss_bytes"], "blas": out.get("blas", "")}
 
@@ -152,8 +187,11 @@ def main():
     p.add_argument("--steps", type=int, default=0, help="timed steps per run (0: 20 at batch 1, else 5)")
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--threads", type=int, default=os.cpu_count())
-    p.add_argument("--precision", choices=["f32", "bf16"], default="f32", help="pare's matrix products")
-    p.add_argument("--torch-precision", choices=["f32", "bf16"], default="f32", help="PyTorch's (autocast)")
+    p.add_argument("--precision", choices=["f32", "bf16", "int8"], default="f32",
+                   help="pare's matrix products (int8: PyTorch's too, and both sides' f32 beside)")
+    p.add_argument("--torch-precision", choices=["f32", "bf16", "int8", "f32-linear"], default="f32",
+                   help="PyTorch's (autocast for bf16; f32-linear: the nn.Linear BERT int8 quantizes, in f32)")
+    p.add_argument("--engine", default="onednn", help="PyTorch's quantized engine (Debian's x86 build: onednn)")
     p.add_argument("--peak-gflops", type=float, default=0.0,
                    help="the machine's f32 limit (default: nominal); doubled for --precision bf16")
     p.add_argument("--json", help="also write the rows here")
@@ -167,6 +205,8 @@ def main():
         torch_worker(args)
         return
 
+    if args.precision == "int8":
+        return compare_int8(args)
     # bf16 dot products (AVX512_BF16, AMX) run at twice the f32 FMA rate.
     peak = (args.peak_gflops or nominal_peak_gflops()) * (2 if args.precision == "bf16" else 1)
     cases = []
@@ -215,6 +255,50 @@ def main():
             json.dump({"seq": args.seq, "threads": args.threads, "openblas_coretype": env, "blas": blas,
                        "precision": args.precision, "torch_precision": args.torch_precision,
                        "peak_gflops": peak, "rows": rows}, f, indent=2)
+
+
+def compare_int8(args):
+    """int8 inference, pare against quantize_dynamic, each beside its own f32 (PyTorch's f32 on the same
+    nn.Linear BERT it quantizes), all four alternated in each round."""
+    spec = INT8_CASES if args.cases == DEFAULT_CASES else args.cases
+    cases = []
+    for case in spec.split(","):
+        size, mode, batch = case.split(":")
+        if size not in SIZES or mode != "infer":
+            sys.exit(f"compare_torch: bad int8 case {case!r} (size in {sorted(SIZES)}, mode infer)")
+        cases.append((size, int(batch)))
+    runs = {"torch f32": ("torch", "f32-linear"), "torch int8": ("torch", "int8"), "pare f32": ("pare", "f32"),
+            "pare int8": ("pare", "int8")}
+    results = {case: {name: [] for name in runs} for case in cases}
+    for r in range(args.rounds):
+        for case in cases:
+            size, batch = case
+            saved = args.steps
+            args.steps = args.steps or (20 if batch == 1 else 5)
+            for name, (side, precision) in runs.items():
+                run = run_torch if side == "torch" else run_pare
+                results[case][name].append(run(args, size, "infer", batch, precision)["ms_per_step"])
+            args.steps = saved
+            print(f"round {r + 1}/{args.rounds} {size} b{batch}: " +
+                  ", ".join(f"{n} {results[case][n][-1]:.1f} ms" for n in runs), file=sys.stderr)
+    env = os.environ.get("OPENBLAS_CORETYPE", "unset")
+    print(f"seq {args.seq}, {args.threads} threads, OPENBLAS_CORETYPE={env}, PyTorch quantized engine {args.engine}; "
+          f"median of {args.rounds} rounds\n")
+    print("| case | PyTorch f32 | PyTorch int8 | pare f32 | pare int8 | pare int8 / pare f32 | "
+          "pare int8 / PyTorch int8 |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    rows = []
+    for case in cases:
+        size, batch = case
+        ms = {name: statistics.median(v) for name, v in results[case].items()}
+        cells = " | ".join(fmt_rate("infer", batch, ms[n]) for n in runs)
+        own, other = ms["pare f32"] / ms["pare int8"], ms["torch int8"] / ms["pare int8"]
+        print(f"| {size} infer b{batch} | {cells} | {own:.2f}x | {other:.2f}x |")
+        rows.append({"size": size, "batch": batch, **{k.replace(" ", "_") + "_ms": v for k, v in ms.items()},
+                     "int8_over_f32": own, "over_torch_int8": other})
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"seq": args.seq, "threads": args.threads, "engine": args.engine, "rows": rows}, f, indent=2)
 
 
 if __name__ == "__main__":

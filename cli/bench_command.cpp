@@ -10,6 +10,7 @@
 #include "cli/training_options.h"  // add_device_flag
 #include "kernels/blas_info.h"     // blas_description
 #include "models/bert_config.h"    // kMaxBertVocabulary, kMaxBertLayers
+#include "models/int8_model.h"     // quantize_model
 #include "runtime/error.h"
 #include "train/model_benchmark.h"
 
@@ -64,16 +65,27 @@ void add_bench_command(CLI::App& app) {
       ->check(bit_pattern())
       ->capture_default_str();
   add_device_flag(cmd, options->device);
-  add_precision_flag(cmd, options->precision);
+  cmd->add_option("--precision", options->precision,
+                  "f32; bf16: matrix products on bf16 operands with f32 accumulation; int8: the model quantized at "
+                  "load as `pare quantize` would (inference only)")
+      ->capture_default_str();
   cmd->callback([options] {
     options->bench.device = parse_device(options->device);
-    options->bench.precision = parse_precision(options->precision);
+    const bool quantize = options->precision == "int8";
+    PARE_CHECK(quantize || options->precision == "f32" || options->precision == "bf16",
+               "bench: --precision must be f32, bf16 or int8, got \"", options->precision, "\"");
+    options->bench.precision = parse_precision(quantize ? "f32" : options->precision);
     PARE_CHECK(!options->model.empty() || !options->size.empty(), "bench: give --model DIR or --size NAME");
     options->bench.mode = bench_mode_from_name(options->mode);
     const std::optional<BertTask> task = head_task(options->head);
     validate(options->bench);
     BenchModelSource source{options->model, options->size, options->vocab, options->layers};
     auto built = build_benchmark_model(source, options->bench.mode, task, options->bench.seed);
+    if (quantize) {
+      PARE_CHECK(options->bench.mode == BenchMode::infer, "bench: --precision int8 times inference (--mode infer); ",
+                 "int8 models do not train");
+      built = quantize_model(*built);
+    }
     const ModelBenchmarkResult result =
         run_model_benchmark(*built, options->bench, options->model.empty() ? options->size : options->model);
     nlohmann::ordered_json json = to_json(result);

@@ -8,8 +8,8 @@
 namespace pare {
 
 // f32 is the compute type on CPU; bf16/f16 are storage and GPU compute types; i32/i64 hold ids and
-// labels; u8 holds masks.
-enum class DType : std::uint8_t { f32, bf16, f16, i32, i64, u8 };
+// labels; u8 holds masks; i8 holds int8 weights (kernels/int8.h).
+enum class DType : std::uint8_t { f32, bf16, f16, i32, i64, u8, i8 };
 
 // Bytes per element (0 for a value outside the enum).
 constexpr std::size_t dtype_size(DType dtype) {
@@ -23,6 +23,7 @@ constexpr std::size_t dtype_size(DType dtype) {
     case DType::i64:
       return 8;
     case DType::u8:
+    case DType::i8:
       return 1;
   }
   return 0;

@@ -35,6 +35,7 @@ struct Bf16GemmOperand {
 struct PackedGemmWeight {
   std::int64_t n = 0, k = 0;
   bool bf16 = false;  // packed from bf16 bits; gemm_packed then takes bf16 rows
+  bool s8 = false;    // packed by pack_s8_weight (kernels/int8.h); read by gemm_s8_packed alone
   virtual ~PackedGemmWeight() = default;
 };
 

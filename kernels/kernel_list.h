@@ -22,6 +22,12 @@
   X(packed_gemm_weight_bytes, __VA_ARGS__)      \
   X(pack_gemm_weight, __VA_ARGS__)              \
   X(gemm_packed, __VA_ARGS__)                   \
+  /* int8.h */                                  \
+  X(quantize_rows_s8, __VA_ARGS__)              \
+  X(dequantize_gather_s8, __VA_ARGS__)          \
+  X(packed_s8_weight_bytes, __VA_ARGS__)        \
+  X(pack_s8_weight, __VA_ARGS__)                \
+  X(gemm_s8_packed, __VA_ARGS__)                \
   /* elementwise.h, activation.h, masking.h */  \
   X(binary_broadcast, __VA_ARGS__)              \
   X(scale_add, __VA_ARGS__)                     \

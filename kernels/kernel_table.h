@@ -19,6 +19,7 @@
 #include "kernels/elementwise.h"   // binary_broadcast, scale_add
 #include "kernels/gemm.h"          // gemm, gemm_batched, gemm_bias, gemm_bf16
 #include "kernels/indexing.h"      // copy_rows, gather_rows, scatter_add_rows
+#include "kernels/int8.h"          // quantize_rows_s8, dequantize_gather_s8, pack_s8_weight, gemm_s8_packed
 #include "kernels/kernel_list.h"   // PARE_KERNELS
 #include "kernels/layer_norm.h"    // layer_norm_forward, layer_norm_backward(_workspace)
 #include "kernels/loss.h"          // cross_entropy_*, kl_div_*, mean_squared_error

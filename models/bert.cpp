@@ -2,6 +2,7 @@
 
 #include "runtime/error.h"
 #include "runtime/host_memory.h"
+#include "runtime/nn/embedding.h"
 #include "runtime/ops/activation.h"  // tanh
 #include "runtime/ops/masking.h"     // additive_attention_mask
 
@@ -59,6 +60,19 @@ BertModel::BertModel(BertConfig config, std::uint64_t seed, bool add_pooling_lay
     pooler_ =
         pooler->register_module("dense", std::make_shared<Linear>(config_.hidden_size, config_.hidden_size, *gen_, true,
                                                                   static_cast<float>(config_.initializer_range)));
+  }
+  if (config_.quantization) use_int8_layout();
+}
+
+void BertModel::use_int8_layout() {
+  const BertQuantization& q = *config_.quantization;
+  for (const auto& [name, module] : named_modules()) {
+    if (!q.quantizes(name)) continue;
+    if (auto* linear = dynamic_cast<Linear*>(module)) {
+      linear->set_int8(Tensor::zeros(linear->weight().shape(), DType::i8), Tensor::ones({linear->out_features()}));
+    } else if (auto* table = dynamic_cast<Embedding*>(module)) {
+      table->set_int8(Tensor::zeros(table->weight().shape(), DType::i8), Tensor::ones({table->num_embeddings()}));
+    }
   }
 }
 

@@ -59,7 +59,8 @@ class BertTaskModel : public Module {
 class BertModel : public BertTaskModel {
  public:
   // Initialised as HF initialises BERT (normal(0, initializer_range), LayerNorm ones and zeros,
-  // zero pad row), drawing from a generator seeded with `seed` that dropout then uses.
+  // zero pad row), drawing from a generator seeded with `seed` that dropout then uses. With
+  // config.quantization the modules it names are int8 (zeros, to load an int8 directory into).
   explicit BertModel(BertConfig config, std::uint64_t seed = 0, bool add_pooling_layer = true);
 
   BertOutputs forward(const BertInputs& inputs, const Tensor& labels = Tensor()) const override;
@@ -76,6 +77,8 @@ class BertModel : public BertTaskModel {
   std::size_t num_layers() const { return layers_->size(); }
 
  private:
+  void use_int8_layout();
+
   BertConfig config_;
   std::unique_ptr<Generator> gen_;
   std::shared_ptr<BertEmbeddings> embeddings_;

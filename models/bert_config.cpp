@@ -1,5 +1,6 @@
 #include "models/bert_config.h"
 
+#include <algorithm>
 #include <set>
 
 #include "runtime/error.h"
@@ -66,6 +67,38 @@ std::map<std::int64_t, std::vector<std::int64_t>> read_pruned_heads(const JsonRe
     pruned[parse_index(key, reader, "pruned_heads")] = list;
   }
   return pruned;
+}
+
+constexpr const char* kQuantizationKey = "quantization";
+constexpr const char* kInt8Method = "int8";
+constexpr const char* kInt8Weights = "symmetric, one scale per output channel";
+constexpr const char* kInt8Activations = "dynamic, symmetric, one scale per row";
+constexpr const char* kInt8Embeddings = "symmetric, one scale per row";
+
+BertQuantization read_quantization(const JsonReader& reader) {
+  const JsonReader q = reader.member(kQuantizationKey, UnknownKeys::refuse);
+  BertQuantization out;
+  q.check(q.required<std::string>("method") == kInt8Method, "method",
+          "must be \"int8\" (the only scheme this pare runs)");
+  q.check(q.required<std::string>("weights") == kInt8Weights, "weights",
+          std::string("must be \"") + kInt8Weights + "\"");
+  q.check(q.required<std::string>("activations") == kInt8Activations, "activations",
+          std::string("must be \"") + kInt8Activations + "\"");
+  const std::string embeddings = q.required<std::string>("word_embeddings");
+  q.check(embeddings == kInt8Embeddings || embeddings == "f32", "word_embeddings",
+          std::string("must be \"") + kInt8Embeddings + "\" or \"f32\"");
+  out.word_embeddings = embeddings != "f32";
+  out.kept_f32 = q.list<std::string>("kept_f32");
+  q.finish();
+  return out;
+}
+
+json quantization_json(const BertQuantization& q) {
+  return json{{"method", kInt8Method},
+              {"weights", kInt8Weights},
+              {"activations", kInt8Activations},
+              {"word_embeddings", q.word_embeddings ? kInt8Embeddings : "f32"},
+              {"kept_f32", q.kept_f32}};
 }
 
 std::vector<BertLayerShape> read_layer_shapes(const JsonReader& reader) {
@@ -197,6 +230,22 @@ void BertConfig::validate(const std::string& source) const {
   }
 }
 
+bool BertQuantization::can_quantize(const std::string& name) {
+  if (name == "pooler.dense" || name == "embeddings.word_embeddings") return true;
+  if (!name.starts_with("encoder.layer.")) return false;
+  for (const char* linear : {".attention.self.query", ".attention.self.key", ".attention.self.value",
+                             ".attention.output.dense", ".intermediate.dense", ".output.dense"}) {
+    if (name.ends_with(linear)) return true;
+  }
+  return false;
+}
+
+bool BertQuantization::quantizes(const std::string& name) const {
+  if (!can_quantize(name)) return false;
+  if (name == "embeddings.word_embeddings") return word_embeddings;
+  return std::find(kept_f32.begin(), kept_f32.end(), name) == kept_f32.end();
+}
+
 BertConfig BertConfig::from_json(const json& j, const std::string& source) {
   PARE_CHECK(j.is_object(), source, ": a BERT config must be a JSON object, got ", j.type_name());
   // HF's config.json carries many fields pare does not use (transformers_version, torch_dtype,
@@ -242,6 +291,7 @@ BertConfig BertConfig::from_json(const json& j, const std::string& source) {
   r.skip("label2id");  // the inverse of id2label, which to_json writes from it
   c.pare_layer_norm_size = r.optional<std::int64_t>(kLayerNormSizeKey, {.min = 1, .max = kMaxWidth});
   if (r.has("pruned_heads")) c.pruned_heads = read_pruned_heads(r);
+  if (r.has(kQuantizationKey)) c.quantization = read_quantization(r);
   if (r.has(kLayerShapesKey)) {
     c.layer_shapes = read_layer_shapes(r);
   } else {
@@ -293,6 +343,7 @@ json BertConfig::to_json() const {
   for (const auto& [layer, heads] : pruned_heads) pruned[std::to_string(layer)] = heads;
   j["pruned_heads"] = pruned;
   if (layer_norm_size() != hidden_size) j[kLayerNormSizeKey] = layer_norm_size();
+  if (quantization) j[kQuantizationKey] = quantization_json(*quantization);
   bool hf_shapes = false;
   try {
     hf_shapes = layer_shapes == hf_layer_shapes();

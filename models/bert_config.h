@@ -29,6 +29,26 @@ struct BertLayerShape {
 
 enum class BertActivation { gelu, gelu_tanh, relu };
 
+// What `pare quantize` made of a model (config.json "quantization"; absent for an f32 model). The
+// arithmetic is fixed (kernels/int8.h: int8 weights with one scale per output channel, activations
+// quantized per row as they arrive, both symmetric) and written out in full so that a reader sees
+// the scheme, and a later pare with another one refuses this one by name instead of misreading it.
+struct BertQuantization {
+  // Word embeddings int8 with one scale per row; f32 where a masked-LM decoder shares them.
+  bool word_embeddings = true;
+  // Linear layers left f32 (`pare quantize --keep-f32`), by module name
+  // ("bert.encoder.layer.3.output.dense").
+  std::vector<std::string> kept_f32;
+  bool operator==(const BertQuantization&) const = default;
+
+  // Whether the module `name` (as BertModel names it: "encoder.layer.0.attention.self.query",
+  // "pooler.dense", "embeddings.word_embeddings") is int8 under this scheme: every linear layer of the
+  // encoder and the pooler, and the word embeddings when word_embeddings, less kept_f32.
+  bool quantizes(const std::string& name) const;
+  // The modules that can be int8 in a BERT encoder: the candidates for quantizes().
+  static bool can_quantize(const std::string& name);
+};
+
 struct BertConfig {
   // HF fields, with HF's defaults (bert-base-uncased).
   std::int64_t vocab_size = 30522;
@@ -61,6 +81,8 @@ struct BertConfig {
   // One entry per layer. Saved under "pare_layer_shapes" only when it differs from what the HF
   // fields and pruned_heads imply, so unpruned configs stay plain HF configs.
   std::vector<BertLayerShape> layer_shapes;
+  // Set for an int8 model directory (models/int8_model.h).
+  std::optional<BertQuantization> quantization;
   // Keys pare does not interpret (transformers_version, torch_dtype, ...), written back unchanged.
   nlohmann::json extra = nlohmann::json::object();
 

@@ -87,6 +87,9 @@ BertOutputs BertForTokenClassification::forward(const BertInputs& inputs, const 
 BertForMaskedLM::BertForMaskedLM(BertConfig config, std::uint64_t seed)
     : BertHead(std::move(config), seed, /*add_pooling_layer=*/false) {
   const BertConfig& c = bert_->model_config();
+  PARE_CHECK(!c.quantization || !c.quantization->word_embeddings,
+             "BertForMaskedLM: config.json's \"quantization\" has int8 word embeddings, which the masked-LM "
+             "decoder shares; an int8 masked-LM model keeps them f32 (\"word_embeddings\": \"f32\")");
   auto predictions =
       register_module("cls", std::make_shared<Module>())->register_module("predictions", std::make_shared<Module>());
   predictions->register_parameter("bias", Tensor::zeros({c.vocab_size}));

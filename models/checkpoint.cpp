@@ -1,6 +1,7 @@
 #include "models/checkpoint.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -129,6 +130,18 @@ WeightShapes read_checkpoint_shapes(const fs::path& dir, std::string& source) {
   return shapes;
 }
 
+// The scales of an int8 weight: each finite and positive (a row of zeros is stored with scale 1), so
+// that a zero, negative or NaN scale, which would silently zero or poison a row, is damage named.
+void check_int8_scales(const Tensor& scale, const std::string& name, const std::string& source) {
+  PARE_CHECK(scale.dtype() == DType::f32, source, ": tensor \"", name, "\" has dtype ", dtype_name(scale.dtype()),
+             "; int8 scales are F32");
+  const std::vector<float> values = scale.to_vector<float>();
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    PARE_CHECK(std::isfinite(values[i]) && values[i] > 0.0f, source, ": tensor \"", name, "\" holds ", values[i],
+               " at row ", i, "; every int8 scale must be finite and positive");
+  }
+}
+
 // A tensor of a task head in a checkpoint: anything but the base model's embeddings, encoder and
 // pooler, with or without the "bert." prefix.
 bool is_task_head_tensor(const std::string& name) {
@@ -169,12 +182,28 @@ void load_checkpoint_tensors(BertTaskModel& model, const StateDict& tensors, con
   const StateDict named = normalize_names(prefix, model.task(), tensors, report);
   const StateDict own = model.state_dict();
   for (const auto& [name, t] : named) {
-    PARE_CHECK(is_floating(t.dtype()) || !own.count(name), source, ": tensor \"", name, "\" has dtype ",
-               dtype_name(t.dtype()), "; model weights must be floating point");
+    const auto it = own.find(name);
+    if (it == own.end()) continue;
+    const bool int8 = it->second.dtype() == DType::i8;
+    PARE_CHECK(int8 == (t.dtype() == DType::i8), source, ": tensor \"", name, "\" has dtype ", dtype_name(t.dtype()),
+               int8 ? "; config.json's \"quantization\" makes it an int8 weight (I8)"
+               : t.dtype() == DType::i8
+                   ? "; an int8 weight needs config.json's \"quantization\" entry (written by `pare quantize`)"
+                   : "; model weights must be floating point");
   }
   check_weights_fit_config(shapes_of(own), shapes_of(named), model.config(), prefix, source);
-  // What is left missing is a head or pooler (the check refuses the rest): initialised.
+  for (const auto& [name, t] : named) {
+    if (own.count(name) && name.ends_with(".weight_scale")) check_int8_scales(t, name, source);
+  }
+  // What is left missing is a head or pooler (the check refuses the rest): initialised. An int8
+  // weight or its scales cannot be: zeros would pass for weights.
   const StateDictLoadReport loaded = model.load_state_dict(named, false);
+  for (const std::string& name : loaded.missing) {
+    PARE_CHECK(own.at(name).dtype() != DType::i8 && !name.ends_with(".weight_scale"), source,
+               ": the int8 model lacks tensor \"", name,
+               "\" (config.json's \"quantization\" makes that weight int8, "
+               "with a scale per row in \"<weight>_scale\")");
+  }
   report.initialised = loaded.missing;
   report.unexpected = loaded.unexpected;
 }

@@ -103,6 +103,16 @@ WeightShapes bert_weight_shapes(const BertConfig& config, BertTask task) {
     add_linear(out, "cls.predictions.transform.dense", h, h);
     add_layer_norm(out, "cls.predictions.transform.LayerNorm", h);
   }
+  if (config.quantization) {
+    // One scale per row of each int8 weight (models/bert_config.h BertQuantization).
+    WeightShapes scales;
+    for (const auto& [name, shape] : out) {
+      if (!name.starts_with(p) || !name.ends_with(".weight")) continue;
+      const std::string module = name.substr(p.size(), name.size() - p.size() - 7);
+      if (config.quantization->quantizes(module)) scales[name + "_scale"] = {shape.front()};
+    }
+    out.merge(scales);
+  }
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include "pipeline/run_report.h"
 #include "pipeline/stage_measurement.h"
 #include "prune/prune_task.h"
+#include "prune/quantize_directory.h"
 #include "prune/speedup_directory.h"
 #include "runtime/distributed/world.h"
 #include "runtime/error.h"
@@ -105,6 +106,8 @@ class PipelineRun {
   bool attention_removed_step();
   // One pruning stage from `input`; false when interrupted.
   bool prune_step(const PruneStage& stage, const std::string& dir, const fs::path& input);
+  // The int8 stage: `f32_dir`'s compact model quantized and measured.
+  void int8_step(const std::string& f32_dir);
   void write_report();
 
   const PipelineOptions& o_;
@@ -166,6 +169,7 @@ int PipelineRun::count_steps() const {
   if (o_.recipe.attention_removed.steps > 0 && o_.sweep_regular_scales.empty()) ++n;
   n += o_.sweep_regular_scales.empty() ? static_cast<int>(o_.recipe.stages.size())
                                        : static_cast<int>(o_.sweep_regular_scales.size());
+  if (o_.recipe.int8 && o_.sweep_regular_scales.empty()) ++n;
   return n;
 }
 
@@ -387,6 +391,35 @@ bool PipelineRun::prune_step(const PruneStage& stage, const std::string& dir, co
   return true;
 }
 
+void PipelineRun::int8_step(const std::string& f32_dir) {
+  ++step_;
+  const std::string dir = "int8";
+  if (done(dir)) return;
+  if (o_.device.is_cuda()) {
+    // Nothing to measure the int8 model on where the others were measured.
+    note(stage_label(step_, steps_, "int8") + ": skipped, pare has no int8 kernels for " + o_.device.str() +
+         " yet (`pare quantize` and a CPU `pare bench` measure it)");
+    return;
+  }
+  on_rank_zero_alone([&] {
+    const auto start = Clock::now();
+    note(stage_label(step_, steps_, "int8") + ": " + f32_dir + "/compact quantized (int8 weights and activations)");
+    fs::create_directories(out_ / dir);
+    QuantizeDirectoryOptions quantize;
+    quantize.overwrite = true;  // a model/ left by a run stopped before its stage.json is pare's own
+    const QuantizeDirectoryResult q = quantize_directory(out_ / f32_dir / "compact", out_ / dir / "model", quantize);
+    json record = {{"name", "int8"},
+                   {"kind", "int8"},
+                   {"model", dir + "/model"},
+                   {"f32_dir", f32_dir},
+                   {"weight_bytes", q.bytes_after},
+                   {"f32_weight_bytes", q.bytes_before}};
+    record["measurement"] = measure_model_dir(out_ / dir / "model", teacher_, measure_options());
+    record["wall_s"] = seconds_since(start);
+    finish(dir, record);
+  });
+}
+
 void PipelineRun::write_report() {
   on_rank_zero_alone([&] { report_ = write_run_report(out_, o_); });
 }
@@ -414,13 +447,18 @@ PipelineResult PipelineRun::run(bool resume) {
   if (completed && o_.sweep_regular_scales.empty()) {
     if (o_.recipe.attention_removed.steps > 0) completed = go_on(attention_removed_step(), "attention-removed");
     fs::path input = teacher_;
+    std::string last;
     for (std::size_t i = 0; completed && i < o_.recipe.stages.size(); ++i) {
       const PruneStage& stage = o_.recipe.stages[i];
-      const std::string dir = std::to_string(i + 1) + "-" + stage.name;
-      completed = prune_step(stage, dir, input);
+      last = std::to_string(i + 1) + "-" + stage.name;
+      completed = prune_step(stage, last, input);
       if (completed) write_report();
-      completed = go_on(completed, dir);
-      input = out_ / dir / "compact";
+      completed = go_on(completed, last);
+      input = out_ / last / "compact";
+    }
+    if (completed && o_.recipe.int8) {
+      int8_step(last);
+      completed = go_on(true, "int8");
     }
   } else if (completed) {
     for (std::size_t i = 0; completed && i < o_.sweep_regular_scales.size(); ++i) {

@@ -142,6 +142,7 @@ Recipe Recipe::from_json(const json& j, const std::string& source, const std::fi
     sr.finish();
     recipe.stages.push_back(std::move(stage));
   }
+  recipe.int8 = r.get<bool>("int8", recipe.int8);
   r.finish();
   return recipe;
 }
@@ -173,7 +174,8 @@ json Recipe::to_json() const {
           {"pretrain", pretrain_json},
           {"teacher", training_json(teacher)},
           {"attention_removed", training_json(attention_removed)},
-          {"stages", stages_json}};
+          {"stages", stages_json},
+          {"int8", int8}};
 }
 
 std::filesystem::path shipped_recipe_dir() { return PARE_RECIPE_DIR; }

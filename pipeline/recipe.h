@@ -4,6 +4,7 @@
 //   -> [attention_removed: the teacher with every attention head removed and retrained, a baseline]
 //   -> each of `stages` in order: pruning under its config while distilling the teacher into the
 //      model, then speed-up surgery; the next stage starts from the smaller model.
+//   -> [int8: the last stage's model quantized (models/int8_model.h), unless "int8": false]
 //
 // {
 //   "name": "nni-transformer", "description": "...",
@@ -12,7 +13,8 @@
 //   "teacher": {"steps": 600, "lr": 2e-4},
 //   "attention_removed": {"steps": 300, "lr": 2e-4},
 //   "stages": [{"name": "heads", "pruning": [groups] or "file.json", "steps": 600, "lr": 1e-4,
-//               "score_lr": 0.05, "distill": {"task_weight": 0.1, ...} or false}]
+//               "score_lr": 0.05, "distill": {"task_weight": 0.1, ...} or false}],
+//   "int8": true
 // }
 // Training blocks take steps (required, > 0), lr, warmup_ratio (0.1) and batch (the recipe's).
 // A stage's "pruning" is a pruning config (prune/pruning_config.h), inline or a file relative to
@@ -72,6 +74,7 @@ struct Recipe {
   TrainingBlock teacher;
   TrainingBlock attention_removed;  // steps 0: no such baseline
   std::vector<PruneStage> stages;
+  bool int8 = true;               // the int8 stage: the final model quantized and measured
   std::string source = "recipe";  // the file, named in errors
 
   // `json` sits at `path` in the document `source` ("" when it is the whole document).

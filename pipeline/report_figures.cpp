@@ -127,6 +127,14 @@ std::string metric_chart(const json& report) {
     }
     c.series.push_back(std::move(sweep));
   }
+  if (report.contains("int8") && report.at("int8").at("dev").contains(metric)) {
+    const json& s = report.at("int8");
+    c.series.push_back({"int8 (final model quantized)",
+                        {{s.at("sparsity").at("encoder").get<double>(), s.at("dev").at(metric).get<double>()}},
+                        false,
+                        true,
+                        {"int8"}});
+  }
   if (report.at("trivial").at("dev").contains(metric)) {
     c.references.push_back({"trivial (majority)", report.at("trivial").at("dev").at(metric).get<double>()});
   }

@@ -33,6 +33,7 @@ std::vector<std::string> model_step_dirs(const PipelineOptions& o) {
   for (std::size_t i = 0; i < o.recipe.stages.size(); ++i) {
     dirs.push_back(std::to_string(i + 1) + "-" + o.recipe.stages[i].name);
   }
+  if (o.recipe.int8) dirs.push_back("int8");
   return dirs;
 }
 
@@ -66,6 +67,10 @@ json read_stage_record(const fs::path& file) {
   r.optional<double>("mlm_loss");  // pretraining's
   r.optional<double>("masked_fraction", {.min = 0.0, .max = 1.0});
   r.optional<std::int64_t>("parameters_removed", {.min = 0});
+  // The int8 stage's: the stage whose model it quantized, and both weight files' bytes.
+  r.optional<std::string>("f32_dir");
+  r.optional<std::int64_t>("weight_bytes", {.min = 0});
+  r.optional<std::int64_t>("f32_weight_bytes", {.min = 0});
   r.skip("trivial");  // the teacher's trivial baselines, metric objects
   r.skip("options");  // the run's options when the stage finished, compared on resume (pipeline_run.cpp)
   if (r.has("measurement")) {
@@ -113,7 +118,7 @@ json stage_entry(const json& record, const json& teacher, const std::string& met
   entry["metric_of_teacher"] = ratio(metric_value(m.at("dev"), metric), metric_value(tm.at("dev"), metric));
   entry["throughput_speedup"] = ratio(m.at("throughput_b32").get<double>(), tm.at("throughput_b32").get<double>());
   entry["latency_speedup"] = ratio(tm.at("latency_b1_ms").get<double>(), m.at("latency_b1_ms").get<double>());
-  for (const char* key : {"masked_fraction", "parameters_removed"}) {
+  for (const char* key : {"masked_fraction", "parameters_removed", "f32_dir", "weight_bytes", "f32_weight_bytes"}) {
     if (record.contains(key)) entry[key] = record.at(key);
   }
   for (const char* key : {"latency_b1_threads", "throughput_b32_threads"}) {
@@ -126,6 +131,36 @@ std::string fixed(double v, int digits) {
   char buffer[48];
   std::snprintf(buffer, sizeof buffer, "%.*f", digits, v);
   return buffer;
+}
+
+// The int8 stage's entry with what it is compared against: the f32 model it quantized.
+json int8_entry(json entry, const json& stages, const std::string& metric) {
+  for (const json& f32 : stages) {
+    if (!entry.contains("f32_dir") || f32.at("dir") != entry.at("f32_dir")) continue;
+    entry["f32_name"] = f32.at("name");
+    entry["latency_speedup_vs_f32"] =
+        ratio(f32.at("latency_b1_ms").get<double>(), entry.at("latency_b1_ms").get<double>());
+    entry["throughput_speedup_vs_f32"] =
+        ratio(entry.at("throughput_b32").get<double>(), f32.at("throughput_b32").get<double>());
+    entry["dev_minus_f32"] = metric_value(entry.at("dev"), metric) - metric_value(f32.at("dev"), metric);
+  }
+  if (entry.contains("weight_bytes") && entry.contains("f32_weight_bytes")) {
+    entry["size_vs_f32"] = ratio(entry.at("weight_bytes").get<double>(), entry.at("f32_weight_bytes").get<double>());
+  }
+  return entry;
+}
+
+// One sentence on the int8 model against the f32 model it came from.
+std::string int8_summary(const json& e, const std::string& metric) {
+  if (!e.contains("f32_name")) return "";
+  std::ostringstream out;
+  out << "int8 (the " << e.at("f32_name").get<std::string>() << " model quantized, `pare quantize`): dev " << metric
+      << " " << fixed(number_or_nan(e.at("dev_minus_f32")) * 100, 2) << " points against f32, weights "
+      << fixed(e.value("weight_bytes", 0.0) / 1e6, 2) << " MB (" << fixed(100 * e.value("size_vs_f32", 0.0), 0)
+      << "% of f32), " << fixed(e.at("latency_speedup_vs_f32").get<double>(), 2)
+      << "x the f32 model's speed at batch 1 and " << fixed(e.at("throughput_speedup_vs_f32").get<double>(), 2)
+      << "x at batch 32.\n";
+  return out.str();
 }
 
 std::string metric_cell(const json& metrics, const std::string& metric) {
@@ -177,6 +212,7 @@ std::string stage_table(const json& report) {
   if (report.contains("sweep")) {
     for (const json& s : report.at("sweep")) out << stage_row(s, metric, teacher_heads);
   }
+  if (report.contains("int8")) out << stage_row(report.at("int8"), metric, teacher_heads);
   return out.str();
 }
 
@@ -204,6 +240,7 @@ std::string slower_than_teacher(const json& report) {
   if (report.contains("sweep")) {
     for (const json& s : report.at("sweep")) say(s);
   }
+  if (report.contains("int8")) say(report.at("int8"));
   return out.str();
 }
 
@@ -232,6 +269,10 @@ json write_run_report(const fs::path& run_dir, const PipelineOptions& o) {
     const json record = read_stage_record(file);
     wall += record.at("wall_s").get<double>();
     json entry = stage_entry(record, teacher, metric);
+    if (record.at("kind") == "int8") {
+      report["int8"] = int8_entry(std::move(entry), report.at("stages"), metric);
+      continue;
+    }
     (sweep && dir != "teacher" ? report["sweep"] : report["stages"]).push_back(std::move(entry));
   }
   report["wall_s"] = wall;
@@ -246,6 +287,7 @@ json write_run_report(const fs::path& run_dir, const PipelineOptions& o) {
         "speed-up are against the teacher. The steps took "
      << fixed(wall / 60.0, 1) << " minutes of wall time in all.\n\n"
      << stage_table(report) << "\n";
+  if (report.contains("int8")) md << int8_summary(report.at("int8"), metric) << "\n";
   if (const std::string slower = slower_than_teacher(report); !slower.empty()) md << slower << "\n";
   for (const json& figure : report.at("figures")) {
     md << "![" << figure.get<std::string>() << "](" << figure.get<std::string>() << ")\n\n";

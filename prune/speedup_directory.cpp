@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "models/checkpoint.h"  // load_pretrained, save_pretrained
+#include "models/int8_model.h"  // check_not_int8
 #include "prune/masks.h"        // load_masks, resolve_masks
 #include "runtime/error.h"
 #include "train/atomic_directory.h"
@@ -13,16 +14,6 @@ namespace pare {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool holds_tokenizer(const fs::path& dir) {
-  for (const char* name : {"tokenizer.json", "vocab.txt"}) {
-    if (fs::exists(dir / name)) return true;
-  }
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    if (entry.path().extension() == ".model") return true;
-  }
-  return false;
-}
 
 std::int64_t parameter_count(const Module& model) {
   std::int64_t n = 0;
@@ -35,6 +26,7 @@ std::int64_t parameter_count(const Module& model) {
 SpeedupDirectoryResult speedup_directory(const fs::path& model_dir, const fs::path& masks_file, const fs::path& out,
                                          Device device, bool overwrite) {
   check_output_folder(out, {model_dir, masks_file}, overwrite, "speedup");
+  check_not_int8(BertConfig::load(model_dir), model_dir.string(), "speed-up surgery");
   LoadedBert loaded = load_pretrained(model_dir);
   PARE_CHECK(loaded.report.initialised.empty(), "speedup: ", loaded.report.summary(),
              "\na model to compact must hold all its weights");

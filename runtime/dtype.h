@@ -10,7 +10,7 @@
 
 namespace pare {
 
-// Names as safetensors writes them: "F32", "BF16", "F16", "I32", "I64", "U8".
+// Names as safetensors writes them: "F32", "BF16", "F16", "I32", "I64", "U8", "I8".
 std::string_view dtype_name(DType dtype);
 // Inverse of dtype_name; throws pare::Error naming `name` when it is not one of ours.
 DType dtype_from_name(std::string_view name);
@@ -32,6 +32,10 @@ constexpr DType dtype_of<std::int64_t>() {
 template <>
 constexpr DType dtype_of<std::uint8_t>() {
   return DType::u8;
+}
+template <>
+constexpr DType dtype_of<std::int8_t>() {
+  return DType::i8;
 }
 
 }  // namespace pare

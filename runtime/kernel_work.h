@@ -88,6 +88,17 @@ struct KernelWorkOf<&KernelTable::gemm_packed> {
   }
 };
 
+// Integer multiply-adds count as two operations, as the floating-point ones do.
+template <>
+struct KernelWorkOf<&KernelTable::gemm_s8_packed> {
+  template <typename... Rest>
+  static KernelWork of(std::int64_t m, const std::int8_t*, std::int64_t, const float*,
+                       const kernels::PackedGemmWeight& w, const Rest&...) {
+    return {detail::product_flops(1, m, w.n, w.k),
+            static_cast<double>(m * w.k + w.k * w.n) + 4.0 * static_cast<double>(m * w.n)};
+  }
+};
+
 template <>
 struct KernelWorkOf<&KernelTable::attention_forward> {
   template <typename... Rest>

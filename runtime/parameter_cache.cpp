@@ -11,7 +11,12 @@ thread_local ParameterCache* innermost = nullptr;
 
 ParameterCache::ParameterCache(const std::vector<Tensor>& parameters) : previous_(innermost) {
   for (const Tensor& p : parameters) {
-    if (!p.defined() || p.dtype() != DType::f32 || !p.is_contiguous() || p.numel() == 0) continue;
+    if (!p.defined() || !p.is_contiguous() || p.numel() == 0) continue;
+    if (p.dtype() == DType::i8) {
+      int8_entries_.emplace(std::make_pair(p.device_raw_data(), p.numel()), Int8Entry{p, nullptr, Tensor()});
+      continue;
+    }
+    if (p.dtype() != DType::f32) continue;
     entries_.emplace(std::make_pair(p.device_raw_data(), p.numel()), Entry{p, Tensor(), {}, {}});
   }
   innermost = this;
@@ -52,6 +57,25 @@ std::shared_ptr<const kernels::PackedGemmWeight> ParameterCache::packed_transpos
   packed = PARE_LAUNCH(device, pack_gemm_weight, bf16, out, in, source.device_raw_data(), in, true,
                        storage.device_raw_data());
   return packed;
+}
+
+std::shared_ptr<const kernels::PackedGemmWeight> ParameterCache::packed_s8(const Tensor& weight) {
+  if (weight.dim() != 2 || weight.dtype() != DType::i8 || !weight.is_contiguous()) return nullptr;
+  const std::pair<const void*, std::int64_t> key{weight.device_raw_data(), weight.numel()};
+  for (ParameterCache* cache = innermost; cache != nullptr; cache = cache->previous_) {
+    const auto it = cache->int8_entries_.find(key);
+    if (it == cache->int8_entries_.end() || it->second.parameter.device() != weight.device()) continue;
+    Int8Entry& entry = it->second;
+    if (!entry.packed) {
+      const std::int64_t out = weight.size(0), in = weight.size(1);
+      const Device device = weight.device();
+      entry.packed_storage = Tensor::empty({PARE_LAUNCH(device, packed_s8_weight_bytes, out, in)}, DType::u8, device);
+      entry.packed = PARE_LAUNCH(device, pack_s8_weight, out, in, weight.device_data<std::int8_t>(),
+                                 entry.packed_storage.device_raw_data());
+    }
+    return entry.packed;
+  }
+  return nullptr;
 }
 
 }  // namespace pare

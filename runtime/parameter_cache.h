@@ -1,6 +1,7 @@
 // Forms of parameters derived for the products of one pass and reused by all of them while the
 // parameters stay as they are: bf16 copies under the bf16 policy (runtime/precision.h) and weights
-// packed for the backend's products during inference (kernels/gemm.h pack_gemm_weight).
+// packed for the backend's products during inference (kernels/gemm.h pack_gemm_weight; int8 weights
+// by kernels/int8.h pack_s8_weight).
 //
 // A product rounds its operands to bf16 each time it runs, but a weight takes part in several
 // products per training step (the forward's x W^T, the backward's dY W) and in every inference step;
@@ -40,6 +41,10 @@ class ParameterCache {
   // products in `precision`, made on first use; null when no open scope holds it.
   static std::shared_ptr<const kernels::PackedGemmWeight> packed_transposed(const Tensor& weight, Precision precision);
 
+  // `weight` ([out, in], i8, a parameter of an open scope) packed for int8_linear's products
+  // (runtime/ops/quantized.h), made on first use; null when no open scope holds it.
+  static std::shared_ptr<const kernels::PackedGemmWeight> packed_s8(const Tensor& weight);
+
  private:
   struct Entry {
     Tensor parameter;  // keeps the storage, so its address cannot be reused while the scope is open
@@ -47,9 +52,16 @@ class ParameterCache {
     std::shared_ptr<const kernels::PackedGemmWeight> packed[2];  // by Precision
     Tensor packed_storage[2];  // u8, from the device's allocator (its buffer cache spares new pages)
   };
+  // An int8 weight: only ever packed.
+  struct Int8Entry {
+    Tensor parameter;
+    std::shared_ptr<const kernels::PackedGemmWeight> packed;
+    Tensor packed_storage;
+  };
   static Entry* find(const Tensor& t);
 
   std::map<std::pair<const void*, std::int64_t>, Entry> entries_;
+  std::map<std::pair<const void*, std::int64_t>, Int8Entry> int8_entries_;
   ParameterCache* previous_;
 };
 

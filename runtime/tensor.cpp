@@ -102,6 +102,7 @@ template Tensor Tensor::from_vector<float>(const std::vector<float>&, const Shap
 template Tensor Tensor::from_vector<std::int32_t>(const std::vector<std::int32_t>&, const Shape&, Device);
 template Tensor Tensor::from_vector<std::int64_t>(const std::vector<std::int64_t>&, const Shape&, Device);
 template Tensor Tensor::from_vector<std::uint8_t>(const std::vector<std::uint8_t>&, const Shape&, Device);
+template Tensor Tensor::from_vector<std::int8_t>(const std::vector<std::int8_t>&, const Shape&, Device);
 
 Tensor Tensor::randn(const Shape& shape, Generator& gen, float mean, float std, Device device) {
   Tensor t = empty(shape, DType::f32, device);
@@ -178,6 +179,9 @@ std::vector<T> Tensor::to_vector() const {
     case DType::u8:
       std::copy_n(packed.data<std::uint8_t>(), n, out.begin());
       break;
+    case DType::i8:
+      std::copy_n(packed.data<std::int8_t>(), n, out.begin());
+      break;
     default:
       throw Error("to_vector: unexpected dtype");
   }
@@ -188,6 +192,7 @@ template std::vector<double> Tensor::to_vector<double>() const;
 template std::vector<std::int32_t> Tensor::to_vector<std::int32_t>() const;
 template std::vector<std::int64_t> Tensor::to_vector<std::int64_t>() const;
 template std::vector<std::uint8_t> Tensor::to_vector<std::uint8_t>() const;
+template std::vector<std::int8_t> Tensor::to_vector<std::int8_t>() const;
 
 // ---- views and copies -------------------------------------------------------------------------
 
@@ -368,6 +373,11 @@ Tensor& Tensor::fill_(double value) {
     }
     case DType::u8: {
       const auto v = static_cast<std::uint8_t>(value);
+      std::memcpy(bytes, &v, 1);
+      break;
+    }
+    case DType::i8: {
+      const auto v = static_cast<std::int8_t>(value);
       std::memcpy(bytes, &v, 1);
       break;
     }

@@ -117,12 +117,14 @@ TEST(Module, RejectsBadAndDuplicateNames) {
   EXPECT_THROW(m.register_parameter("a.b", Tensor::zeros({2})), Error);
   EXPECT_THROW(m.register_parameter("", Tensor::zeros({2})), Error);
   EXPECT_THROW(m.register_parameter("ids", Tensor::zeros({2}, DType::i64)), Error);
+  m.register_parameter("int8", Tensor::zeros({2}, DType::i8));  // an int8 model's weight, never trained
+  EXPECT_FALSE(m.parameter("int8").requires_grad());
   EXPECT_THROW(m.register_module("child", std::shared_ptr<Module>()), Error);
   try {
     m.parameter("v");
     FAIL() << "expected pare::Error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("no parameter \"v\" (have: w)"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("no parameter \"v\" (have: w, int8)"), std::string::npos) << e.what();
   }
   ModuleList<Module> list;
   EXPECT_THROW(list[0], Error);

@@ -2,6 +2,7 @@
 
 #include "data/tokenize.h"
 #include "models/checkpoint.h"            // load_pretrained
+#include "models/int8_model.h"            // check_not_int8
 #include "models/tokenizers/tokenizer.h"  // load_tokenizer
 #include "runtime/distributed/world.h"
 #include "runtime/error.h"
@@ -65,6 +66,7 @@ TrainResult finetune(const FinetuneOptions& options, std::shared_ptr<BertTaskMod
   const std::vector<TextExample> train_text = read_split(task, options.data, Split::train, options.max_train_examples);
   const std::vector<TextExample> dev_text = read_split(task, options.data, Split::dev, options.max_eval_examples);
   const BertConfig stored = BertConfig::load(options.model_dir);
+  check_not_int8(stored, options.model_dir.string(), "fine-tuning, pruning or distilling");
   if (!stored.architectures.empty() && !options.new_head) {
     const BertTask stored_task =
         task_from_architectures(stored.architectures, (options.model_dir / "config.json").string());

@@ -15,6 +15,7 @@
 #include "models/bert_heads.h"
 #include "models/bert_sizes.h"  // named_bert_config
 #include "models/checkpoint.h"  // load_pretrained
+#include "models/int8_model.h"  // check_not_int8
 #include "runtime/autograd.h"   // NoGradGuard
 #include "runtime/error.h"
 #include "runtime/host_memory.h"  // host_memory_bytes, format_bytes
@@ -211,6 +212,8 @@ ModelBenchmarkResult run_model_benchmark(BertTaskModel& model, const ModelBenchm
   result.vocab_size = config.vocab_size;
   result.parameters = count_parameters(benchmarked);
   result.threads = omp_get_max_threads();
+  result.int8 = config.quantization.has_value();
+  if (training) check_not_int8(config, model_name, "training");
   result.device = options.device.str();
 
   std::unique_ptr<AdamW> optimizer;
@@ -291,6 +294,8 @@ nlohmann::ordered_json to_json(const ModelBenchmarkResult& r) {
   j["threads"] = r.threads;
   j["device"] = r.device;
   j["precision"] = precision_name(r.options.precision);
+  // int8 models: their linear layers' products in int8 whatever the policy (runtime/ops/quantized.h).
+  j["weights"] = r.int8 ? "int8" : "f32";
   j["seq_per_s"] = r.seq_per_s;
   j["tokens_per_s"] = r.tokens_per_s;
   j["ms_per_step"] = r.ms_per_step;

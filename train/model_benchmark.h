@@ -71,6 +71,7 @@ struct ModelBenchmarkResult {
   std::int64_t vocab_size = 0;
   std::int64_t parameters = 0;  // elements of the benchmarked model's parameters, each tensor once
   int threads = 0;              // OpenMP threads the run used
+  bool int8 = false;            // an int8 model (config.json "quantization"): its products in int8
   std::string device = "cpu";
   std::vector<double> step_ms;  // each timed step, in order
   double ms_per_step = 0;       // median of step_ms

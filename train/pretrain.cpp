@@ -6,6 +6,7 @@
 #include "data/text_lines.h"
 #include "models/bert_sizes.h"
 #include "models/checkpoint.h"  // load_pretrained
+#include "models/int8_model.h"  // check_not_int8
 #include "runtime/error.h"
 #include "train/evaluate.h"
 #include "train/mlm_masking.h"
@@ -40,6 +41,7 @@ Corpus read_corpus(const PretrainOptions& options) {
 
 std::shared_ptr<BertTaskModel> pretraining_model(const PretrainOptions& options, const Tokenizer& tokenizer) {
   if (!options.model_dir.empty()) {
+    check_not_int8(BertConfig::load(options.model_dir), options.model_dir.string(), "pretraining");
     LoadOptions load;
     load.task = BertTask::masked_lm;
     load.seed = options.trainer.seed;

@@ -24,4 +24,14 @@ std::vector<std::filesystem::path> tokenizer_files(const std::filesystem::path& 
   return files;
 }
 
+bool holds_tokenizer(const std::filesystem::path& dir) {
+  for (const char* name : {"tokenizer.json", "vocab.txt"}) {
+    if (std::filesystem::exists(dir / name)) return true;
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() == ".model") return true;
+  }
+  return false;
+}
+
 }  // namespace pare

@@ -12,4 +12,7 @@ namespace pare {
 // directory holds none.
 std::vector<std::filesystem::path> tokenizer_files(const std::filesystem::path& dir_or_file);
 
+// Whether a model directory holds tokenizer files (a directory of weights alone holds none).
+bool holds_tokenizer(const std::filesystem::path& dir);
+
 }  // namespace pare

@@ -119,6 +119,8 @@ void widen_int(const void* src, DType from, std::int64_t* out, std::int64_t n) {
       return std::copy_n(static_cast<const std::int64_t*>(src), n, out), void();
     case DType::u8:
       return std::copy_n(static_cast<const std::uint8_t*>(src), n, out), void();
+    case DType::i8:
+      return std::copy_n(static_cast<const std::int8_t*>(src), n, out), void();
     default:
       throw std::logic_error("convert: not an integer type");
   }
@@ -151,6 +153,8 @@ void narrow_int(const std::int64_t* in, void* dst, DType to, std::int64_t n) {
       return narrow_int_to<std::int64_t>(in, dst, n);
     case DType::u8:
       return narrow_int_to<std::uint8_t>(in, dst, n);
+    case DType::i8:
+      return narrow_int_to<std::int8_t>(in, dst, n);
     default:
       throw std::logic_error("convert: not an integer type");
   }

@@ -141,6 +141,7 @@ void gemm_packed(const Context&, std::int64_t m, const void* a, std::int64_t lda
   if (m == 0 || b.n == 0) return;
   const auto* packed = dynamic_cast<const OnednnPackedWeight*>(&b);
   if (packed == nullptr) throw std::invalid_argument("gemm_packed: a weight packed by another backend");
+  if (packed->s8) throw std::invalid_argument("gemm_packed: an s8 weight (gemm_s8_packed reads those)");
   onednn_matmul_packed(m, a, lda, *packed, bias, c);
 }
 

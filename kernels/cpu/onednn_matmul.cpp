@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
+#include <stdexcept>
 #include <tuple>
 #include <unordered_map>
 #include <vector>
@@ -48,7 +49,23 @@ dnnl::memory::desc operand(dnnl::memory::data_type type, std::int64_t rows, std:
 }
 
 dnnl::memory::data_type element_type(MatmulOperands operands) {
-  return operands == MatmulOperands::f32 ? dnnl::memory::data_type::f32 : dnnl::memory::data_type::bf16;
+  switch (operands) {
+    case MatmulOperands::f32:
+      return dnnl::memory::data_type::f32;
+    case MatmulOperands::bf16:
+      return dnnl::memory::data_type::bf16;
+    case MatmulOperands::s8:
+      return dnnl::memory::data_type::s8;
+  }
+  throw std::logic_error("onednn_matmul: unknown operand type");
+}
+
+// s8 products write their s32 sums times one runtime scale per output column (oneDNN's output
+// scales, mask 1 << 1: the dst's second axis), as f32.
+dnnl::primitive_attr attr_for(MatmulOperands operands) {
+  dnnl::primitive_attr attr;
+  if (operands == MatmulOperands::s8) attr.set_output_scales(1 << 1, {DNNL_RUNTIME_F32_VAL});
+  return attr;
 }
 
 // The primitive for operands a, b and output c (an f32 bias of c's width when asked), with the user's
@@ -83,7 +100,8 @@ Product make_product(const MatmulShape& s) {
 }
 
 // Runs p on the caller's buffers, with this thread's scratchpad, and waits for it.
-void run_product(const Product& p, const void* a, const void* b, float* c, const float* bias) {
+void run_product(const Product& p, const void* a, const void* b, float* c, const float* bias,
+                 const float* column_scale = nullptr) {
   dnnl::stream stream(cpu_engine());
   thread_local std::vector<unsigned char> scratch;
   scratch.resize(p.scratchpad.get_size());
@@ -94,6 +112,10 @@ void run_product(const Product& p, const void* a, const void* b, float* c, const
       {DNNL_ARG_DST, dnnl::memory(p.c, cpu_engine(), c)},
       {DNNL_ARG_SCRATCHPAD, dnnl::memory(p.scratchpad, cpu_engine(), scratch.data())}};
   if (bias != nullptr) args.emplace(DNNL_ARG_BIAS, dnnl::memory(p.bias, cpu_engine(), const_cast<float*>(bias)));
+  if (column_scale != nullptr) {
+    const dnnl::memory::desc scales({p.c.dims()[1]}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::a);
+    args.emplace(DNNL_ARG_ATTR_OUTPUT_SCALES, dnnl::memory(scales, cpu_engine(), const_cast<float*>(column_scale)));
+  }
   p.primitive.execute(stream, args);
   stream.wait();
 }
@@ -136,7 +158,7 @@ dnnl::memory::desc packed_weight_desc(MatmulOperands operands, std::int64_t n, s
   const dnnl::memory::desc a({kRows, k}, type, dnnl::memory::format_tag::ab);
   const dnnl::memory::desc w({k, n}, type, dnnl::memory::format_tag::any);
   const dnnl::memory::desc c({kRows, n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab);
-  const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a, w, c), cpu_engine());
+  const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a, w, c), attr_for(operands), cpu_engine());
   return descs.emplace(key, pd.weights_desc()).first->second;
 }
 
@@ -152,9 +174,9 @@ const Product& packed_product_for(MatmulOperands operands, std::int64_t m, std::
   auto it = products.find(key);
   if (it != products.end()) return it->second;
   if (products.size() >= kMaxCachedProducts) products.clear();
-  Product p =
-      make_product(operand(element_type(operands), m, k, lda, false), weights,
-                   dnnl::memory::desc({m, n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab), bias, {});
+  Product p = make_product(operand(element_type(operands), m, k, lda, false), weights,
+                           dnnl::memory::desc({m, n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab), bias,
+                           attr_for(operands));
   return products.emplace(key, std::move(p)).first->second;
 }
 
@@ -172,6 +194,7 @@ std::shared_ptr<const OnednnPackedWeight> onednn_pack_weight(MatmulOperands oper
   out->n = n;
   out->k = k;
   out->bf16 = operands == MatmulOperands::bf16;
+  out->s8 = operands == MatmulOperands::s8;
   out->bytes = storage;
   const dnnl::memory::desc plain = operand(element_type(operands), k, n, ldb, transposed);
   dnnl::memory source(plain, cpu_engine(), const_cast<void*>(b)), target(packed, cpu_engine(), storage);
@@ -182,10 +205,13 @@ std::shared_ptr<const OnednnPackedWeight> onednn_pack_weight(MatmulOperands oper
 }
 
 void onednn_matmul_packed(std::int64_t m, const void* a, std::int64_t lda, const OnednnPackedWeight& b,
-                          const float* bias, float* c) {
-  const MatmulOperands operands = b.bf16 ? MatmulOperands::bf16 : MatmulOperands::f32;
+                          const float* bias, float* c, const float* column_scale) {
+  const MatmulOperands operands = b.s8 ? MatmulOperands::s8 : b.bf16 ? MatmulOperands::bf16 : MatmulOperands::f32;
+  if (b.s8 != (column_scale != nullptr) || (b.s8 && bias != nullptr)) {
+    throw std::logic_error("onednn_matmul_packed: s8 products take column scales and no bias, others neither");
+  }
   const ThreadLimit limit(product_threads(m, b.n, b.k));
-  run_product(packed_product_for(operands, m, b.n, b.k, lda, bias != nullptr), a, b.bytes, c, bias);
+  run_product(packed_product_for(operands, m, b.n, b.k, lda, bias != nullptr), a, b.bytes, c, bias, column_scale);
 }
 
 void onednn_matmul(const MatmulShape& shape, const void* a, const void* b, float* c, const float* bias) {

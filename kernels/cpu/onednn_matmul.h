@@ -13,7 +13,8 @@
 
 namespace pare::kernels::cpu {
 
-enum class MatmulOperands { f32, bf16 };
+// s8: packed products only (onednn_pack_weight and onednn_matmul_packed with output scales).
+enum class MatmulOperands { f32, bf16, s8 };
 
 struct MatmulShape {
   MatmulOperands operands;
@@ -40,8 +41,9 @@ std::int64_t onednn_packed_weight_bytes(MatmulOperands operands, std::int64_t n,
 std::shared_ptr<const OnednnPackedWeight> onednn_pack_weight(MatmulOperands operands, std::int64_t n, std::int64_t k,
                                                              const void* b, std::int64_t ldb, bool transposed,
                                                              void* storage);
-// c[m, n] (packed rows) = a[m, k] (rows lda apart) @ packed (+ bias).
+// c[m, n] (packed rows) = a[m, k] (rows lda apart) @ packed (+ bias), each column j scaled by
+// column_scale[j] where given (the s8 products, which take no bias: dst = s32 sums * column_scale).
 void onednn_matmul_packed(std::int64_t m, const void* a, std::int64_t lda, const OnednnPackedWeight& b,
-                          const float* bias, float* c);
+                          const float* bias, float* c, const float* column_scale = nullptr);
 
 }  // namespace pare::kernels::cpu

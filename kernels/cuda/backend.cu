@@ -11,6 +11,15 @@
 #include "kernels/cuda/nccl.h"
 
 namespace pare::kernels::cuda {
+
+// No int8 path on CUDA yet (kernels/int8.h): an int8 model on a CUDA device is refused by the
+// runtime, naming the kernel and the device.
+inline constexpr Absent quantize_rows_s8{};
+inline constexpr Absent dequantize_gather_s8{};
+inline constexpr Absent packed_s8_weight_bytes{};
+inline constexpr Absent pack_s8_weight{};
+inline constexpr Absent gemm_s8_packed{};
+
 namespace {
 
 // The context kernels on `device` run with: its cuBLAS and cuBLASLt handles, cuBLASLt's scratch and

@@ -44,6 +44,8 @@ __device__ std::int64_t load_int(const void* src, DType from, std::int64_t i) {
       return static_cast<const std::int32_t*>(src)[i];
     case DType::u8:
       return static_cast<const std::uint8_t*>(src)[i];
+    case DType::i8:
+      return static_cast<const std::int8_t*>(src)[i];
     default:
       return static_cast<const std::int64_t*>(src)[i];
   }
@@ -69,6 +71,9 @@ __device__ void store_int(void* dst, DType to, std::int64_t i, std::int64_t v) {
       return;
     case DType::u8:
       static_cast<std::uint8_t*>(dst)[i] = static_cast<std::uint8_t>(v);
+      return;
+    case DType::i8:
+      static_cast<std::int8_t*>(dst)[i] = static_cast<std::int8_t>(v);
       return;
     default:
       static_cast<std::int64_t*>(dst)[i] = v;

@@ -1,6 +1,7 @@
 #include "runtime/nn/embedding.h"
 
-#include "runtime/ops/indexing.h"  // embedding
+#include "runtime/ops/indexing.h"   // embedding
+#include "runtime/ops/quantized.h"  // int8_embedding
 
 namespace pare {
 namespace {
@@ -21,6 +22,24 @@ Embedding::Embedding(Tensor weight) {
   register_parameter("weight", std::move(weight));
 }
 
-Tensor Embedding::forward(const Tensor& ids) const { return embedding(forward_parameter("weight"), ids); }
+void Embedding::set_int8(Tensor values, Tensor scale) {
+  check_dtype(values, DType::i8, "Embedding::set_int8", "values");
+  check_dtype(scale, DType::f32, "Embedding::set_int8", "scale");
+  PARE_CHECK(values.shape() == weight().shape() && scale.shape() == Shape{weight().size(0)},
+             "Embedding::set_int8: values ", shape_str(values.shape()), " and scale ", shape_str(scale.shape()),
+             " do not fit the table ", shape_str(weight().shape()));
+  const bool had_scale = is_int8();
+  set_parameter("weight", std::move(values));
+  if (had_scale) {
+    set_parameter("weight_scale", std::move(scale));
+  } else {
+    register_parameter("weight_scale", std::move(scale));
+  }
+}
+
+Tensor Embedding::forward(const Tensor& ids) const {
+  if (is_int8()) return int8_embedding(parameter("weight"), parameter("weight_scale"), ids);
+  return embedding(forward_parameter("weight"), ids);
+}
 
 }  // namespace pare

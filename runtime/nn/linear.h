@@ -18,6 +18,12 @@ class Linear : public Module {
   // x [..., in] -> [..., out].
   Tensor forward(const Tensor& x) const;
 
+  // The int8 form (runtime/ops/quantized.h int8_linear): the weight becomes `values` (i8 [out, in])
+  // with "weight_scale" `scale` (f32 [out], one per output channel); the bias stays f32. For
+  // inference only: the int8 weight is a parameter no optimizer can train.
+  void set_int8(Tensor values, Tensor scale);
+  bool is_int8() const { return weight().dtype() == DType::i8; }
+
   const Tensor& weight() const { return parameter("weight"); }
   // Undefined when the layer has no bias.
   Tensor bias() const { return has_bias_ ? parameter("bias") : Tensor(); }

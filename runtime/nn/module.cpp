@@ -20,6 +20,12 @@ std::string entry_names(const Entries& entries) {
   return names.empty() ? "none" : names;
 }
 
+// Parameters are floating point, or the int8 weights of an int8 model (runtime/ops/quantized.h).
+void check_parameter_dtype(const Tensor& value, const std::string& name) {
+  PARE_CHECK(is_floating(value.dtype()) || value.dtype() == DType::i8, "Module: parameter \"", name, "\" has dtype ",
+             dtype_name(value.dtype()), "; parameters are floating point or int8 weights");
+}
+
 std::string join(const std::vector<std::string>& names, const char* separator = ", ") {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : separator) + n;
@@ -39,7 +45,8 @@ void Module::check_new_name(const std::string& name) const {
 Tensor Module::register_parameter(const std::string& name, Tensor value) {
   check_new_name(name);
   check_defined(value, "register_parameter", name.c_str());
-  value.requires_grad_();
+  check_parameter_dtype(value, name);
+  if (is_floating(value.dtype())) value.requires_grad_();
   parameters_.emplace_back(name, value);
   return value;
 }
@@ -74,7 +81,7 @@ void Module::move_entries(Device device, std::map<const TensorImpl*, Tensor>& mo
     auto [it, inserted] = moved.try_emplace(t.impl());
     if (inserted) {
       it->second = t.detach().to(device);
-      if (parameter) it->second.requires_grad_();
+      if (parameter && is_floating(it->second.dtype())) it->second.requires_grad_();
     }
     t = it->second;
   };
@@ -88,7 +95,8 @@ void Module::set_parameter(const std::string& name, Tensor value) {
   PARE_CHECK(it != parameters_.end(), "set_parameter: no parameter \"", name, "\" (have: ", entry_names(parameters_),
              ")");
   check_defined(value, "set_parameter", name.c_str());
-  value.requires_grad_();
+  check_parameter_dtype(value, name);
+  if (is_floating(value.dtype())) value.requires_grad_();
   it->second = value;
 }
 

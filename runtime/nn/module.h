@@ -31,7 +31,8 @@ class Module {
   Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
 
-  // Marks `value` as requiring grad and keeps it under `name`. Names are unique within a module
+  // Marks `value` as requiring grad (when it is floating point: an int8 weight is a parameter that
+  // no optimizer trains) and keeps it under `name`. Names are unique within a module
   // across parameters, buffers and children; the order of registration is the order of iteration.
   Tensor register_parameter(const std::string& name, Tensor value);
   // A tensor saved in the state dict that the optimizer does not train (running statistics, masks).
