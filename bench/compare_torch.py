@@ -112,8 +112,9 @@ def torch_worker(args):
         def forward(self, x):
             b, t, _ = x.shape
             split = lambda y: y.view(b, t, heads, hidden // heads).transpose(1, 2)
-            context = nn.functional.scaled_dot_product_attention(split(self.query(x)), split(self.key(x)),
-                                                                 split(self.value(x)))
+            # PyTorch 1.13 has no scaled_dot_product_attention: HF's eager attention.
+            scores = split(self.query(x)) @ split(self.key(x)).transpose(-1, -2) / (hidden // heads) ** 0.5
+            context = scores.softmax(-1) @ split(self.value(x))
             x = self.norm1(x + self.output(context.transpose(1, 2).reshape(b, t, hidden)))
             return self.norm2(x + self.ffn_output(nn.functional.gelu(self.intermediate(x))))
 

@@ -55,7 +55,8 @@ void add_quantize_command(CLI::App& app) {
     eval.batch_size = options->batch;
     eval.max_examples = options->max_examples;
 
-    QuantizeDirectoryOptions quantize{options->keep_f32, options->overwrite};
+    // With the check, the modules whose int8 output moves the model most: what --keep-f32 could keep.
+    QuantizeDirectoryOptions quantize{options->keep_f32, options->overwrite, check ? std::size_t{5} : 0};
     const QuantizeDirectoryResult result = quantize_directory(options->model, options->out, quantize);
     nlohmann::ordered_json j;
     j["model"] = options->model;
@@ -66,6 +67,11 @@ void add_quantize_command(CLI::App& app) {
     j["weight_bytes_int8"] = result.bytes_after;
     j["size_ratio"] = result.bytes_before > 0 ? static_cast<double>(result.bytes_after) / result.bytes_before : 0.0;
     if (check) {
+      nlohmann::ordered_json errors = nlohmann::ordered_json::array();
+      for (const Int8ModuleError& e : result.largest_errors) {
+        errors.push_back({{"module", e.module}, {"relative_error", e.relative_error}});
+      }
+      j["largest_int8_errors"] = errors;
       std::cerr << "quantize: evaluating the f32 and the int8 model on the dev split\n";
       eval.model_dir = options->model;
       const std::vector<MetricValue> f32 = evaluate_model(eval);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "runtime/autograd.h"  // NoGradGuard
 #include "runtime/nn/embedding.h"
@@ -99,6 +100,58 @@ std::shared_ptr<BertTaskModel> quantize_model(const BertTaskModel& model, const 
   }
   out->to(model.bert().device());
   if (!model.is_training()) out->eval();
+  return out;
+}
+
+namespace {
+
+// RMS of (a - b) over RMS of b, in double.
+double relative_rms(const Tensor& a, const Tensor& b) {
+  const std::vector<double> x = a.to_vector<double>(), y = b.to_vector<double>();
+  double diff = 0, norm = 0;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    diff += (x[i] - y[i]) * (x[i] - y[i]);
+    norm += y[i] * y[i];
+  }
+  return norm > 0 ? std::sqrt(diff / norm) : std::sqrt(diff);
+}
+
+double output_error(const BertOutputs& got, const BertOutputs& want) {
+  double error = relative_rms(got.last_hidden_state, want.last_hidden_state);
+  if (want.logits.defined()) error = std::max(error, relative_rms(got.logits, want.logits));
+  return error;
+}
+
+}  // namespace
+
+std::vector<Int8ModuleError> int8_errors_by_module(const BertTaskModel& model, const BertInputs& inputs) {
+  const NoGradGuard no_grad;
+  const std::vector<std::string> candidates = int8_candidates(model);
+  // Two private copies: every candidate kept f32 (the reference, whose modules are made int8 one at a
+  // time) and every candidate int8 (where their int8 weights come from).
+  const std::shared_ptr<BertTaskModel> probe = quantize_model(model, {candidates});
+  const std::shared_ptr<BertTaskModel> int8 = quantize_model(model);
+  probe->eval();
+  const BertOutputs want = probe->forward(inputs);
+  std::map<std::string, Module*> int8_modules;
+  for (const auto& [name, module] : int8->named_modules()) int8_modules.emplace(name, module);
+  std::vector<Int8ModuleError> out;
+  for (const auto& [name, module] : probe->named_modules()) {
+    if (std::find(candidates.begin(), candidates.end(), name) == candidates.end()) continue;
+    const Module& source = *int8_modules.at(name);
+    const Tensor f32 = module->parameter("weight");
+    if (auto* linear = dynamic_cast<Linear*>(module)) {
+      linear->set_int8(source.parameter("weight"), source.parameter("weight_scale"));
+    } else if (auto* table = dynamic_cast<Embedding*>(module)) {
+      table->set_int8(source.parameter("weight"), source.parameter("weight_scale"));
+    }
+    out.push_back({name, output_error(probe->forward(inputs), want)});
+    // Back to f32: the forward follows the weight's dtype; the scale left beside it goes unread.
+    module->set_parameter("weight", f32);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Int8ModuleError& a, const Int8ModuleError& b) {
+    return a.relative_error > b.relative_error;
+  });
   return out;
 }
 

@@ -28,6 +28,16 @@ std::vector<std::string> int8_candidates(const BertTaskModel& model);
 // candidate, or when a weight to quantize holds NaN or an infinity (naming it and the row).
 std::shared_ptr<BertTaskModel> quantize_model(const BertTaskModel& model, const QuantizeOptions& options = {});
 
+// How much each candidate module moves the model's output when it alone is int8: the RMS of the
+// change of the last hidden state (and of the logits, for a model with a head) over the f32 value's
+// RMS, on `inputs`; largest first. What `pare quantize --check` reports so that the worst can be
+// kept f32 (--keep-f32). Runs one forward pass per candidate.
+struct Int8ModuleError {
+  std::string module;
+  double relative_error = 0;
+};
+std::vector<Int8ModuleError> int8_errors_by_module(const BertTaskModel& model, const BertInputs& inputs);
+
 // Throws pare::Error saying that `action` ("training", "pruning", ...) needs the f32 model, naming
 // `source`, when `config` is an int8 model's.
 void check_not_int8(const BertConfig& config, const std::string& source, const std::string& action);

@@ -1,6 +1,7 @@
 #include "prune/quantize_directory.h"
 
 #include <algorithm>
+#include <random>
 
 #include "models/checkpoint.h"  // load_pretrained, save_pretrained
 #include "models/int8_model.h"  // quantize_model, int8_candidates
@@ -12,6 +13,21 @@
 
 namespace pare {
 namespace fs = std::filesystem;
+namespace {
+
+// 8 sequences of up to 64 random token ids (1 .. vocab - 1), no padding, token type 0.
+BertInputs random_inputs(const BertConfig& config) {
+  const std::int64_t batch = 8, seq = std::min<std::int64_t>(64, config.max_position_embeddings);
+  std::mt19937_64 rng(0);
+  std::vector<std::int64_t> ids(static_cast<std::size_t>(batch * seq));
+  for (std::int64_t& id : ids)
+    id = 1 + static_cast<std::int64_t>(rng() %
+                                       static_cast<std::uint64_t>(std::max<std::int64_t>(config.vocab_size - 1, 1)));
+  return {Tensor::from_vector(ids, {batch, seq}), Tensor::ones({batch, seq}, DType::i64),
+          Tensor::zeros({batch, seq}, DType::i64)};
+}
+
+}  // namespace
 
 std::int64_t weight_file_bytes(const fs::path& model_dir) {
   std::int64_t bytes = 0;
@@ -55,6 +71,10 @@ QuantizeDirectoryResult quantize_directory(const fs::path& model_dir, const fs::
                " modules quantize makes int8 (\"", candidates.empty() ? std::string() : candidates.front(), "\", ...)");
   }
   const auto quantized = quantize_model(*loaded.model, quantize);
+  if (options.largest_errors > 0) {
+    result.largest_errors = int8_errors_by_module(*loaded.model, random_inputs(loaded.model->config()));
+    if (result.largest_errors.size() > options.largest_errors) result.largest_errors.resize(options.largest_errors);
+  }
   result.kept_f32 = quantize.keep_f32;
   for (const std::string& name : candidates) {
     if (std::find(quantize.keep_f32.begin(), quantize.keep_f32.end(), name) == quantize.keep_f32.end())

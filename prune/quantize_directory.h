@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "models/int8_model.h"  // Int8ModuleError
+
 namespace pare {
 
 struct QuantizeDirectoryOptions {
@@ -16,12 +18,16 @@ struct QuantizeDirectoryOptions {
   // f32. Each must match at least one.
   std::vector<std::string> keep_f32;
   bool overwrite = false;
+  // When above 0: that many modules with the largest int8 output error (models/int8_model.h
+  // int8_errors_by_module), measured on 8 sequences of random token ids of up to 64 tokens.
+  std::size_t largest_errors = 0;
 };
 
 struct QuantizeDirectoryResult {
   std::vector<std::string> int8_modules;  // by the model's names
   std::vector<std::string> kept_f32;
   std::int64_t bytes_before = 0, bytes_after = 0;  // of the weight files
+  std::vector<Int8ModuleError> largest_errors;     // largest first
 };
 
 // Throws pare::Error when `out` breaks the output-folder policy (train/output_folder.h), when the

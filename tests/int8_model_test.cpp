@@ -146,6 +146,24 @@ TEST(Int8Model, KeptLayersStayF32AndTheConfigSaysWhich) {
                   "is not a module quantize makes int8"));
 }
 
+TEST(Int8Model, ErrorsByModuleCoverEveryCandidateLargestFirst) {
+  const LoadedBert loaded = load_pretrained(bert_fixture("seqcls"));
+  loaded.model->eval();
+  const StateDict expected = read_all(bert_fixture("seqcls") / "expected.safetensors");
+  const std::vector<Int8ModuleError> errors = int8_errors_by_module(*loaded.model, fixture_inputs(expected));
+  ASSERT_EQ(errors.size(), int8_candidates(*loaded.model).size());
+  for (std::size_t i = 0; i < errors.size(); ++i) {
+    EXPECT_GT(errors[i].relative_error, 0.0) << errors[i].module;
+    EXPECT_LT(errors[i].relative_error, kInt8Tolerance) << errors[i].module;
+    if (i > 0) {
+      EXPECT_GE(errors[i - 1].relative_error, errors[i].relative_error);
+    }
+  }
+  // The model itself is left as it was: still f32 and giving the same logits.
+  EXPECT_FALSE(loaded.model->config().quantization.has_value());
+  EXPECT_TRUE(close_relative(logits(*loaded.model, fixture_inputs(expected)), expected.at("logits"), 1e-5));
+}
+
 TEST(Int8Model, MaskedLmKeepsItsTiedWordEmbeddingsF32) {
   const LoadedBert mlm = load_pretrained(bert_fixture("mlm"));
   const auto int8 = quantize_model(*mlm.model);
