@@ -1,10 +1,12 @@
 #include "models/bert_attention.h"
 
 #include <cmath>
+#include <optional>
 
 #include "models/bias_only_dense.h"
 #include "runtime/ops/attention.h"  // scaled_dot_product_attention
 #include "runtime/ops/elementwise.h"
+#include "runtime/ops/quantized.h"  // quantize_rows
 
 namespace pare {
 
@@ -19,8 +21,12 @@ BertSelfAttention::BertSelfAttention(const BertConfig& config, const BertLayerSh
 
 Tensor BertSelfAttention::forward(const Tensor& x, const Tensor& additive_mask) const {
   const std::int64_t batch = x.size(0), seq = x.size(1), heads = this->heads();
+  // Int8 projections read x quantized once (a third of the quantizing passes of an int8 layer).
+  std::optional<QuantizedRows> rows;
+  if (query_->is_int8() && key_->is_int8() && value_->is_int8()) rows = quantize_rows(x);
   auto split_heads = [&](const Linear& projection) {
-    return projection.forward(x).reshape({batch, seq, heads, head_dim_}).permute({0, 2, 1, 3});
+    const Tensor y = rows ? projection.forward(*rows) : projection.forward(x);
+    return y.reshape({batch, seq, heads, head_dim_}).permute({0, 2, 1, 3});
   };
   const Tensor context = scaled_dot_product_attention(split_heads(*query_), split_heads(*key_), split_heads(*value_),
                                                       additive_mask, is_training() ? dropout_p_ : 0.0, gen_);

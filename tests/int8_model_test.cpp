@@ -19,9 +19,11 @@
 #include "runtime/optim/adamw.h"
 #include "runtime/transfer.h"
 #include "tests/bert_test_util.h"
+#include "tests/child_process.h"  // run_pare_capturing
 #include "tests/devices.h"
 #include "tests/random_bert.h"
 #include "tests/test_support.h"
+#include "tests/tiny_prune_job.h"
 
 namespace pare {
 namespace {
@@ -262,6 +264,43 @@ TEST(Int8Model, QuantizeDirectoryCopiesTheTokenizerAndRefusesAPatternThatMatches
   EXPECT_FALSE(fs::exists(dir.path() / "other"));
   EXPECT_TRUE(
       has(error_of([&] { (void)quantize_directory(dir.path() / "int8", dir.path() / "again"); }), "an int8 model"));
+}
+
+// The commands as a user runs them: quantize with the dev-split check, then eval, bench and
+// inspect on the int8 directory, and finetune refusing it.
+TEST(Int8Commands, QuantizeChecksBothModelsAndTheOtherCommandsTakeTheResult) {
+  ScratchDir dir;
+  const testing::TinyPruneJob job(dir.path());
+  const std::string user = " --dev " + (dir.path() / "train.tsv").string() + " --train " +
+                           (dir.path() / "train.tsv").string() + " --text-column sentence --label-column label";
+  const fs::path int8 = dir.path() / "int8";
+  testing::CommandOutcome out = testing::run_pare_capturing("quantize --model " + job.model().string() + " --out " +
+                                                            int8.string() + user + " --seq 16");
+  ASSERT_EQ(out.status, 0) << out.output;
+  const nlohmann::json report = nlohmann::json::parse(out.output.substr(out.output.find('{')));
+  EXPECT_EQ(report.at("int8_modules"), 14);
+  EXPECT_EQ(report.at("largest_int8_errors").size(), 5u);
+  const nlohmann::json& check = report.at("check");
+  EXPECT_NEAR(check.at("int8").at("accuracy").get<double>(), check.at("f32").at("accuracy").get<double>(), 0.1);
+  EXPECT_TRUE(fs::exists(int8 / "vocab.txt"));
+
+  out = testing::run_pare_capturing("eval --model " + int8.string() + user + " --seq 16");
+  EXPECT_EQ(out.status, 0) << out.output;
+  EXPECT_TRUE(has(out.output, "\"accuracy\": " + check.at("int8").at("accuracy").dump())) << out.output;
+  out = testing::run_pare_capturing("bench --model " + int8.string() + " --steps 1 --warmup 0 --seq 8");
+  EXPECT_EQ(out.status, 0) << out.output;
+  EXPECT_TRUE(has(out.output, "\"weights\": \"int8\"")) << out.output;
+  out = testing::run_pare_capturing("inspect --model " + int8.string());
+  EXPECT_EQ(out.status, 0) << out.output;
+  EXPECT_TRUE(has(out.output, "weights: int8")) << out.output;
+  out = testing::run_pare_capturing("finetune --model " + int8.string() + user + " --out " +
+                                    (dir.path() / "ft").string() + " --steps 1");
+  EXPECT_EQ(out.status, 2) << out.output;  // bad input (cli/main.cpp)
+  EXPECT_TRUE(has(out.output,
+                  "an int8 model (config.json \"quantization\"); fine-tuning, pruning or distilling "
+                  "needs the f32 model"))
+      << out.output;
+  EXPECT_FALSE(fs::exists(dir.path() / "ft"));
 }
 
 class Int8ModelOnDevice : public ::testing::TestWithParam<Device> {};

@@ -42,6 +42,11 @@ void Linear::set_int8(Tensor values, Tensor scale) {
   }
 }
 
+Tensor Linear::forward(const QuantizedRows& x) const {
+  PARE_CHECK(is_int8(), "Linear: quantized rows given to an f32 layer (weight ", dtype_name(weight().dtype()), ")");
+  return int8_linear(x, parameter("weight"), parameter("weight_scale"), has_bias_ ? parameter("bias") : Tensor());
+}
+
 Tensor Linear::forward(const Tensor& x) const {
   if (is_int8()) {
     return int8_linear(x, parameter("weight"), parameter("weight_scale"), has_bias_ ? parameter("bias") : Tensor());

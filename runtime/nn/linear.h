@@ -8,6 +8,8 @@
 
 namespace pare {
 
+struct QuantizedRows;  // runtime/ops/quantized.h
+
 class Linear : public Module {
  public:
   // BERT's initialisation: weight ~ Normal(0, init_std), bias zero.
@@ -23,6 +25,9 @@ class Linear : public Module {
   // inference only: the int8 weight is a parameter no optimizer can train.
   void set_int8(Tensor values, Tensor scale);
   bool is_int8() const { return weight().dtype() == DType::i8; }
+  // An int8 layer's output from rows quantize_rows made of its input: several int8 layers that read
+  // one input quantize it once.
+  Tensor forward(const QuantizedRows& x) const;
 
   const Tensor& weight() const { return parameter("weight"); }
   // Undefined when the layer has no bias.

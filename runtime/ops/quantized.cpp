@@ -61,45 +61,77 @@ Tensor dequantize_rows(const Tensor& values, const Tensor& scale) {
   return int8_embedding(values.reshape({rows, values.size(-1)}), scale.reshape({rows}), ids).reshape(values.shape());
 }
 
-Tensor int8_linear(const Tensor& x, const Tensor& weight, const Tensor& weight_scale, const Tensor& bias) {
-  check_dtype(x, DType::f32, "int8_linear", "x");
+namespace {
+
+// weight, weight_scale and bias as int8_linear takes them, against inputs of `in` features on `device`.
+void check_int8_layer(const Tensor& weight, const Tensor& weight_scale, const Tensor& bias, Device device) {
   check_scaled_rows(weight, weight_scale, "int8_linear", "weight");
-  check_same_device(x, weight, "int8_linear");
+  PARE_CHECK(weight.device() == device, "int8_linear: weight on ", weight.device().str(), ", input on ", device.str());
   PARE_CHECK(weight.dim() == 2, "int8_linear: weight must be [out, in], got ", shape_str(weight.shape()));
-  const std::int64_t in = weight.size(1), out_features = weight.size(0);
-  PARE_CHECK(x.dim() >= 1 && x.size(-1) == in, "int8_linear: x ", shape_str(x.shape()), " has ",
-             x.dim() >= 1 ? x.size(-1) : 0, " features but weight ", shape_str(weight.shape()), " expects ", in);
   if (bias.defined()) {
     check_dtype(bias, DType::f32, "int8_linear", "bias");
-    check_same_device(x, bias, "int8_linear");
-    PARE_CHECK(bias.shape() == Shape{out_features}, "int8_linear: bias ", shape_str(bias.shape()),
-               " does not match weight ", shape_str(weight.shape()), " (expected [", out_features, "])");
+    PARE_CHECK(bias.device() == device, "int8_linear: bias on ", bias.device().str(), ", input on ", device.str());
+    PARE_CHECK(bias.shape() == Shape{weight.size(0)}, "int8_linear: bias ", shape_str(bias.shape()),
+               " does not match weight ", shape_str(weight.shape()), " (expected [", weight.size(0), "])");
   }
-  check_no_gradient(x, "int8_linear");
-  Shape out_shape = x.shape();
+}
+
+void check_features(const Shape& x, const Tensor& weight) {
+  PARE_CHECK(!x.empty() && x.back() == weight.size(1), "int8_linear: x ", shape_str(x), " has ",
+             x.empty() ? 0 : x.back(), " features but weight ", shape_str(weight.shape()), " expects ", weight.size(1));
+}
+
+// The product of rows already quantized (values [rows, in]) and their scales, into [..., out].
+Tensor int8_product(const QuantizedRows& q, const Shape& x_shape, const Tensor& weight, const Tensor& weight_scale,
+                    const Tensor& bias) {
+  const std::int64_t in = weight.size(1), out_features = weight.size(0);
+  const Device device = weight.device();
+  Shape out_shape = x_shape;
   out_shape.back() = out_features;
-  const std::int64_t rows = in == 0 ? shape_numel(Shape(x.shape().begin(), x.shape().end() - 1)) : x.numel() / in;
+  const std::int64_t rows = shape_numel(Shape(x_shape.begin(), x_shape.end() - 1));
   if (in == 0 || rows == 0 || out_features == 0) {
     // No products to run: the sums are empty, so every output is its bias.
-    Tensor out = Tensor::zeros(out_shape, DType::f32, x.device());
+    Tensor out = Tensor::zeros(out_shape, DType::f32, device);
     return bias.defined() && out.numel() > 0 ? add(out, bias) : out;
   }
-  const QuantizedRows q = quantize_rows(x.detach().reshape({rows, in}));
   std::shared_ptr<const kernels::PackedGemmWeight> packed = ParameterCache::packed_s8(weight);
   Tensor storage;  // the packed copy when no open cache holds one; freed when the product is done
   if (!packed) {
     const Tensor w = weight.contiguous();
-    storage = Tensor::empty({PARE_LAUNCH(x.device(), packed_s8_weight_bytes, out_features, in)}, DType::u8, x.device());
-    packed = PARE_LAUNCH(x.device(), pack_s8_weight, out_features, in, w.device_data<std::int8_t>(),
-                         storage.device_raw_data());
+    storage = Tensor::empty({PARE_LAUNCH(device, packed_s8_weight_bytes, out_features, in)}, DType::u8, device);
+    packed =
+        PARE_LAUNCH(device, pack_s8_weight, out_features, in, w.device_data<std::int8_t>(), storage.device_raw_data());
   }
-  const Tensor scale = weight_scale.contiguous();
+  const Tensor values = q.values.contiguous(), row_scale = q.scale.contiguous(), scale = weight_scale.contiguous();
   const Tensor bc = bias.defined() ? bias.contiguous() : Tensor();
-  Tensor out = Tensor::empty(out_shape, DType::f32, x.device());
-  PARE_LAUNCH(x.device(), gemm_s8_packed, rows, q.values.device_data<std::int8_t>(), in, q.scale.device_data<float>(),
+  Tensor out = Tensor::empty(out_shape, DType::f32, device);
+  PARE_LAUNCH(device, gemm_s8_packed, rows, values.device_data<std::int8_t>(), in, row_scale.device_data<float>(),
               *packed, scale.device_data<float>(), bc.defined() ? bc.device_data<float>() : nullptr,
               out.device_data<float>());
   return out;
+}
+
+}  // namespace
+
+Tensor int8_linear(const Tensor& x, const Tensor& weight, const Tensor& weight_scale, const Tensor& bias) {
+  check_dtype(x, DType::f32, "int8_linear", "x");
+  check_int8_layer(weight, weight_scale, bias, x.device());
+  check_features(x.shape(), weight);
+  check_no_gradient(x, "int8_linear");
+  const std::int64_t in = weight.size(1);
+  if (in == 0 || x.numel() == 0) return int8_product({}, x.shape(), weight, weight_scale, bias);
+  return int8_product(quantize_rows(x.detach().reshape({x.numel() / in, in})), x.shape(), weight, weight_scale, bias);
+}
+
+Tensor int8_linear(const QuantizedRows& x, const Tensor& weight, const Tensor& weight_scale, const Tensor& bias) {
+  check_scaled_rows(x.values, x.scale, "int8_linear", "x");
+  check_int8_layer(weight, weight_scale, bias, x.values.device());
+  check_features(x.values.shape(), weight);
+  const std::int64_t in = weight.size(1);
+  if (in == 0 || x.values.numel() == 0) return int8_product({}, x.values.shape(), weight, weight_scale, bias);
+  const std::int64_t rows = x.values.numel() / in;
+  return int8_product({x.values.reshape({rows, in}), x.scale.reshape({rows})}, x.values.shape(), weight, weight_scale,
+                      bias);
 }
 
 Tensor int8_embedding(const Tensor& table, const Tensor& scale, const Tensor& ids) {

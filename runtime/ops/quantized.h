@@ -25,6 +25,10 @@ Tensor dequantize_rows(const Tensor& values, const Tensor& scale);
 // [out] (f32) when defined. The weight is packed once per open ParameterCache (runtime/
 // parameter_cache.h), else on every call.
 Tensor int8_linear(const Tensor& x, const Tensor& weight, const Tensor& weight_scale, const Tensor& bias = Tensor());
+// The same from rows quantize_rows already made of x ([..., in]): one quantization shared by the
+// layers that read the same input (attention's query, key and value).
+Tensor int8_linear(const QuantizedRows& x, const Tensor& weight, const Tensor& weight_scale,
+                   const Tensor& bias = Tensor());
 
 // table [n, dim] (i8) with scale [n] (f32), ids [...] (i32 or i64) -> [..., dim] (f32): rows of the
 // table, scaled back. An id outside [0, n) is refused, naming it and its position.
