@@ -9,9 +9,10 @@
 // maximum needs two, and costs one cheap pass over the product's output (measured below).
 //
 // On the CPU the products run on oneDNN's int8 matmul (s8 x s8 -> s32 on AVX512_VNNI, about 4x the
-// multiply-adds of f32 per cycle). oneDNN 2.6 applies the weight scales and the bias in the product;
-// a per-row scale as a post-op sends it to its reference kernel (about 100x slower, 2 Zen 5 cores),
-// so the row scale is applied in one pass after it (a few percent of the product at BERT's shapes).
+// multiply-adds of f32 per cycle). oneDNN 2.6 applies the weight scales in the product (built into
+// the primitive, kernels/cpu/onednn_matmul.cpp); a per-row scale as a post-op sends it to its
+// reference kernel (about 100x slower, 2 Zen 5 cores), and a bias there would be scaled by the row's
+// scale, so the row scales and the bias are applied in one pass after it (a few percent of a product).
 //
 // CUDA has no int8 path yet: its backend marks these kernels absent, and running an int8 model on a
 // CUDA device says so, naming the kernel and the device.

@@ -147,6 +147,25 @@ TEST_F(PipelineRunTest, QuickRunReportsWhatTheFinalModelIs) {
     EXPECT_DOUBLE_EQ(m.value, last.at("dev").at(m.name).get<double>()) << m.name;
   }
 
+  // The int8 stage: the final model quantized, scoring what the report states, compared with it.
+  const json& int8 = report.at("int8");
+  EXPECT_EQ(int8.at("f32_dir"), last.at("dir"));
+  EXPECT_EQ(BertConfig::load(o.out / int8.at("model").get<std::string>()).quantization.has_value(), true);
+  EXPECT_NEAR(int8.at("size_vs_f32").get<double>(),
+              static_cast<double>(int8.at("weight_bytes").get<std::int64_t>()) /
+                  static_cast<double>(int8.at("f32_weight_bytes").get<std::int64_t>()),
+              1e-12);
+  EXPECT_LT(int8.at("size_vs_f32").get<double>(), 0.5);
+  EXPECT_NEAR(int8.at("latency_speedup_vs_f32").get<double>(),
+              last.at("latency_b1_ms").get<double>() / int8.at("latency_b1_ms").get<double>(), 1e-9);
+  eval.model_dir = o.out / int8.at("model").get<std::string>();
+  for (const MetricValue& m : evaluate_model(eval)) {
+    EXPECT_DOUBLE_EQ(m.value, int8.at("dev").at(m.name).get<double>()) << m.name;
+  }
+  const std::string markdown = testing::read_bytes(o.out / "report.md");
+  EXPECT_NE(markdown.find("| int8 | "), std::string::npos);
+  EXPECT_NE(markdown.find("int8 (the hidden model quantized"), std::string::npos);
+
   // The same directory is never run into again, and another folder is not written into.
   const std::string record = testing::read_bytes(o.out / "run.json");
   EXPECT_NE(testing::error_of([&] { run_pipeline(o, false); }).find("already holds a pare run"), std::string::npos);

@@ -1,5 +1,6 @@
 #include "runtime/nn/embedding.h"
 
+#include "runtime/nn/int8_weight.h"
 #include "runtime/ops/indexing.h"   // embedding
 #include "runtime/ops/quantized.h"  // int8_embedding
 
@@ -23,18 +24,7 @@ Embedding::Embedding(Tensor weight) {
 }
 
 void Embedding::set_int8(Tensor values, Tensor scale) {
-  check_dtype(values, DType::i8, "Embedding::set_int8", "values");
-  check_dtype(scale, DType::f32, "Embedding::set_int8", "scale");
-  PARE_CHECK(values.shape() == weight().shape() && scale.shape() == Shape{weight().size(0)},
-             "Embedding::set_int8: values ", shape_str(values.shape()), " and scale ", shape_str(scale.shape()),
-             " do not fit the table ", shape_str(weight().shape()));
-  const bool had_scale = is_int8();
-  set_parameter("weight", std::move(values));
-  if (had_scale) {
-    set_parameter("weight_scale", std::move(scale));
-  } else {
-    register_parameter("weight_scale", std::move(scale));
-  }
+  set_int8_weight(*this, "Embedding", std::move(values), std::move(scale));
 }
 
 Tensor Embedding::forward(const Tensor& ids) const {

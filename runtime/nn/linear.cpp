@@ -1,5 +1,6 @@
 #include "runtime/nn/linear.h"
 
+#include "runtime/nn/int8_weight.h"
 #include "runtime/ops/matmul.h"     // linear
 #include "runtime/ops/quantized.h"  // int8_linear
 
@@ -28,18 +29,7 @@ Linear::Linear(Tensor weight, Tensor bias) : has_bias_(bias.defined()) {
 }
 
 void Linear::set_int8(Tensor values, Tensor scale) {
-  check_dtype(values, DType::i8, "Linear::set_int8", "values");
-  check_dtype(scale, DType::f32, "Linear::set_int8", "scale");
-  PARE_CHECK(values.shape() == weight().shape() && scale.shape() == Shape{weight().size(0)},
-             "Linear::set_int8: values ", shape_str(values.shape()), " and scale ", shape_str(scale.shape()),
-             " do not fit the weight ", shape_str(weight().shape()));
-  const bool had_scale = is_int8();
-  set_parameter("weight", std::move(values));
-  if (had_scale) {
-    set_parameter("weight_scale", std::move(scale));
-  } else {
-    register_parameter("weight_scale", std::move(scale));
-  }
+  set_int8_weight(*this, "Linear", std::move(values), std::move(scale));
 }
 
 Tensor Linear::forward(const QuantizedRows& x) const {
