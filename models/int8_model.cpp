@@ -80,10 +80,10 @@ std::shared_ptr<BertTaskModel> quantize_model(const BertTaskModel& model, const 
     // A layer without heads or units keeps a bias alone (BiasOnlyDense) under the same name.
     if (table && !inner.empty() && scheme.quantizes(inner)) int8_modules.emplace_back(name, module);
   }
-  for (const auto& [name, t] : f32) {
+  for (const auto& entry : f32) {
     const bool int8_weight = std::any_of(int8_modules.begin(), int8_modules.end(),
-                                         [&](const auto& m) { return name == m.first + ".weight"; });
-    if (!int8_weight) copied.emplace(name, t);
+                                         [&](const auto& m) { return entry.first == m.first + ".weight"; });
+    if (!int8_weight) copied.emplace(entry);
   }
   const StateDictLoadReport report = out->load_state_dict(copied, false);
   for (const std::string& name : report.missing) {

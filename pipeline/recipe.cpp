@@ -165,17 +165,20 @@ json Recipe::to_json() const {
   pretrain_json["size"] = pretrain.size;
   pretrain_json["vocab_size"] = pretrain.vocab_size;
   pretrain_json["seq"] = pretrain.seq;
-  return {{"name", name},
-          {"description", description},
-          {"seq", seq},
-          {"batch", batch},
-          {"eval_batch", eval_batch},
-          {"save_every", save_every},
-          {"pretrain", pretrain_json},
-          {"teacher", training_json(teacher)},
-          {"attention_removed", training_json(attention_removed)},
-          {"stages", stages_json},
-          {"int8", int8}};
+  json out = {{"name", name},
+              {"description", description},
+              {"seq", seq},
+              {"batch", batch},
+              {"eval_batch", eval_batch},
+              {"save_every", save_every},
+              {"pretrain", pretrain_json},
+              {"teacher", training_json(teacher)},
+              {"attention_removed", training_json(attention_removed)},
+              {"stages", stages_json}};
+  // Written only when off: a run recorded before the int8 stage existed (no "int8") then resumes
+  // under this pare, and gains the stage at its end.
+  if (!int8) out["int8"] = false;
+  return out;
 }
 
 std::filesystem::path shipped_recipe_dir() { return PARE_RECIPE_DIR; }

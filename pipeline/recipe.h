@@ -81,8 +81,9 @@ struct Recipe {
   static Recipe from_json(const nlohmann::json& json, const std::string& source = "recipe",
                           const std::filesystem::path& base_dir = ".", const std::string& path = "");
   static Recipe load(const std::filesystem::path& path);
-  // Every field with its value, defaults included and pruning configs inlined: what run.json records
-  // and what a resumed run compares. from_json(to_json()) gives the same recipe.
+  // Every field with its value, defaults included (but "int8", written only when false) and pruning
+  // configs inlined: what run.json records and what a resumed run compares. from_json(to_json())
+  // gives the same recipe.
   nlohmann::json to_json() const;
 };
 
