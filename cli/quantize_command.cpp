@@ -12,7 +12,8 @@
 #include "cli/training_options.h"  // add_user_data_flags, data_source, metrics_json
 #include "prune/quantize_directory.h"
 #include "runtime/error.h"
-#include "train/finetune.h"  // evaluate_model
+#include "train/finetune.h"   // evaluate_model
+#include "train/task_data.h"  // task_info
 
 namespace pare::cli {
 
@@ -49,7 +50,10 @@ void add_quantize_command(CLI::App& app) {
     const bool check = !options->task.empty() || options->user.given();
     // The check's data first: a bad task name fails before anything is written.
     EvaluateOptions eval;
-    if (check) eval.data = data_source(options->task, options->data, options->brown, options->user);
+    if (check) {
+      eval.data = data_source(options->task, options->data, options->brown, options->user);
+      (void)task_info(eval.data);  // refuses an unknown task or unreadable user files
+    }
     eval.split = Split::dev;
     eval.max_length = options->seq;
     eval.batch_size = options->batch;

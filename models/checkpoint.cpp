@@ -186,10 +186,10 @@ void load_checkpoint_tensors(BertTaskModel& model, const StateDict& tensors, con
     if (it == own.end()) continue;
     const bool int8 = it->second.dtype() == DType::i8;
     PARE_CHECK(int8 == (t.dtype() == DType::i8), source, ": tensor \"", name, "\" has dtype ", dtype_name(t.dtype()),
-               int8 ? "; config.json's \"quantization\" makes it an int8 weight (I8)"
-               : t.dtype() == DType::i8
-                   ? "; an int8 weight needs config.json's \"quantization\" entry (written by `pare quantize`)"
-                   : "; model weights must be floating point");
+               int8                     ? "; config.json's \"quantization\" makes it an int8 weight (I8)"
+               : t.dtype() == DType::i8 ? "; config.json does not make it an int8 weight (no \"quantization\" entry, "
+                                          "written by `pare quantize`, or one that keeps it f32)"
+                                        : "; model weights must be floating point");
   }
   check_weights_fit_config(shapes_of(own), shapes_of(named), model.config(), prefix, source);
   for (const auto& [name, t] : named) {

@@ -231,8 +231,7 @@ TEST_F(DamagedInt8, WeightsOfTheWrongTypeAreRefusedByName) {
   save_pretrained(*f32.model, dir_.path());
   original_ = read_all(dir_.path() / "model.safetensors");
   error = load_after([&](NamedTensors& t) { set(t, weight, Tensor::zeros({50, 36}, DType::i8)); });
-  EXPECT_TRUE(has(error, "\"" + weight + "\" has dtype I8; an int8 weight needs config.json's \"quantization\""))
-      << error;
+  EXPECT_TRUE(has(error, "\"" + weight + "\" has dtype I8; config.json does not make it an int8 weight")) << error;
 }
 
 TEST(Int8Model, TrainingAnInt8ModelIsRefusedSayingWhatToDo) {
@@ -283,6 +282,13 @@ TEST(Int8Commands, QuantizeChecksBothModelsAndTheOtherCommandsTakeTheResult) {
   const nlohmann::json& check = report.at("check");
   EXPECT_NEAR(check.at("int8").at("accuracy").get<double>(), check.at("f32").at("accuracy").get<double>(), 0.1);
   EXPECT_TRUE(fs::exists(int8 / "vocab.txt"));
+
+  // A task the check cannot read is refused before anything is written.
+  out = testing::run_pare_capturing("quantize --model " + job.model().string() + " --out " +
+                                    (dir.path() / "never").string() + " --task nosuch");
+  EXPECT_EQ(out.status, 2) << out.output;
+  EXPECT_TRUE(has(out.output, "unknown task 'nosuch'")) << out.output;
+  EXPECT_FALSE(fs::exists(dir.path() / "never"));
 
   out = testing::run_pare_capturing("eval --model " + int8.string() + user + " --seq 16");
   EXPECT_EQ(out.status, 0) << out.output;
