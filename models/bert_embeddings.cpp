@@ -39,12 +39,17 @@ Tensor BertEmbeddings::forward(const Tensor& input_ids, const Tensor& token_type
   PARE_CHECK(seq <= position_->num_embeddings(), "BertEmbeddings: sequence length ", seq,
              " exceeds max_position_embeddings (", position_->num_embeddings(), ")");
   const Device device = position_->weight().device();
-  if (!position_ids_.defined() || position_ids_.device() != device) {
-    std::vector<std::int64_t> positions(static_cast<std::size_t>(position_->num_embeddings()));
-    std::iota(positions.begin(), positions.end(), 0);
-    position_ids_ = Tensor::from_vector(positions, {position_->num_embeddings()}, device);
+  Tensor position_ids;
+  {
+    const std::lock_guard lock(position_ids_mutex_);
+    if (!position_ids_.defined() || position_ids_.device() != device) {
+      std::vector<std::int64_t> positions(static_cast<std::size_t>(position_->num_embeddings()));
+      std::iota(positions.begin(), positions.end(), 0);
+      position_ids_ = Tensor::from_vector(positions, {position_->num_embeddings()}, device);
+    }
+    position_ids = position_ids_;
   }
-  const Tensor position_vectors = position_->forward(position_ids_.slice(0, 0, seq));
+  const Tensor position_vectors = position_->forward(position_ids.slice(0, 0, seq));
   // HF's order of additions: (words + token types) + positions.
   const Tensor sum = add(add(lookup_words(input_ids), token_type_->forward(token_type_ids)), position_vectors);
   return dropout_->forward(norm_->forward(sum));

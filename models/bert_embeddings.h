@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 
 #include "models/bert_config.h"
 #include "runtime/nn/dropout.h"
@@ -31,7 +32,9 @@ class BertEmbeddings : public Module {
   std::shared_ptr<LayerNorm> norm_;
   std::shared_ptr<Dropout> dropout_;
   // 0 .. max_position_embeddings - 1 on the position table's device, made on the first forward there,
-  // so a forward sends no position ids to the device.
+  // so a forward sends no position ids to the device. The lock lets forwards on several threads
+  // (libpare) share one model.
+  mutable std::mutex position_ids_mutex_;
   mutable Tensor position_ids_;
 };
 

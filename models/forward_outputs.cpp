@@ -1,6 +1,7 @@
 #include "models/forward_outputs.h"
 
 #include "runtime/autograd.h"  // NoGradGuard
+#include "runtime/parameter_cache.h"
 
 namespace pare {
 
@@ -16,6 +17,9 @@ NamedTensors named_forward_outputs(BertTaskModel& model, const StateDict& inputs
   PARE_CHECK(inputs.count("input_ids"), source, ": no tensor \"input_ids\"");
   BertInputs batch{get("input_ids"), get("attention_mask"), get("token_type_ids")};
   NoGradGuard no_grad;
+  // Weights packed as every inference path packs them (pare eval, bench, libpare), so that the
+  // outputs are the bits those give for the same inputs.
+  const ParameterCache weights(model.parameters());
   const bool training = model.is_training();
   model.eval();
   BertOutputs out;

@@ -1,71 +1,116 @@
 #include "runtime/parameter_cache.h"
 
+#include <map>
+#include <mutex>
+#include <utility>
+
 #include "runtime/dispatch.h"
 
 namespace pare {
+
+struct ParameterCache::Store {
+  struct Entry {
+    Tensor parameter;  // keeps the storage, so its address cannot be reused while the store lives
+    Tensor bits;       // bf16, flat; undefined until first used
+    std::shared_ptr<const kernels::PackedGemmWeight> packed[2];  // by Precision
+    Tensor packed_storage[2];  // u8, from the device's allocator (its buffer cache spares new pages)
+  };
+  // An int8 weight: only ever packed.
+  struct Int8Entry {
+    Tensor parameter;
+    std::shared_ptr<const kernels::PackedGemmWeight> packed;
+    Tensor packed_storage;
+  };
+  using Key = std::pair<const void*, std::int64_t>;
+
+  // Guards the entries' derived forms (the maps themselves are fixed at construction).
+  std::mutex mutex;
+  std::map<Key, Entry> entries;
+  std::map<Key, Int8Entry> int8_entries;
+};
+
 namespace {
 
 thread_local ParameterCache* innermost = nullptr;
 
+using Store = ParameterCache::Store;
+
+Store::Key key_of(const Tensor& t) { return {t.device_raw_data(), t.numel()}; }
+
+// Under the store's lock.
+const Tensor& bf16_bits(Store::Entry& entry) {
+  if (!entry.bits.defined()) entry.bits = entry.parameter.detach().reshape({-1}).to(DType::bf16);
+  return entry.bits;
+}
+
 }  // namespace
 
-ParameterCache::ParameterCache(const std::vector<Tensor>& parameters) : previous_(innermost) {
+std::shared_ptr<ParameterCache::Store> ParameterCache::make_store(const std::vector<Tensor>& parameters) {
+  auto store = std::make_shared<Store>();
   for (const Tensor& p : parameters) {
     if (!p.defined() || !p.is_contiguous() || p.numel() == 0) continue;
     if (p.dtype() == DType::i8) {
-      int8_entries_.emplace(std::make_pair(p.device_raw_data(), p.numel()), Int8Entry{p, nullptr, Tensor()});
+      store->int8_entries.emplace(key_of(p), Store::Int8Entry{p, nullptr, Tensor()});
       continue;
     }
     if (p.dtype() != DType::f32) continue;
-    entries_.emplace(std::make_pair(p.device_raw_data(), p.numel()), Entry{p, Tensor(), {}, {}});
+    store->entries.emplace(key_of(p), Store::Entry{p, Tensor(), {}, {}});
   }
+  return store;
+}
+
+ParameterCache::ParameterCache(const std::vector<Tensor>& parameters) : ParameterCache(make_store(parameters)) {}
+
+ParameterCache::ParameterCache(std::shared_ptr<Store> store) : store_(std::move(store)), previous_(innermost) {
   innermost = this;
 }
 
 ParameterCache::~ParameterCache() { innermost = previous_; }
 
-ParameterCache::Entry* ParameterCache::find(const Tensor& t) {
-  if (t.dtype() != DType::f32 || !t.is_contiguous()) return nullptr;
-  const std::pair<const void*, std::int64_t> key{t.device_raw_data(), t.numel()};
-  for (ParameterCache* cache = innermost; cache != nullptr; cache = cache->previous_) {
-    const auto it = cache->entries_.find(key);
-    if (it != cache->entries_.end() && it->second.parameter.device() == t.device()) return &it->second;
-  }
-  return nullptr;
-}
-
 Tensor ParameterCache::bf16_copy(const Tensor& packed) {
-  Entry* entry = find(packed);
-  if (entry == nullptr) return Tensor();
-  if (!entry->bits.defined()) entry->bits = entry->parameter.detach().reshape({-1}).to(DType::bf16);
-  return entry->bits.reshape(packed.shape());
+  if (packed.dtype() != DType::f32 || !packed.is_contiguous()) return Tensor();
+  for (ParameterCache* cache = innermost; cache != nullptr; cache = cache->previous_) {
+    Store& store = *cache->store_;
+    const auto it = store.entries.find(key_of(packed));
+    if (it == store.entries.end() || it->second.parameter.device() != packed.device()) continue;
+    const std::lock_guard lock(store.mutex);
+    return bf16_bits(it->second).reshape(packed.shape());
+  }
+  return Tensor();
 }
 
 std::shared_ptr<const kernels::PackedGemmWeight> ParameterCache::packed_transposed(const Tensor& weight,
                                                                                    Precision precision) {
-  if (weight.dim() != 2) return nullptr;
-  Entry* entry = find(weight);
-  if (entry == nullptr) return nullptr;
-  auto& packed = entry->packed[static_cast<int>(precision)];
-  if (packed) return packed;
-  const std::int64_t out = weight.size(0), in = weight.size(1);
-  const bool bf16 = precision == Precision::bf16;
-  const Device device = weight.device();
-  Tensor& storage = entry->packed_storage[static_cast<int>(precision)];
-  storage = Tensor::empty({PARE_LAUNCH(device, packed_gemm_weight_bytes, bf16, out, in)}, DType::u8, device);
-  const Tensor source = bf16 ? bf16_copy(weight) : weight;
-  packed = PARE_LAUNCH(device, pack_gemm_weight, bf16, out, in, source.device_raw_data(), in, true,
-                       storage.device_raw_data());
-  return packed;
+  if (weight.dim() != 2 || weight.dtype() != DType::f32 || !weight.is_contiguous()) return nullptr;
+  for (ParameterCache* cache = innermost; cache != nullptr; cache = cache->previous_) {
+    Store& store = *cache->store_;
+    const auto it = store.entries.find(key_of(weight));
+    if (it == store.entries.end() || it->second.parameter.device() != weight.device()) continue;
+    const std::lock_guard lock(store.mutex);
+    Store::Entry& entry = it->second;
+    auto& packed = entry.packed[static_cast<int>(precision)];
+    if (packed) return packed;
+    const std::int64_t out = weight.size(0), in = weight.size(1);
+    const bool bf16 = precision == Precision::bf16;
+    const Device device = weight.device();
+    Tensor& storage = entry.packed_storage[static_cast<int>(precision)];
+    storage = Tensor::empty({PARE_LAUNCH(device, packed_gemm_weight_bytes, bf16, out, in)}, DType::u8, device);
+    const Tensor source = bf16 ? bf16_bits(entry) : weight;
+    packed = PARE_LAUNCH(device, pack_gemm_weight, bf16, out, in, source.device_raw_data(), in, true,
+                         storage.device_raw_data());
+    return packed;
+  }
+  return nullptr;
 }
 
 std::shared_ptr<const kernels::PackedGemmWeight> ParameterCache::packed_s8(const Tensor& weight) {
   if (weight.dim() != 2 || weight.dtype() != DType::i8 || !weight.is_contiguous()) return nullptr;
-  const std::pair<const void*, std::int64_t> key{weight.device_raw_data(), weight.numel()};
   for (ParameterCache* cache = innermost; cache != nullptr; cache = cache->previous_) {
-    const auto it = cache->int8_entries_.find(key);
-    if (it == cache->int8_entries_.end() || it->second.parameter.device() != weight.device()) continue;
-    Int8Entry& entry = it->second;
+    Store& store = *cache->store_;
+    const auto it = store.int8_entries.find(key_of(weight));
+    if (it == store.int8_entries.end() || it->second.parameter.device() != weight.device()) continue;
+    const std::lock_guard lock(store.mutex);
+    Store::Int8Entry& entry = it->second;
     if (!entry.packed) {
       const std::int64_t out = weight.size(0), in = weight.size(1);
       const Device device = weight.device();

@@ -15,9 +15,7 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <utility>
 #include <vector>
 
 #include "kernels/gemm.h"  // PackedGemmWeight
@@ -28,7 +26,16 @@ namespace pare {
 
 class ParameterCache {
  public:
+  // The derived forms themselves, made on first use and kept until the last scope over them closes.
+  // Scopes on several threads may share one (libpare: a model serving concurrent calls packs its
+  // weights once); its first uses are serialised by a lock.
+  struct Store;
+  static std::shared_ptr<Store> make_store(const std::vector<Tensor>& parameters);
+
+  // Opens a scope on this thread over a store of its own.
   explicit ParameterCache(const std::vector<Tensor>& parameters);
+  // Opens a scope on this thread over `store`, which other threads' scopes may be using.
+  explicit ParameterCache(std::shared_ptr<Store> store);
   ~ParameterCache();
   ParameterCache(const ParameterCache&) = delete;
   ParameterCache& operator=(const ParameterCache&) = delete;
@@ -46,22 +53,7 @@ class ParameterCache {
   static std::shared_ptr<const kernels::PackedGemmWeight> packed_s8(const Tensor& weight);
 
  private:
-  struct Entry {
-    Tensor parameter;  // keeps the storage, so its address cannot be reused while the scope is open
-    Tensor bits;       // bf16, flat; undefined until first used
-    std::shared_ptr<const kernels::PackedGemmWeight> packed[2];  // by Precision
-    Tensor packed_storage[2];  // u8, from the device's allocator (its buffer cache spares new pages)
-  };
-  // An int8 weight: only ever packed.
-  struct Int8Entry {
-    Tensor parameter;
-    std::shared_ptr<const kernels::PackedGemmWeight> packed;
-    Tensor packed_storage;
-  };
-  static Entry* find(const Tensor& t);
-
-  std::map<std::pair<const void*, std::int64_t>, Entry> entries_;
-  std::map<std::pair<const void*, std::int64_t>, Int8Entry> int8_entries_;
+  std::shared_ptr<Store> store_;
   ParameterCache* previous_;
 };
 

@@ -21,26 +21,13 @@
 #include "runtime/host_memory.h"  // host_memory_bytes, format_bytes
 #include "runtime/optim/adamw.h"
 #include "runtime/parameter_cache.h"
-#include "runtime/storage.h"   // memory_stats, reset_peak_memory
+#include "runtime/storage.h"  // memory_stats, reset_peak_memory
+#include "runtime/thread_count.h"
 #include "runtime/transfer.h"  // transfer_stats, reset_transfer_stats
 #include "train/mlm_masking.h"
 
 namespace pare {
 namespace {
-
-// Sets the OpenMP thread count for its scope (0 leaves it alone) and restores it after.
-class ThreadCountScope {
- public:
-  explicit ThreadCountScope(int threads) : saved_(omp_get_max_threads()) {
-    if (threads > 0) omp_set_num_threads(threads);
-  }
-  ~ThreadCountScope() { omp_set_num_threads(saved_); }
-  ThreadCountScope(const ThreadCountScope&) = delete;
-  ThreadCountScope& operator=(const ThreadCountScope&) = delete;
-
- private:
-  int saved_;
-};
 
 Tensor random_ints(const Shape& shape, std::int64_t low, std::int64_t high, std::mt19937_64& rng) {
   std::uniform_int_distribution<std::int64_t> dist(low, high - 1);

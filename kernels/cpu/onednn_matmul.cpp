@@ -123,9 +123,10 @@ void run_product(const Product& p, const void* a, const void* b, float* c, const
   stream.wait();
 }
 
-const Product& product_for(const MatmulShape& s) {
+// Shared, like every cache below: another thread may clear the cache while this one runs the product.
+std::shared_ptr<const Product> product_for(const MatmulShape& s) {
   static std::mutex mutex;
-  static std::map<Key, Product> products;
+  static std::map<Key, std::shared_ptr<const Product>> products;
   const Key key{static_cast<int>(s.operands),
                 s.m,
                 s.n,
@@ -143,7 +144,7 @@ const Product& product_for(const MatmulShape& s) {
   auto it = products.find(key);
   if (it != products.end()) return it->second;
   if (products.size() >= kMaxCachedProducts) products.clear();
-  return products.emplace(key, make_product(s)).first->second;
+  return products.emplace(key, std::make_shared<const Product>(make_product(s))).first->second;
 }
 
 // The weight format oneDNN's matmul picks for [k, n] weights, asked for 128 rows: it picks the same
@@ -166,10 +167,12 @@ dnnl::memory::desc packed_weight_desc(MatmulOperands operands, std::int64_t n, s
 }
 
 // Keyed like product_for, thread count included.
-const Product& packed_product_for(MatmulOperands operands, std::int64_t m, std::int64_t n, std::int64_t k,
-                                  std::int64_t lda, bool bias) {
+std::shared_ptr<const Product> packed_product_for(MatmulOperands operands, std::int64_t m, std::int64_t n,
+                                                  std::int64_t k, std::int64_t lda, bool bias) {
   static std::mutex mutex;
-  static std::map<std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, bool, int>, Product> products;
+  static std::map<std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, bool, int>,
+                  std::shared_ptr<const Product>>
+      products;
   const std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, bool, int> key{
       static_cast<int>(operands), m, n, k, lda, bias, omp_get_max_threads()};
   const dnnl::memory::desc weights = packed_weight_desc(operands, n, k);
@@ -180,7 +183,7 @@ const Product& packed_product_for(MatmulOperands operands, std::int64_t m, std::
   Product p =
       make_product(operand(element_type(operands), m, k, lda, false), weights,
                    dnnl::memory::desc({m, n}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab), bias, {});
-  return products.emplace(key, std::move(p)).first->second;
+  return products.emplace(key, std::make_shared<const Product>(std::move(p))).first->second;
 }
 
 // An s8 product with its column scales built in, and those scales.
@@ -196,8 +199,7 @@ std::uint64_t hash_of(const float* values, std::int64_t n) {
 }
 
 // Keyed like packed_product_for plus the scales (their hash, checked against the scales kept, so a
-// collision makes a new primitive rather than a wrong one). Shared: another thread may replace an
-// entry while this one runs it.
+// collision makes a new primitive rather than a wrong one).
 std::shared_ptr<const ScaledProduct> s8_product_for(std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t lda,
                                                     const float* column_scale) {
   static std::mutex mutex;
@@ -255,12 +257,12 @@ void onednn_matmul_packed(std::int64_t m, const void* a, std::int64_t lda, const
     return run_product(p->product, a, b.bytes, c, nullptr);
   }
   const MatmulOperands operands = b.bf16 ? MatmulOperands::bf16 : MatmulOperands::f32;
-  run_product(packed_product_for(operands, m, b.n, b.k, lda, bias != nullptr), a, b.bytes, c, bias);
+  run_product(*packed_product_for(operands, m, b.n, b.k, lda, bias != nullptr), a, b.bytes, c, bias);
 }
 
 void onednn_matmul(const MatmulShape& shape, const void* a, const void* b, float* c, const float* bias) {
   const ThreadLimit limit(product_threads(shape.m, shape.n, shape.k));
-  run_product(product_for(shape), a, b, c, shape.bias ? bias : nullptr);
+  run_product(*product_for(shape), a, b, c, shape.bias ? bias : nullptr);
 }
 
 }  // namespace pare::kernels::cpu

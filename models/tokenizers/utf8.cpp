@@ -38,6 +38,18 @@ std::string encode(std::u32string_view code_points) {
   return out;
 }
 
+std::optional<std::size_t> first_invalid_byte(std::string_view text) {
+  const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+  const auto size = static_cast<utf8proc_ssize_t>(text.size());
+  for (utf8proc_ssize_t pos = 0; pos < size;) {
+    utf8proc_int32_t cp = 0;
+    const utf8proc_ssize_t used = utf8proc_iterate(bytes + pos, size - pos, &cp);
+    if (used <= 0) return static_cast<std::size_t>(pos);
+    pos += used;
+  }
+  return std::nullopt;
+}
+
 std::string sanitize(std::string_view text) { return encode(decode_lossy(text)); }
 
 std::size_t length(std::string_view text) {

@@ -1,0 +1,150 @@
+// The functions of include/pare/pare.h: arguments checked, then the work done by capi/'s helpers on
+// models/ and the tokenizers, every exception turned into a status by guarded().
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "capi/api_error.h"
+#include "capi/model_handle.h"
+#include "capi/text_batch.h"
+#include "pare/pare.h"
+#include "runtime/version.h"
+
+using pare::capi::ApiError;
+using pare::capi::guarded;
+using pare::capi::require_not_null;
+
+namespace {
+
+void require_texts(const char* function, const char* const* texts, std::size_t n) {
+  require_not_null(texts, function, "texts");
+  if (n == 0) throw ApiError(PARE_ERROR_ARGUMENT, std::string(function) + ": n is 0; give at least one text");
+}
+
+// Copies the f32 rows of `values` ([rows, width], on the host) to out + first * width.
+void copy_rows(const pare::Tensor& values, std::size_t first, float* out) {
+  const pare::Tensor host = values.contiguous();
+  std::memcpy(out + first * static_cast<std::size_t>(host.size(1)), host.data<float>(),
+              static_cast<std::size_t>(host.numel()) * sizeof(float));
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* pare_version(void) { return pare::kPareVersion; }
+
+pare_model_options pare_model_default_options(void) {
+  pare_model_options options;
+  options.num_threads = 0;
+  options.max_tokens = 0;
+  options.max_batch = 0;
+  options.pooling = PARE_POOLING_MEAN;
+  return options;
+}
+
+int pare_model_load(const char* model_dir, pare_model** model) {
+  return pare_model_load_with_options(model_dir, nullptr, model);
+}
+
+int pare_model_load_with_options(const char* model_dir, const pare_model_options* options, pare_model** model) {
+  if (model != nullptr) *model = nullptr;
+  return guarded("pare_model_load", PARE_ERROR_MODEL, [&] {
+    require_not_null(model, "pare_model_load", "model");
+    require_not_null(model_dir, "pare_model_load", "model_dir");
+    if (*model_dir == '\0') throw ApiError(PARE_ERROR_ARGUMENT, "pare_model_load: model_dir is empty");
+    const pare_model_options chosen = options != nullptr ? *options : pare_model_default_options();
+    *model = pare::capi::load_model(model_dir, chosen).release();
+  });
+}
+
+void pare_model_free(pare_model* model) { delete model; }
+
+size_t pare_model_num_labels(const pare_model* model) { return model == nullptr ? 0 : model->labels.size(); }
+
+const char* pare_model_label(const pare_model* model, size_t i) {
+  if (model == nullptr || i >= model->labels.size()) return nullptr;
+  return model->labels[i].c_str();
+}
+
+size_t pare_model_hidden_size(const pare_model* model) {
+  return model == nullptr ? 0 : static_cast<std::size_t>(model->model->config().hidden_size);
+}
+
+size_t pare_model_max_tokens(const pare_model* model) { return model == nullptr ? 0 : model->max_tokens; }
+
+int pare_tokenize(const pare_model* model, const char* text, const char* text_pair, int32_t* ids, size_t capacity,
+                  size_t* count) {
+  return guarded("pare_tokenize", PARE_ERROR_INTERNAL, [&] {
+    require_not_null(model, "pare_tokenize", "model");
+    require_not_null(count, "pare_tokenize", "count");
+    if (ids == nullptr && capacity > 0) {
+      throw ApiError(PARE_ERROR_ARGUMENT, "pare_tokenize: ids is NULL but capacity is " + std::to_string(capacity));
+    }
+    const pare::Encoding encoding =
+        pare::capi::encode_text(*model, "pare_tokenize", text, "text", text_pair, "text_pair");
+    *count = encoding.ids.size();
+    if (encoding.ids.size() > capacity) {
+      throw ApiError(PARE_ERROR_BUFFER_TOO_SMALL, "pare_tokenize: the text needs " +
+                                                      std::to_string(encoding.ids.size()) + " ids but capacity is " +
+                                                      std::to_string(capacity));
+    }
+    // Ids are below the vocabulary size, which config.json keeps under 2^31.
+    std::transform(encoding.ids.begin(), encoding.ids.end(), ids,
+                   [](std::int64_t id) { return static_cast<std::int32_t>(id); });
+  });
+}
+
+int pare_classify(pare_model* model, const char* const* texts, const char* const* text_pairs, size_t n, float* logits) {
+  const char* fn = "pare_classify";
+  return guarded(fn, PARE_ERROR_INTERNAL, [&] {
+    require_not_null(model, fn, "model");
+    require_texts(fn, texts, n);
+    require_not_null(logits, fn, "logits");
+    if (model->labels.empty()) {
+      throw ApiError(PARE_ERROR_UNSUPPORTED,
+                     std::string(fn) + ": " + model->dir + " holds a " + pare::architecture_name(model->model->task()) +
+                         ", which has no sequence-classification head (config.json \"architectures\"); "
+                         "pare_embed works on it");
+    }
+    const std::vector<pare::Encoding> encodings = pare::capi::encode_texts(*model, fn, texts, text_pairs, n);
+    pare::capi::for_each_batch(*model, encodings, [&](const pare::BertInputs& inputs, std::size_t first) {
+      copy_rows(model->model->forward(inputs).logits, first, logits);
+    });
+  });
+}
+
+int pare_embed(pare_model* model, const char* const* texts, size_t n, float* embeddings) {
+  const char* fn = "pare_embed";
+  return guarded(fn, PARE_ERROR_INTERNAL, [&] {
+    require_not_null(model, fn, "model");
+    require_texts(fn, texts, n);
+    require_not_null(embeddings, fn, "embeddings");
+    const std::vector<pare::Encoding> encodings = pare::capi::encode_texts(*model, fn, texts, nullptr, n);
+    const auto width = static_cast<std::size_t>(model->model->config().hidden_size);
+    pare::capi::for_each_batch(*model, encodings, [&](const pare::BertInputs& inputs, std::size_t first) {
+      const pare::Tensor hidden = model->model->bert().forward(inputs).last_hidden_state.contiguous();
+      const std::size_t seq = static_cast<std::size_t>(hidden.size(1));
+      const float* h = hidden.data<float>();
+      for (std::int64_t b = 0; b < hidden.size(0); ++b) {
+        float* out = embeddings + (first + static_cast<std::size_t>(b)) * width;
+        const float* row = h + static_cast<std::size_t>(b) * seq * width;
+        if (model->pooling == PARE_POOLING_CLS) {
+          std::copy(row, row + width, out);
+          continue;
+        }
+        // Mean over the text's tokens: the first ids.size() positions (the rest is padding). Summed in
+        // double so the result does not depend on how long the batch's padding is.
+        const std::size_t tokens = encodings[first + static_cast<std::size_t>(b)].ids.size();
+        for (std::size_t d = 0; d < width; ++d) {
+          double sum = 0.0;
+          for (std::size_t t = 0; t < tokens; ++t) sum += row[t * width + d];
+          out[d] = static_cast<float>(sum / static_cast<double>(tokens));
+        }
+      }
+    });
+  });
+}
+
+}  // extern "C"
