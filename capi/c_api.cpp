@@ -4,6 +4,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "capi/api_error.h"
 #include "capi/model_handle.h"
@@ -27,6 +28,44 @@ void copy_rows(const pare::Tensor& values, std::size_t first, float* out) {
   const pare::Tensor host = values.contiguous();
   std::memcpy(out + first * static_cast<std::size_t>(host.size(1)), host.data<float>(),
               static_cast<std::size_t>(host.numel()) * sizeof(float));
+}
+
+std::string to_string(std::size_t i) { return std::to_string(i); }
+
+void require_classifier(const char* function, const pare_model& model) {
+  if (model.labels.empty()) {
+    throw ApiError(PARE_ERROR_UNSUPPORTED,
+                   std::string(function) + ": " + model.dir + " holds a " +
+                       pare::architecture_name(model.model->task()) +
+                       ", which has no sequence-classification head (config.json \"architectures\"); "
+                       "pare_embed works on it");
+  }
+}
+
+// pare_tokenize and pare_encode: `type_ids` may be null.
+int encode_into(const char* function, const pare_model* model, const char* text, const char* text_pair,
+                std::int32_t* ids, std::int32_t* type_ids, std::size_t capacity, std::size_t* count) {
+  return guarded(function, PARE_ERROR_INTERNAL, [&] {
+    require_not_null(model, function, "model");
+    require_not_null(count, function, "count");
+    if (ids == nullptr && capacity > 0) {
+      throw ApiError(PARE_ERROR_ARGUMENT,
+                     std::string(function) + ": ids is NULL but capacity is " + to_string(capacity));
+    }
+    const pare::Encoding encoding = pare::capi::encode_text(*model, function, text, "text", text_pair, "text_pair");
+    *count = encoding.ids.size();
+    if (encoding.ids.size() > capacity) {
+      throw ApiError(PARE_ERROR_BUFFER_TOO_SMALL, std::string(function) + ": the text needs " +
+                                                      to_string(encoding.ids.size()) + " ids but capacity is " +
+                                                      to_string(capacity));
+    }
+    // Ids are below the vocabulary size, which config.json keeps under 2^31.
+    auto narrow = [](std::int64_t id) { return static_cast<std::int32_t>(id); };
+    std::transform(encoding.ids.begin(), encoding.ids.end(), ids, narrow);
+    if (type_ids != nullptr) {
+      std::transform(encoding.token_type_ids.begin(), encoding.token_type_ids.end(), type_ids, narrow);
+    }
+  });
 }
 
 }  // namespace
@@ -76,24 +115,12 @@ size_t pare_model_max_tokens(const pare_model* model) { return model == nullptr 
 
 int pare_tokenize(const pare_model* model, const char* text, const char* text_pair, int32_t* ids, size_t capacity,
                   size_t* count) {
-  return guarded("pare_tokenize", PARE_ERROR_INTERNAL, [&] {
-    require_not_null(model, "pare_tokenize", "model");
-    require_not_null(count, "pare_tokenize", "count");
-    if (ids == nullptr && capacity > 0) {
-      throw ApiError(PARE_ERROR_ARGUMENT, "pare_tokenize: ids is NULL but capacity is " + std::to_string(capacity));
-    }
-    const pare::Encoding encoding =
-        pare::capi::encode_text(*model, "pare_tokenize", text, "text", text_pair, "text_pair");
-    *count = encoding.ids.size();
-    if (encoding.ids.size() > capacity) {
-      throw ApiError(PARE_ERROR_BUFFER_TOO_SMALL, "pare_tokenize: the text needs " +
-                                                      std::to_string(encoding.ids.size()) + " ids but capacity is " +
-                                                      std::to_string(capacity));
-    }
-    // Ids are below the vocabulary size, which config.json keeps under 2^31.
-    std::transform(encoding.ids.begin(), encoding.ids.end(), ids,
-                   [](std::int64_t id) { return static_cast<std::int32_t>(id); });
-  });
+  return encode_into("pare_tokenize", model, text, text_pair, ids, nullptr, capacity, count);
+}
+
+int pare_encode(const pare_model* model, const char* text, const char* text_pair, int32_t* ids, int32_t* type_ids,
+                size_t capacity, size_t* count) {
+  return encode_into("pare_encode", model, text, text_pair, ids, type_ids, capacity, count);
 }
 
 int pare_classify(pare_model* model, const char* const* texts, const char* const* text_pairs, size_t n, float* logits) {
@@ -102,13 +129,51 @@ int pare_classify(pare_model* model, const char* const* texts, const char* const
     require_not_null(model, fn, "model");
     require_texts(fn, texts, n);
     require_not_null(logits, fn, "logits");
-    if (model->labels.empty()) {
-      throw ApiError(PARE_ERROR_UNSUPPORTED,
-                     std::string(fn) + ": " + model->dir + " holds a " + pare::architecture_name(model->model->task()) +
-                         ", which has no sequence-classification head (config.json \"architectures\"); "
-                         "pare_embed works on it");
-    }
+    require_classifier(fn, *model);
     const std::vector<pare::Encoding> encodings = pare::capi::encode_texts(*model, fn, texts, text_pairs, n);
+    pare::capi::for_each_batch(*model, encodings, [&](const pare::BertInputs& inputs, std::size_t first) {
+      copy_rows(model->model->forward(inputs).logits, first, logits);
+    });
+  });
+}
+
+int pare_classify_ids(pare_model* model, const int32_t* ids, const int32_t* type_ids, const size_t* lengths, size_t n,
+                      float* logits) {
+  const char* fn = "pare_classify_ids";
+  return guarded(fn, PARE_ERROR_INTERNAL, [&] {
+    require_not_null(model, fn, "model");
+    require_not_null(ids, fn, "ids");
+    require_not_null(lengths, fn, "lengths");
+    if (n == 0) throw ApiError(PARE_ERROR_ARGUMENT, std::string(fn) + ": n is 0; give at least one sequence");
+    require_not_null(logits, fn, "logits");
+    require_classifier(fn, *model);
+    const pare::BertConfig& config = model->model->config();
+    std::vector<pare::Encoding> encodings(n);
+    std::size_t offset = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::string where = std::string(fn) + ": sequence " + to_string(i);
+      if (lengths[i] == 0 || lengths[i] > model->max_tokens) {
+        throw ApiError(PARE_ERROR_ARGUMENT, where + " has " + to_string(lengths[i]) + " ids; give 1 to " +
+                                                to_string(model->max_tokens) + " (max_tokens)");
+      }
+      pare::Encoding& e = encodings[i];
+      for (std::size_t t = offset; t < offset + lengths[i]; ++t) {
+        if (ids[t] < 0 || ids[t] >= config.vocab_size) {
+          throw ApiError(PARE_ERROR_ARGUMENT, where + ": id " + std::to_string(ids[t]) + " at ids[" + to_string(t) +
+                                                  "] is outside the vocabulary [0, " +
+                                                  std::to_string(config.vocab_size) + ")");
+        }
+        const std::int32_t type = type_ids == nullptr ? 0 : type_ids[t];
+        if (type < 0 || type >= config.type_vocab_size) {
+          throw ApiError(PARE_ERROR_ARGUMENT, where + ": token type " + std::to_string(type) + " at type_ids[" +
+                                                  to_string(t) + "] is outside [0, " +
+                                                  std::to_string(config.type_vocab_size) + ")");
+        }
+        e.ids.push_back(ids[t]);
+        e.token_type_ids.push_back(type);
+      }
+      offset += lengths[i];
+    }
     pare::capi::for_each_batch(*model, encodings, [&](const pare::BertInputs& inputs, std::size_t first) {
       copy_rows(model->model->forward(inputs).logits, first, logits);
     });

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <string>
 #include <string_view>
 
@@ -41,13 +42,32 @@ Encoding encode_text(const pare_model& model, const char* function, const char* 
 
 std::vector<Encoding> encode_texts(const pare_model& model, const char* function, const char* const* texts,
                                    const char* const* text_pairs, std::size_t n) {
-  std::vector<Encoding> encodings;
-  encodings.reserve(n);
+  // Every text checked first, in order, so that a refusal names the first bad one and comes before
+  // any work; then tokenized on the call's threads (a batch of 32 texts of 64 tokens takes about
+  // 1 ms on one thread: a tenth of a compact model's forward).
+  std::vector<std::string_view> firsts(n), seconds(n);
   for (std::size_t i = 0; i < n; ++i) {
-    const std::string text_name = "texts[" + std::to_string(i) + "]";
-    const std::string pair_name = "text_pairs[" + std::to_string(i) + "]";
-    encodings.push_back(encode_text(model, function, texts[i], text_name.c_str(),
-                                    text_pairs == nullptr ? nullptr : text_pairs[i], pair_name.c_str()));
+    firsts[i] = checked_text(function, texts[i], ("texts[" + std::to_string(i) + "]").c_str());
+    if (text_pairs != nullptr && text_pairs[i] != nullptr) {
+      seconds[i] = checked_text(function, text_pairs[i], ("text_pairs[" + std::to_string(i) + "]").c_str());
+    }
+  }
+  std::vector<Encoding> encodings(n);
+  std::vector<std::exception_ptr> failures(n);
+  const auto count = static_cast<std::int64_t>(n);
+#pragma omp parallel for num_threads(model.num_threads) schedule(dynamic, 1) if (n > 1)
+  for (std::int64_t i = 0; i < count; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    try {
+      encodings[k] = seconds[k].empty() ? model.tokenizer->encode_single(firsts[k], model.max_tokens)
+                                        : model.tokenizer->encode_pair(firsts[k], seconds[k], model.max_tokens,
+                                                                       Truncation::longest_first);
+    } catch (...) {
+      failures[k] = std::current_exception();  // no exception may leave an OpenMP region
+    }
+  }
+  for (const std::exception_ptr& failure : failures) {
+    if (failure) std::rethrow_exception(failure);
   }
   return encodings;
 }

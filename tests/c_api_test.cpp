@@ -175,6 +175,33 @@ TEST(CApi, TokenizeWithTooSmallABufferSaysTheSizeNeededAndWritesNothing) {
   EXPECT_EQ(count, 6u);
 }
 
+TEST(CApi, ClassifyIdsOfEncodedTextsEqualsClassify) {
+  const Model model = load(fixture_model());
+  Texts texts = fixture_texts();
+  std::vector<std::int32_t> ids, types;
+  std::vector<std::size_t> lengths;
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    std::vector<std::int32_t> one(16), one_types(16);
+    std::size_t count = 0;
+    ASSERT_EQ(pare_encode(model.get(), texts.text_array()[i], texts.pair_array()[i], one.data(), one_types.data(),
+                          one.size(), &count),
+              PARE_OK)
+        << pare_last_error();
+    ids.insert(ids.end(), one.begin(), one.begin() + static_cast<std::ptrdiff_t>(count));
+    types.insert(types.end(), one_types.begin(), one_types.begin() + static_cast<std::ptrdiff_t>(count));
+    lengths.push_back(count);
+  }
+  // Text 4, "hello world" / "the cat ?": [CLS] hello world [SEP] the cat ? [SEP]
+  const auto pair_start = static_cast<std::ptrdiff_t>(lengths[0] + lengths[1] + lengths[2] + lengths[3]);
+  EXPECT_EQ(std::vector<std::int32_t>(types.begin() + pair_start, types.begin() + pair_start + 8),
+            (std::vector<std::int32_t>{0, 0, 0, 0, 1, 1, 1, 1}));
+  std::vector<float> logits(texts.size() * 3);
+  ASSERT_EQ(pare_classify_ids(model.get(), ids.data(), types.data(), lengths.data(), lengths.size(), logits.data()),
+            PARE_OK)
+      << pare_last_error();
+  EXPECT_EQ(logits, classify(model.get(), texts));
+}
+
 TEST(CApi, ClassifyAndEmbedAgreeWithPytorch) {
   const StateDict expected = testing::read_all(libpare_data("expected.safetensors"));
   Texts texts = fixture_texts();
@@ -512,6 +539,34 @@ TEST(CApiBadInput, EmptyTextAndInvalidUtf8AreRefusedByIndexBeforeAnyWork) {
   EXPECT_EQ(pare_tokenize(model.get(), surrogate.c_str(), nullptr, ids, 8, &count), PARE_ERROR_TEXT);
 }
 
+TEST(CApiBadInput, ClassifyIdsRefusesSequencesTheModelCannotRead) {
+  const Model model = load(fixture_model());
+  float logits[6] = {42.0f};
+  auto error = [&](std::vector<std::int32_t> ids, std::vector<std::int32_t> types, std::vector<std::size_t> lengths) {
+    EXPECT_EQ(pare_classify_ids(model.get(), ids.data(), types.empty() ? nullptr : types.data(), lengths.data(),
+                                lengths.size(), logits),
+              PARE_ERROR_ARGUMENT);
+    return std::string(pare_last_error());
+  };
+  EXPECT_TRUE(has(error({2, 5, 3}, {}, {3, 0}), "sequence 1 has 0 ids; give 1 to 16 (max_tokens)"));
+  EXPECT_TRUE(has(error(std::vector<std::int32_t>(17, 5), {}, {17}), "sequence 0 has 17 ids"));
+  EXPECT_TRUE(
+      has(error({2, 5, 3, 2, 28, 3}, {}, {3, 3}), "sequence 1: id 28 at ids[4] is outside the vocabulary [0, 28)"));
+  EXPECT_TRUE(has(error({2, -1, 3}, {}, {3}), "id -1 at ids[1]"));
+  EXPECT_TRUE(has(error({2, 5, 3}, {0, 0, 2}, {3}), "sequence 0: token type 2 at type_ids[2] is outside [0, 2)"));
+  EXPECT_EQ(logits[0], 42.0f);
+  const std::int32_t ids[] = {2, 5, 3};
+  const std::size_t lengths[] = {3};
+  EXPECT_EQ(pare_classify_ids(model.get(), nullptr, nullptr, lengths, 1, logits), PARE_ERROR_ARGUMENT);
+  EXPECT_TRUE(has(pare_last_error(), "pare_classify_ids: ids is NULL"));
+  EXPECT_EQ(pare_classify_ids(model.get(), ids, nullptr, nullptr, 1, logits), PARE_ERROR_ARGUMENT);
+  EXPECT_EQ(pare_classify_ids(model.get(), ids, nullptr, lengths, 0, logits), PARE_ERROR_ARGUMENT);
+  EXPECT_TRUE(has(pare_last_error(), "pare_classify_ids: n is 0"));
+  EXPECT_EQ(pare_classify_ids(model.get(), ids, nullptr, lengths, 1, nullptr), PARE_ERROR_ARGUMENT);
+  EXPECT_EQ(pare_classify_ids(nullptr, ids, nullptr, lengths, 1, logits), PARE_ERROR_ARGUMENT);
+  EXPECT_EQ(pare_classify_ids(model.get(), ids, nullptr, lengths, 1, logits), PARE_OK) << pare_last_error();
+}
+
 TEST(CApiBadInput, MissingOrCorruptModelDirectoriesAreRefusedNamingTheFile) {
   ScratchDir scratch;
   auto load_error = [](const fs::path& dir) {
@@ -563,6 +618,9 @@ TEST(CApiBadInput, AModelWithoutAClassifierRefusesClassifyButEmbeds) {
   float logits[4] = {42.0f};
   EXPECT_EQ(pare_classify(model.get(), texts, nullptr, 1, logits), PARE_ERROR_UNSUPPORTED);
   EXPECT_TRUE(has(pare_last_error(), "holds a BertForMaskedLM, which has no sequence-classification head"));
+  const std::int32_t ids[] = {2, 5, 3};
+  const std::size_t lengths[] = {3};
+  EXPECT_EQ(pare_classify_ids(model.get(), ids, nullptr, lengths, 1, logits), PARE_ERROR_UNSUPPORTED);
   std::vector<float> embedding(pare_model_hidden_size(model.get()), std::nanf(""));
   EXPECT_EQ(pare_embed(model.get(), texts, 1, embedding.data()), PARE_OK) << pare_last_error();
   for (float v : embedding) EXPECT_TRUE(std::isfinite(v));

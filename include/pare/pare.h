@@ -110,12 +110,25 @@ PARE_API size_t pare_model_max_tokens(const pare_model *model);
 PARE_API int pare_tokenize(const pare_model *model, const char *text, const char *text_pair, int32_t *ids,
                            size_t capacity, size_t *count);
 
+/* As pare_tokenize, and the token types into `type_ids` (0 for [CLS] text [SEP], 1 for text_pair
+ * [SEP]) when it is not NULL: the input of pare_classify_ids. */
+PARE_API int pare_encode(const pare_model *model, const char *text, const char *text_pair, int32_t *ids,
+                         int32_t *type_ids, size_t capacity, size_t *count);
+
 /* Logits of `n` texts (or pairs, when `text_pairs` is not NULL; a NULL entry of it means no pair
  * for that text) into `logits`, n x pare_model_num_labels() floats, row by row. Softmax them for
  * probabilities. Fails with PARE_ERROR_UNSUPPORTED for a model without a sequence-classification
  * head. */
 PARE_API int pare_classify(pare_model *model, const char *const *texts, const char *const *text_pairs, size_t n,
                            float *logits);
+
+/* As pare_classify, on sequences the caller encoded (pare_encode, or a tokenizer of its own that
+ * adds [CLS] and [SEP] as BERT's does): sequence i is lengths[i] ids (1 to max_tokens), following
+ * sequence i-1's in `ids` (and in `type_ids`, which may be NULL for all zeros). Ids must lie in the
+ * vocabulary, token types below config.json's type_vocab_size. For texts classified again and again,
+ * or tokenized elsewhere; what it costs is the model's forward alone. */
+PARE_API int pare_classify_ids(pare_model *model, const int32_t *ids, const int32_t *type_ids, const size_t *lengths,
+                               size_t n, float *logits);
 
 /* One vector per text into `embeddings`, n x pare_model_hidden_size() floats, pooled as the
  * options say (mean by default); not normalised. Works on every model. */

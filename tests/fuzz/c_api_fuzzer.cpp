@@ -1,8 +1,8 @@
 // The C API (include/pare/pare.h) under AddressSanitizer and UBSan, on the classifier of
 // tests/data/libpare. The first byte picks the call and its arguments (text pair or not, NULL
-// pointers, buffer capacity, batch size); the rest, split at NUL bytes, gives the texts: any bytes,
-// invalid UTF-8 and empty texts included. Every call must return PARE_OK or a refusal with a message;
-// PARE_ERROR_INTERNAL (a defect), a crash, a sanitizer report or output past its buffer is a finding.
+// pointers, buffer capacity); the rest, split at NUL bytes, gives the texts (any bytes, invalid UTF-8
+// and empty texts included) or, for pare_classify_ids, the ids. Every call must return PARE_OK or a refusal with a
+// message; PARE_ERROR_INTERNAL (a defect), a crash, a sanitizer report or output past its buffer is a finding.
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -60,15 +60,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if ((choice & 0x20) != 0) firsts[firsts.size() / 2] = nullptr;
   const std::size_t labels = pare_model_num_labels(model), width = pare_model_hidden_size(model);
 
-  switch (choice % 4) {
-    case 0: {  // tokenize with a capacity from 0 to 31; the canary past it must stay
+  switch (choice % 5) {
+    case 0: {  // encode with a capacity from 0 to 31; the canaries past it must stay
       const std::size_t capacity = (choice >> 2) % 32;
-      std::vector<std::int32_t> ids(capacity + 1, -12345);
+      std::vector<std::int32_t> ids(capacity + 1, -12345), types(capacity + 1, -12345);
       std::size_t count = 0;
-      const int status =
-          pare_tokenize(model, firsts[0], seconds[0], capacity > 0 ? ids.data() : nullptr, capacity, &count);
+      const int status = pare_encode(model, firsts[0], seconds[0], capacity > 0 ? ids.data() : nullptr,
+                                     capacity > 0 ? types.data() : nullptr, capacity, &count);
       check(status);
-      if (ids[capacity] != -12345) std::abort();
+      if (ids[capacity] != -12345 || types[capacity] != -12345) std::abort();
       if (status == PARE_OK && (count > capacity || count > pare_model_max_tokens(model) || count < 2)) std::abort();
       if (status == PARE_ERROR_BUFFER_TOO_SMALL && count <= capacity) std::abort();
       break;
@@ -89,6 +89,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const int status = pare_embed(model, firsts.data(), firsts.size(), out.data());
       check(status);
       if (out.back() != 7.0f) std::abort();
+      break;
+    }
+    case 3: {  // classify_ids: each part's bytes as ids (byte - 40: negative and past the vocabulary too)
+      std::vector<std::int32_t> ids, types;
+      std::vector<std::size_t> lengths;
+      for (const std::string& t : texts) {
+        for (std::size_t i = 0; i < t.size(); ++i) {
+          ids.push_back(static_cast<std::int32_t>(static_cast<unsigned char>(t[i])) - 40);
+          types.push_back(static_cast<std::int32_t>(i % 3));
+        }
+        lengths.push_back(t.size());
+      }
+      std::vector<float> logits(lengths.size() * labels + 1, 7.0f);
+      check(pare_classify_ids(model, ids.data(), (choice & 0x40) != 0 ? types.data() : nullptr, lengths.data(),
+                              lengths.size(), logits.data()));
+      if (logits.back() != 7.0f) std::abort();
       break;
     }
     default: {  // NULL arguments and n = 0: refused, never a crash
