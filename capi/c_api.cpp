@@ -32,13 +32,14 @@ void copy_rows(const pare::Tensor& values, std::size_t first, float* out) {
 
 std::string to_string(std::size_t i) { return std::to_string(i); }
 
-void require_classifier(const char* function, const pare_model& model) {
-  if (model.labels.empty()) {
-    throw ApiError(PARE_ERROR_UNSUPPORTED,
-                   std::string(function) + ": " + model.dir + " holds a " +
-                       pare::architecture_name(model.model->task()) +
-                       ", which has no sequence-classification head (config.json \"architectures\"); "
-                       "pare_embed works on it");
+// Refuses a model whose head is not `task`'s.
+void require_head(const char* function, const pare_model& model, pare::BertTask task) {
+  if (model.model->task() != task) {
+    const char* head = task == pare::BertTask::sequence_classification ? "sequence" : "token";
+    throw ApiError(PARE_ERROR_UNSUPPORTED, std::string(function) + ": " + model.dir + " holds a " +
+                                               pare::architecture_name(model.model->task()) + ", which has no " + head +
+                                               "-classification head (config.json \"architectures\"); "
+                                               "pare_embed works on it");
   }
 }
 
@@ -100,6 +101,21 @@ int pare_model_load_with_options(const char* model_dir, const pare_model_options
 
 void pare_model_free(pare_model* model) { delete model; }
 
+pare_task pare_model_task(const pare_model* model) {
+  if (model == nullptr) return PARE_TASK_ENCODER;
+  switch (model->model->task()) {
+    case pare::BertTask::sequence_classification:
+      return PARE_TASK_SEQUENCE_CLASSIFICATION;
+    case pare::BertTask::token_classification:
+      return PARE_TASK_TOKEN_CLASSIFICATION;
+    case pare::BertTask::masked_lm:
+      return PARE_TASK_MASKED_LM;
+    case pare::BertTask::base:
+      break;
+  }
+  return PARE_TASK_ENCODER;
+}
+
 size_t pare_model_num_labels(const pare_model* model) { return model == nullptr ? 0 : model->labels.size(); }
 
 const char* pare_model_label(const pare_model* model, size_t i) {
@@ -129,7 +145,7 @@ int pare_classify(pare_model* model, const char* const* texts, const char* const
     require_not_null(model, fn, "model");
     require_texts(fn, texts, n);
     require_not_null(logits, fn, "logits");
-    require_classifier(fn, *model);
+    require_head(fn, *model, pare::BertTask::sequence_classification);
     const std::vector<pare::Encoding> encodings = pare::capi::encode_texts(*model, fn, texts, text_pairs, n);
     pare::capi::for_each_batch(*model, encodings, [&](const pare::BertInputs& inputs, std::size_t first) {
       copy_rows(model->model->forward(inputs).logits, first, logits);
@@ -146,7 +162,7 @@ int pare_classify_ids(pare_model* model, const int32_t* ids, const int32_t* type
     require_not_null(lengths, fn, "lengths");
     if (n == 0) throw ApiError(PARE_ERROR_ARGUMENT, std::string(fn) + ": n is 0; give at least one sequence");
     require_not_null(logits, fn, "logits");
-    require_classifier(fn, *model);
+    require_head(fn, *model, pare::BertTask::sequence_classification);
     const pare::BertConfig& config = model->model->config();
     std::vector<pare::Encoding> encodings(n);
     std::size_t offset = 0;
@@ -176,6 +192,31 @@ int pare_classify_ids(pare_model* model, const int32_t* ids, const int32_t* type
     }
     pare::capi::for_each_batch(*model, encodings, [&](const pare::BertInputs& inputs, std::size_t first) {
       copy_rows(model->model->forward(inputs).logits, first, logits);
+    });
+  });
+}
+
+int pare_classify_tokens(pare_model* model, const char* text, const char* text_pair, float* logits, size_t capacity,
+                         size_t* count) {
+  const char* fn = "pare_classify_tokens";
+  return guarded(fn, PARE_ERROR_INTERNAL, [&] {
+    require_not_null(model, fn, "model");
+    require_not_null(count, fn, "count");
+    if (logits == nullptr && capacity > 0) {
+      throw ApiError(PARE_ERROR_ARGUMENT, std::string(fn) + ": logits is NULL but capacity is " + to_string(capacity));
+    }
+    require_head(fn, *model, pare::BertTask::token_classification);
+    const std::vector<pare::Encoding> encodings{
+        pare::capi::encode_text(*model, fn, text, "text", text_pair, "text_pair")};
+    *count = encodings[0].ids.size();
+    if (encodings[0].ids.size() > capacity) {
+      throw ApiError(PARE_ERROR_BUFFER_TOO_SMALL, std::string(fn) + ": the text has " +
+                                                      to_string(encodings[0].ids.size()) + " tokens but capacity is " +
+                                                      to_string(capacity));
+    }
+    pare::capi::for_each_batch(*model, encodings, [&](const pare::BertInputs& inputs, std::size_t) {
+      const pare::Tensor rows = model->model->forward(inputs).logits;  // [1, tokens, labels]
+      copy_rows(rows.reshape({rows.size(1), rows.size(2)}), 0, logits);
     });
   });
 }

@@ -18,6 +18,10 @@ ApiError model_error(const std::string& dir, const std::string& what) {
   return ApiError(PARE_ERROR_MODEL, "pare_model_load: " + dir + ": " + what);
 }
 
+bool has_classifier(BertTask task) {
+  return task == BertTask::sequence_classification || task == BertTask::token_classification;
+}
+
 }  // namespace
 
 std::unique_ptr<pare_model> load_model(const std::string& dir, const pare_model_options& options) {
@@ -47,7 +51,7 @@ std::unique_ptr<pare_model> load_model(const std::string& dir, const pare_model_
     LoadedBert loaded = load_pretrained(dir);
     handle->model = std::move(loaded.model);
     handle->tokenizer = load_tokenizer(dir);
-    if (handle->model->task() == BertTask::sequence_classification && !loaded.report.initialised.empty()) {
+    if (has_classifier(handle->model->task()) && !loaded.report.initialised.empty()) {
       // Its outputs would come from random weights.
       std::string names;
       for (const std::string& name : loaded.report.initialised) names += (names.empty() ? "" : ", ") + name;
@@ -61,7 +65,7 @@ std::unique_ptr<pare_model> load_model(const std::string& dir, const pare_model_
   handle->model->eval();
 
   const BertConfig& config = handle->model->config();
-  if (handle->model->task() == BertTask::sequence_classification) {
+  if (has_classifier(handle->model->task())) {
     for (const auto& [id, label] : config.id2label) handle->labels.push_back(label);
   }
   const auto positions = static_cast<std::size_t>(config.max_position_embeddings);

@@ -16,7 +16,7 @@ struct pare_model {
   std::string dir;
   std::shared_ptr<pare::BertTaskModel> model;  // eval mode, on the CPU; never written after load
   std::unique_ptr<pare::Tokenizer> tokenizer;
-  std::vector<std::string> labels;  // empty unless the model classifies sequences
+  std::vector<std::string> labels;  // empty unless the model classifies sequences or tokens
   std::shared_ptr<pare::ParameterCache::Store> derived_weights;
   int num_threads = 1;         // resolved: never 0
   std::size_t max_tokens = 0;  // resolved

@@ -365,6 +365,54 @@ TEST(CApi, TokenizerJsonAndSentencepieceDirectoriesLoad) {
   EXPECT_EQ(pare_classify(with_sp.get(), &text, nullptr, 1, logits), PARE_OK) << pare_last_error();
 }
 
+TEST(CApi, TokenClassificationGivesPareForwardsLogitsForEveryToken) {
+  ScratchDir scratch;
+  const fs::path dir = scratch.path() / "token";
+  fs::copy(testing::bert_fixture("token"), dir);
+  fs::copy_file(fixture_model() / "vocab.txt", dir / "vocab.txt");
+  const Model model = load(dir);
+  ASSERT_TRUE(model);
+  EXPECT_EQ(pare_model_task(model.get()), PARE_TASK_TOKEN_CLASSIFICATION);
+  const std::size_t labels = pare_model_num_labels(model.get());
+  ASSERT_GT(labels, 0u);
+
+  std::vector<std::int32_t> ids(16), types(16);
+  std::size_t tokens = 0;
+  ASSERT_EQ(pare_encode(model.get(), "hello world the cat", "a cat !", ids.data(), types.data(), 16, &tokens), PARE_OK);
+  std::vector<float> logits(tokens * labels, std::nanf(""));
+  std::size_t count = 0;
+  ASSERT_EQ(pare_classify_tokens(model.get(), "hello world the cat", "a cat !", logits.data(), tokens, &count), PARE_OK)
+      << pare_last_error();
+  EXPECT_EQ(count, tokens);
+  Encoding encoding;
+  encoding.ids.assign(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(tokens));
+  encoding.token_type_ids.assign(types.begin(), types.begin() + static_cast<std::ptrdiff_t>(tokens));
+  const Tensor want = pare_forward(dir, {encoding}, scratch.path()).at("logits");
+  EXPECT_TRUE(testing::bitwise_equal(
+      Tensor::from_vector(logits, {1, static_cast<std::int64_t>(tokens), static_cast<std::int64_t>(labels)}), want));
+
+  // Too few rows: nothing written, the rows needed said.
+  std::vector<float> small(2 * labels, 42.0f);
+  EXPECT_EQ(pare_classify_tokens(model.get(), "hello world the cat", nullptr, small.data(), 2, &count),
+            PARE_ERROR_BUFFER_TOO_SMALL);
+  EXPECT_EQ(count, 6u);
+  EXPECT_TRUE(has(pare_last_error(), "the text has 6 tokens but capacity is 2"));
+  EXPECT_EQ(small, std::vector<float>(2 * labels, 42.0f));
+  EXPECT_EQ(pare_classify_tokens(model.get(), "hello", nullptr, nullptr, 4, &count), PARE_ERROR_ARGUMENT);
+  EXPECT_EQ(pare_classify_tokens(model.get(), "hello", nullptr, small.data(), 2, nullptr), PARE_ERROR_ARGUMENT);
+  EXPECT_EQ(pare_classify_tokens(model.get(), "", nullptr, small.data(), 2, &count), PARE_ERROR_TEXT);
+
+  // Each head's call refuses the other's model.
+  const char* text = "hello";
+  EXPECT_EQ(pare_classify(model.get(), &text, nullptr, 1, small.data()), PARE_ERROR_UNSUPPORTED);
+  EXPECT_TRUE(has(pare_last_error(), "holds a BertForTokenClassification, which has no sequence-classification head"));
+  const Model classifier = load(fixture_model());
+  EXPECT_EQ(pare_model_task(classifier.get()), PARE_TASK_SEQUENCE_CLASSIFICATION);
+  EXPECT_EQ(pare_classify_tokens(classifier.get(), "hello", nullptr, small.data(), 2, &count), PARE_ERROR_UNSUPPORTED);
+  EXPECT_TRUE(has(pare_last_error(), "holds a BertForSequenceClassification, which has no token-classification head"));
+  EXPECT_EQ(pare_model_task(nullptr), PARE_TASK_ENCODER);
+}
+
 TEST(CApi, ConcurrentCallsOnOneModelEqualSerialOnes) {
   ScratchDir scratch;
   for (Kind kind : {Kind::pruned, Kind::int8}) {
@@ -445,6 +493,7 @@ TEST(CApiCpp, TheWrapperGivesTheCResultsAndThrowsTheStatus) {
   EXPECT_EQ(model.embed(texts.texts), embed(c_model.get(), texts));
   EXPECT_EQ(model.tokenize("hello world", "the cat"), tokenize(c_model.get(), "hello world", "the cat"));
   EXPECT_EQ(model.label(1), "neutral");
+  EXPECT_EQ(model.task(), PARE_TASK_SEQUENCE_CLASSIFICATION);
   EXPECT_THROW((void)model.label(3), std::out_of_range);
   auto status_of = [](const std::function<void()>& call) {
     try {
@@ -459,6 +508,7 @@ TEST(CApiCpp, TheWrapperGivesTheCResultsAndThrowsTheStatus) {
   EXPECT_EQ(status_of([&] { (void)model.classify({"hello"}, {"a", "b"}); }), PARE_ERROR_ARGUMENT);
   EXPECT_EQ(status_of([&] { (void)model.embed({}); }), PARE_ERROR_ARGUMENT);
   EXPECT_EQ(status_of([] { libpare::Model missing("/nonexistent/pare-model"); }), PARE_ERROR_MODEL);
+  EXPECT_EQ(status_of([&] { (void)model.classify_tokens("hello"); }), PARE_ERROR_UNSUPPORTED);
 }
 
 // Each a status and a message naming the argument at fault.
@@ -614,6 +664,7 @@ TEST(CApiBadInput, AModelWithoutAClassifierRefusesClassifyButEmbeds) {
   const Model model = load(dir);
   ASSERT_TRUE(model);
   EXPECT_EQ(pare_model_num_labels(model.get()), 0u);
+  EXPECT_EQ(pare_model_task(model.get()), PARE_TASK_MASKED_LM);
   const char* texts[] = {"hello world"};
   float logits[4] = {42.0f};
   EXPECT_EQ(pare_classify(model.get(), texts, nullptr, 1, logits), PARE_ERROR_UNSUPPORTED);

@@ -18,7 +18,8 @@
  * - Threads: one pare_model may be used by several threads at once; each call gets exactly the
  *   results (bit for bit) a call made alone would get. Each call runs its work on num_threads
  *   OpenMP threads (pare_model_options). A program that calls from k threads at once gets the most
- *   from num_threads = cores / k.
+ *   from num_threads = cores / k. A call made inside an OpenMP parallel region of the program runs
+ *   on that one thread (OpenMP does not nest by default).
  * - The library runs on the CPU. It is built with pare (-DPARE_INFERENCE_ONLY=ON builds it alone);
  *   its ABI is PARE_ABI_VERSION, the SONAME's number (libpare.so.1): a change that breaks a program
  *   built against this header changes it, and functions may be added without one.
@@ -60,6 +61,14 @@ typedef enum pare_pooling {
   PARE_POOLING_CLS = 1   /* the [CLS] token's vector: what a classifier head reads */
 } pare_pooling;
 
+/* What a model's head computes (config.json "architectures"). */
+typedef enum pare_task {
+  PARE_TASK_ENCODER = 0,                 /* BertModel: no head; pare_embed */
+  PARE_TASK_SEQUENCE_CLASSIFICATION = 1, /* pare_classify, pare_classify_ids */
+  PARE_TASK_TOKEN_CLASSIFICATION = 2,    /* pare_classify_tokens */
+  PARE_TASK_MASKED_LM = 3                /* pare_embed (the masked-LM head is not exposed) */
+} pare_task;
+
 /* Settings fixed when a model is loaded. Start from pare_model_default_options() and change fields;
  * a new field is only ever added with a new PARE_ABI_VERSION. */
 typedef struct pare_model_options {
@@ -92,8 +101,10 @@ PARE_API int pare_model_load_with_options(const char *model_dir, const pare_mode
 /* Frees `model` (NULL is fine). No call on it may be running or start afterwards. */
 PARE_API void pare_model_free(pare_model *model);
 
-/* The number of classes of a sequence-classification model (1 for regression); 0 for other models
- * and for NULL. */
+/* The model's task; PARE_TASK_ENCODER for NULL. Every model can pare_embed. */
+PARE_API pare_task pare_model_task(const pare_model *model);
+/* The number of classes of a sequence- or token-classification model (1 for regression); 0 for
+ * other models and for NULL. */
 PARE_API size_t pare_model_num_labels(const pare_model *model);
 /* The name of class i (config.json's id2label), or NULL when i >= pare_model_num_labels(). The
  * string lives as long as the model. */
@@ -129,6 +140,15 @@ PARE_API int pare_classify(pare_model *model, const char *const *texts, const ch
  * or tokenized elsewhere; what it costs is the model's forward alone. */
 PARE_API int pare_classify_ids(pare_model *model, const int32_t *ids, const int32_t *type_ids, const size_t *lengths,
                                size_t n, float *logits);
+
+/* Logits of every token of `text` (and `text_pair`, which may be NULL) for a token-classification
+ * model: one row of pare_model_num_labels() floats per id pare_encode gives, in its order ([CLS] and
+ * [SEP] included; as pare trains such models, the first piece of each word carries the word's label).
+ * `capacity` counts rows; when it is too small no row is written, *count is set to the rows needed
+ * and PARE_ERROR_BUFFER_TOO_SMALL returned (`logits` may be NULL when capacity is 0). Fails with
+ * PARE_ERROR_UNSUPPORTED for other models. */
+PARE_API int pare_classify_tokens(pare_model *model, const char *text, const char *text_pair, float *logits,
+                                  size_t capacity, size_t *count);
 
 /* One vector per text into `embeddings`, n x pare_model_hidden_size() floats, pooled as the
  * options say (mean by default); not normalised. Works on every model. */

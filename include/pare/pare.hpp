@@ -34,6 +34,7 @@ class Model {
     model_.reset(model);
   }
 
+  pare_task task() const noexcept { return pare_model_task(model_.get()); }
   std::size_t num_labels() const noexcept { return pare_model_num_labels(model_.get()); }
   // id2label's name of class i; throws std::out_of_range past num_labels().
   std::string label(std::size_t i) const {
@@ -65,6 +66,16 @@ class Model {
     std::vector<float> logits(texts.size() * num_labels());
     check(pare_classify(model_.get(), text_ptrs.data(), pairs.empty() ? nullptr : pair_ptrs.data(), texts.size(),
                         logits.data()));
+    return logits;
+  }
+
+  // tokens x num_labels() logits of a token-classification model, in tokenize()'s order.
+  std::vector<float> classify_tokens(const std::string& text, const std::string& pair = std::string()) {
+    std::vector<float> logits(max_tokens() * num_labels());
+    std::size_t count = 0;
+    check(pare_classify_tokens(model_.get(), text.c_str(), pair.empty() ? nullptr : pair.c_str(), logits.data(),
+                               max_tokens(), &count));
+    logits.resize(count * num_labels());
     return logits;
   }
 
