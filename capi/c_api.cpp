@@ -10,6 +10,7 @@
 #include "capi/model_handle.h"
 #include "capi/text_batch.h"
 #include "pare/pare.h"
+#include "runtime/storage.h"  // release_cached_cpu_memory
 #include "runtime/version.h"
 
 using pare::capi::ApiError;
@@ -99,7 +100,12 @@ int pare_model_load_with_options(const char* model_dir, const pare_model_options
   });
 }
 
-void pare_model_free(pare_model* model) { delete model; }
+void pare_model_free(pare_model* model) {
+  if (model == nullptr) return;
+  delete model;
+  // The model's weights went to the CPU allocator's cache; give them back to the system.
+  pare::release_cached_cpu_memory();
+}
 
 pare_task pare_model_task(const pare_model* model) {
   if (model == nullptr) return PARE_TASK_ENCODER;

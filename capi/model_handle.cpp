@@ -8,6 +8,7 @@
 #include "capi/api_error.h"
 #include "models/checkpoint.h"  // load_pretrained
 #include "runtime/error.h"
+#include "runtime/storage.h"  // release_cached_cpu_memory
 
 namespace pare::capi {
 namespace {
@@ -83,6 +84,9 @@ std::unique_ptr<pare_model> load_model(const std::string& dir, const pare_model_
   handle->num_threads = options.num_threads == 0 ? omp_get_max_threads() : options.num_threads;
   handle->pooling = options.pooling;
   handle->derived_weights = ParameterCache::make_store(handle->model->parameters());
+  // Loading freed as much as the weights take (the random initial weights, what was read): into the
+  // CPU allocator's cache, which would hold it for the life of the program.
+  release_cached_cpu_memory();
   return handle;
 }
 
