@@ -12,6 +12,7 @@ void add_train_commands(CLI::App& app);     // cli/train_commands.cpp: pretrain,
 void add_bench_command(CLI::App& app);      // cli/bench_command.cpp
 void add_speedup_command(CLI::App& app);    // cli/speedup_command.cpp
 void add_quantize_command(CLI::App& app);   // cli/quantize_command.cpp
+void add_export_command(CLI::App& app);     // cli/export_command.cpp
 void add_inspect_command(CLI::App& app);    // cli/inspect_command.cpp
 void add_prune_command(CLI::App& app);      // cli/prune_command.cpp
 void add_distill_command(CLI::App& app);    // cli/distill_command.cpp

@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
   pare::cli::add_train_commands(app);
   pare::cli::add_speedup_command(app);
   pare::cli::add_quantize_command(app);
+  pare::cli::add_export_command(app);
   pare::cli::add_inspect_command(app);
   pare::cli::add_prune_command(app);
   pare::cli::add_distill_command(app);

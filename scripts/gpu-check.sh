@@ -91,8 +91,8 @@ nvcc_path() {
 
 # NCCL for the multi-GPU collectives (tests/cuda/nccl_test.cpp): the toolkit's when it has one, else
 # the one PyTorch's wheels bring (nvidia/nccl: include/nccl.h, lib/libnccl.so.2).
-# The GPU machine has no MPI (no apt there): its build leaves the MPI communicator out, as one here
-# does with -DPARE_WITH_MPI=OFF.
+# The GPU machine has no MPI and no libonnx (no apt there): its build leaves the MPI communicator and
+# pare export out, as one here does with -DPARE_WITH_MPI=OFF -DPARE_WITH_ONNX=OFF.
 nccl_flags=()
 find_nccl() {
   local toolkit wheel
@@ -113,7 +113,8 @@ configure_and_build() {
   export LD_LIBRARY_PATH="$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   find_nccl
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix/usr" \
-    -DCMAKE_CUDA_COMPILER="$(nvcc_path)" -DPARE_WITH_MPI=OFF "${nccl_flags[@]}" >"$out/configure.log" 2>&1 ||
+    -DCMAKE_CUDA_COMPILER="$(nvcc_path)" -DPARE_WITH_MPI=OFF -DPARE_WITH_ONNX=OFF "${nccl_flags[@]}" \
+    >"$out/configure.log" 2>&1 ||
     {
       tail -30 "$out/configure.log"
       fail "configure failed (log: $out/configure.log)"

@@ -10,6 +10,7 @@ packages=(
   libsentencepiece-dev     # sentencepiece tokenizers and vocabulary training
   libutf8proc-dev          # Unicode normalisation and categories for BERT's basic tokenizer
   libre2-dev               # linear-time regular expressions for pruning configs' op_names
+  libonnx-dev              # ONNX export (pare export), checked by ONNX's checker
   openmpi-bin libopenmpi-dev  # data-parallel training under mpirun (tests run 2 and 3 ranks)
   libgtest-dev libbenchmark-dev
   clang libclang-rt-14-dev libomp-dev  # libFuzzer and the sanitizers (scripts/fuzz.sh)
@@ -31,3 +32,5 @@ if ((${#missing[@]})); then
 fi
 
 "$(dirname "$0")/fetch-brown.sh"
+# ONNX Runtime for Node.js: the tests run pare's ONNX exports with it.
+"$(dirname "$0")/fetch-onnxruntime.sh"
