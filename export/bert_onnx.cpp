@@ -227,6 +227,8 @@ onnx::ModelProto bert_to_onnx(const BertTaskModel& model) {
 }
 
 void export_onnx(const std::filesystem::path& model_dir, const std::filesystem::path& out, bool overwrite) {
+  PARE_CHECK(!std::filesystem::is_directory(out), "pare export: --out ", out,
+             " is a directory; give the file to write, such as ", out / "model.onnx");
   PARE_CHECK(overwrite || !std::filesystem::exists(out), "pare export: ", out,
              " exists; give --overwrite to replace it");
   const LoadedBert loaded = load_pretrained(model_dir);

@@ -176,6 +176,11 @@ TEST(OnnxExportBadInput, AnExistingOutputAnInt8ModelAndAMissingDirectoryAreRefus
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(scratch.listing(), std::vector<std::string>{"model.onnx"});  // no temporaries left
 
+  r = testing::run_pare_capturing("export --model '" + classifier.string() + "' --out '" + scratch.path().string() +
+                                  "' --overwrite");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(has(r.output, "is a directory; give the file to write")) << r.output;
+
   (void)quantize_directory(classifier, scratch.path() / "int8");
   r = testing::run_pare_capturing("export --model '" + (scratch.path() / "int8").string() + "' --out '" +
                                   (scratch.path() / "int8.onnx").string() + "'");
