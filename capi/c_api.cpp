@@ -31,8 +31,6 @@ void copy_rows(const pare::Tensor& values, std::size_t first, float* out) {
               static_cast<std::size_t>(host.numel()) * sizeof(float));
 }
 
-std::string to_string(std::size_t i) { return std::to_string(i); }
-
 // Refuses a model whose head is not `task`'s.
 void require_head(const char* function, const pare_model& model, pare::BertTask task) {
   if (model.model->task() != task) {
@@ -52,14 +50,14 @@ int encode_into(const char* function, const pare_model* model, const char* text,
     require_not_null(count, function, "count");
     if (ids == nullptr && capacity > 0) {
       throw ApiError(PARE_ERROR_ARGUMENT,
-                     std::string(function) + ": ids is NULL but capacity is " + to_string(capacity));
+                     std::string(function) + ": ids is NULL but capacity is " + std::to_string(capacity));
     }
     const pare::Encoding encoding = pare::capi::encode_text(*model, function, text, "text", text_pair, "text_pair");
     *count = encoding.ids.size();
     if (encoding.ids.size() > capacity) {
       throw ApiError(PARE_ERROR_BUFFER_TOO_SMALL, std::string(function) + ": the text needs " +
-                                                      to_string(encoding.ids.size()) + " ids but capacity is " +
-                                                      to_string(capacity));
+                                                      std::to_string(encoding.ids.size()) + " ids but capacity is " +
+                                                      std::to_string(capacity));
     }
     // Ids are below the vocabulary size, which config.json keeps under 2^31.
     auto narrow = [](std::int64_t id) { return static_cast<std::int32_t>(id); };
@@ -173,22 +171,22 @@ int pare_classify_ids(pare_model* model, const int32_t* ids, const int32_t* type
     std::vector<pare::Encoding> encodings(n);
     std::size_t offset = 0;
     for (std::size_t i = 0; i < n; ++i) {
-      const std::string where = std::string(fn) + ": sequence " + to_string(i);
+      const std::string where = std::string(fn) + ": sequence " + std::to_string(i);
       if (lengths[i] == 0 || lengths[i] > model->max_tokens) {
-        throw ApiError(PARE_ERROR_ARGUMENT, where + " has " + to_string(lengths[i]) + " ids; give 1 to " +
-                                                to_string(model->max_tokens) + " (max_tokens)");
+        throw ApiError(PARE_ERROR_ARGUMENT, where + " has " + std::to_string(lengths[i]) + " ids; give 1 to " +
+                                                std::to_string(model->max_tokens) + " (max_tokens)");
       }
       pare::Encoding& e = encodings[i];
       for (std::size_t t = offset; t < offset + lengths[i]; ++t) {
         if (ids[t] < 0 || ids[t] >= config.vocab_size) {
-          throw ApiError(PARE_ERROR_ARGUMENT, where + ": id " + std::to_string(ids[t]) + " at ids[" + to_string(t) +
-                                                  "] is outside the vocabulary [0, " +
+          throw ApiError(PARE_ERROR_ARGUMENT, where + ": id " + std::to_string(ids[t]) + " at ids[" +
+                                                  std::to_string(t) + "] is outside the vocabulary [0, " +
                                                   std::to_string(config.vocab_size) + ")");
         }
         const std::int32_t type = type_ids == nullptr ? 0 : type_ids[t];
         if (type < 0 || type >= config.type_vocab_size) {
           throw ApiError(PARE_ERROR_ARGUMENT, where + ": token type " + std::to_string(type) + " at type_ids[" +
-                                                  to_string(t) + "] is outside [0, " +
+                                                  std::to_string(t) + "] is outside [0, " +
                                                   std::to_string(config.type_vocab_size) + ")");
         }
         e.ids.push_back(ids[t]);
@@ -209,7 +207,8 @@ int pare_classify_tokens(pare_model* model, const char* text, const char* text_p
     require_not_null(model, fn, "model");
     require_not_null(count, fn, "count");
     if (logits == nullptr && capacity > 0) {
-      throw ApiError(PARE_ERROR_ARGUMENT, std::string(fn) + ": logits is NULL but capacity is " + to_string(capacity));
+      throw ApiError(PARE_ERROR_ARGUMENT,
+                     std::string(fn) + ": logits is NULL but capacity is " + std::to_string(capacity));
     }
     require_head(fn, *model, pare::BertTask::token_classification);
     const std::vector<pare::Encoding> encodings{
@@ -217,8 +216,8 @@ int pare_classify_tokens(pare_model* model, const char* text, const char* text_p
     *count = encodings[0].ids.size();
     if (encodings[0].ids.size() > capacity) {
       throw ApiError(PARE_ERROR_BUFFER_TOO_SMALL, std::string(fn) + ": the text has " +
-                                                      to_string(encodings[0].ids.size()) + " tokens but capacity is " +
-                                                      to_string(capacity));
+                                                      std::to_string(encodings[0].ids.size()) +
+                                                      " tokens but capacity is " + std::to_string(capacity));
     }
     pare::capi::for_each_batch(*model, encodings, [&](const pare::BertInputs& inputs, std::size_t) {
       const pare::Tensor rows = model->model->forward(inputs).logits;  // [1, tokens, labels]

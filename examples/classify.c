@@ -6,23 +6,22 @@
  * line it prints the most probable label and then every label's probability (softmax of the logits),
  * tab-separated; the first line printed names the columns. Lines are classified 32 at a time. */
 #include <math.h>
+#include <pare/pare.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <pare/pare.h>
-
 #define BATCH 32
 
 /* The next line of `in` without its line end, in a buffer the caller frees; NULL at the end. */
-static char *read_line(FILE *in) {
+static char* read_line(FILE* in) {
   size_t size = 256, length = 0;
-  char *line = malloc(size);
+  char* line = malloc(size);
   int c;
   if (line == NULL) return NULL;
   while ((c = fgetc(in)) != EOF && c != '\n') {
     if (length + 1 == size) {
-      char *bigger = realloc(line, size * 2);
+      char* bigger = realloc(line, size * 2);
       if (bigger == NULL) {
         free(line);
         return NULL;
@@ -42,11 +41,11 @@ static char *read_line(FILE *in) {
 }
 
 /* Classifies the n lines held and prints them; 0 on success. */
-static int classify_batch(pare_model *model, char **lines, size_t n, float *logits) {
+static int classify_batch(pare_model* model, char** lines, size_t n, float* logits) {
   const char *texts[BATCH], *pairs[BATCH];
   size_t labels = pare_model_num_labels(model), i, j;
   for (i = 0; i < n; ++i) {
-    char *tab = strchr(lines[i], '\t');
+    char* tab = strchr(lines[i], '\t');
     texts[i] = lines[i];
     pairs[i] = NULL;
     if (tab != NULL) {
@@ -59,7 +58,7 @@ static int classify_batch(pare_model *model, char **lines, size_t n, float *logi
     return 1;
   }
   for (i = 0; i < n; ++i) {
-    const float *row = logits + i * labels;
+    const float* row = logits + i * labels;
     size_t best = 0;
     double largest = row[0], total = 0.0;
     for (j = 1; j < labels; ++j) {
@@ -76,13 +75,13 @@ static int classify_batch(pare_model *model, char **lines, size_t n, float *logi
   return 0;
 }
 
-int main(int argc, char **argv) {
-  pare_model *model = NULL;
-  char *lines[BATCH];
-  float *logits;
+int main(int argc, char** argv) {
+  pare_model* model = NULL;
+  char* lines[BATCH];
+  float* logits;
   size_t n = 0, labels, j;
   int status = 0;
-  char *line;
+  char* line;
 
   if (argc != 2) {
     fprintf(stderr, "usage: %s MODEL_DIR < lines.txt  (libpare %s)\n", argv[0], pare_version());

@@ -67,60 +67,65 @@ ParameterCache::ParameterCache(std::shared_ptr<Store> store) : store_(std::move(
 
 ParameterCache::~ParameterCache() { innermost = previous_; }
 
-Tensor ParameterCache::bf16_copy(const Tensor& packed) {
-  if (packed.dtype() != DType::f32 || !packed.is_contiguous()) return Tensor();
+ParameterCache::Store* ParameterCache::store_holding(const Tensor& t) {
+  const Store::Key key = key_of(t);
   for (ParameterCache* cache = innermost; cache != nullptr; cache = cache->previous_) {
     Store& store = *cache->store_;
-    const auto it = store.entries.find(key_of(packed));
-    if (it == store.entries.end() || it->second.parameter.device() != packed.device()) continue;
-    const std::lock_guard lock(store.mutex);
-    return bf16_bits(it->second).reshape(packed.shape());
+    const Tensor* parameter = nullptr;
+    if (t.dtype() == DType::i8) {
+      const auto it = store.int8_entries.find(key);
+      if (it != store.int8_entries.end()) parameter = &it->second.parameter;
+    } else {
+      const auto it = store.entries.find(key);
+      if (it != store.entries.end()) parameter = &it->second.parameter;
+    }
+    if (parameter != nullptr && parameter->device() == t.device()) return &store;
   }
-  return Tensor();
+  return nullptr;
+}
+
+Tensor ParameterCache::bf16_copy(const Tensor& packed) {
+  if (packed.dtype() != DType::f32 || !packed.is_contiguous()) return Tensor();
+  Store* store = store_holding(packed);
+  if (store == nullptr) return Tensor();
+  const std::lock_guard lock(store->mutex);
+  return bf16_bits(store->entries.at(key_of(packed))).reshape(packed.shape());
 }
 
 std::shared_ptr<const kernels::PackedGemmWeight> ParameterCache::packed_transposed(const Tensor& weight,
                                                                                    Precision precision) {
   if (weight.dim() != 2 || weight.dtype() != DType::f32 || !weight.is_contiguous()) return nullptr;
-  for (ParameterCache* cache = innermost; cache != nullptr; cache = cache->previous_) {
-    Store& store = *cache->store_;
-    const auto it = store.entries.find(key_of(weight));
-    if (it == store.entries.end() || it->second.parameter.device() != weight.device()) continue;
-    const std::lock_guard lock(store.mutex);
-    Store::Entry& entry = it->second;
-    auto& packed = entry.packed[static_cast<int>(precision)];
-    if (packed) return packed;
-    const std::int64_t out = weight.size(0), in = weight.size(1);
-    const bool bf16 = precision == Precision::bf16;
-    const Device device = weight.device();
-    Tensor& storage = entry.packed_storage[static_cast<int>(precision)];
-    storage = Tensor::empty({PARE_LAUNCH(device, packed_gemm_weight_bytes, bf16, out, in)}, DType::u8, device);
-    const Tensor source = bf16 ? bf16_bits(entry) : weight;
-    packed = PARE_LAUNCH(device, pack_gemm_weight, bf16, out, in, source.device_raw_data(), in, true,
-                         storage.device_raw_data());
-    return packed;
-  }
-  return nullptr;
+  Store* store = store_holding(weight);
+  if (store == nullptr) return nullptr;
+  const std::lock_guard lock(store->mutex);
+  Store::Entry& entry = store->entries.at(key_of(weight));
+  auto& packed = entry.packed[static_cast<int>(precision)];
+  if (packed) return packed;
+  const std::int64_t out = weight.size(0), in = weight.size(1);
+  const bool bf16 = precision == Precision::bf16;
+  const Device device = weight.device();
+  Tensor& storage = entry.packed_storage[static_cast<int>(precision)];
+  storage = Tensor::empty({PARE_LAUNCH(device, packed_gemm_weight_bytes, bf16, out, in)}, DType::u8, device);
+  const Tensor source = bf16 ? bf16_bits(entry) : weight;
+  packed = PARE_LAUNCH(device, pack_gemm_weight, bf16, out, in, source.device_raw_data(), in, true,
+                       storage.device_raw_data());
+  return packed;
 }
 
 std::shared_ptr<const kernels::PackedGemmWeight> ParameterCache::packed_s8(const Tensor& weight) {
   if (weight.dim() != 2 || weight.dtype() != DType::i8 || !weight.is_contiguous()) return nullptr;
-  for (ParameterCache* cache = innermost; cache != nullptr; cache = cache->previous_) {
-    Store& store = *cache->store_;
-    const auto it = store.int8_entries.find(key_of(weight));
-    if (it == store.int8_entries.end() || it->second.parameter.device() != weight.device()) continue;
-    const std::lock_guard lock(store.mutex);
-    Store::Int8Entry& entry = it->second;
-    if (!entry.packed) {
-      const std::int64_t out = weight.size(0), in = weight.size(1);
-      const Device device = weight.device();
-      entry.packed_storage = Tensor::empty({PARE_LAUNCH(device, packed_s8_weight_bytes, out, in)}, DType::u8, device);
-      entry.packed = PARE_LAUNCH(device, pack_s8_weight, out, in, weight.device_data<std::int8_t>(),
-                                 entry.packed_storage.device_raw_data());
-    }
-    return entry.packed;
+  Store* store = store_holding(weight);
+  if (store == nullptr) return nullptr;
+  const std::lock_guard lock(store->mutex);
+  Store::Int8Entry& entry = store->int8_entries.at(key_of(weight));
+  if (!entry.packed) {
+    const std::int64_t out = weight.size(0), in = weight.size(1);
+    const Device device = weight.device();
+    entry.packed_storage = Tensor::empty({PARE_LAUNCH(device, packed_s8_weight_bytes, out, in)}, DType::u8, device);
+    entry.packed = PARE_LAUNCH(device, pack_s8_weight, out, in, weight.device_data<std::int8_t>(),
+                               entry.packed_storage.device_raw_data());
   }
-  return nullptr;
+  return entry.packed;
 }
 
 }  // namespace pare

@@ -45,6 +45,14 @@ struct ModelFree {
 };
 using Model = std::unique_ptr<pare_model, ModelFree>;
 
+// The bert_tiny fixture `name` copied into `scratch` with the libpare fixture's vocab.txt beside it.
+fs::path bert_fixture_with_vocab(const std::string& name, const fs::path& scratch) {
+  const fs::path dir = scratch / name;
+  fs::copy(testing::bert_fixture(name), dir);
+  fs::copy_file(fixture_model() / "vocab.txt", dir / "vocab.txt");
+  return dir;
+}
+
 Model load(const fs::path& dir, const pare_model_options* options = nullptr) {
   pare_model* model = nullptr;
   const int status = pare_model_load_with_options(dir.c_str(), options, &model);
@@ -367,9 +375,7 @@ TEST(CApi, TokenizerJsonAndSentencepieceDirectoriesLoad) {
 
 TEST(CApi, TokenClassificationGivesPareForwardsLogitsForEveryToken) {
   ScratchDir scratch;
-  const fs::path dir = scratch.path() / "token";
-  fs::copy(testing::bert_fixture("token"), dir);
-  fs::copy_file(fixture_model() / "vocab.txt", dir / "vocab.txt");
+  const fs::path dir = bert_fixture_with_vocab("token", scratch.path());
   const Model model = load(dir);
   ASSERT_TRUE(model);
   EXPECT_EQ(pare_model_task(model.get()), PARE_TASK_TOKEN_CLASSIFICATION);
@@ -658,9 +664,7 @@ TEST(CApiBadInput, MissingOrCorruptModelDirectoriesAreRefusedNamingTheFile) {
 
 TEST(CApiBadInput, AModelWithoutAClassifierRefusesClassifyButEmbeds) {
   ScratchDir scratch;
-  const fs::path dir = scratch.path() / "mlm";
-  fs::copy(testing::bert_fixture("mlm"), dir);
-  fs::copy_file(fixture_model() / "vocab.txt", dir / "vocab.txt");
+  const fs::path dir = bert_fixture_with_vocab("mlm", scratch.path());
   const Model model = load(dir);
   ASSERT_TRUE(model);
   EXPECT_EQ(pare_model_num_labels(model.get()), 0u);

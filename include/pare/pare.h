@@ -51,7 +51,7 @@ typedef enum pare_status {
   PARE_ERROR_MODEL = 4,            /* the model directory is missing, unreadable or inconsistent */
   PARE_ERROR_UNSUPPORTED = 5,      /* the model cannot do this (pare_classify without a classifier) */
   PARE_ERROR_OUT_OF_MEMORY = 6,
-  PARE_ERROR_INTERNAL = 7          /* a defect in pare: please report the message */
+  PARE_ERROR_INTERNAL = 7 /* a defect in pare: please report the message */
 } pare_status;
 
 /* How pare_embed turns a text's token vectors (the last layer's hidden states) into one vector. */
@@ -84,62 +84,61 @@ typedef struct pare_model_options {
 typedef struct pare_model pare_model;
 
 /* pare's version, "MAJOR.MINOR.PATCH". */
-PARE_API const char *pare_version(void);
+PARE_API const char* pare_version(void);
 
 /* The message of this thread's last failed call ("" when none has failed); valid until this thread's
  * next failed call. Successful calls leave it as it was. */
-PARE_API const char *pare_last_error(void);
+PARE_API const char* pare_last_error(void);
 
 PARE_API pare_model_options pare_model_default_options(void);
 
 /* Loads `model_dir` with the default options. On success *model is a new model for
  * pare_model_free; on failure *model is NULL. */
-PARE_API int pare_model_load(const char *model_dir, pare_model **model);
+PARE_API int pare_model_load(const char* model_dir, pare_model** model);
 /* As pare_model_load; `options` NULL means the defaults. */
-PARE_API int pare_model_load_with_options(const char *model_dir, const pare_model_options *options,
-                                          pare_model **model);
+PARE_API int pare_model_load_with_options(const char* model_dir, const pare_model_options* options, pare_model** model);
 /* Frees `model` (NULL is fine). No call on it may be running or start afterwards. */
-PARE_API void pare_model_free(pare_model *model);
+PARE_API void pare_model_free(pare_model* model);
 
 /* The model's task; PARE_TASK_ENCODER for NULL. Every model can pare_embed. */
-PARE_API pare_task pare_model_task(const pare_model *model);
+PARE_API pare_task pare_model_task(const pare_model* model);
 /* The number of classes of a sequence- or token-classification model (1 for regression); 0 for
  * other models and for NULL. */
-PARE_API size_t pare_model_num_labels(const pare_model *model);
+PARE_API size_t pare_model_num_labels(const pare_model* model);
 /* The name of class i (config.json's id2label), or NULL when i >= pare_model_num_labels(). The
  * string lives as long as the model. */
-PARE_API const char *pare_model_label(const pare_model *model, size_t i);
+PARE_API const char* pare_model_label(const pare_model* model, size_t i);
 /* The width of pare_embed's vectors (the hidden size after pruning); 0 for NULL. */
-PARE_API size_t pare_model_hidden_size(const pare_model *model);
+PARE_API size_t pare_model_hidden_size(const pare_model* model);
 /* The truncation length in tokens (pare_model_options.max_tokens as resolved); 0 for NULL. */
-PARE_API size_t pare_model_max_tokens(const pare_model *model);
+PARE_API size_t pare_model_max_tokens(const pare_model* model);
 
 /* The ids the model sees for `text` (and `text_pair`, which may be NULL): [CLS] text [SEP]
  * [text_pair [SEP]], truncated as described above. Writes *count ids into `ids`; when `capacity` is
  * too small it writes none, sets *count to the number needed and returns
  * PARE_ERROR_BUFFER_TOO_SMALL (`ids` may be NULL when capacity is 0). */
-PARE_API int pare_tokenize(const pare_model *model, const char *text, const char *text_pair, int32_t *ids,
-                           size_t capacity, size_t *count);
+PARE_API int pare_tokenize(const pare_model* model, const char* text, const char* text_pair, int32_t* ids,
+                           size_t capacity, size_t* count);
 
 /* As pare_tokenize, and the token types into `type_ids` (0 for [CLS] text [SEP], 1 for text_pair
  * [SEP]) when it is not NULL: the input of pare_classify_ids. */
-PARE_API int pare_encode(const pare_model *model, const char *text, const char *text_pair, int32_t *ids,
-                         int32_t *type_ids, size_t capacity, size_t *count);
+PARE_API int pare_encode(const pare_model* model, const char* text, const char* text_pair, int32_t* ids,
+                         int32_t* type_ids, size_t capacity, size_t* count);
 
 /* Logits of `n` texts (or pairs, when `text_pairs` is not NULL; a NULL entry of it means no pair
  * for that text) into `logits`, n x pare_model_num_labels() floats, row by row. Softmax them for
  * probabilities. Fails with PARE_ERROR_UNSUPPORTED for a model without a sequence-classification
  * head. */
-PARE_API int pare_classify(pare_model *model, const char *const *texts, const char *const *text_pairs, size_t n,
-                           float *logits);
+PARE_API int pare_classify(pare_model* model, const char* const* texts, const char* const* text_pairs, size_t n,
+                           float* logits);
 
 /* As pare_classify, on sequences the caller encoded (pare_encode, or a tokenizer of its own that
  * adds [CLS] and [SEP] as BERT's does): sequence i is lengths[i] ids (1 to max_tokens), following
  * sequence i-1's in `ids` (and in `type_ids`, which may be NULL for all zeros). Ids must lie in the
  * vocabulary, token types below config.json's type_vocab_size. For texts classified again and again,
  * or tokenized elsewhere; what it costs is the model's forward alone. */
-PARE_API int pare_classify_ids(pare_model *model, const int32_t *ids, const int32_t *type_ids, const size_t *lengths,
-                               size_t n, float *logits);
+PARE_API int pare_classify_ids(pare_model* model, const int32_t* ids, const int32_t* type_ids, const size_t* lengths,
+                               size_t n, float* logits);
 
 /* Logits of every token of `text` (and `text_pair`, which may be NULL) for a token-classification
  * model: one row of pare_model_num_labels() floats per id pare_encode gives, in its order ([CLS] and
@@ -147,12 +146,12 @@ PARE_API int pare_classify_ids(pare_model *model, const int32_t *ids, const int3
  * `capacity` counts rows; when it is too small no row is written, *count is set to the rows needed
  * and PARE_ERROR_BUFFER_TOO_SMALL returned (`logits` may be NULL when capacity is 0). Fails with
  * PARE_ERROR_UNSUPPORTED for other models. */
-PARE_API int pare_classify_tokens(pare_model *model, const char *text, const char *text_pair, float *logits,
-                                  size_t capacity, size_t *count);
+PARE_API int pare_classify_tokens(pare_model* model, const char* text, const char* text_pair, float* logits,
+                                  size_t capacity, size_t* count);
 
 /* One vector per text into `embeddings`, n x pare_model_hidden_size() floats, pooled as the
  * options say (mean by default); not normalised. Works on every model. */
-PARE_API int pare_embed(pare_model *model, const char *const *texts, size_t n, float *embeddings);
+PARE_API int pare_embed(pare_model* model, const char* const* texts, size_t n, float* embeddings);
 
 #ifdef __cplusplus
 }
