@@ -67,38 +67,37 @@ ParameterCache::ParameterCache(std::shared_ptr<Store> store) : store_(std::move(
 
 ParameterCache::~ParameterCache() { innermost = previous_; }
 
-ParameterCache::Store* ParameterCache::store_holding(const Tensor& t) {
-  const Store::Key key = key_of(t);
-  for (ParameterCache* cache = innermost; cache != nullptr; cache = cache->previous_) {
-    Store& store = *cache->store_;
-    const Tensor* parameter = nullptr;
-    if (t.dtype() == DType::i8) {
-      const auto it = store.int8_entries.find(key);
-      if (it != store.int8_entries.end()) parameter = &it->second.parameter;
-    } else {
-      const auto it = store.entries.find(key);
-      if (it != store.entries.end()) parameter = &it->second.parameter;
+// The scopes open on this thread, innermost first.
+struct OpenScopes {
+  // The entry of `map` holding `t` (a parameter on t's device) in the innermost scope that has one,
+  // with its store; nulls when none does. The maps are fixed once made, so they are read unlocked.
+  template <typename Entry>
+  static std::pair<Store*, Entry*> find(std::map<Store::Key, Entry> Store::*map, const Tensor& t) {
+    const Store::Key key = key_of(t);
+    for (ParameterCache* cache = innermost; cache != nullptr; cache = cache->previous_) {
+      Store& store = *cache->store_;
+      const auto it = (store.*map).find(key);
+      if (it != (store.*map).end() && it->second.parameter.device() == t.device()) return {&store, &it->second};
     }
-    if (parameter != nullptr && parameter->device() == t.device()) return &store;
+    return {nullptr, nullptr};
   }
-  return nullptr;
-}
+};
 
 Tensor ParameterCache::bf16_copy(const Tensor& packed) {
   if (packed.dtype() != DType::f32 || !packed.is_contiguous()) return Tensor();
-  Store* store = store_holding(packed);
-  if (store == nullptr) return Tensor();
+  const auto [store, entry] = OpenScopes::find(&Store::entries, packed);
+  if (entry == nullptr) return Tensor();
   const std::lock_guard lock(store->mutex);
-  return bf16_bits(store->entries.at(key_of(packed))).reshape(packed.shape());
+  return bf16_bits(*entry).reshape(packed.shape());
 }
 
 std::shared_ptr<const kernels::PackedGemmWeight> ParameterCache::packed_transposed(const Tensor& weight,
                                                                                    Precision precision) {
   if (weight.dim() != 2 || weight.dtype() != DType::f32 || !weight.is_contiguous()) return nullptr;
-  Store* store = store_holding(weight);
-  if (store == nullptr) return nullptr;
+  const auto [store, found] = OpenScopes::find(&Store::entries, weight);
+  if (found == nullptr) return nullptr;
   const std::lock_guard lock(store->mutex);
-  Store::Entry& entry = store->entries.at(key_of(weight));
+  Store::Entry& entry = *found;
   auto& packed = entry.packed[static_cast<int>(precision)];
   if (packed) return packed;
   const std::int64_t out = weight.size(0), in = weight.size(1);
@@ -114,10 +113,10 @@ std::shared_ptr<const kernels::PackedGemmWeight> ParameterCache::packed_transpos
 
 std::shared_ptr<const kernels::PackedGemmWeight> ParameterCache::packed_s8(const Tensor& weight) {
   if (weight.dim() != 2 || weight.dtype() != DType::i8 || !weight.is_contiguous()) return nullptr;
-  Store* store = store_holding(weight);
-  if (store == nullptr) return nullptr;
+  const auto [store, found] = OpenScopes::find(&Store::int8_entries, weight);
+  if (found == nullptr) return nullptr;
   const std::lock_guard lock(store->mutex);
-  Store::Int8Entry& entry = store->int8_entries.at(key_of(weight));
+  Store::Int8Entry& entry = *found;
   if (!entry.packed) {
     const std::int64_t out = weight.size(0), in = weight.size(1);
     const Device device = weight.device();

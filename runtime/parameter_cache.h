@@ -53,9 +53,7 @@ class ParameterCache {
   static std::shared_ptr<const kernels::PackedGemmWeight> packed_s8(const Tensor& weight);
 
  private:
-  // The store of the innermost open scope on this thread that holds `t` (f32, or i8) as a parameter
-  // on its device; null when none does. Its maps are fixed, so they are read without the lock.
-  static Store* store_holding(const Tensor& t);
+  friend struct OpenScopes;  // parameter_cache.cpp: finds a tensor's entry in this thread's scopes
 
   std::shared_ptr<Store> store_;
   ParameterCache* previous_;
