@@ -55,29 +55,88 @@ class BertGraph {
     return it->second;
   }
 
-  // x @ W^T + b for the linear layer `name`.
+  // x @ W^T + b for the linear layer `name`; int8 where the model has it so.
   std::string dense(const std::string& x, const std::string& name) {
+    const Tensor& weight = w(name + ".weight");
     const std::string product =
-        graph_.node("MatMul", {x, graph_.transposed_weight(name + ".weight", w(name + ".weight"))}, name + ".matmul");
+        weight.dtype() == DType::i8
+            ? int8_product(x, name)
+            : graph_.node("MatMul", {x, graph_.transposed_weight(name + ".weight", weight)}, name + ".matmul");
     return graph_.node("Add", {product, graph_.weight(name + ".bias", w(name + ".bias"))}, name);
+  }
+
+  // The rows of `x` as pare's int8 products quantize them (kernels/int8.h): symmetric per row,
+  // q = round-half-even(x * (127 / max|row|)), scale = max|row| / 127, a row of zeros all zeros. Made
+  // once per tensor, so that attention's query, key and value share it as they do in pare.
+  struct QuantizedRows {
+    std::string values, scale;
+  };
+  const QuantizedRows& quantized(const std::string& x) {
+    const auto found = quantized_.find(x);
+    if (found != quantized_.end()) return found->second;
+    const std::string largest =
+        graph_.node("ReduceMax", {graph_.node("Abs", {x}, x + ".abs")}, x + ".max", [](onnx::NodeProto& n) {
+          OnnxGraph::set_ints(n, "axes", {-1});
+          OnnxGraph::set_int(n, "keepdims", 1);
+        });
+    // 127 / 0 is infinity, and 0 x infinity NaN: a row of zeros takes 0 instead.
+    const std::string inverse =
+        graph_.node("Where",
+                    {graph_.node("Greater", {largest, graph_.scalar(0.0f)}, x + ".nonzero"),
+                     graph_.node("Div", {graph_.scalar(127.0f), largest}, x + ".inverse_raw"), graph_.scalar(0.0f)},
+                    x + ".inverse");
+    // |x * inverse| <= 127 after rounding (kernels/cpu/int8.cpp), so the cast needs no clip. Stored as
+    // uint8 q + 128 with zero point 128: the same integer sums, on the u8 x s8 products ONNX Runtime
+    // runs fastest (its s8 x s8 MatMulInteger was 8-12x slower than pare on the default run's model).
+    const std::string rounded = graph_.node("Round", {graph_.node("Mul", {x, inverse}, x + ".scaled")}, x + ".rounded");
+    const std::string values =
+        graph_.node("Cast", {graph_.node("Add", {rounded, graph_.scalar(128.0f)}, x + ".shifted")}, x + ".q",
+                    [](onnx::NodeProto& n) { OnnxGraph::set_int(n, "to", onnx::TensorProto::UINT8); });
+    const std::string scale = graph_.node("Div", {largest, graph_.scalar(127.0f)}, x + ".scale");
+    return quantized_.emplace(x, QuantizedRows{values, scale}).first->second;
+  }
+
+  // x @ W^T for an int8 layer: exact integer sums (MatMulInteger, (q + 128) - 128 times s8 -> s32), then, in pare's
+  // order, times the weight's scale per output channel and the row's scale.
+  std::string int8_product(const std::string& x, const std::string& name) {
+    const QuantizedRows& rows = quantized(x);
+    if (activation_zero_point_.empty()) activation_zero_point_ = graph_.scalar_u8(128);
+    const std::string sums = graph_.node(
+        "MatMulInteger",
+        {rows.values, graph_.transposed_weight(name + ".weight", w(name + ".weight")), activation_zero_point_},
+        name + ".sums");
+    const std::string as_float = graph_.node("Cast", {sums}, name + ".sums_f32", [](onnx::NodeProto& n) {
+      OnnxGraph::set_int(n, "to", onnx::TensorProto::FLOAT);
+    });
+    const std::string channel_scaled = graph_.node(
+        "Mul", {as_float, graph_.weight(name + ".weight_scale", w(name + ".weight_scale"))}, name + ".channel_scaled");
+    return graph_.node("Mul", {channel_scaled, rows.scale}, name + ".matmul");
+  }
+
+  // The rows of the table `name` for `ids`; an int8 table's rows times their scales.
+  std::string lookup(const std::string& name, const std::string& ids, const std::string& hint) {
+    const Tensor& table = w(name + ".weight");
+    const std::string rows = graph_.node("Gather", {graph_.weight(name + ".weight", table), ids}, hint);
+    if (table.dtype() != DType::i8) return rows;
+    const std::string scales = graph_.node(
+        "Gather", {graph_.weight(name + ".weight_scale", w(name + ".weight_scale")), ids}, hint + ".scales");
+    const std::string as_float = graph_.node("Cast", {rows}, hint + ".f32", [](onnx::NodeProto& n) {
+      OnnxGraph::set_int(n, "to", onnx::TensorProto::FLOAT);
+    });
+    return graph_.node("Mul", {as_float, graph_.node("Unsqueeze", {scales, graph_.ints({-1})}, hint + ".scales_col")},
+                       hint + ".dequantized");
   }
 
   std::string embeddings() {
     const std::string e = prefix_ + "embeddings.";
-    const std::string words = graph_.node(
-        "Gather", {graph_.weight(e + "word_embeddings.weight", w(e + "word_embeddings.weight")), "input_ids"}, "words");
-    const std::string types = graph_.node(
-        "Gather",
-        {graph_.weight(e + "token_type_embeddings.weight", w(e + "token_type_embeddings.weight")), "token_type_ids"},
-        "token_types");
+    const std::string words = lookup(e + "word_embeddings", "input_ids", "words");
+    const std::string types = lookup(e + "token_type_embeddings", "token_type_ids", "token_types");
     // Positions 0 .. sequence - 1.
     const std::string shape = graph_.node("Shape", {"input_ids"}, "ids_shape");
     const std::string length = graph_.node("Gather", {shape, graph_.scalar_i64(1)}, "sequence_length");
     const std::string positions =
         graph_.node("Range", {graph_.scalar_i64(0), length, graph_.scalar_i64(1)}, "position_ids");
-    const std::string position_vectors = graph_.node(
-        "Gather", {graph_.weight(e + "position_embeddings.weight", w(e + "position_embeddings.weight")), positions},
-        "positions");
+    const std::string position_vectors = lookup(e + "position_embeddings", positions, "positions");
     const std::string sum =
         graph_.node("Add", {graph_.node("Add", {words, types}, "words_types"), position_vectors}, "embedding_sum");
     return layer_norm(sum, e + "LayerNorm");
@@ -206,14 +265,13 @@ class BertGraph {
   OnnxGraph graph_;
   std::string prefix_;
   std::map<std::string, Tensor> weights_;
+  std::map<std::string, QuantizedRows> quantized_;  // by the name of the tensor quantized
+  std::string activation_zero_point_;               // the uint8 128 of every int8 product
 };
 
 }  // namespace
 
 onnx::ModelProto bert_to_onnx(const BertTaskModel& model) {
-  PARE_CHECK(!model.config().quantization,
-             "ONNX export: this is an int8 model, which pare does not export yet; "
-             "export the f32 model it was quantized from");
   onnx::ModelProto proto;
   proto.set_ir_version(8);  // what opset 17 goes with
   proto.set_producer_name("pare");

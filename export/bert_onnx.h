@@ -5,6 +5,13 @@
 // each layer's own head count, GELU the erf form (opset 17 has no Gelu), LayerNormalization where
 // the normalised width is the hidden size and its decomposition where hidden dimensions were removed
 // (they count as zeros in the mean and variance, as pare computes it).
+//
+// An int8 model (`pare quantize`) keeps its integer arithmetic: each int8 layer's input is quantized
+// per row as pare does it (Abs, ReduceMax, Round, Cast), multiplied by the int8 weight in MatMulInteger
+// (exact s32 sums; the activations as uint8 q + 128 with zero point 128, the form ONNX Runtime runs
+// fastest) and scaled back by the weight's per-channel and the row's scale; int8
+// embedding rows are gathered and scaled. ONNX's QuantizeLinear cannot express a dynamic per-row
+// scale of a [batch, sequence, hidden] tensor at opset 17, hence these plain ops.
 #pragma once
 
 #include <onnx/onnx_pb.h>
@@ -17,7 +24,6 @@ namespace pare {
 
 inline constexpr int kOnnxOpset = 17;
 
-// Throws pare::Error for an int8 model (not exported yet) naming what to do instead.
 onnx::ModelProto bert_to_onnx(const BertTaskModel& model);
 
 // load_pretrained(model_dir), bert_to_onnx, onnx::checker::check_model with full shape inference,

@@ -46,9 +46,12 @@ std::string OnnxGraph::weight(const std::string& name, const Tensor& t) {
   } else if (host.dtype() == DType::i64) {
     init->set_data_type(onnx::TensorProto::INT64);
     init->set_raw_data(host.data<std::int64_t>(), static_cast<std::size_t>(host.numel()) * sizeof(std::int64_t));
+  } else if (host.dtype() == DType::i8 || host.dtype() == DType::u8) {
+    init->set_data_type(host.dtype() == DType::i8 ? onnx::TensorProto::INT8 : onnx::TensorProto::UINT8);
+    init->set_raw_data(host.raw_data(), static_cast<std::size_t>(host.numel()));
   } else {
     throw Error(detail::concat("ONNX export: ", name, " is ", dtype_name(host.dtype()),
-                               "; only f32 and i64 tensors are written"));
+                               "; only f32, i64, i8 and u8 tensors are written"));
   }
   return name;
 }
@@ -60,6 +63,10 @@ std::string OnnxGraph::transposed_weight(const std::string& name, const Tensor& 
 
 std::string OnnxGraph::scalar(float value) {
   return weight(unique("const_f"), Tensor::from_vector(std::vector<float>{value}, {}));
+}
+
+std::string OnnxGraph::scalar_u8(std::uint8_t value) {
+  return weight(unique("const_u8"), Tensor::from_vector(std::vector<std::uint8_t>{value}, {}));
 }
 
 std::string OnnxGraph::scalar_i64(std::int64_t value) {

@@ -21,12 +21,13 @@ class OnnxGraph {
   void add_input(const std::string& name, onnx::TensorProto::DataType type, const std::vector<std::string>& dims);
   void add_output(const std::string& name, onnx::TensorProto::DataType type, const std::vector<std::string>& dims);
 
-  // `t` (f32 or i64, any device) as an initializer named `name`; returns the name.
+  // `t` (f32, i64, i8 or u8, any device) as an initializer named `name`; returns the name.
   std::string weight(const std::string& name, const Tensor& t);
-  // `t` ([rows, cols] f32) transposed: the right operand of x @ W^T as MatMul takes it.
+  // `t` ([rows, cols] f32 or i8) transposed: the right operand of x @ W^T as MatMul takes it.
   std::string transposed_weight(const std::string& name, const Tensor& t);
   std::string scalar(float value);
   std::string scalar_i64(std::int64_t value);
+  std::string scalar_u8(std::uint8_t value);
   std::string ints(const std::vector<std::int64_t>& values);
 
   // Adds `op` on `inputs`; `attributes` fills the node's attributes. Returns the output's name

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "pipeline/distilled_pruning.h"
+#include "pipeline/onnx_step.h"
 #include "pipeline/run_preflight.h"
 #include "pipeline/run_report.h"
 #include "pipeline/stage_measurement.h"
@@ -108,6 +110,9 @@ class PipelineRun {
   bool prune_step(const PruneStage& stage, const std::string& dir, const fs::path& input);
   // The int8 stage: `f32_dir`'s compact model quantized and measured.
   void int8_step(const std::string& f32_dir);
+  // The onnx step: `model` (the run's final f32 model, `from` as the report names it) exported and
+  // checked by ONNX Runtime.
+  void onnx_step(const fs::path& model, const std::string& from);
   void write_report();
 
   const PipelineOptions& o_;
@@ -170,6 +175,7 @@ int PipelineRun::count_steps() const {
   n += o_.sweep_regular_scales.empty() ? static_cast<int>(o_.recipe.stages.size())
                                        : static_cast<int>(o_.sweep_regular_scales.size());
   if (o_.recipe.int8 && o_.sweep_regular_scales.empty()) ++n;
+  if (o_.recipe.onnx && o_.sweep_regular_scales.empty()) ++n;
   return n;
 }
 
@@ -420,6 +426,36 @@ void PipelineRun::int8_step(const std::string& f32_dir) {
   });
 }
 
+void PipelineRun::onnx_step(const fs::path& model, const std::string& from) {
+  ++step_;
+  const std::string dir = "onnx";
+  if (done(dir)) return;
+  const std::string label = stage_label(step_, steps_, "onnx");
+  if (!onnx_export_available()) {
+    note(label + ": skipped, this pare was built without libonnx (apt-get install libonnx-dev, then rebuild)");
+    return;
+  }
+  on_rank_zero_alone([&] {
+    const auto start = Clock::now();
+    note(label + ": " + from + " exported to " + dir + "/final.onnx and checked by ONNX Runtime");
+    fs::create_directories(out_ / dir);
+    OnnxStepOptions onnx;
+    onnx.model_dir = model;
+    onnx.out = out_ / dir / "final.onnx";
+    onnx.data = o_.data;
+    onnx.seq = o_.recipe.seq;
+    json record = export_and_check_onnx(onnx);
+    record["name"] = "onnx";
+    record["kind"] = "onnx";
+    record["model"] = dir + "/final.onnx";
+    record["from"] = from;
+    record["wall_s"] = seconds_since(start);
+    note(label + " done in " + std::to_string(static_cast<int>(std::lround(record.at("wall_s").get<double>()))) +
+         " s: " + onnx_summary(record));
+    finish(dir, record);
+  });
+}
+
 void PipelineRun::write_report() {
   on_rank_zero_alone([&] { report_ = write_run_report(out_, o_); });
 }
@@ -459,6 +495,10 @@ PipelineResult PipelineRun::run(bool resume) {
     if (completed && o_.recipe.int8) {
       int8_step(last);
       completed = go_on(true, "int8");
+    }
+    if (completed && o_.recipe.onnx) {
+      onnx_step(last.empty() ? teacher_ : out_ / last / "compact", last.empty() ? "teacher" : last + "/compact");
+      completed = go_on(true, "onnx");
     }
   } else if (completed) {
     for (std::size_t i = 0; completed && i < o_.sweep_regular_scales.size(); ++i) {

@@ -6,6 +6,8 @@
 //   attention-removed/       the baseline: the teacher without attention heads, retrained
 //   <k>-<stage>/             each pruning stage: the trainer's and pruner's output, and compact/,
 //                            the smaller model after surgery, which the next stage starts from
+//   int8/model/              the last stage's compact model quantized (recipe "int8")
+//   onnx/final.onnx          the last stage's compact model as ONNX, checked by ONNX Runtime (recipe "onnx")
 //   sweep-rs<scale>/         with sweep_regular_scales: the first stage at each strength instead
 //   report.json, report.md, figures/*.svg   (pipeline/run_report.h), rewritten after every stage
 // Each step ends by writing <dir>/stage.json atomically; a step without one is redone, from its

@@ -143,6 +143,7 @@ Recipe Recipe::from_json(const json& j, const std::string& source, const std::fi
     recipe.stages.push_back(std::move(stage));
   }
   recipe.int8 = r.get<bool>("int8", recipe.int8);
+  recipe.onnx = r.get<bool>("onnx", recipe.onnx);
   r.finish();
   return recipe;
 }
@@ -175,9 +176,10 @@ json Recipe::to_json() const {
               {"teacher", training_json(teacher)},
               {"attention_removed", training_json(attention_removed)},
               {"stages", stages_json}};
-  // Written only when off: a run recorded before the int8 stage existed (no "int8") then resumes
-  // under this pare, and gains the stage at its end.
+  // Written only when off: a run recorded before the int8 stage or the onnx step existed then
+  // resumes under this pare, and gains them at its end.
   if (!int8) out["int8"] = false;
+  if (!onnx) out["onnx"] = false;
   return out;
 }
 

@@ -5,6 +5,8 @@
 //   -> each of `stages` in order: pruning under its config while distilling the teacher into the
 //      model, then speed-up surgery; the next stage starts from the smaller model.
 //   -> [int8: the last stage's model quantized (models/int8_model.h), unless "int8": false]
+//   -> [onnx: the last stage's model as onnx/final.onnx, checked by ONNX Runtime (pipeline/onnx_step.h),
+//      unless "onnx": false]
 //
 // {
 //   "name": "nni-transformer", "description": "...",
@@ -14,7 +16,7 @@
 //   "attention_removed": {"steps": 300, "lr": 2e-4},
 //   "stages": [{"name": "heads", "pruning": [groups] or "file.json", "steps": 600, "lr": 1e-4,
 //               "score_lr": 0.05, "distill": {"task_weight": 0.1, ...} or false}],
-//   "int8": true
+//   "int8": true, "onnx": true
 // }
 // Training blocks take steps (required, > 0), lr, warmup_ratio (0.1) and batch (the recipe's).
 // A stage's "pruning" is a pruning config (prune/pruning_config.h), inline or a file relative to
@@ -75,13 +77,14 @@ struct Recipe {
   TrainingBlock attention_removed;  // steps 0: no such baseline
   std::vector<PruneStage> stages;
   bool int8 = true;               // the int8 stage: the final model quantized and measured
+  bool onnx = true;               // the onnx step: the final model exported and checked
   std::string source = "recipe";  // the file, named in errors
 
   // `json` sits at `path` in the document `source` ("" when it is the whole document).
   static Recipe from_json(const nlohmann::json& json, const std::string& source = "recipe",
                           const std::filesystem::path& base_dir = ".", const std::string& path = "");
   static Recipe load(const std::filesystem::path& path);
-  // Every field with its value, defaults included (but "int8", written only when false) and pruning
+  // Every field with its value, defaults included (but "int8" and "onnx", written only when false) and pruning
   // configs inlined: what run.json records and what a resumed run compares. from_json(to_json())
   // gives the same recipe.
   nlohmann::json to_json() const;

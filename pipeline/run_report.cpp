@@ -71,6 +71,19 @@ json read_stage_record(const fs::path& file) {
   r.optional<std::string>("f32_dir");
   r.optional<std::int64_t>("weight_bytes", {.min = 0});
   r.optional<std::int64_t>("f32_weight_bytes", {.min = 0});
+  // The onnx step's: the file's bytes, the model it came from and ONNX Runtime's check.
+  r.optional<std::int64_t>("bytes", {.min = 0});
+  r.optional<std::string>("from");
+  if (r.has("onnxruntime")) {
+    const JsonReader ort = r.member("onnxruntime", UnknownKeys::refuse);
+    ort.optional<std::string>("not_run");
+    ort.optional<std::string>("version");
+    ort.optional<std::int64_t>("sequences", {.min = 1});
+    ort.optional<std::int64_t>("tokens", {.min = 1});
+    ort.optional<double>("max_abs_difference", {.min = 0.0});  // null: a NaN or a shape that differed
+    ort.optional<bool>("matched");
+    ort.finish();
+  }
   r.skip("trivial");  // the teacher's trivial baselines, metric objects
   r.skip("options");  // the run's options when the stage finished, compared on resume (pipeline_run.cpp)
   if (r.has("measurement")) {
@@ -162,6 +175,36 @@ std::string int8_summary(const json& e, const std::string& metric) {
       << "x at batch 32.\n";
   return out.str();
 }
+
+}  // namespace
+
+std::string onnx_summary(const json& record) {
+  std::ostringstream out;
+  out << record.at("model").get<std::string>() << " (" << fixed(record.at("bytes").get<double>() / 1e6, 2)
+      << " MB, opset 17, the " << record.at("from").get<std::string>()
+      << " model, checked by ONNX's checker with shape inference); ";
+  const json& ort = record.at("onnxruntime");
+  if (ort.contains("not_run")) {
+    out << "ONNX Runtime did not run: " << ort.at("not_run").get<std::string>() << ".";
+    return out.str();
+  }
+  const std::string difference = ort.at("max_abs_difference").is_null() ? "NaN or another shape" : [&] {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.1e", ort.at("max_abs_difference").get<double>());
+    return std::string(buffer);
+  }();
+  out << "ONNX Runtime " << ort.at("version").get<std::string>() << " on " << ort.at("sequences").get<std::int64_t>()
+      << " padded dev sequences (" << ort.at("tokens").get<std::int64_t>() << " tokens): ";
+  if (ort.at("matched").get<bool>()) {
+    out << "outputs matched pare's within 1e-4 (largest difference " << difference << ").";
+  } else {
+    out << "**outputs differ from pare's by " << difference
+        << ", more than 1e-4: a defect in pare's export; please report it with this run's onnx/ folder**.";
+  }
+  return out.str();
+}
+
+namespace {
 
 std::string metric_cell(const json& metrics, const std::string& metric) {
   if (!metrics.is_object() || !metrics.contains(metric)) return "-";
@@ -275,6 +318,15 @@ json write_run_report(const fs::path& run_dir, const PipelineOptions& o) {
     }
     (sweep && dir != "teacher" ? report["sweep"] : report["stages"]).push_back(std::move(entry));
   }
+  if (const fs::path onnx = run_dir / "onnx" / "stage.json"; !sweep && fs::exists(onnx)) {
+    const json record = read_stage_record(onnx);
+    wall += record.at("wall_s").get<double>();
+    report["onnx"] = {{"model", record.at("model")},
+                      {"from", record.at("from")},
+                      {"bytes", record.at("bytes")},
+                      {"onnxruntime", record.at("onnxruntime")},
+                      {"wall_s", record.at("wall_s")}};
+  }
   report["wall_s"] = wall;
   report["figures"] = write_report_figures(run_dir, report);
   write_file_atomically(run_dir / "report.json", report.dump(2) + "\n");
@@ -288,6 +340,7 @@ json write_run_report(const fs::path& run_dir, const PipelineOptions& o) {
      << fixed(wall / 60.0, 1) << " minutes of wall time in all.\n\n"
      << stage_table(report) << "\n";
   if (report.contains("int8")) md << int8_summary(report.at("int8"), metric) << "\n";
+  if (report.contains("onnx")) md << "ONNX: " << onnx_summary(report.at("onnx")) << "\n\n";
   if (const std::string slower = slower_than_teacher(report); !slower.empty()) md << slower << "\n";
   for (const json& figure : report.at("figures")) {
     md << "![" << figure.get<std::string>() << "](" << figure.get<std::string>() << ")\n\n";

@@ -1,7 +1,7 @@
 // The report of a pipeline run, rebuilt from the run directory's stage records (stage.json) and
 // training logs (metrics.jsonl), so a partial or resumed run reports what it has:
-//   report.json  {"recipe", "task", "metric", "trivial", "stages": [...], "sweep": [...],
-//                 "wall_s", "figures"}; each stage: name, kind, model, wall_s, dev and test metrics,
+//   report.json  {"recipe", "task", "metric", "trivial", "stages": [...], "sweep": [...], "int8",
+//                 "onnx", "wall_s", "figures"}; each stage: name, kind, model, wall_s, dev and test metrics,
 //                 parameters of embeddings, encoder, pooler and head with their sparsity against the
 //                 teacher, FLOPs per token, per-layer shapes, hidden size, latency at batch 1 and
 //                 throughput at batch 32 measured here, and both as ratios to the teacher's
@@ -29,6 +29,10 @@ nlohmann::json read_stage_record(const std::filesystem::path& file);
 
 // The report's stage table in Markdown (also the end of `pare run`'s output).
 std::string stage_table(const nlohmann::json& report);
+
+// The onnx step's record (pipeline/onnx_step.h) in one sentence: the file, its size, the model it
+// holds and ONNX Runtime's verdict (or why it did not run).
+std::string onnx_summary(const nlohmann::json& record);
 
 // A line in words for each stage (or sweep point) slower than the teacher at batch 1 or at batch 32,
 // with both figures; "" when none is. Pruning exists to make a model faster, so a slower one is

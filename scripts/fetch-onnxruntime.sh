@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs ONNX Runtime for Node.js (npm package onnxruntime-node, a fixed version) into the
 # git-ignored .onnxruntime/ at the repository root, for the tests that run pare's ONNX exports
-# (tests/onnx/ort_run.js). --ignore-scripts: its CPU library ships inside the package, and the
+# (export/onnxruntime_run.js). --ignore-scripts: its CPU library ships inside the package, and the
 # install script would only download GPU ones. Does nothing when that version is there.
 set -euo pipefail
 

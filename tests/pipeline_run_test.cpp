@@ -18,6 +18,7 @@
 
 #include "models/bert_config.h"
 #include "models/checkpoint.h"
+#include "pipeline/onnx_step.h"  // onnx_export_available
 #include "tests/test_support.h"
 #include "train/finetune.h"
 #include "train/run_lock.h"
@@ -56,6 +57,8 @@ json result_of(const json& report) {
     out.push_back({s.at("name"), s.at("dev"), s.at("test"), s.at("parameters"), s.at("layers"),
                    s.value("masked_fraction", -1.0)});
   }
+  // The same final model gives the same ONNX file and the same check.
+  if (report.contains("onnx")) out.push_back({report.at("onnx").at("bytes"), report.at("onnx").at("onnxruntime")});
   return out;
 }
 
@@ -165,6 +168,26 @@ TEST_F(PipelineRunTest, QuickRunReportsWhatTheFinalModelIs) {
   const std::string markdown = testing::read_bytes(o.out / "report.md");
   EXPECT_NE(markdown.find("| int8 | "), std::string::npos);
   EXPECT_NE(markdown.find("int8 (the hidden model quantized"), std::string::npos);
+
+  // The onnx step: the final f32 model as ONNX, checked by ONNX Runtime where Node.js is installed
+  // (tests/onnx_export_test.cpp checks the export itself on every kind of model).
+  if (onnx_export_available()) {
+    const json& onnx = report.at("onnx");
+    EXPECT_EQ(onnx.at("from"), last.at("model"));
+    EXPECT_EQ(onnx.at("model"), "onnx/final.onnx");
+    EXPECT_EQ(fs::file_size(o.out / "onnx" / "final.onnx"), onnx.at("bytes").get<std::uintmax_t>());
+    const json& ort = onnx.at("onnxruntime");
+    if (std::system("node --version > /dev/null 2>&1") == 0) {
+      ASSERT_FALSE(ort.contains("not_run")) << ort.dump() << " (scripts/fetch-onnxruntime.sh)";
+      EXPECT_TRUE(ort.at("matched").get<bool>()) << ort.dump();
+      EXPECT_LE(ort.at("max_abs_difference").get<double>(), kOnnxRuntimeTolerance);
+      EXPECT_EQ(ort.at("sequences").get<int>(), 8);
+      EXPECT_NE(markdown.find("ONNX: onnx/final.onnx"), std::string::npos);
+      EXPECT_NE(markdown.find("outputs matched pare's within 1e-4"), std::string::npos);
+    }
+  } else {
+    EXPECT_FALSE(report.contains("onnx"));
+  }
 
   // The same directory is never run into again, and another folder is not written into.
   const std::string record = testing::read_bytes(o.out / "run.json");

@@ -37,18 +37,22 @@ TEST(Recipe, ShippedRecipesParseAndSurviveTheirRecord) {
   }
 }
 
-TEST(Recipe, Int8StageIsOnUnlessSwitchedOffAndOnlyItsAbsenceIsRecordedAsDefault) {
-  EXPECT_TRUE(Recipe::from_json(minimal_recipe()).int8);
-  // A record written before the int8 stage existed reads as one with it: such a run resumes.
-  EXPECT_FALSE(Recipe::from_json(minimal_recipe()).to_json().contains("int8"));
-  json off = minimal_recipe();
-  off["int8"] = false;
-  const Recipe r = Recipe::from_json(off);
-  EXPECT_FALSE(r.int8);
-  EXPECT_EQ(r.to_json().at("int8"), false);
-  EXPECT_FALSE(Recipe::from_json(r.to_json(), "record").int8);
-  off["int8"] = "no";
-  EXPECT_NE(testing::error_of([&] { (void)Recipe::from_json(off, "r.json"); }).find("int8"), std::string::npos);
+TEST(Recipe, Int8AndOnnxStepsAreOnUnlessSwitchedOffAndOnlyTheirAbsenceIsRecordedAsDefault) {
+  for (const char* step : {"int8", "onnx"}) {
+    SCOPED_TRACE(step);
+    auto flag = [&](const Recipe& r) { return std::string(step) == "int8" ? r.int8 : r.onnx; };
+    EXPECT_TRUE(flag(Recipe::from_json(minimal_recipe())));
+    // A record written before the step existed reads as one with it: such a run resumes.
+    EXPECT_FALSE(Recipe::from_json(minimal_recipe()).to_json().contains(step));
+    json off = minimal_recipe();
+    off[step] = false;
+    const Recipe r = Recipe::from_json(off);
+    EXPECT_FALSE(flag(r));
+    EXPECT_EQ(r.to_json().at(step), false);
+    EXPECT_FALSE(flag(Recipe::from_json(r.to_json(), "record")));
+    off[step] = "no";
+    EXPECT_NE(testing::error_of([&] { (void)Recipe::from_json(off, "r.json"); }).find(step), std::string::npos);
+  }
 }
 
 TEST(Recipe, DefaultsFillWhatIsLeftOut) {
