@@ -52,8 +52,9 @@ struct MutableHeadMatrices {
 namespace pare::kernels::cpu {
 
 // Floats of state attention_forward saves for attention_backward; each backend chooses its own. The
-// CPU saves the softmax before dropout, [B, H, T, S]; a fused kernel saves one log-sum-exp per query
-// row, [B, H, T]. Dropout's keep decisions are regenerated from (seed, counter), never stored.
+// CPU saves the softmax before dropout, [B, H, T, S]; CUDA's fused kernels save two floats per query
+// row, [2, B, H, T] (kernels/cuda/attention_row_state.h). Dropout's keep decisions are regenerated from (seed,
+// counter), never stored.
 std::int64_t attention_saved_size(const Context& ctx, const AttentionDims& dims);
 
 // q [B, H, T, d], k and v [B, H, S, d]. Writes out [B, H, T, d] and `saved` (attention_saved_size

@@ -70,8 +70,13 @@ void gemm_bf16(const Context& ctx, std::int64_t batch, std::int64_t m, std::int6
 // op(b)[k, n] (f32, or the bits of bf16 values when `bf16`) in the layout the products read fastest:
 // on the CPU oneDNN's blocked weight format, which runs BERT-base's products of 128 rows 1.1-1.3x
 // faster than the plain layout (2 Zen 5 cores, f32 and bf16) because no product packs it again.
-// The packed copy is written to `storage` (packed_gemm_weight_bytes of them, owned by the caller and
-// kept while the packed weight is used): b may change afterwards.
+// A backend whose products read the plain layout at full speed (CUDA: cuBLAS) packs nothing: its
+// packed weight refers to b where it lies (packed_gemm_weight_bytes 0). So b must stay alive and
+// unchanged while the packed weight is used, on every backend. The one caller, ParameterCache
+// (runtime/parameter_cache.h), keeps both: its store holds the parameters (and their bf16 copies),
+// and its scope is never open across a write to them. Where a backend does copy (the CPU, into
+// `storage`: packed_gemm_weight_bytes of them, owned by the caller and kept while the packed weight
+// is used), b is merely not read again.
 std::int64_t packed_gemm_weight_bytes(const Context& ctx, bool bf16, std::int64_t n, std::int64_t k);
 std::shared_ptr<const PackedGemmWeight> pack_gemm_weight(const Context& ctx, bool bf16, std::int64_t n, std::int64_t k,
                                                          const void* b, std::int64_t ldb, bool transposed,

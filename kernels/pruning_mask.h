@@ -19,8 +19,10 @@ namespace pare::kernels::cpu {
 // entries (1 where the index is -1).
 void mask_expand(const Context& ctx, const float* entries, bool shared, const std::int64_t* row_index,
                  const std::int64_t* col_index, std::int64_t rows, std::int64_t cols, float* out);
-// The transpose: out[e] = the sum of x over the elements of entry e (a shared layout adds an element
-// to each of its two entries once), summed in double in row-major order. `entries` outputs.
+// The transpose: out[e] = the sum of x over the elements of entry e, summed in double in row-major
+// order; `entries` outputs. A shared layout adds element (r, c) to entry row_index[r] and to entry
+// col_index[c], and once where the two are the same entry (the diagonal of the pooler's block):
+// entry e sums the elements it covers, each once, as prune/mask_layout.h's reduce() promises.
 void mask_reduce(const Context& ctx, const float* x, bool shared, const std::int64_t* row_index,
                  const std::int64_t* col_index, std::int64_t rows, std::int64_t cols, std::int64_t entries, float* out);
 

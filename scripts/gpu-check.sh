@@ -143,7 +143,23 @@ configure_and_build() {
   say "built $build ($(grep -c . "$out/build.log") lines of build log)"
 }
 
-gpu_present() { command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep -q '^GPU'; }
+# A GPU is present when nvidia-smi lists one or the kernel made a device node for one.
+gpu_present() {
+  { command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep -q '^GPU'; } ||
+    compgen -G '/dev/nvidia[0-9]*' >/dev/null
+}
+
+# The GPUs pare sees (pare selftest's count). A GPU that is present but unseen (a driver older than the
+# CUDA runtime, a container without the device) would make every CUDA test skip and this check pass
+# having run nothing: that is a failure.
+check_pare_sees_the_gpu() {
+  local report visible
+  report=$("$build/cli/pare" selftest 2>&1) || true
+  visible=$(sed -n 's/.*; \([0-9][0-9]*\) device(s) visible.*/\1/p' <<<"$report" | head -n 1)
+  [ "${visible:-0}" -gt 0 ] ||
+    fail "this machine has a GPU but pare sees none, so no CUDA test would run: $(grep -i -m 3 'cuda\|error' <<<"$report" | tr '\n' ' ')"
+  say "pare sees $visible GPU(s)"
+}
 
 # pare bench on the GPU, one JSON per case: name, bench arguments, then the environment it runs with.
 bench_cases=(
@@ -157,6 +173,7 @@ bench_cases=(
 
 run_gpu_work() {
   local pare=$build/cli/pare
+  check_pare_sees_the_gpu
   nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv >"$out/gpu.csv"
   say "GPU: $(tail -1 "$out/gpu.csv")"
   local status=0

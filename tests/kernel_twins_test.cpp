@@ -187,48 +187,64 @@ TEST_P(KernelTwins, Bf16GemmOverEveryOffsetPattern) {
 }
 
 // A weight [n, k] packed as the right operand of x W^T, then products of 1, 5 and 130 rows with and
-// without a bias, f32 and bf16; the packed product also agrees with the plain one within rounding.
+// without a bias, f32 and bf16, packed and plain, with every operand at its allocation's start and one
+// element past it (cuBLASLt's plans must not assume 256-byte alignment, nor its bias epilogue a 16-byte
+// one); the packed product also agrees with the plain one within rounding.
 TEST_P(KernelTwins, PackedWeightProducts) {
   const std::int64_t n = 37, k = 29;
   for (const bool bf16 : {false, true}) {
     for (const std::int64_t m : {1, 5, 130}) {
       for (const bool with_bias : {false, true}) {
-        SCOPED_TRACE(std::string(bf16 ? "bf16" : "f32") + " m " + std::to_string(m) + (with_bias ? " bias" : ""));
-        auto run = [&](Device device, bool packed) {
-          Tensor w = on(device, random_values(n * k, 8)), x = on(device, random_values(m * k, 9));
-          if (bf16) {
-            w = w.to(DType::bf16);
-            x = x.to(DType::bf16);
-          }
-          const Tensor bias = on(device, random_values(n, 10));
-          const float* bias_data = with_bias ? bias.device_data<float>() : nullptr;
-          Tensor c = poisoned(device, m * n);
-          if (packed) {
-            const Tensor storage =
-                Tensor::empty({PARE_LAUNCH(device, packed_gemm_weight_bytes, bf16, n, k)}, DType::u8, device);
-            const auto weight = PARE_LAUNCH(device, pack_gemm_weight, bf16, n, k, w.device_raw_data(), k, true,
-                                            storage.device_raw_data());
-            PARE_LAUNCH(device, gemm_packed, m, x.device_raw_data(), k, *weight, bias_data, c.device_data<float>());
-          } else if (bf16) {
-            const std::int64_t zero = 0;
-            const kernels::Bf16GemmOperand xo{static_cast<const std::uint16_t*>(x.device_raw_data()), k, false};
-            const kernels::Bf16GemmOperand wo{static_cast<const std::uint16_t*>(w.device_raw_data()), k, true};
-            PARE_LAUNCH(device, gemm_bf16, 1, m, n, k, xo, &zero, wo, &zero, bias_data, c.device_data<float>());
-          } else {
-            const kernels::GemmOperand xo{x.device_data<float>(), k, false}, wo{w.device_data<float>(), k, true};
-            if (with_bias) {
-              PARE_LAUNCH(device, gemm_bias, m, n, k, xo, wo, bias_data, c.device_data<float>());
-            } else {
-              PARE_LAUNCH(device, gemm, m, n, k, 1.0f, xo, wo, 0.0f, c.device_data<float>(), n);
+        for (const std::int64_t offset : {0, 1}) {
+          SCOPED_TRACE(std::string(bf16 ? "bf16" : "f32") + " m " + std::to_string(m) + (with_bias ? " bias" : "") +
+                       (offset ? " at odd offsets" : ""));
+          auto run = [&](Device device, bool packed) {
+            // offset 1: every operand one element past its allocation's start, as views at a batch entry
+            // or a pruned width are; cuBLASLt must be told (kernels/cuda/alignment.h).
+            Tensor w = on(device, random_values(n * k + offset, 8)), x = on(device, random_values(m * k + offset, 9));
+            if (bf16) {
+              w = w.to(DType::bf16);
+              x = x.to(DType::bf16);
             }
-          }
-          return c;
-        };
-        expect_twins(GetParam(), [&](Device device) { return Outputs{{"c", run(device, true)}}; });
-        const std::vector<float> packed = run(Device::cpu(), true).to_vector<float>();
-        const std::vector<float> plain = run(Device::cpu(), false).to_vector<float>();
-        for (std::size_t i = 0; i < plain.size(); ++i)
-          EXPECT_NEAR(packed[i], plain[i], 1e-5f * (1 + std::abs(plain[i])));
+            const Tensor bias = on(device, random_values(n + offset, 10));
+            const float* bias_data = with_bias ? bias.device_data<float>() + offset : nullptr;
+            Tensor c_storage = poisoned(device, m * n + offset);
+            float* c_data = c_storage.device_data<float>() + offset;
+            auto at = [&](const Tensor& t) {
+              return static_cast<const char*>(t.device_raw_data()) +
+                     offset * static_cast<std::int64_t>(dtype_size(t.dtype()));
+            };
+            if (packed) {
+              const Tensor storage =
+                  Tensor::empty({PARE_LAUNCH(device, packed_gemm_weight_bytes, bf16, n, k)}, DType::u8, device);
+              const auto weight =
+                  PARE_LAUNCH(device, pack_gemm_weight, bf16, n, k, at(w), k, true, storage.device_raw_data());
+              PARE_LAUNCH(device, gemm_packed, m, at(x), k, *weight, bias_data, c_data);
+            } else if (bf16) {
+              const std::int64_t zero = 0;
+              const kernels::Bf16GemmOperand xo{reinterpret_cast<const std::uint16_t*>(at(x)), k, false};
+              const kernels::Bf16GemmOperand wo{reinterpret_cast<const std::uint16_t*>(at(w)), k, true};
+              PARE_LAUNCH(device, gemm_bf16, 1, m, n, k, xo, &zero, wo, &zero, bias_data, c_data);
+            } else {
+              const kernels::GemmOperand xo{reinterpret_cast<const float*>(at(x)), k, false},
+                  wo{reinterpret_cast<const float*>(at(w)), k, true};
+              if (with_bias) {
+                PARE_LAUNCH(device, gemm_bias, m, n, k, xo, wo, bias_data, c_data);
+              } else {
+                PARE_LAUNCH(device, gemm, m, n, k, 1.0f, xo, wo, 0.0f, c_data, n);
+              }
+            }
+            std::vector<float> c = c_storage.to_vector<float>();
+            return on(device, std::vector<float>(c.begin() + offset, c.end()));
+          };
+          expect_twins(GetParam(), [&](Device device) {
+            return Outputs{{"packed", run(device, true)}, {"plain", run(device, false)}};
+          });
+          const std::vector<float> packed = run(Device::cpu(), true).to_vector<float>();
+          const std::vector<float> plain = run(Device::cpu(), false).to_vector<float>();
+          for (std::size_t i = 0; i < plain.size(); ++i)
+            EXPECT_NEAR(packed[i], plain[i], 1e-5f * (1 + std::abs(plain[i])));
+        }
       }
     }
   }
@@ -277,6 +293,23 @@ TEST_P(KernelTwins, MaskExpandAndReduce) {
       return Outputs{{"expanded", expanded}, {"reduced", reduced}};
     });
   }
+}
+
+// The contract of a shared layout (kernels/pruning_mask.h) on every device, against sums written out by
+// hand: a [3, 3] parameter whose rows and columns map to entries 0, 1 and none. An element counts
+// towards its row's entry and its column's entry, and once where both are the same (the diagonal).
+TEST_P(KernelTwins, SharedLayoutReducesEachElementIntoItsEntriesAndTheDiagonalOnce) {
+  const Device device = GetParam();
+  const std::vector<float> x = {1, 2, 4, 8, 16, 32, 64, 128, 256};  // x[r][c] = 2^(3r + c): sums show each term
+  const std::vector<std::int64_t> index = {0, 1, -1};
+  const Tensor values = on(device, x), rows = on(device, index), cols = on(device, index);
+  Tensor reduced = poisoned(device, 2);
+  PARE_LAUNCH(device, mask_reduce, values.device_data<float>(), true, rows.device_data<std::int64_t>(),
+              cols.device_data<std::int64_t>(), 3, 3, 2, reduced.device_data<float>());
+  const std::vector<float> got = reduced.to(Device::cpu()).to_vector<float>();
+  // Entry 0: row 0 (1 + 2 + 4) and column 0 of rows 1 and 2 (8 + 64); entry 1: row 1 (8 + 16 + 32) and
+  // column 1 of rows 0 and 2 (2 + 128).
+  EXPECT_EQ(got, (std::vector<float>{1 + 2 + 4 + 8 + 64, 8 + 16 + 32 + 2 + 128}));
 }
 
 // Ties (values rounded to tenths) and both zeros, which the CPU's comparison holds equal: the kept set

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "kernels/attention.h"
+#include "kernels/cuda/attention_row_state.h"
 #include "kernels/cuda/batched_gemm.h"
 #include "kernels/cuda/fused_attention.h"
 #include "kernels/cuda/grid.h"
@@ -130,7 +131,7 @@ CudaAttention cuda_attention() { return attention_switch(); }
 
 std::int64_t attention_saved_size(const Context&, const AttentionDims& dims) {
   const std::int64_t rows = dims.batch * dims.heads * dims.q_len;
-  return runs_fused(dims) ? rows : rows * dims.kv_len;
+  return runs_fused(dims) ? kAttentionRowStateFloats * rows : rows * dims.kv_len;
 }
 
 void attention_forward(const Context& ctx, const AttentionDims& dims, float scale, const HeadMatrices& q,

@@ -64,6 +64,13 @@ class CudaBackend final : public Backend {
     std::lock_guard lock(mutex_);
     auto it = contexts_.find(device);
     if (it == contexts_.end()) it = contexts_.emplace(device, make_context(device)).first;
+    // Every launch and cuBLAS call asks for its context here (runtime/dispatch.h), so this is where the
+    // calling thread's current device is made the context's: otherwise kernels would run on whichever
+    // device this thread last allocated or freed on (freeing a cuda:1 tensor would move later cuda:0
+    // work to device 1). cudaGetDevice is a thread-local read; the switch happens only on a change.
+    int current = -1;
+    PARE_CUDA_CHECK(cudaGetDevice(&current));
+    if (current != device) PARE_CUDA_CHECK(cudaSetDevice(device));
     return it->second;
   }
 

@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "kernels/cuda/alignment.h"
 #include "kernels/cuda/bias_gemm.h"
 #include "kernels/cuda/cublas_check.h"
 #include "kernels/cuda/cublaslt_library.h"
@@ -11,22 +12,29 @@
 namespace pare::kernels::cuda {
 namespace {
 
-// A matmul descriptor, its layouts and the algorithm the heuristic picked, made once per shape: the
-// heuristic query costs more than a small product.
+// A matmul descriptor, its layouts and the algorithm the heuristic picked, made once per shape and
+// operand alignments: the heuristic query costs more than a small product, and an algorithm chosen for
+// aligned operands may fault on others.
 struct Plan {
   cublasLtMatmulDesc_t desc = nullptr;
   cublasLtMatrixLayout_t a = nullptr, b = nullptr, d = nullptr;
   cublasLtMatmulAlgo_t algo{};
 };
 
-using PlanKey = std::tuple<int, std::int64_t, std::int64_t, std::int64_t, int, std::int64_t, bool, std::int64_t, bool>;
+// The operands' alignments in bytes (alignment.h): cuBLASLt's A (our b), B (our a) and C = D (c).
+struct Alignments {
+  std::uint32_t a, b, d;
+};
+
+using PlanKey = std::tuple<int, std::int64_t, std::int64_t, std::int64_t, int, std::int64_t, bool, std::int64_t, bool,
+                           std::uint32_t, std::uint32_t, std::uint32_t>;
 
 cublasOperation_t op_of(bool transposed) { return transposed ? CUBLAS_OP_T : CUBLAS_OP_N; }
 
 // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: cuBLASLt's A is our b, its B our a
 // (gemm.cu). A row-major matrix stored [rows, cols] reads column-major as [cols, rows].
 Plan make_plan(const Context& ctx, std::int64_t m, std::int64_t n, std::int64_t k, GemmElement element,
-               const LtOperand& a, const LtOperand& b) {
+               const LtOperand& a, const LtOperand& b, const Alignments& alignments) {
   const CublasLtLibrary& lt = cublaslt();
   const cudaDataType type = element == GemmElement::f32 ? CUDA_R_32F : CUDA_R_16BF;
   Plan plan;
@@ -49,6 +57,14 @@ Plan make_plan(const Context& ctx, std::int64_t m, std::int64_t n, std::int64_t 
   const std::size_t workspace = ctx.workspace_bytes;
   PARE_CUBLAS_CHECK(
       lt.preference_set(preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace, sizeof workspace));
+  // The operands' real alignments; the default, 256 bytes, would let the heuristic pick an algorithm
+  // that faults on a view at an odd offset.
+  for (const auto& [attribute, bytes] : {std::pair{CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, alignments.a},
+                                         std::pair{CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, alignments.b},
+                                         std::pair{CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, alignments.d},
+                                         std::pair{CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, alignments.d}}) {
+    PARE_CUBLAS_CHECK(lt.preference_set(preference, attribute, &bytes, sizeof bytes));
+  }
   cublasLtMatmulHeuristicResult_t result{};
   int found = 0;
   const cublasStatus_t status = lt.heuristic(static_cast<cublasLtHandle_t>(ctx.blas_lt), plan.desc, plan.a, plan.b,
@@ -65,15 +81,23 @@ Plan make_plan(const Context& ctx, std::int64_t m, std::int64_t n, std::int64_t 
 
 }  // namespace
 
+bool bias_epilogue_takes(const float* bias) { return address_alignment(bias) >= kBiasEpilogueAlignment; }
+
 void gemm_with_bias_epilogue(const Context& ctx, std::int64_t m, std::int64_t n, std::int64_t k, GemmElement element,
                              const LtOperand& a, const LtOperand& b, const float* bias, float* c) {
   static std::mutex mutex;
   static std::map<PlanKey, Plan> plans;
-  const PlanKey key{ctx.device, m, n, k, static_cast<int>(element), a.ld, a.transposed, b.ld, b.transposed};
+  if (address_alignment(bias) < kBiasEpilogueAlignment) {
+    throw std::invalid_argument("gemm_with_bias_epilogue: the bias is not 16-byte aligned (bias_epilogue_takes)");
+  }
+  const Alignments alignments{address_alignment(b.data), address_alignment(a.data), address_alignment(c)};
+  const PlanKey key{
+      ctx.device,   m,           n, k, static_cast<int>(element), a.ld, a.transposed, b.ld, b.transposed, alignments.a,
+      alignments.b, alignments.d};
   // One lock over the plan and the call: the bias pointer is an attribute of the shared descriptor.
   std::lock_guard lock(mutex);
   auto it = plans.find(key);
-  if (it == plans.end()) it = plans.emplace(key, make_plan(ctx, m, n, k, element, a, b)).first;
+  if (it == plans.end()) it = plans.emplace(key, make_plan(ctx, m, n, k, element, a, b, alignments)).first;
   const Plan& plan = it->second;
   const CublasLtLibrary& lt = cublaslt();
   PARE_CUBLAS_CHECK(lt.desc_set(plan.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias));

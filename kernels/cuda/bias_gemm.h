@@ -17,6 +17,11 @@ struct LtOperand {
   bool transposed;  // as GemmOperand
 };
 
+// Whether gemm_with_bias_epilogue takes `bias`: cuBLASLt's epilogue needs it 16-byte aligned. Callers
+// write a less aligned bias into c first and add the product to it.
+bool bias_epilogue_takes(const float* bias);
+
+// Operands at any alignment (the plan is chosen for theirs); the bias as bias_epilogue_takes says.
 void gemm_with_bias_epilogue(const Context& ctx, std::int64_t m, std::int64_t n, std::int64_t k, GemmElement element,
                              const LtOperand& a, const LtOperand& b, const float* bias, float* c);
 

@@ -1,18 +1,20 @@
 // The fused attention kernels (kernels/cuda/fused_attention.h): scores live only in registers, a
-// chunk of 32 keys (or queries) at a time in shared memory, and the forward saves one log-sum-exp per
-// query row. The arithmetic is kernels/cpu/attention.cpp's, reordered:
+// chunk of 32 keys (or queries) at a time in shared memory, and the forward saves each query row's
+// largest score and log-sum of exponentials (kernels/cuda/attention_row_state.h says why not their sum). The arithmetic
+// is kernels/cpu/attention.cpp's, reordered:
 //   forward   one warp per query row; over key chunks, an online softmax (running max m, sum l, the
 //             output rescaled when m grows); dropout drops exp(s - m) after the sum took it, which is
 //             dropout on the normalised probabilities since they share the row's divisor.
 //   backward  D_t = rowsum(dW * W) (dW = dO V^T the gradient of the dropped probabilities W), then
 //             dQ one warp per query row and dK, dV (and the scores' gradient) one warp per key row,
-//             each recomputing P = exp(s - lse) for its chunk: no atomics, so results do not vary run
+//             each recomputing P = exp((s - m) - log l) for its chunk: no atomics, so results do not vary run
 //             to run.
 // Lane j of a warp owns key (or query) j of the chunk for scores and output dimensions j, j + 32, ...
 // for accumulators. The keep decision of element e of the flattened [B, H, T, S] probabilities is lane
 // e % 4 of Philox counter counter + e / 4, as everywhere.
 #include <cfloat>
 
+#include "kernels/cuda/attention_row_state.h"
 #include "kernels/cuda/fused_attention.h"
 #include "kernels/cuda/grid.h"
 #include "kernels/cuda/scratch.h"
@@ -103,7 +105,20 @@ __device__ inline void load_row(float* dst, const HeadMatrices& m, const WarpRow
   for (std::int64_t i = r.lane; i < d; i += 32) dst[i] = m.at(r.b, r.h)[r.row * m.row_stride + i];
 }
 
-__global__ void forward_kernel(Problem p, float* lse, MutableHeadMatrices out) {
+// The saved state of a query row: its largest score at [row], log of its sum at [rows + row].
+struct RowState {
+  float* data;
+  std::int64_t rows;
+};
+struct SavedRowState {
+  const float* data;
+  std::int64_t rows;
+  __device__ float probability(std::int64_t row, float score) const {
+    return probability_from_row_state(score, data[row], data[rows + row]);
+  }
+};
+
+__global__ void forward_kernel(Problem p, RowState state, MutableHeadMatrices out) {
   __shared__ float keys[kChunk][kPadded], values[kChunk][kPadded], query[kRowsPerBlock][kPadded];
   const std::int64_t T = p.dims.q_len, S = p.dims.kv_len, d = p.dims.head_dim;
   const WarpRow r = warp_row(p, T);
@@ -139,12 +154,15 @@ __global__ void forward_kernel(Problem p, float* lse, MutableHeadMatrices out) {
     const std::int64_t c = lane + 32 * i;
     if (c < d) o[c] = acc[i] * inv;
   }
-  if (lane == 0) lse[bh * T + t] = m + logf(l);
+  if (lane == 0) {
+    state.data[bh * T + t] = m;
+    state.data[state.rows + bh * T + t] = logf(l);
+  }
 }
 
 // Per query row t: P, W and dW for each key, giving D_t = rowsum(dW * W) (pass 0) or dQ (pass 1).
 template <bool Gradient>
-__global__ void query_rows_kernel(Problem p, const float* lse, HeadMatrices grad_out, float* rowsum,
+__global__ void query_rows_kernel(Problem p, SavedRowState state, HeadMatrices grad_out, float* rowsum,
                                   MutableHeadMatrices grad_q) {
   __shared__ float keys[kChunk][kPadded], values[kChunk][kPadded];
   __shared__ float query[kRowsPerBlock][kPadded], dout[kRowsPerBlock][kPadded];
@@ -157,7 +175,6 @@ __global__ void query_rows_kernel(Problem p, const float* lse, HeadMatrices grad
     load_row(query[warp], p.q, r, d);
     load_row(dout[warp], grad_out, r, d);
   }
-  const float row_lse = active ? lse[bh * T + t] : 0.0f;
   const float row_d = Gradient && active ? rowsum[bh * T + t] : 0.0f;
   float dot = 0.0f, acc[kPerLane] = {};
   for (std::int64_t s0 = 0; s0 < S; s0 += kChunk) {
@@ -166,7 +183,7 @@ __global__ void query_rows_kernel(Problem p, const float* lse, HeadMatrices grad
     const std::int64_t s = s0 + lane;
     float prob = 0.0f, dw = 0.0f, keep = 1.0f;
     if (s < S) {
-      prob = expf(score(p, b, h, t, s, dot_row(query[warp], keys[lane], d)) - row_lse);
+      prob = state.probability(bh * T + t, score(p, b, h, t, s, dot_row(query[warp], keys[lane], d)));
       dw = dot_row(dout[warp], values[lane], d);
       keep = keep_factor(p, (bh * T + t) * S + s);
     }
@@ -198,11 +215,11 @@ __global__ void query_rows_kernel(Problem p, const float* lse, HeadMatrices grad
 
 // Per key row s: over query chunks, dV_s = sum_t W_ts dO_t and dK_s = scale * sum_t dS_ts Q_t, and
 // the scores' gradient dS when wanted.
-__global__ void key_rows_kernel(Problem p, const float* lse, const float* rowsum, HeadMatrices grad_out,
+__global__ void key_rows_kernel(Problem p, SavedRowState state, const float* rowsum, HeadMatrices grad_out,
                                 MutableHeadMatrices grad_k, MutableHeadMatrices grad_v, float* grad_scores) {
   __shared__ float queries[kChunk][kPadded], douts[kChunk][kPadded];
   __shared__ float key[kRowsPerBlock][kPadded], value[kRowsPerBlock][kPadded];
-  __shared__ float chunk_lse[kChunk], chunk_d[kChunk];
+  __shared__ float chunk_max[kChunk], chunk_log_sum[kChunk], chunk_d[kChunk];
   const std::int64_t T = p.dims.q_len, S = p.dims.kv_len, d = p.dims.head_dim;
   const WarpRow r = warp_row(p, S);
   const std::int64_t bh = r.bh, b = r.b, h = r.h, s = r.row;
@@ -220,7 +237,8 @@ __global__ void key_rows_kernel(Problem p, const float* lse, const float* rowsum
     load_chunk(douts, grad_out.at(b, h), grad_out.row_stride, t0, T, d);
     if (threadIdx.x < kChunk) {
       const std::int64_t t = t0 + threadIdx.x;
-      chunk_lse[threadIdx.x] = t < T ? lse[bh * T + t] : 0.0f;
+      chunk_max[threadIdx.x] = t < T ? state.data[bh * T + t] : 0.0f;
+      chunk_log_sum[threadIdx.x] = t < T ? state.data[state.rows + bh * T + t] : 0.0f;
       chunk_d[threadIdx.x] = t < T && need_scores ? rowsum[bh * T + t] : 0.0f;
     }
     __syncthreads();
@@ -228,7 +246,8 @@ __global__ void key_rows_kernel(Problem p, const float* lse, const float* rowsum
     const std::int64_t t = t0 + lane;
     float w = 0.0f, ds = 0.0f;
     if (t < T) {
-      const float prob = expf(score(p, b, h, t, s, dot_row(queries[lane], key[warp], d)) - chunk_lse[lane]);
+      const float prob = probability_from_row_state(score(p, b, h, t, s, dot_row(queries[lane], key[warp], d)),
+                                                    chunk_max[lane], chunk_log_sum[lane]);
       const float keep = keep_factor(p, (bh * T + t) * S + s);
       w = prob * keep;
       if (need_scores) {
@@ -276,33 +295,35 @@ bool fused_attention_fits(const AttentionDims& dims) {
 
 void fused_attention_forward(const Context& ctx, const AttentionDims& dims, float scale, const HeadMatrices& q,
                              const HeadMatrices& k, const HeadMatrices& v, const AttentionMask& mask,
-                             const AttentionDropout& dropout, float* lse, const MutableHeadMatrices& out) {
+                             const AttentionDropout& dropout, float* row_state, const MutableHeadMatrices& out) {
   const Problem p = problem_of(dims, scale, q, k, v, mask, dropout);
-  forward_kernel<<<grid_over(dims.q_len, dims), kThreadsPerBlock, 0, stream_of(ctx)>>>(p, lse, out);
+  const RowState state{row_state, dims.batch * dims.heads * dims.q_len};
+  forward_kernel<<<grid_over(dims.q_len, dims), kThreadsPerBlock, 0, stream_of(ctx)>>>(p, state, out);
   PARE_CUDA_CHECK_LAUNCH(ctx);
 }
 
 void fused_attention_backward(const Context& ctx, const AttentionDims& dims, float scale, const HeadMatrices& q,
-                              const HeadMatrices& k, const HeadMatrices& v, const AttentionMask& mask, const float* lse,
-                              const AttentionDropout& dropout, const HeadMatrices& grad_out,
+                              const HeadMatrices& k, const HeadMatrices& v, const AttentionMask& mask,
+                              const float* row_state, const AttentionDropout& dropout, const HeadMatrices& grad_out,
                               const MutableHeadMatrices& grad_q, const MutableHeadMatrices& grad_k,
                               const MutableHeadMatrices& grad_v, float* grad_scores) {
   const Problem p = problem_of(dims, scale, q, k, v, mask, dropout);
+  const SavedRowState state{row_state, dims.batch * dims.heads * dims.q_len};
   const bool need_scores = grad_q.data != nullptr || grad_k.data != nullptr || grad_scores != nullptr;
   DeviceScratch rowsum(ctx, need_scores ? static_cast<std::size_t>(dims.batch * dims.heads * dims.q_len) * 4 : 0);
   if (need_scores) {
     query_rows_kernel<false><<<grid_over(dims.q_len, dims), kThreadsPerBlock, 0, stream_of(ctx)>>>(
-        p, lse, grad_out, rowsum.as<float>(), MutableHeadMatrices{});
+        p, state, grad_out, rowsum.as<float>(), MutableHeadMatrices{});
     PARE_CUDA_CHECK_LAUNCH(ctx);
   }
   if (grad_q.data != nullptr) {
     query_rows_kernel<true><<<grid_over(dims.q_len, dims), kThreadsPerBlock, 0, stream_of(ctx)>>>(
-        p, lse, grad_out, rowsum.as<float>(), grad_q);
+        p, state, grad_out, rowsum.as<float>(), grad_q);
     PARE_CUDA_CHECK_LAUNCH(ctx);
   }
   if (grad_k.data != nullptr || grad_v.data != nullptr || grad_scores != nullptr) {
     key_rows_kernel<<<grid_over(dims.kv_len, dims), kThreadsPerBlock, 0, stream_of(ctx)>>>(
-        p, lse, rowsum.as<float>(), grad_out, grad_k, grad_v, grad_scores);
+        p, state, rowsum.as<float>(), grad_out, grad_k, grad_v, grad_scores);
     PARE_CUDA_CHECK_LAUNCH(ctx);
   }
 }

@@ -1,5 +1,6 @@
 // Fused attention on CUDA: softmax(q k^T * scale + mask) v without materialising the [B, H, T, S]
-// scores; saves one log-sum-exp per query row ([B, H, T]) instead of the probabilities. f32, head_dim
+// scores; saves each query row's largest score and log-sum ([2, B, H, T], kernels/cuda/
+// attention_row_state.h) instead of the probabilities. f32, head_dim
 // up to kMaxFusedHeadDim, any mask and dropout, the CPU's arithmetic and keep decisions (see the .cu).
 // attention.cu runs it when the switch in kernels/attention.h selects it and the problem fits.
 #pragma once
@@ -14,11 +15,11 @@ bool fused_attention_fits(const AttentionDims& dims);
 
 void fused_attention_forward(const Context& ctx, const AttentionDims& dims, float scale, const HeadMatrices& q,
                              const HeadMatrices& k, const HeadMatrices& v, const AttentionMask& mask,
-                             const AttentionDropout& dropout, float* lse, const MutableHeadMatrices& out);
+                             const AttentionDropout& dropout, float* row_state, const MutableHeadMatrices& out);
 
 void fused_attention_backward(const Context& ctx, const AttentionDims& dims, float scale, const HeadMatrices& q,
-                              const HeadMatrices& k, const HeadMatrices& v, const AttentionMask& mask, const float* lse,
-                              const AttentionDropout& dropout, const HeadMatrices& grad_out,
+                              const HeadMatrices& k, const HeadMatrices& v, const AttentionMask& mask,
+                              const float* row_state, const AttentionDropout& dropout, const HeadMatrices& grad_out,
                               const MutableHeadMatrices& grad_q, const MutableHeadMatrices& grad_k,
                               const MutableHeadMatrices& grad_v, float* grad_scores);
 

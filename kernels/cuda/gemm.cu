@@ -72,20 +72,22 @@ void gemm_batched(const Context& ctx, std::int64_t batch, std::int64_t m, std::i
 void gemm_bias(const Context& ctx, std::int64_t m, std::int64_t n, std::int64_t k, GemmOperand a, GemmOperand b,
                const float* bias, float* c) {
   if (m == 0 || n == 0) return;
-  if (k > 0) {
+  if (k > 0 && bias_epilogue_takes(bias)) {
     gemm_with_bias_epilogue(ctx, m, n, k, GemmElement::f32, {a.data, a.ld, a.transposed}, {b.data, b.ld, b.transposed},
                             bias, c);
     return;
   }
+  // No product (k = 0), or a bias the epilogue cannot read: the bias first, the product added to it.
   bias_rows_kernel<<<blocks_for(m * n), kThreadsPerBlock, 0, stream_of(ctx)>>>(bias, c, m, n);
   PARE_CUDA_CHECK_LAUNCH(ctx);
+  if (k > 0) gemm(ctx, m, n, k, 1.0f, a, b, 1.0f, c, n);
 }
 
 void gemm_bf16(const Context& ctx, std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k,
                Bf16GemmOperand a, const std::int64_t* a_offsets, Bf16GemmOperand b, const std::int64_t* b_offsets,
                const float* bias, float* c) {
   if (batch == 0 || m == 0 || n == 0) return;
-  if (bias != nullptr && batch == 1 && k > 0) {
+  if (bias != nullptr && batch == 1 && k > 0 && bias_epilogue_takes(bias)) {
     gemm_with_bias_epilogue(ctx, m, n, k, GemmElement::bf16, {a.data + a_offsets[0], a.ld, a.transposed},
                             {b.data + b_offsets[0], b.ld, b.transposed}, bias, c);
     return;
@@ -114,7 +116,8 @@ void gemm_bf16(const Context& ctx, std::int64_t batch, std::int64_t m, std::int6
 namespace {
 
 // cuBLAS reads the plain layout at full speed: the packed form is the weight where it lies, so the
-// caller must keep it unchanged while packed (the runtime's parameter cache keeps it alive).
+// caller keeps it alive and unchanged while packed, as kernels/gemm.h requires of every caller (a copy
+// would double an inference model's GPU memory for nothing).
 struct PlainWeight : PackedGemmWeight {
   const void* data = nullptr;
   std::int64_t ld = 0;

@@ -1,6 +1,7 @@
 // copy_rows, gather_rows, scatter_add_rows on CUDA: the twins of kernels/cpu/indexing.cpp. An index
 // out of range is recorded in the context's error slot (kernels/cuda/device_error.h) and raised at
 // the runtime's next read from the device; its rows are left zero.
+#include "kernels/cuda/copy_plan.h"
 #include "kernels/cuda/device_error.h"
 #include "kernels/cuda/grid.h"
 #include "kernels/indexing.h"
@@ -43,9 +44,24 @@ __global__ void scatter_add_kernel(const float* grad_out, std::int64_t outer, st
 void copy_rows(const Context& ctx, const void* src, void* dst, std::int64_t rows, std::int64_t row_bytes,
                std::int64_t dst_row_bytes) {
   if (rows == 0 || row_bytes == 0) return;
-  PARE_CUDA_CHECK(cudaMemcpy2DAsync(dst, static_cast<std::size_t>(dst_row_bytes), src,
-                                    static_cast<std::size_t>(row_bytes), static_cast<std::size_t>(row_bytes),
-                                    static_cast<std::size_t>(rows), cudaMemcpyDeviceToDevice, stream_of(ctx)));
+  switch (row_copy_kind(rows, row_bytes, dst_row_bytes)) {
+    case RowCopy::contiguous:
+      PARE_CUDA_CHECK(cudaMemcpyAsync(dst, src, static_cast<std::size_t>(rows * row_bytes), cudaMemcpyDeviceToDevice,
+                                      stream_of(ctx)));
+      return;
+    case RowCopy::pitched:
+      PARE_CUDA_CHECK(cudaMemcpy2DAsync(dst, static_cast<std::size_t>(dst_row_bytes), src,
+                                        static_cast<std::size_t>(row_bytes), static_cast<std::size_t>(row_bytes),
+                                        static_cast<std::size_t>(rows), cudaMemcpyDeviceToDevice, stream_of(ctx)));
+      return;
+    case RowCopy::row_by_row:
+      for (std::int64_t r = 0; r < rows; ++r) {
+        PARE_CUDA_CHECK(cudaMemcpyAsync(static_cast<char*>(dst) + r * dst_row_bytes,
+                                        static_cast<const char*>(src) + r * row_bytes,
+                                        static_cast<std::size_t>(row_bytes), cudaMemcpyDeviceToDevice, stream_of(ctx)));
+      }
+      return;
+  }
 }
 
 void gather_rows(const Context& ctx, const float* x, std::int64_t outer, std::int64_t n, std::int64_t inner,

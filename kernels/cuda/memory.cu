@@ -1,8 +1,11 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 
 #include "kernels/cuda/check.h"
+#include "kernels/cuda/driver_version.h"
 #include "kernels/cuda/memory.h"
 
 namespace pare::kernels::cuda {
@@ -10,9 +13,16 @@ namespace pare::kernels::cuda {
 int device_count() {
   int count = 0;
   const cudaError_t err = cudaGetDeviceCount(&count);
-  // No driver or no device is a normal answer on CPU-only machines, not an error.
+  // No device, or no driver at all, is the normal answer on CPU-only machines; a driver too old for
+  // this runtime is not (driver_version.h).
   if (err == cudaErrorNoDevice || err == cudaErrorInsufficientDriver) {
     cudaGetLastError();
+    int driver = 0, runtime = 0;
+    if (err == cudaErrorInsufficientDriver && cudaDriverGetVersion(&driver) == cudaSuccess &&
+        cudaRuntimeGetVersion(&runtime) == cudaSuccess) {
+      const std::string message = insufficient_driver_message(driver, runtime);
+      if (!message.empty()) throw std::runtime_error(message);
+    }
     return 0;
   }
   PARE_CUDA_CHECK(err);
@@ -85,7 +95,10 @@ void trim_device_memory(int device) {
 void copy_host_to_device(int device, void* dst, const void* src, std::size_t bytes) {
   PARE_CUDA_CHECK(cudaSetDevice(device));
   // Stream-ordered: from pageable memory the source is staged before the call returns (the caller may
-  // free it), and the host does not wait for the kernels queued before, as cudaMemcpy would.
+  // free or reuse it at once), and the host does not wait for the kernels queued before, as cudaMemcpy
+  // would. From pinned memory the copy would still be pending on return; pare copies from none (its
+  // one pinned allocation, device_error.cu's mapped error slot, is never copied), and a caller that
+  // brings pinned memory here must synchronise before reusing it.
   PARE_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, nullptr));
 }
 
