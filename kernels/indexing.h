@@ -19,8 +19,9 @@ void gather_rows(const Context& ctx, const float* x, std::int64_t outer, std::in
                  const std::int64_t* idx, std::int64_t m, float* out);
 
 // The gradient of gather_rows: grad_x[o, idx[j], :] += grad_out[o, j, :], adding into what grad_x
-// holds. Each output column belongs to one thread, which visits j in order, so repeated indices
-// add up in the same order for any thread count. Entries j with idx[j] == skip_index add nothing
+// holds. Each output element is summed by one thread, which adds the entries j that hit it in order
+// of j, so repeated indices add up in the same order for any thread count and on every backend (CUDA
+// sorts the indices stably to find them). Entries j with idx[j] == skip_index add nothing
 // (an embedding's padding row learns nothing); -1 skips none.
 void scatter_add_rows(const Context& ctx, const float* grad_out, std::int64_t outer, std::int64_t m, std::int64_t inner,
                       const std::int64_t* idx, std::int64_t n, std::int64_t skip_index, float* grad_x);

@@ -10,6 +10,23 @@
 
 #include "kernels/context.h"
 
+namespace pare::kernels {
+
+// The parameter gradients are sums over rows, taken in blocks of rows (partial sums per block, then
+// the blocks added in order) so that every backend sums in the same order and runs them in parallel
+// without atomics: results do not vary run to run, nor between the CPU and CUDA. The blocks are a
+// function of `rows` alone (never of a thread count): at least 32 rows each and at most 128 blocks,
+// which bounds the workspace (2 * blocks * cols floats).
+inline std::int64_t layer_norm_rows_per_block(std::int64_t rows) {
+  const std::int64_t even = (rows + 127) / 128;
+  return even > 32 ? even : 32;
+}
+inline std::int64_t layer_norm_row_blocks(std::int64_t rows) {
+  return (rows + layer_norm_rows_per_block(rows) - 1) / layer_norm_rows_per_block(rows);
+}
+
+}  // namespace pare::kernels
+
 namespace pare::kernels::cpu {
 
 // y = (v - mean) * rstd * weight + bias per row of v = x + residual (residual null: v = x), rstd =

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <string>
@@ -310,6 +311,46 @@ TEST_P(KernelTwins, SharedLayoutReducesEachElementIntoItsEntriesAndTheDiagonalOn
   // Entry 0: row 0 (1 + 2 + 4) and column 0 of rows 1 and 2 (8 + 64); entry 1: row 1 (8 + 16 + 32) and
   // column 1 of rows 0 and 2 (2 + 128).
   EXPECT_EQ(got, (std::vector<float>{1 + 2 + 4 + 8 + 64, 8 + 16 + 32 + 2 + 128}));
+}
+
+// The reductions CUDA runs in two passes (a block per group of rows or elements, then the blocks in
+// order): a sum over 1000 rows of 50 columns (32 row blocks), and the sum of squares and the mean
+// squared error of 100003 elements (7 blocks, the last partial), each against the CPU.
+TEST_P(KernelTwins, ReductionsOverManyBlocks) {
+  expect_twins(GetParam(), [&](Device device) {
+    const std::int64_t rows = 1000, cols = 50, n = 100003;
+    const Tensor x = on(device, random_values(rows * cols, 31));
+    Tensor column_sums = poisoned(device, cols);
+    PARE_LAUNCH(device, sum_axis, x.device_data<float>(), column_sums.device_data<float>(), 1, rows, cols);
+    const Tensor a = on(device, random_values(n, 32)), b = on(device, random_values(n, 33));
+    Tensor squares = Tensor::zeros({1}, DType::i64, device);  // 8 bytes: the double accumulator
+    PARE_LAUNCH(device, sum_of_squares, a.device_data<float>(), n, static_cast<double*>(squares.device_raw_data()));
+    Tensor mse = poisoned(device, 1);
+    PARE_LAUNCH(device, mean_squared_error, a.device_data<float>(), b.device_data<float>(), n,
+                mse.device_data<float>());
+    const auto bits = squares.to(Device::cpu()).to_vector<std::int64_t>();
+    double sum_of_squares = 0;
+    std::memcpy(&sum_of_squares, bits.data(), sizeof sum_of_squares);
+    return Outputs{{"column_sums", column_sums},
+                   {"sum_of_squares", on(device, std::vector<float>{static_cast<float>(sum_of_squares)})},
+                   {"mse", mse}};
+  });
+}
+
+// The embedding gradient: 2 x 300 rows of 70 columns scattered into 41 rows that already hold values,
+// with indices repeated many times, the skipped (padding) index 0 and every row hit or not; the sum
+// of each written row must be the CPU's, in the CPU's order.
+TEST_P(KernelTwins, ScatterAddRowsWithRepeatsAndASkippedIndex) {
+  expect_twins(GetParam(), [&](Device device) {
+    const std::int64_t outer = 2, m = 300, inner = 70, n = 41;
+    std::vector<std::int64_t> ids(static_cast<std::size_t>(m));
+    for (std::int64_t j = 0; j < m; ++j) ids[static_cast<std::size_t>(j)] = (j * j + 3 * j) % 37;  // 37..40 never hit
+    const Tensor idx = on(device, ids), grad_out = on(device, random_values(outer * m * inner, 34));
+    Tensor grad = on(device, random_values(outer * n * inner, 35));
+    PARE_LAUNCH(device, scatter_add_rows, grad_out.device_data<float>(), outer, m, inner,
+                idx.device_data<std::int64_t>(), n, 0, grad.device_data<float>());
+    return Outputs{{"grad", grad}};
+  });
 }
 
 // Ties (values rounded to tenths) and both zeros, which the CPU's comparison holds equal: the kept set

@@ -12,12 +12,6 @@ namespace {
 
 constexpr std::int64_t kParallelThreshold = 16384;
 
-// Blocks of rows for the parameter gradients: a function of `rows` alone (never of the thread
-// count), at least 32 rows each and at most 128 blocks, which bounds the workspace.
-std::int64_t rows_per_block(std::int64_t rows) { return std::max<std::int64_t>(32, (rows + 127) / 128); }
-
-std::int64_t block_count(std::int64_t rows) { return (rows + rows_per_block(rows) - 1) / rows_per_block(rows); }
-
 // Row r of v = x + residual: x's own row without a residual, else the sum in `sum_row` (cols floats,
 // in cache; the same float additions as a separate add op, so the results are identical). Inline,
 // so the forward's AVX-512 clone inlines it too.
@@ -81,14 +75,14 @@ void layer_norm_forward(const Context&, const float* x, const float* residual, c
 }
 
 std::int64_t layer_norm_backward_workspace(const Context&, std::int64_t rows, std::int64_t cols) {
-  return 2 * block_count(rows) * cols;
+  return 2 * layer_norm_row_blocks(rows) * cols;
 }
 
 void layer_norm_backward(const Context&, const float* dy, const float* x, const float* residual, const float* mean,
                          const float* rstd, const float* weight, float* dx, float* dweight, float* dbias,
                          float* workspace, std::int64_t rows, std::int64_t cols, std::int64_t normalized) {
   const bool params = dweight != nullptr || dbias != nullptr;
-  const std::int64_t per_block = rows_per_block(rows), blocks = block_count(rows);
+  const std::int64_t per_block = layer_norm_rows_per_block(rows), blocks = layer_norm_row_blocks(rows);
   const float inv_n = 1.0f / static_cast<float>(normalized);
   // One row of x + residual per thread (firstprivate copies it).
   std::vector<float> buffer(residual != nullptr ? static_cast<std::size_t>(cols) : 0);

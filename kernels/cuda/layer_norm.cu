@@ -1,6 +1,8 @@
 // layer_norm_forward, layer_norm_backward on CUDA: the twins of kernels/cpu/layer_norm.cpp (the
-// `normalized` >= cols form and the residual sum included). One block per row; the parameter gradients are summed over
-// rows in order by one thread per column, so they need no workspace and do not vary run to run.
+// `normalized` >= cols form and the residual sum included). One block per row for the forward and the
+// input gradient; the parameter gradients in the CPU's two passes (kernels/layer_norm.h): each block
+// of rows' partial sums by one thread per column of a [column chunk, row block] grid, then one thread
+// per column adding the blocks in order. The summation order is the CPU's, and no atomics are used.
 #include "kernels/cuda/grid.h"
 #include "kernels/layer_norm.h"
 
@@ -60,14 +62,33 @@ __global__ void input_gradient_kernel(const float* dy, SumOfInputs v, const floa
   }
 }
 
-__global__ void parameter_gradient_kernel(const float* dy, SumOfInputs x, const float* mean, const float* rstd,
-                                          float* dweight, float* dbias, std::int64_t rows, std::int64_t cols) {
+// Pass 1: the partial sums of row block blockIdx.y for the column of this thread, into the workspace
+// ([blocks][dw, db][cols]), rows in order.
+__global__ void block_parameter_gradient_kernel(const float* dy, SumOfInputs x, const float* mean, const float* rstd,
+                                                float* workspace, std::int64_t rows, std::int64_t cols,
+                                                std::int64_t rows_per_block) {
+  const std::int64_t j = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (j >= cols) return;
+  const std::int64_t blk = blockIdx.y, begin = blk * rows_per_block;
+  const std::int64_t end = begin + rows_per_block < rows ? begin + rows_per_block : rows;
+  float dw = 0.0f, db = 0.0f;
+  for (std::int64_t r = begin; r < end; ++r) {
+    const float g = dy[r * cols + j];
+    dw += g * (x[r * cols + j] - mean[r]) * rstd[r];
+    db += g;
+  }
+  workspace[2 * blk * cols + j] = dw;
+  workspace[(2 * blk + 1) * cols + j] = db;
+}
+
+// Pass 2: block 0's sums plus the others' in block order, one thread per column.
+__global__ void combine_parameter_gradient_kernel(const float* workspace, float* dweight, float* dbias,
+                                                  std::int64_t cols, std::int64_t blocks) {
   for (std::int64_t j = first_index(); j < cols; j += grid_stride()) {
-    float dw = 0.0f, db = 0.0f;
-    for (std::int64_t r = 0; r < rows; ++r) {
-      const float g = dy[r * cols + j];
-      dw += g * (x[r * cols + j] - mean[r]) * rstd[r];
-      db += g;
+    float dw = workspace[j], db = workspace[cols + j];
+    for (std::int64_t blk = 1; blk < blocks; ++blk) {
+      dw += workspace[2 * blk * cols + j];
+      db += workspace[(2 * blk + 1) * cols + j];
     }
     if (dweight != nullptr) dweight[j] = dw;
     if (dbias != nullptr) dbias[j] = db;
@@ -85,11 +106,13 @@ void layer_norm_forward(const Context& ctx, const float* x, const float* residua
   PARE_CUDA_CHECK_LAUNCH(ctx);
 }
 
-std::int64_t layer_norm_backward_workspace(const Context&, std::int64_t, std::int64_t) { return 0; }
+std::int64_t layer_norm_backward_workspace(const Context&, std::int64_t rows, std::int64_t cols) {
+  return 2 * layer_norm_row_blocks(rows) * cols;
+}
 
 void layer_norm_backward(const Context& ctx, const float* dy, const float* x, const float* residual, const float* mean,
-                         const float* rstd, const float* weight, float* dx, float* dweight, float* dbias, float*,
-                         std::int64_t rows, std::int64_t cols, std::int64_t normalized) {
+                         const float* rstd, const float* weight, float* dx, float* dweight, float* dbias,
+                         float* workspace, std::int64_t rows, std::int64_t cols, std::int64_t normalized) {
   const SumOfInputs v{x, residual};
   if (rows == 0 || cols == 0) return;
   if (dx != nullptr) {
@@ -98,8 +121,14 @@ void layer_norm_backward(const Context& ctx, const float* dy, const float* x, co
     PARE_CUDA_CHECK_LAUNCH(ctx);
   }
   if (dweight != nullptr || dbias != nullptr) {
-    parameter_gradient_kernel<<<blocks_for(cols), kThreadsPerBlock, 0, stream_of(ctx)>>>(dy, v, mean, rstd, dweight,
-                                                                                         dbias, rows, cols);
+    const std::int64_t blocks = layer_norm_row_blocks(rows);
+    const dim3 grid(static_cast<unsigned int>((cols + kThreadsPerBlock - 1) / kThreadsPerBlock),
+                    static_cast<unsigned int>(blocks));
+    block_parameter_gradient_kernel<<<grid, kThreadsPerBlock, 0, stream_of(ctx)>>>(
+        dy, v, mean, rstd, workspace, rows, cols, layer_norm_rows_per_block(rows));
+    PARE_CUDA_CHECK_LAUNCH(ctx);
+    combine_parameter_gradient_kernel<<<blocks_for(cols), kThreadsPerBlock, 0, stream_of(ctx)>>>(workspace, dweight,
+                                                                                                 dbias, cols, blocks);
     PARE_CUDA_CHECK_LAUNCH(ctx);
   }
 }

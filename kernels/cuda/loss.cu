@@ -1,9 +1,11 @@
 // cross_entropy_forward/backward, kl_div_forward/backward and mean_squared_error on CUDA: the twins
-// of kernels/cpu/loss.cpp. The losses are summed in double by one block with a fixed tree, so they
-// do not vary run to run. A target out of range is recorded in the context's error slot and raised
-// at the runtime's next read from the device (the loss read of the step).
+// of kernels/cpu/loss.cpp. The losses are summed in double with fixed trees (per-row losses by one
+// block, the mean squared error's elements by many blocks then one), so they do not vary run to run. A target out of
+// range is recorded in the context's error slot and raised at the runtime's next read from the device (the loss read of
+// the step).
 #include "kernels/cuda/device_error.h"
 #include "kernels/cuda/grid.h"
+#include "kernels/cuda/scratch.h"
 #include "kernels/loss.h"
 
 namespace pare::kernels::cuda {
@@ -89,14 +91,32 @@ __global__ void kl_backward_kernel(const float* s, const float* t, std::int64_t 
   }
 }
 
-__global__ void mean_squared_error_kernel(const float* a, const float* b, std::int64_t n, float* out) {
+// The mean squared error in two passes (a hidden-state term of distillation is 12M elements at
+// BERT-base batch 32; one block would walk them alone): a fixed number of blocks (a function of n
+// alone), each a fixed set of elements and a fixed tree, one partial per block; then one block adds
+// the partials in a fixed tree. No atomics, so the loss does not vary run to run.
+constexpr std::int64_t kElementsPerBlock = 16384;
+
+std::int64_t partial_blocks(std::int64_t n) {
+  const std::int64_t wanted = (n + kElementsPerBlock - 1) / kElementsPerBlock;
+  return wanted < 1 ? 1 : (wanted > kThreadsPerBlock ? kThreadsPerBlock : wanted);
+}
+
+__global__ void partial_squared_error_kernel(const float* a, const float* b, std::int64_t n, double* partial) {
   __shared__ double scratch[kThreadsPerBlock];
   double acc = 0.0;
-  for (std::int64_t i = threadIdx.x; i < n; i += blockDim.x) {
+  const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
     const double d = static_cast<double>(a[i]) - static_cast<double>(b[i]);
     acc += d * d;
   }
   const double total = block_sum_double(acc, scratch);
+  if (threadIdx.x == 0) partial[blockIdx.x] = total;
+}
+
+__global__ void mean_of_partials_kernel(const double* partial, std::int64_t blocks, std::int64_t n, float* out) {
+  __shared__ double scratch[kThreadsPerBlock];
+  const double total = block_sum_double(threadIdx.x < blocks ? partial[threadIdx.x] : 0.0, scratch);
   if (threadIdx.x == 0) *out = static_cast<float>(total / static_cast<double>(n));
 }
 
@@ -207,7 +227,12 @@ void kl_div_backward(const Context& ctx, const float* s, const float* t, std::in
 }
 
 void mean_squared_error(const Context& ctx, const float* a, const float* b, std::int64_t n, float* out) {
-  mean_squared_error_kernel<<<1, kThreadsPerBlock, 0, stream_of(ctx)>>>(a, b, n, out);
+  const std::int64_t blocks = partial_blocks(n);
+  const DeviceScratch partial(ctx, static_cast<std::size_t>(blocks) * sizeof(double));
+  partial_squared_error_kernel<<<static_cast<unsigned int>(blocks), kThreadsPerBlock, 0, stream_of(ctx)>>>(
+      a, b, n, partial.as<double>());
+  PARE_CUDA_CHECK_LAUNCH(ctx);
+  mean_of_partials_kernel<<<1, kThreadsPerBlock, 0, stream_of(ctx)>>>(partial.as<double>(), blocks, n, out);
   PARE_CUDA_CHECK_LAUNCH(ctx);
 }
 
