@@ -24,7 +24,7 @@ void add_export_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "export",
       "Write a model directory as an ONNX model (opset 17; inputs input_ids, attention_mask, token_type_ids)");
-  cmd->add_option("--model", options->model, "Model directory (dense, pruned or hidden-pruned; f32)")->required();
+  cmd->add_option("--model", options->model, "Model directory (dense, pruned, hidden-pruned or int8)")->required();
   cmd->add_option("--out", options->out, "ONNX file to write (atomically)")->required();
   cmd->add_flag("--overwrite", options->overwrite, "replace --out when it exists");
   cmd->callback([options] {
