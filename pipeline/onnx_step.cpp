@@ -19,6 +19,13 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+// pare-onnx-export, built beside pare when libonnx is found (export/CMakeLists.txt); null without it.
+#ifdef PARE_ONNX_EXPORTER
+constexpr const char* kExporter = PARE_ONNX_EXPORTER;
+#else
+constexpr const char* kExporter = nullptr;
+#endif
+
 // The batch ONNX Runtime and pare both run: up to `count` dev examples spread over the split,
 // tokenized with the model's tokenizer and padded to the longest.
 Batch check_batch(const OnnxStepOptions& o) {
@@ -90,27 +97,18 @@ json check_with_onnxruntime(const OnnxStepOptions& o, const fs::path& onnx) {
 
 }  // namespace
 
-bool onnx_export_available() {
-#ifdef PARE_ONNX_EXPORTER
-  return true;
-#else
-  return false;
-#endif
-}
+bool onnx_export_available() { return kExporter != nullptr; }
 
 json export_and_check_onnx(const OnnxStepOptions& o) {
-#ifdef PARE_ONNX_EXPORTER
+  PARE_CHECK(onnx_export_available(),
+             "pare was built without libonnx: no ONNX export (apt-get install libonnx-dev, then rebuild)");
   const ChildProgramResult exported =
-      run_child_program(PARE_ONNX_EXPORTER, {o.model_dir.string(), o.out.string(), "--overwrite"});
+      run_child_program(kExporter, {o.model_dir.string(), o.out.string(), "--overwrite"});
   PARE_CHECK(exported.started && exported.status == 0, "ONNX export of ", o.model_dir.string(),
              " failed: ", exported.output);
   json out = {{"bytes", static_cast<std::int64_t>(fs::file_size(o.out))}};
   out["onnxruntime"] = check_with_onnxruntime(o, o.out);
   return out;
-#else
-  (void)o;
-  throw Error("pare was built without libonnx: no ONNX export (apt-get install libonnx-dev, then rebuild)");
-#endif
 }
 
 }  // namespace pare
