@@ -114,6 +114,8 @@ pare_task pare_model_task(const pare_model* model) {
       return PARE_TASK_TOKEN_CLASSIFICATION;
     case pare::BertTask::masked_lm:
       return PARE_TASK_MASKED_LM;
+    case pare::BertTask::question_answering:
+      return PARE_TASK_QUESTION_ANSWERING;
     case pare::BertTask::base:
       break;
   }

@@ -45,6 +45,14 @@ class BertGraph {
     } else if (model_.task() == BertTask::token_classification) {
       graph_.node_into("Identity", {dense(x, "classifier")}, "logits");
       graph_.add_output("logits", onnx::TensorProto::FLOAT, {"batch", "sequence", labels});
+    } else if (model_.task() == BertTask::question_answering) {
+      // HF's two outputs: channel 0 of qa_outputs is the start, channel 1 the end.
+      const std::string both = dense(x, "qa_outputs");
+      for (const auto& [name, c] : {std::pair{"start_logits", 0}, std::pair{"end_logits", 1}}) {
+        graph_.node_into("Gather", {both, graph_.scalar_i64(c)}, name,
+                         [](onnx::NodeProto& n) { OnnxGraph::set_int(n, "axis", 2); });
+        graph_.add_output(name, onnx::TensorProto::FLOAT, {"batch", "sequence"});
+      }
     }
   }
 

@@ -1,7 +1,8 @@
 // A BERT model (any shape pare reads or writes: dense, head- and FFN-pruned per layer, a layer with
 // no heads or no FFN units left, hidden-pruned) as an ONNX model, opset 17: inputs input_ids,
 // attention_mask, token_type_ids (int64 [batch, sequence], both axes dynamic); outputs
-// last_hidden_state always and logits for a classification head. Attention is MatMul/Softmax with
+// last_hidden_state always, logits for a classification head, start_logits and end_logits for
+// question answering. Attention is MatMul/Softmax with
 // each layer's own head count, GELU the erf form (opset 17 has no Gelu), LayerNormalization where
 // the normalised width is the hidden size and its decomposition where hidden dimensions were removed
 // (they count as zeros in the mean and variance, as pare computes it).

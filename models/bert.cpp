@@ -16,6 +16,8 @@ std::string architecture_name(BertTask task) {
       return "BertForSequenceClassification";
     case BertTask::token_classification:
       return "BertForTokenClassification";
+    case BertTask::question_answering:
+      return "BertForQuestionAnswering";
     case BertTask::masked_lm:
       return "BertForMaskedLM";
   }
@@ -25,14 +27,14 @@ std::string architecture_name(BertTask task) {
 BertTask task_from_architectures(const std::vector<std::string>& architectures, const std::string& source) {
   if (architectures.empty()) return BertTask::base;
   const std::string& name = architectures.front();
-  for (BertTask task :
-       {BertTask::base, BertTask::sequence_classification, BertTask::token_classification, BertTask::masked_lm}) {
+  for (BertTask task : {BertTask::base, BertTask::sequence_classification, BertTask::token_classification,
+                        BertTask::question_answering, BertTask::masked_lm}) {
     if (name == architecture_name(task)) return task;
   }
   if (name == "BertForPreTraining") return BertTask::masked_lm;
   throw Error(source + ": field \"architectures\" names \"" + name +
               "\"; pare knows BertModel, BertForSequenceClassification, BertForTokenClassification, "
-              "BertForMaskedLM and BertForPreTraining");
+              "BertForQuestionAnswering, BertForMaskedLM and BertForPreTraining");
 }
 
 const BertConfig& BertTaskModel::config() const { return bert().model_config(); }

@@ -34,7 +34,7 @@ struct BertOutputs {
   Tensor loss;
 };
 
-enum class BertTask { base, sequence_classification, token_classification, masked_lm };
+enum class BertTask { base, sequence_classification, token_classification, question_answering, masked_lm };
 
 // "BertModel", "BertForSequenceClassification", "BertForTokenClassification", "BertForMaskedLM".
 std::string architecture_name(BertTask task);

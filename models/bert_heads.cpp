@@ -1,8 +1,12 @@
 #include "models/bert_heads.h"
 
-#include "runtime/ops/indexing.h"  // index_select
-#include "runtime/ops/loss.h"      // cross_entropy, mse_loss
-#include "runtime/ops/matmul.h"    // linear
+#include <algorithm>
+#include <vector>
+
+#include "runtime/ops/elementwise.h"  // add, scale
+#include "runtime/ops/indexing.h"     // index_select
+#include "runtime/ops/loss.h"         // cross_entropy, mse_loss
+#include "runtime/ops/matmul.h"       // linear
 
 namespace pare {
 namespace {
@@ -84,6 +88,48 @@ BertOutputs BertForTokenClassification::forward(const BertInputs& inputs, const 
   return out;
 }
 
+BertForQuestionAnswering::BertForQuestionAnswering(BertConfig config, std::uint64_t seed)
+    : BertHead(std::move(config), seed, /*add_pooling_layer=*/false) {
+  const BertConfig& c = bert_->model_config();
+  PARE_CHECK(c.num_labels() == 2, "BertForQuestionAnswering: config.json has ", c.num_labels(),
+             " labels; question answering has two outputs per token (start and end)");
+  qa_outputs_ = register_module("qa_outputs", std::make_shared<Linear>(c.hidden_size, 2, bert_->generator(), true,
+                                                                       static_cast<float>(c.initializer_range)));
+}
+
+namespace {
+
+Tensor channel(const Tensor& logits, std::int64_t c) {
+  PARE_CHECK(logits.dim() == 3 && logits.size(2) == 2, "question answering logits must be [batch, tokens, 2], got ",
+             shape_str(logits.shape()));
+  return index_select(logits, 2, Tensor::from_vector(std::vector<std::int64_t>{c}, {1}, logits.device()))
+      .reshape({logits.size(0), logits.size(1)});
+}
+
+}  // namespace
+
+Tensor BertForQuestionAnswering::start_logits(const Tensor& logits) { return channel(logits, 0); }
+Tensor BertForQuestionAnswering::end_logits(const Tensor& logits) { return channel(logits, 1); }
+
+BertOutputs BertForQuestionAnswering::forward(const BertInputs& inputs, const Tensor& labels) const {
+  BertOutputs out = bert_->forward(inputs);
+  out.logits = qa_outputs_->forward(out.last_hidden_state);
+  if (!labels.defined()) return out;
+  const char* model = "BertForQuestionAnswering";
+  const std::int64_t batch = out.logits.size(0), tokens = out.logits.size(1);
+  const std::vector<std::int64_t> positions = class_labels(labels, {batch, 2}, model).to_vector<std::int64_t>();
+  // Column `which` of the positions, clamped to [0, T]: T is the ignored index.
+  auto targets = [&](std::size_t which) {
+    std::vector<std::int64_t> out_of(static_cast<std::size_t>(batch));
+    for (std::size_t b = 0; b < out_of.size(); ++b)
+      out_of[b] = std::clamp<std::int64_t>(positions[2 * b + which], 0, tokens);
+    return Tensor::from_vector(out_of, {batch}, out.logits.device());
+  };
+  auto loss_of = [&](const Tensor& logits, std::size_t which) { return cross_entropy(logits, targets(which), tokens); };
+  out.loss = scale(add(loss_of(start_logits(out.logits), 0), loss_of(end_logits(out.logits), 1)), 0.5);
+  return out;
+}
+
 BertForMaskedLM::BertForMaskedLM(BertConfig config, std::uint64_t seed)
     : BertHead(std::move(config), seed, /*add_pooling_layer=*/false) {
   const BertConfig& c = bert_->model_config();
@@ -136,6 +182,8 @@ std::shared_ptr<BertTaskModel> make_bert_model(const BertConfig& config, BertTas
       return std::make_shared<BertForSequenceClassification>(config, seed);
     case BertTask::token_classification:
       return std::make_shared<BertForTokenClassification>(config, seed);
+    case BertTask::question_answering:
+      return std::make_shared<BertForQuestionAnswering>(config, seed);
     case BertTask::masked_lm:
       return std::make_shared<BertForMaskedLM>(config, seed);
   }

@@ -1,5 +1,6 @@
 // Task heads on BertModel with HF's names ("bert." prefix): sequence classification and regression,
-// token classification, and masked LM with the decoder tied to the word embeddings.
+// token classification, extractive question answering, and masked LM with the decoder tied to the
+// word embeddings.
 #pragma once
 
 #include <cstdint>
@@ -56,6 +57,26 @@ class BertForTokenClassification : public BertClassifierHead {
   // labels: i64 [B, T], -100 where no loss is taken (padding, word continuations).
   BertOutputs forward(const BertInputs& inputs, const Tensor& labels = Tensor()) const override;
   BertTask task() const override { return BertTask::token_classification; }
+};
+
+// HF's extractive question answering: "qa_outputs" [2, hidden] on every token of the encoder (no
+// pooler, no dropout); logits [B, T, 2], start then end. start_logits/end_logits split them.
+class BertForQuestionAnswering : public BertHead {
+ public:
+  explicit BertForQuestionAnswering(BertConfig config, std::uint64_t seed = 0);
+
+  // labels: i64 [B, 2], each example's start and end token positions. As HF does, positions are
+  // clamped to [0, T] and T is ignored (an answer cut off by truncation teaches nothing); the loss
+  // is the mean of the start and end cross-entropies.
+  BertOutputs forward(const BertInputs& inputs, const Tensor& labels = Tensor()) const override;
+  BertTask task() const override { return BertTask::question_answering; }
+
+  // The start (channel 0) or end (channel 1) logits of `logits` [B, T, 2]: [B, T].
+  static Tensor start_logits(const Tensor& logits);
+  static Tensor end_logits(const Tensor& logits);
+
+ private:
+  std::shared_ptr<Linear> qa_outputs_;
 };
 
 // "cls.predictions.transform.{dense,LayerNorm}" with the activation, then the decoder whose weight

@@ -1,6 +1,7 @@
 #include "models/forward_outputs.h"
 
-#include "runtime/autograd.h"  // NoGradGuard
+#include "models/bert_heads.h"  // BertForQuestionAnswering
+#include "runtime/autograd.h"   // NoGradGuard
 #include "runtime/parameter_cache.h"
 
 namespace pare {
@@ -32,7 +33,13 @@ NamedTensors named_forward_outputs(BertTaskModel& model, const StateDict& inputs
   model.train(training);
   NamedTensors named{{"last_hidden_state", out.last_hidden_state}};
   if (out.pooler_output.defined()) named.emplace_back("pooler_output", out.pooler_output);
-  if (out.logits.defined()) named.emplace_back("logits", out.logits);
+  if (out.logits.defined() && model.task() == BertTask::question_answering) {
+    // HF's names for the two outputs of a question-answering head.
+    named.emplace_back("start_logits", BertForQuestionAnswering::start_logits(out.logits));
+    named.emplace_back("end_logits", BertForQuestionAnswering::end_logits(out.logits));
+  } else if (out.logits.defined()) {
+    named.emplace_back("logits", out.logits);
+  }
   for (std::size_t i = 0; i < out.hidden_states.size(); ++i) {
     named.emplace_back("hidden_states." + std::to_string(i), out.hidden_states[i]);
   }

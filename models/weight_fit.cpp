@@ -98,6 +98,7 @@ WeightShapes bert_weight_shapes(const BertConfig& config, BertTask task) {
   if (task == BertTask::base || task == BertTask::sequence_classification) add_linear(out, p + "pooler.dense", h, h);
   if (task == BertTask::sequence_classification || task == BertTask::token_classification)
     add_linear(out, "classifier", h, config.num_labels());
+  if (task == BertTask::question_answering) add_linear(out, "qa_outputs", h, 2);
   if (task == BertTask::masked_lm) {
     out["cls.predictions.bias"] = {config.vocab_size};
     add_linear(out, "cls.predictions.transform.dense", h, h);
@@ -127,6 +128,7 @@ std::string config_fields_of(const std::string& name, const BertConfig& config, 
     return detail::concat("type_vocab_size = ", config.type_vocab_size, ", ", hidden);
   if (base.starts_with("classifier."))
     return detail::concat("num_labels = ", config.num_labels(), " (id2label), ", hidden);
+  if (base.starts_with("qa_outputs.")) return detail::concat("2 (start and end), ", hidden);
   if (const auto layer = encoder_layer(base)) {
     const auto& [index, rest] = *layer;
     if (index >= static_cast<std::int64_t>(config.layer_shapes.size()))

@@ -74,6 +74,10 @@ ModelSize measure_model(const BertConfig& config, BertTask task, std::int64_t se
       p.head = h * labels + labels;
       head_flops += 2.0 * h * labels;
       break;
+    case BertTask::question_answering:
+      p.head = h * 2 + 2;
+      head_flops += 2.0 * h * 2;
+      break;
     case BertTask::masked_lm:
       p.head = h * h + h + 2 * h + config.vocab_size;  // transform dense, LayerNorm, output bias
       head_flops += 2.0 * h * h + 2.0 * h * config.vocab_size;

@@ -35,6 +35,7 @@ const std::vector<Role>& roles() {
         {re(top + R"(cls\.predictions\.transform\.dense\.weight)"), PruneOpType::linear, -1, {0, 1}},
         {re(top + R"(cls\.predictions\.transform\.dense\.bias)"), PruneOpType::linear, -1, {0}},
         {re(top + R"(classifier\.weight)"), PruneOpType::linear, -1, {1}},
+        {re(top + R"(qa_outputs\.weight)"), PruneOpType::linear, -1, {1}},
         {re(R"(.*_embeddings\.weight)"), PruneOpType::embedding, -1, {}},
     };
   }();

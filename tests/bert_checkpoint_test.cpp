@@ -231,5 +231,23 @@ TEST(BertCheckpoint, NamedForwardOutputsAsPareForwardWritesThem) {
   EXPECT_NE(error.find("in.safetensors: unexpected tensor \"labels\""), std::string::npos) << error;
 }
 
+// A question-answering model's two outputs under HF's names, [batch, seq] each, against PyTorch.
+TEST(ForwardOutputs, QuestionAnsweringGivesStartAndEndLogits) {
+  LoadedBert loaded = load_pretrained(bert_fixture("qa"));
+  EXPECT_EQ(loaded.model->task(), BertTask::question_answering);
+  const StateDict expected = read_all(bert_fixture("qa") / "expected.safetensors");
+  const StateDict inputs{{"input_ids", expected.at("input_ids")},
+                         {"attention_mask", expected.at("attention_mask")},
+                         {"token_type_ids", expected.at("token_type_ids")}};
+  std::vector<std::string> names;
+  for (const auto& [name, t] : named_forward_outputs(*loaded.model, inputs, "in.safetensors")) {
+    names.push_back(name);
+    EXPECT_TRUE(close_relative(t, expected.at(name), 1e-5)) << name;
+  }
+  const std::vector<std::string> expected_names = {"last_hidden_state", "start_logits", "end_logits", "hidden_states.0",
+                                                   "hidden_states.1"};
+  EXPECT_EQ(names, expected_names);
+}
+
 }  // namespace
 }  // namespace pare

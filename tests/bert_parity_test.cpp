@@ -88,6 +88,10 @@ TEST_P(BertParity, TokenClassificationReluForwardAndGradients) { check_forward_a
 
 TEST_P(BertParity, MaskedLmTiedDecoderForwardAndGradients) { check_forward_and_gradients("mlm"); }
 
+// HF's BertForQuestionAnswering: logits [B, T, 2], the loss the mean of the start and end
+// cross-entropies with an end position past the sequence clamped to T and ignored.
+TEST_P(BertParity, QuestionAnsweringForwardAndGradients) { check_forward_and_gradients("qa"); }
+
 TEST_P(BertParity, PadTokenRowGetsNoGradient) {
   LoadedBert loaded = load("seqcls");
   const StateDict expected = read_all(bert_fixture("seqcls") / "expected.safetensors");

@@ -216,12 +216,14 @@ TEST_P(HiddenSpeedupTask, RemovedDimensionsGoEverywhereAndTheMaskedOutputsStay) 
 
 INSTANTIATE_TEST_SUITE_P(Tasks, HiddenSpeedupTask,
                          ::testing::Values(BertTask::base, BertTask::sequence_classification,
-                                           BertTask::token_classification, BertTask::masked_lm));
+                                           BertTask::token_classification, BertTask::question_answering,
+                                           BertTask::masked_lm));
 
 TEST(HiddenSpeedup, RandomHiddenHeadAndUnitMasksTogether) {
   for (std::uint32_t seed : {1u, 2u, 3u}) {
     SCOPED_TRACE(seed);
-    for (BertTask task : {BertTask::sequence_classification, BertTask::token_classification}) {
+    for (BertTask task :
+         {BertTask::sequence_classification, BertTask::token_classification, BertTask::question_answering}) {
       const auto model = random_model(task, seed);
       std::mt19937 rng(seed);
       Index removed;

@@ -94,6 +94,7 @@ struct Kind {
   std::string name;
   std::function<fs::path(const fs::path& scratch)> make;
   bool has_logits = true;
+  bool has_answer_spans = false;  // start_logits and end_logits (question answering)
 };
 
 fs::path saved(const fs::path& dir, const BertConfig& config, BertTask task) {
@@ -122,6 +123,7 @@ std::vector<Kind> kinds() {
       {"token_classifier", [](const fs::path&) { return testing::bert_fixture("token"); }},
       {"encoder", [](const fs::path& s) { return saved(s / "encoder", pruned_config(false), BertTask::base); }, false},
       {"masked_lm_encoder", [](const fs::path&) { return testing::bert_fixture("mlm"); }, false},
+      {"question_answering", [](const fs::path&) { return testing::bert_fixture("qa"); }, false, true},
       {"int8_classifier",
        [](const fs::path& s) {
          (void)quantize_directory(fs::path(PARE_TEST_DATA_DIR) / "libpare" / "classifier", s / "int8");
@@ -171,6 +173,12 @@ TEST_P(OnnxExport, OnnxRuntimeGivesPareForwardsOutputs) {
   EXPECT_EQ(got.count("logits"), kind.has_logits ? 1u : 0u);
   if (kind.has_logits) {
     EXPECT_LE(max_abs_difference(got.at("logits"), want.at("logits")), 1e-4);
+  }
+  for (const char* name : {"start_logits", "end_logits"}) {
+    ASSERT_EQ(got.count(name), kind.has_answer_spans ? 1u : 0u) << name;
+    if (kind.has_answer_spans) {
+      EXPECT_LE(max_abs_difference(got.at(name), want.at(name)), 1e-4) << name;
+    }
   }
 }
 

@@ -30,7 +30,9 @@ inline BertConfig small_random_config(std::int64_t layers) {
 // Built from `seed`, then every parameter redrawn from N(0, 0.5^2) with `weight_seed`; eval mode.
 inline std::shared_ptr<BertTaskModel> random_bert_model(const BertConfig& config, BertTask task, std::uint64_t seed,
                                                         std::uint64_t weight_seed) {
-  auto model = make_bert_model(config, task, seed);
+  BertConfig c = config;
+  if (task == BertTask::question_answering) c.set_num_labels(2);  // start and end, as HF's head has it
+  auto model = make_bert_model(c, task, seed);
   Generator gen(weight_seed);
   const NoGradGuard no_grad;
   for (const auto& [name, p] : model->named_parameters()) p.detach().copy_(Tensor::randn(p.shape(), gen, 0.0f, 0.5f));

@@ -95,6 +95,15 @@ TrainingBatch random_batch(const BertTaskModel& model, const ModelBenchmarkOptio
     case BertTask::token_classification:
       batch.labels = random_ints(shape, 0, config.num_labels(), rng);
       break;
+    case BertTask::question_answering: {
+      // Start and end positions within the sequence, start first.
+      std::vector<std::int64_t> spans = random_ints({options.batch, 2}, 0, options.seq, rng).to_vector<std::int64_t>();
+      for (std::size_t i = 0; i + 1 < spans.size(); i += 2) {
+        if (spans[i] > spans[i + 1]) std::swap(spans[i], spans[i + 1]);
+      }
+      batch.labels = Tensor::from_vector(spans, {options.batch, 2});
+      break;
+    }
     case BertTask::masked_lm: {
       MlmMaskingOptions masking;
       masking.vocab_size = config.vocab_size;

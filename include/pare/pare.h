@@ -66,7 +66,8 @@ typedef enum pare_task {
   PARE_TASK_ENCODER = 0,                 /* BertModel: no head; pare_embed */
   PARE_TASK_SEQUENCE_CLASSIFICATION = 1, /* pare_classify, pare_classify_ids */
   PARE_TASK_TOKEN_CLASSIFICATION = 2,    /* pare_classify_tokens */
-  PARE_TASK_MASKED_LM = 3                /* pare_embed (the masked-LM head is not exposed) */
+  PARE_TASK_MASKED_LM = 3,               /* pare_embed (the masked-LM head is not exposed) */
+  PARE_TASK_QUESTION_ANSWERING = 4       /* pare_embed (answer spans are not exposed yet) */
 } pare_task;
 
 /* Settings fixed when a model is loaded. Start from pare_model_default_options() and change fields;

@@ -12,6 +12,8 @@ names. The reference runs in float64 so the fixture holds the exact answer for t
   token/    BertForTokenClassification, hidden 12, 2 heads, 1 layer, relu: forward, loss, gradients.
   token_sharded/  token's weights in two shards, legacy LayerNorm.gamma/beta names, no "bert." prefix.
   token_bin/      token's weights as pytorch_model.bin (torch.save of the state dict).
+  qa/       BertForQuestionAnswering, hidden 12, 2 heads, 1 layer: forward (start and end logits), loss
+            with an end position past the sequence (ignored), gradients.
   mlm/      BertForMaskedLM, gelu_new, decoder tied to the word embeddings (the tied copy is in the
             file as older checkpoints have it): forward, loss, gradients.
 
@@ -228,6 +230,26 @@ class MaskedLM(nn.Module):
         return states, pooled, logits, loss
 
 
+class QuestionAnswering(nn.Module):
+    """HF's BertForQuestionAnswering: qa_outputs [2, hidden] on every token; labels [B, 2] are the start
+    and end positions, clamped to [0, T] with T ignored; the loss is the mean of the two cross-entropies."""
+
+    def __init__(self, c, shapes):
+        super().__init__()
+        self.bert = BertModel(c, shapes, False)
+        self.qa_outputs = nn.Linear(c["hidden_size"], 2)
+
+    def forward(self, ids, mask, types, labels):
+        states, pooled = self.bert(ids, mask, types)
+        logits = self.qa_outputs(states[-1])
+        t = ids.shape[1]
+        start = labels[:, 0].clamp(0, t)
+        end = labels[:, 1].clamp(0, t)
+        loss = (F.cross_entropy(logits[..., 0], start, ignore_index=t)
+                + F.cross_entropy(logits[..., 1], end, ignore_index=t)) / 2
+        return states, pooled, logits, loss
+
+
 def config(vocab, hidden, layers, heads, ffn, act, labels, arch):
     return {
         "architectures": [arch], "model_type": "bert", "vocab_size": vocab, "hidden_size": hidden,
@@ -400,6 +422,19 @@ def main():
                 "labels": mlm_labels}
     expected.update(run(model, small_ids, small_mask, small_types, mlm_labels))
     write_safetensors(os.path.join(OUT, "mlm", "expected.safetensors"), expected)
+
+    # Question answering (gelu): the second example's end lies past the sequence, so it is ignored.
+    cfg = config(30, 12, 1, 2, 20, "gelu", 2, "BertForQuestionAnswering")
+    model = QuestionAnswering(cfg, [(2, 6)])
+    randomise(model, gen)
+    save_model(os.path.join(OUT, "qa"), cfg, state(model))
+    qa_labels = torch.tensor([[2, 4], [1, 9]])
+    expected = {"input_ids": small_ids, "attention_mask": small_mask, "token_type_ids": small_types,
+                "labels": qa_labels}
+    expected.update(run(model, small_ids, small_mask, small_types, qa_labels))
+    expected["start_logits"] = expected["logits"][..., 0].contiguous()
+    expected["end_logits"] = expected["logits"][..., 1].contiguous()
+    write_safetensors(os.path.join(OUT, "qa", "expected.safetensors"), expected)
 
 
 if __name__ == "__main__":
