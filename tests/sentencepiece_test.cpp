@@ -117,6 +117,30 @@ TEST_F(SentencePiece, TrainedUnigramModelHasBertSpecialTokensAndRoundTrips) {
   EXPECT_EQ(load_tokenizer(dir_ / "out")->encode(text), ids);
 }
 
+// Offsets (Tokenizer::encode_with_offsets, for SQuAD's answer positions): every piece's bytes in the
+// text, once the word boundary marker and the spaces it stands for are set aside, are the piece.
+TEST_F(SentencePiece, OffsetsGiveEachPieceItsBytesInTheText) {
+  const SentencePieceTokenizer tokenizer(train(SentencePieceModelType::unigram, dir_));
+  const std::string text = "  the quick brown fox	jumps over  the lazy house.";
+  const TokenOffsets got = tokenizer.encode_with_offsets(text);
+  EXPECT_EQ(got.ids, tokenizer.encode(text));
+  ASSERT_EQ(got.offsets.size(), got.ids.size());
+  std::size_t previous_end = 0;
+  for (std::size_t i = 0; i < got.ids.size(); ++i) {
+    const auto [begin, end] = got.offsets[i];
+    EXPECT_LE(previous_end, begin);
+    EXPECT_LE(end, text.size());
+    previous_end = end;
+    std::string piece = tokenizer.id_to_token(got.ids[i]);
+    if (piece.rfind("\xE2\x96\x81", 0) == 0) piece.erase(0, 3);  // U+2581, the word boundary marker
+    std::string bytes = text.substr(begin, end - begin);
+    bytes.erase(0, bytes.find_first_not_of(" \t"));
+    EXPECT_EQ(bytes, piece) << "piece " << i;
+  }
+  EXPECT_NE(error_of([&] { (void)tokenizer.encode_with_offsets("bad \xFF"); }).find("not valid UTF-8 at byte 4"),
+            std::string::npos);
+}
+
 TEST_F(SentencePiece, TrainingIsReproducibleAndBpeWorks) {
   const fs::path a = train(SentencePieceModelType::unigram, dir_ / "a");
   const fs::path b = train(SentencePieceModelType::unigram, dir_ / "b");

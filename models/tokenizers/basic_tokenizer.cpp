@@ -3,10 +3,9 @@
 #include <utf8proc.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <memory>
+#include <cstdint>
 
-#include "models/tokenizers/utf8.h"  // decode_lossy, append, encode
+#include "models/tokenizers/utf8.h"  // kReplacementCharacter, append
 #include "runtime/error.h"
 
 namespace pare {
@@ -21,47 +20,81 @@ bool is_split_whitespace(char32_t cp) {
          cp == 0x2028 || cp == 0x2029;
 }
 
-std::u32string clean(std::u32string_view text) {
-  std::u32string out;
-  out.reserve(text.size());
-  for (char32_t cp : text) {
-    if (cp == 0 || cp == utf8::kReplacementCharacter || is_bert_control(cp)) continue;
-    out.push_back(is_bert_whitespace(cp) ? U' ' : cp);
+// A character of the text being split, with the bytes of the original text it stands for.
+struct SpannedChar {
+  char32_t cp;
+  std::size_t begin, end;
+};
+
+// text[begin, end) as characters with their byte ranges; each invalid byte becomes U+FFFD.
+std::vector<SpannedChar> decode_spanned(std::string_view text, std::size_t begin, std::size_t end) {
+  std::vector<SpannedChar> out;
+  out.reserve(end - begin);
+  for (std::size_t at = begin; at < end;) {
+    const auto byte = static_cast<unsigned char>(text[at]);
+    if (byte < 0x80) {  // ASCII, most of most texts: no decoder call
+      out.push_back({byte, at, at + 1});
+      ++at;
+      continue;
+    }
+    utf8proc_int32_t cp = 0;
+    const utf8proc_ssize_t n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data() + at),
+                                                static_cast<utf8proc_ssize_t>(end - at), &cp);
+    const std::size_t width = n > 0 ? static_cast<std::size_t>(n) : 1;
+    out.push_back({n > 0 ? static_cast<char32_t>(cp) : utf8::kReplacementCharacter, at, at + width});
+    at += width;
   }
   return out;
 }
 
-std::u32string space_cjk(std::u32string_view text) {
-  std::u32string out;
-  out.reserve(text.size());
-  for (char32_t cp : text) {
-    if (is_cjk_ideograph(cp)) {
-      out.push_back(U' ');
-      out.push_back(cp);
-      out.push_back(U' ');
+void clean(std::vector<SpannedChar>& chars) {
+  std::erase_if(chars, [](const SpannedChar& c) {
+    return c.cp == 0 || c.cp == utf8::kReplacementCharacter || is_bert_control(c.cp);
+  });
+  for (SpannedChar& c : chars) {
+    if (is_bert_whitespace(c.cp)) c.cp = U' ';
+  }
+}
+
+void space_cjk(std::vector<SpannedChar>& chars) {
+  std::vector<SpannedChar> out;
+  out.reserve(chars.size());
+  for (const SpannedChar& c : chars) {
+    if (is_cjk_ideograph(c.cp)) {
+      out.push_back({U' ', c.begin, c.begin});
+      out.push_back(c);
+      out.push_back({U' ', c.end, c.end});
     } else {
-      out.push_back(cp);
+      out.push_back(c);
     }
   }
-  return out;
+  chars = std::move(out);
 }
 
-// Canonical decomposition (NFD), then every nonspacing mark dropped: "é" -> "e".
-std::u32string strip_accents(const std::u32string& word) {
-  if (std::all_of(word.begin(), word.end(), [](char32_t cp) { return cp < 0x80; })) return word;
-  const std::string text = utf8::encode(word);
-  utf8proc_uint8_t* mapped = nullptr;
-  const utf8proc_ssize_t size =
-      utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()), static_cast<utf8proc_ssize_t>(text.size()),
-                   &mapped, static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_DECOMPOSE));
-  const std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owner(mapped, &std::free);
-  PARE_CHECK(size >= 0, "basic tokenizer: utf8proc_map failed on a word of ", text.size(),
-             " bytes: ", utf8proc_errmsg(size));
-  std::u32string out;
-  for (char32_t cp : utf8::decode_lossy({reinterpret_cast<const char*>(mapped), static_cast<std::size_t>(size)})) {
-    if (category(cp) != UTF8PROC_CATEGORY_MN) out.push_back(cp);
+// Canonical decomposition (NFD), then every nonspacing mark dropped: "é" -> "e", keeping the span.
+// One character at a time: the marks canonical ordering would reorder are the ones dropped.
+void strip_accents(std::vector<SpannedChar>& word) {
+  if (std::all_of(word.begin(), word.end(), [](const SpannedChar& c) { return c.cp < 0x80; })) return;
+  std::vector<SpannedChar> out;
+  out.reserve(word.size());
+  for (const SpannedChar& c : word) {
+    if (c.cp < 0x80) {
+      out.push_back(c);
+      continue;
+    }
+    utf8proc_int32_t decomposed[8];
+    int boundclass = 0;
+    const utf8proc_ssize_t n =
+        utf8proc_decompose_char(static_cast<utf8proc_int32_t>(c.cp), decomposed, 8,
+                                static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_DECOMPOSE), &boundclass);
+    PARE_CHECK(n >= 0 && n <= 8, "basic tokenizer: utf8proc_decompose_char failed on U+",
+               static_cast<std::uint32_t>(c.cp));
+    for (utf8proc_ssize_t i = 0; i < n; ++i) {
+      const auto cp = static_cast<char32_t>(decomposed[i]);
+      if (category(cp) != UTF8PROC_CATEGORY_MN) out.push_back({cp, c.begin, c.end});
+    }
   }
-  return out;
+  word = std::move(out);
 }
 
 }  // namespace
@@ -116,6 +149,16 @@ bool BasicTokenizer::is_never_split(std::string_view word) const {
 
 std::vector<std::string> BasicTokenizer::split(std::string_view text) const {
   std::vector<std::string> words;
+  for (SpannedWord& word : split_words(text, false)) words.push_back(std::move(word.text));
+  return words;
+}
+
+std::vector<SpannedWord> BasicTokenizer::split_with_offsets(std::string_view text) const {
+  return split_words(text, true);
+}
+
+std::vector<SpannedWord> BasicTokenizer::split_words(std::string_view text, bool with_spans) const {
+  std::vector<SpannedWord> words;
   std::size_t start = 0;  // first byte not yet tokenized
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -130,48 +173,59 @@ std::vector<std::string> BasicTokenizer::split(std::string_view text) const {
       ++pos;
       continue;
     }
-    split_segment(text.substr(start, pos - start), words);
-    words.push_back(*match);
+    split_segment(text, start, pos, with_spans, words);
+    SpannedWord special{*match, {}};
+    if (with_spans) {
+      for (const SpannedChar& c : decode_spanned(text, pos, pos + match->size())) {
+        special.spans.emplace_back(c.begin, c.end);
+      }
+    }
+    words.push_back(std::move(special));
     pos += match->size();
     start = pos;
   }
-  split_segment(text.substr(start), words);
+  split_segment(text, start, text.size(), with_spans, words);
   return words;
 }
 
-void BasicTokenizer::split_segment(std::string_view text, std::vector<std::string>& words) const {
-  if (text.empty()) return;
-  std::u32string chars = utf8::decode_lossy(text);
-  if (options_.clean_text) chars = clean(chars);
-  if (options_.handle_chinese_chars) chars = space_cjk(chars);
+void BasicTokenizer::split_segment(std::string_view text, std::size_t begin, std::size_t end, bool with_spans,
+                                   std::vector<SpannedWord>& words) const {
+  if (begin == end) return;
+  std::vector<SpannedChar> chars = decode_spanned(text, begin, end);
+  if (options_.clean_text) clean(chars);
+  if (options_.handle_chinese_chars) space_cjk(chars);
 
-  std::u32string word;
+  std::vector<SpannedChar> word;
+  SpannedWord piece;
+  auto flush_piece = [&] {
+    if (!piece.text.empty()) words.push_back(std::move(piece));
+    piece = SpannedWord{};
+  };
   auto emit_word = [&] {
     if (word.empty()) return;
     if (options_.lowercase) {
-      for (char32_t& cp : word) cp = static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(cp)));
+      for (SpannedChar& c : word) c.cp = static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(c.cp)));
     }
-    if (strip_accents_) word = strip_accents(word);
-    std::string piece;
-    for (char32_t cp : word) {
-      if (is_bert_punctuation(cp)) {
-        if (!piece.empty()) words.push_back(std::move(piece));
-        piece.clear();
-        utf8::append(piece, cp);
-        words.push_back(std::move(piece));
-        piece.clear();
+    if (strip_accents_) strip_accents(word);
+    for (const SpannedChar& c : word) {
+      if (is_bert_punctuation(c.cp)) {
+        flush_piece();
+        utf8::append(piece.text, c.cp);
+        if (with_spans) piece.spans.emplace_back(c.begin, c.end);
+        flush_piece();
       } else {
-        utf8::append(piece, cp);
+        utf8::append(piece.text, c.cp);
+        if (with_spans) piece.spans.emplace_back(c.begin, c.end);
       }
     }
-    if (!piece.empty()) words.push_back(std::move(piece));
+    flush_piece();
     word.clear();
   };
-  for (char32_t cp : chars) {
-    if (is_split_whitespace(cp)) {
+  for (const SpannedChar& c : chars) {
+    if (is_split_whitespace(c.cp)) {
       emit_word();
     } else {
-      word.push_back(cp);
+      word.push_back(c);
     }
   }
   emit_word();

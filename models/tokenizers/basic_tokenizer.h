@@ -14,9 +14,11 @@
 // Python's "i̇" once accents are stripped).
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pare {
@@ -29,18 +31,32 @@ struct BasicTokenizerOptions {
   std::vector<std::string> never_split;
 };
 
+// A word with where each of its characters came from: spans[i] is the byte range [begin, end) in the
+// original text of the character that became code point i of `text` (lower-casing maps one character
+// to one; accent stripping keeps the base letter's range, so "é" (2 bytes) stays 2 bytes wide).
+struct SpannedWord {
+  std::string text;
+  std::vector<std::pair<std::size_t, std::size_t>> spans;
+};
+
 class BasicTokenizer {
  public:
   explicit BasicTokenizer(BasicTokenizerOptions options);
 
   // Words of `text`, in order; a never_split token comes out as one word.
   std::vector<std::string> split(std::string_view text) const;
+  // The same words with the byte ranges of their characters in `text`.
+  std::vector<SpannedWord> split_with_offsets(std::string_view text) const;
 
   bool is_never_split(std::string_view word) const;
   const BasicTokenizerOptions& options() const { return options_; }
 
  private:
-  void split_segment(std::string_view text, std::vector<std::string>& words) const;
+  // The words, with their characters' spans when `with_spans` (split() needs none and saves the work).
+  std::vector<SpannedWord> split_words(std::string_view text, bool with_spans) const;
+  // Words of text[begin, end), the spans counted from the start of `text`.
+  void split_segment(std::string_view text, std::size_t begin, std::size_t end, bool with_spans,
+                     std::vector<SpannedWord>& words) const;
 
   BasicTokenizerOptions options_;
   bool strip_accents_;

@@ -39,6 +39,21 @@ std::vector<std::int64_t> SentencePieceTokenizer::encode(std::string_view text) 
   return {ids.begin(), ids.end()};
 }
 
+TokenOffsets SentencePieceTokenizer::encode_with_offsets(std::string_view text) const {
+  const auto bad = utf8::first_invalid_byte(text);
+  PARE_CHECK(!bad, "tokenizer: the text is not valid UTF-8 at byte ", bad.value_or(0));
+  // sentencepiece keeps each piece's byte range in the input through its normalisation.
+  const sentencepiece::ImmutableSentencePieceText encoded =
+      processor_->EncodeAsImmutableProto(absl::string_view(text.data(), text.size()));
+  TokenOffsets out;
+  for (const auto& piece : encoded.pieces()) {
+    out.ids.push_back(piece.id());
+    out.offsets.emplace_back(piece.begin(), piece.end());
+  }
+  PARE_CHECK(out.ids == encode(text), "sentencepiece ", path_, ": encoding with offsets failed");
+  return out;
+}
+
 std::string SentencePieceTokenizer::decode(std::span<const std::int64_t> ids, bool skip_special_tokens) const {
   std::vector<int> kept;
   kept.reserve(ids.size());

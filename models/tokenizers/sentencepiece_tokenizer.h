@@ -26,6 +26,7 @@ class SentencePieceTokenizer final : public Tokenizer {
   ~SentencePieceTokenizer() override;
 
   std::vector<std::int64_t> encode(std::string_view text) const override;
+  TokenOffsets encode_with_offsets(std::string_view text) const override;
   std::string decode(std::span<const std::int64_t> ids, bool skip_special_tokens = true) const override;
   std::int64_t vocab_size() const override;
   std::string id_to_token(std::int64_t id) const override;

@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pare {
@@ -38,6 +39,13 @@ struct Encoding {
   std::vector<std::string> tokens;
 };
 
+// Ids with the byte range [begin, end) of `text` each token stands for (a WordPiece continuation
+// covers its own characters; a whole-word [UNK] the word).
+struct TokenOffsets {
+  std::vector<std::int64_t> ids;
+  std::vector<std::pair<std::size_t, std::size_t>> offsets;
+};
+
 class Tokenizer {
  public:
   virtual ~Tokenizer() = default;
@@ -45,6 +53,9 @@ class Tokenizer {
   // Ids of the pieces of `text`, without special tokens. Special tokens written in the text (for
   // example "[MASK]") are kept whole. Invalid UTF-8 never throws (see the implementation's notes).
   virtual std::vector<std::int64_t> encode(std::string_view text) const = 0;
+  // encode() with where each token came from in `text`, for mapping answers given as character
+  // positions (SQuAD) onto tokens and back. `text` must be valid UTF-8 (throws naming the first bad byte).
+  virtual TokenOffsets encode_with_offsets(std::string_view text) const = 0;
 
   // Text of `ids`, pieces joined back as the model's scheme defines; special tokens left out when
   // `skip_special_tokens`.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "models/tokenizers/utf8.h"  // first_invalid_byte
 #include "runtime/error.h"
 #include "runtime/io/input_file.h"
 
@@ -86,18 +87,43 @@ std::vector<std::int64_t> WordPieceTokenizer::encode(std::string_view text) cons
   return ids;
 }
 
-void WordPieceTokenizer::encode_word(const std::string& word, std::vector<std::int64_t>& ids) const {
+TokenOffsets WordPieceTokenizer::encode_with_offsets(std::string_view text) const {
+  const auto bad = utf8::first_invalid_byte(text);
+  PARE_CHECK(!bad, "tokenizer: the text is not valid UTF-8 at byte ", bad.value_or(0));
+  TokenOffsets out;
+  std::vector<std::pair<std::size_t, std::size_t>> pieces;
+  for (const SpannedWord& word : basic_.split_with_offsets(text)) {
+    pieces.clear();
+    if (basic_.is_never_split(word.text)) {
+      out.ids.push_back(token_to_id(word.text).value_or(unk_));
+      pieces.emplace_back(0, word.spans.size());
+    } else {
+      encode_word(word.text, out.ids, &pieces);
+    }
+    for (const auto& [first, last] : pieces)
+      out.offsets.emplace_back(word.spans[first].first, word.spans[last - 1].second);
+  }
+  return out;
+}
+
+void WordPieceTokenizer::encode_word(const std::string& word, std::vector<std::int64_t>& ids,
+                                     std::vector<std::pair<std::size_t, std::size_t>>* piece_chars) const {
   // Byte offset of each character boundary (the basic tokenizer's words are valid UTF-8).
   std::vector<std::size_t> bounds;
   for (std::size_t i = 0; i < word.size(); ++i) {
     if ((static_cast<unsigned char>(word[i]) & 0xC0) != 0x80) bounds.push_back(i);
   }
-  if (bounds.size() > options_.max_input_chars_per_word) {
+  const std::size_t chars = bounds.size();
+  auto whole_word_unknown = [&](std::size_t first_id) {
+    ids.resize(first_id);
     ids.push_back(unk_);
-    return;
-  }
+    if (piece_chars != nullptr) {
+      piece_chars->clear();
+      piece_chars->emplace_back(0, chars);
+    }
+  };
+  if (chars > options_.max_input_chars_per_word) return whole_word_unknown(ids.size());
   bounds.push_back(word.size());
-  const std::size_t chars = bounds.size() - 1;
   const std::size_t first_id = ids.size();
   std::string candidate;
   std::size_t start = 0;
@@ -111,13 +137,10 @@ void WordPieceTokenizer::encode_word(const std::string& word, std::vector<std::i
       found = token_to_id(candidate);
       if (found) break;
     }
-    if (!found) {
-      // One piece that cannot be matched makes the whole word unknown.
-      ids.resize(first_id);
-      ids.push_back(unk_);
-      return;
-    }
+    // One piece that cannot be matched makes the whole word unknown.
+    if (!found) return whole_word_unknown(first_id);
     ids.push_back(*found);
+    if (piece_chars != nullptr) piece_chars->emplace_back(start, end);
     start = end;
   }
 }

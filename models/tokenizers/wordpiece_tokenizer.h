@@ -35,6 +35,7 @@ class WordPieceTokenizer final : public Tokenizer {
   static WordPieceTokenizer from_tokenizer_json(const std::filesystem::path& path);
 
   std::vector<std::int64_t> encode(std::string_view text) const override;
+  TokenOffsets encode_with_offsets(std::string_view text) const override;
   // Pieces joined by spaces, continuation pieces glued to the piece before them.
   std::string decode(std::span<const std::int64_t> ids, bool skip_special_tokens = true) const override;
   std::int64_t vocab_size() const override { return static_cast<std::int64_t>(vocab_.size()); }
@@ -49,7 +50,10 @@ class WordPieceTokenizer final : public Tokenizer {
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
 
-  void encode_word(const std::string& word, std::vector<std::int64_t>& ids) const;
+  // The pieces of `word` appended to `ids`; with `piece_chars`, each piece's [first, last) character
+  // index in the word too (a whole-word [UNK] covers every character).
+  void encode_word(const std::string& word, std::vector<std::int64_t>& ids,
+                   std::vector<std::pair<std::size_t, std::size_t>>* piece_chars = nullptr) const;
   bool is_special(std::int64_t id) const;
 
   std::vector<std::string> vocab_;
