@@ -1,6 +1,7 @@
 // pare pretrain: masked-LM pretraining of a model directory or a fresh named size on Brown or text.
 // pare finetune: a model directory fine-tuned on a Brown or GLUE task or on the user's own files.
-// pare eval: a model directory's metrics on a task's split, as JSON on stdout.
+// pare eval: a model directory's metrics on a task's split (SQuAD's in cli/squad_eval.cpp), as JSON
+// on stdout.
 // All three print one JSON object on stdout; progress and notes go to stderr.
 #include <iostream>
 #include <memory>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/squad_eval.h"
 #include "cli/strict_numbers.h"
 #include "cli/training_options.h"  // TrainFlags, TaskFlags, finetune_options, report
 #include "runtime/distributed/world.h"
@@ -85,7 +87,8 @@ void add_eval(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("eval", "Metrics of a model directory on a task's split, as JSON");
   cmd->add_option("--model", args->model, "fine-tuned model directory")->required();
   cmd->add_option("--task", args->task,
-                  "brown-genre, brown-pos, brown-order or a GLUE task; or the user's files (--dev, --test)");
+                  "brown-genre, brown-pos, brown-order, a GLUE task, squad or squad_v2; or the user's files (--dev, "
+                  "--test)");
   add_user_data_flags(cmd, args->user);
   cmd->add_option("--data", args->data, "GLUE: the task's directory");
   cmd->add_option("--brown", args->brown, "Brown corpus directory (default corpora/brown)");
@@ -97,7 +100,20 @@ void add_eval(CLI::App& app) {
   cmd->add_option("--max-examples", args->max_examples, "at most N examples, evenly spread (0: all)")
       ->check(at_least(0));
   add_device_flag(cmd, args->device);
-  cmd->callback([args] {
+  auto squad = std::make_shared<SquadEvalFlags>();
+  add_squad_eval_flags(cmd, *squad);
+  CLI::Option* seq = cmd->get_option("--seq");
+  cmd->callback([args, squad, seq] {
+    if (is_squad_task(args->task)) {
+      PARE_CHECK(args->split == "dev", "eval --task ", args->task,
+                 ": SQuAD's test sets are not public; give the dev file");
+      const std::string json =
+          run_squad_eval(*squad, args->task, args->model, args->data, args->user.dev.string(), args->seq,
+                         seq->count() > 0, args->batch, args->max_examples, args->device);
+      if (writes_results()) std::cout << json << "\n";
+      return;
+    }
+    PARE_CHECK(squad->predictions.empty(), "eval: --predictions is for --task squad and squad_v2");
     EvaluateOptions o;
     o.device = parse_device(args->device);
     o.model_dir = args->model;
