@@ -8,12 +8,13 @@
 #include "runtime/error.h"
 #include "runtime/io/atomic_file.h"
 #include "train/squad_evaluation.h"
+#include "train/squad_finetune.h"
 
 namespace pare::cli {
 
 bool is_squad_task(const std::string& task) { return task == "squad" || task == "squad_v2"; }
 
-void add_squad_eval_flags(CLI::App* cmd, SquadEvalFlags& f) {
+void add_squad_eval_flags(CLI::App* cmd, SquadEvalFlags& f, bool predictions) {
   cmd->add_option("--doc-stride", f.doc_stride, "SQuAD: context tokens consecutive windows share")
       ->check(at_least(0))
       ->capture_default_str();
@@ -29,8 +30,50 @@ void add_squad_eval_flags(CLI::App* cmd, SquadEvalFlags& f) {
   cmd->add_option("--null-threshold", f.null_threshold,
                   "SQuAD v2.0: answer \"no answer\" when its score beats the best span's by more than this")
       ->capture_default_str();
-  cmd->add_option("--predictions", f.predictions,
-                  "SQuAD: write every question's answer text here as JSON {id: text}, the official scorer's input");
+  if (predictions) {
+    cmd->add_option("--predictions", f.predictions,
+                    "SQuAD: write every question's answer text here as JSON {id: text}, the official scorer's input");
+  }
+}
+
+namespace {
+
+// The official file name of `split` ("train" or "dev") for the task's version.
+std::filesystem::path official_file(const std::string& data, SquadVersion version, const char* split) {
+  return std::filesystem::path(data) /
+         (std::string(split) + (version == SquadVersion::v2_0 ? "-v2.0.json" : "-v1.1.json"));
+}
+
+}  // namespace
+
+void run_squad_finetune(const SquadEvalFlags& f, const std::string& model, const TaskFlags& task, bool seq_given,
+                        const TrainFlags& train) {
+  SquadFinetuneOptions o;
+  o.version = task.task == "squad_v2" ? SquadVersion::v2_0 : SquadVersion::v1_1;
+  const bool files = !task.user.train.empty() || !task.user.dev.empty();
+  PARE_CHECK(task.data.empty() == files, "finetune --task ", task.task,
+             ": give --data DIR (holding the official train and dev files) or --train FILE and --dev FILE");
+  o.train_file = files ? task.user.train : official_file(task.data, o.version, "train");
+  o.dev_file = files ? task.user.dev : official_file(task.data, o.version, "dev");
+  for (const auto& file : {o.train_file, o.dev_file}) {
+    PARE_CHECK(!file.empty(), "finetune --task ", task.task, ": give both --train FILE and --dev FILE");
+    PARE_CHECK(std::filesystem::is_regular_file(file), "finetune --task ", task.task, ": ", file.string(),
+               " does not exist");
+  }
+  o.model_dir = model;
+  o.windows.max_length = seq_given ? task.seq : 384;
+  o.windows.doc_stride = f.doc_stride;
+  o.windows.max_query_length = f.max_query_length;
+  o.answers.n_best = f.n_best;
+  o.answers.max_answer_length = f.max_answer_length;
+  o.answers.null_threshold = f.null_threshold;
+  o.eval_batch_size = task.eval_batch;
+  o.max_train_examples = task.max_train;
+  o.max_eval_examples = task.max_eval;
+  o.new_head = task.new_head;
+  o.trainer = trainer_options(train);
+  if (o.trainer.max_steps == 0 && o.trainer.epochs == 0) o.trainer.epochs = 2;  // run_qa's usual
+  report(finetune_squad(o));
 }
 
 std::string run_squad_eval(const SquadEvalFlags& f, const std::string& task, const std::string& model,
@@ -38,10 +81,9 @@ std::string run_squad_eval(const SquadEvalFlags& f, const std::string& task, con
                            std::size_t batch, std::size_t max_examples, const std::string& device) {
   SquadEvaluateOptions o;
   o.version = task == "squad_v2" ? SquadVersion::v2_0 : SquadVersion::v1_1;
-  const char* official = o.version == SquadVersion::v2_0 ? "dev-v2.0.json" : "dev-v1.1.json";
-  PARE_CHECK(data.empty() != dev.empty(), "eval --task ", task, ": give --data DIR (holding ", official,
-             ") or --dev FILE (a file in SQuAD's layout)");
-  o.file = dev.empty() ? std::filesystem::path(data) / official : std::filesystem::path(dev);
+  PARE_CHECK(data.empty() != dev.empty(), "eval --task ", task, ": give --data DIR (holding ",
+             official_file("", o.version, "dev").string(), ") or --dev FILE (a file in SQuAD's layout)");
+  o.file = dev.empty() ? official_file(data, o.version, "dev") : std::filesystem::path(dev);
   PARE_CHECK(std::filesystem::is_regular_file(o.file), "eval --task ", task, ": ", o.file.string(), " does not exist");
   o.model_dir = model;
   o.windows.max_length = seq_given ? seq : 384;  // SQuAD's usual window

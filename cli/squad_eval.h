@@ -1,9 +1,12 @@
-// pare eval on SQuAD (--task squad or squad_v2): the flags only SQuAD has, and the run.
+// pare eval and pare finetune on SQuAD (--task squad or squad_v2): the flags only SQuAD has, and the
+// runs.
 #pragma once
 
 #include <CLI/CLI.hpp>
 #include <cstddef>
 #include <string>
+
+#include "cli/training_options.h"  // TaskFlags, TrainFlags
 
 namespace pare::cli {
 
@@ -14,7 +17,14 @@ struct SquadEvalFlags {
 };
 
 bool is_squad_task(const std::string& task);
-void add_squad_eval_flags(CLI::App* cmd, SquadEvalFlags& flags);
+// --doc-stride, --max-query-length, --n-best, --max-answer-length, --null-threshold; with
+// `predictions`, --predictions too (pare eval).
+void add_squad_eval_flags(CLI::App* cmd, SquadEvalFlags& flags, bool predictions = true);
+
+// pare finetune --task squad|squad_v2: the training and dev files from --data DIR (the official
+// names) or --train and --dev; --seq defaults to 384 when not given (`seq_given`).
+void run_squad_finetune(const SquadEvalFlags& flags, const std::string& model, const TaskFlags& task, bool seq_given,
+                        const TrainFlags& train);
 
 // The evaluation's JSON ({"task", "split", "metrics", "windows", "seconds"}), the predictions file
 // written when asked. `data` is the directory of the official files, `dev` a file of their layout.

@@ -74,7 +74,15 @@ void add_finetune(CLI::App& app) {
   cmd->add_option("--model", args->model, "model directory (config.json, weights, tokenizer)")->required();
   add_task_flags(cmd, args->task);
   add_train_flags(cmd, args->train);
-  cmd->callback([args] { report(finetune(finetune_options(args->model, args->task, args->train))); });
+  auto squad = std::make_shared<SquadEvalFlags>();
+  add_squad_eval_flags(cmd, *squad, false);
+  CLI::Option* seq = cmd->get_option("--seq");
+  cmd->callback([args, squad, seq] {
+    if (is_squad_task(args->task.task)) {
+      return run_squad_finetune(*squad, args->model, args->task, seq->count() > 0, args->train);
+    }
+    report(finetune(finetune_options(args->model, args->task, args->train)));
+  });
 }
 
 void add_eval(CLI::App& app) {

@@ -90,6 +90,13 @@ Batch collate(std::span<const TokenizedExample> examples, std::span<const std::s
         PARE_CHECK(!has_label || ex.token_labels.size() == n, where(index), ex.token_labels.size(),
                    " token labels for ", n, " tokens");
         break;
+      case TaskKind::answer_span:
+        has_label = ex.answer_span.has_value();
+        PARE_CHECK(!has_label || (ex.answer_span->first >= 0 && ex.answer_span->first <= ex.answer_span->second &&
+                                  ex.answer_span->second < static_cast<std::int64_t>(n)),
+                   where(index), "answer span [", has_label ? ex.answer_span->first : 0, ", ",
+                   has_label ? ex.answer_span->second : 0, "] outside its ", n, " tokens");
+        break;
     }
     labelled += has_label;
     longest = std::max(longest, n);
@@ -114,6 +121,10 @@ Batch collate(std::span<const TokenizedExample> examples, std::span<const std::s
     if (kind == TaskKind::regression) scores.push_back(*ex.score);
     if (kind == TaskKind::tagging)
       std::copy(ex.token_labels.begin(), ex.token_labels.end(), token_labels.begin() + base);
+    if (kind == TaskKind::answer_span) {
+      class_labels.push_back(ex.answer_span->first);
+      class_labels.push_back(ex.answer_span->second);
+    }
   }
 
   Batch batch;
@@ -124,6 +135,7 @@ Batch collate(std::span<const TokenizedExample> examples, std::span<const std::s
     if (kind == TaskKind::classification) batch.labels = Tensor::from_vector(class_labels, {B});
     if (kind == TaskKind::regression) batch.labels = Tensor::from_vector(scores, {B});
     if (kind == TaskKind::tagging) batch.labels = Tensor::from_vector(token_labels, {B, T});
+    if (kind == TaskKind::answer_span) batch.labels = Tensor::from_vector(class_labels, {B, 2});
   }
   batch.indices.assign(indices.begin(), indices.end());
   return batch;

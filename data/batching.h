@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "data/example.h"
@@ -20,6 +21,7 @@ struct TokenizedExample {
   std::optional<std::int64_t> label;         // classification
   std::optional<float> score;                // regression
   std::vector<std::int64_t> token_labels;    // tagging: one per input id, kIgnoreLabel where none
+  std::optional<std::pair<std::int64_t, std::int64_t>> answer_span;  // question answering: start, end token
 };
 
 // Token labels for a tagged sequence: `word_of_token[i]` is the index of the word token i comes
@@ -33,7 +35,8 @@ struct Batch {
   Tensor attention_mask;  // int64 [B, T], 1 on tokens, 0 on padding
   Tensor token_type_ids;  // int64 [B, T], 0 on padding
   // classification: int64 [B]; regression: f32 [B]; tagging: int64 [B, T] with kIgnoreLabel on
-  // padding. Undefined when the examples carry no labels (test sets).
+  // padding; answer spans: int64 [B, 2], start and end. Undefined when the examples carry no labels
+  // (test sets).
   Tensor labels;
   std::vector<std::size_t> indices;  // the examples of rows 0 .. B-1
 };

@@ -14,7 +14,8 @@ namespace pare {
 // after a word's first), as PyTorch's cross-entropy ignore_index.
 inline constexpr std::int64_t kIgnoreLabel = -100;
 
-enum class TaskKind { classification, regression, tagging };
+// answer_span: extractive question answering (SQuAD), a start and an end token per example.
+enum class TaskKind { classification, regression, tagging, answer_span };
 
 // Which part of a dataset; a test split may come without labels (GLUE's do).
 enum class Split { train, dev, test };

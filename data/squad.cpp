@@ -95,6 +95,14 @@ std::vector<SquadExample> read_squad_file(const std::filesystem::path& path, Squ
   return out;
 }
 
+std::vector<SquadExample> evenly_spaced(std::vector<SquadExample> examples, std::size_t max) {
+  if (max == 0 || examples.size() <= max) return examples;
+  std::vector<SquadExample> out;
+  out.reserve(max);
+  for (std::size_t i = 0; i < max; ++i) out.push_back(std::move(examples[i * examples.size() / max]));
+  return out;
+}
+
 std::vector<SquadQuestion> squad_questions(const std::vector<SquadExample>& examples) {
   std::vector<SquadQuestion> out;
   out.reserve(examples.size());

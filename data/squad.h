@@ -45,6 +45,10 @@ struct SquadExample {
 // v1.1 files may not hold unanswerable questions.
 std::vector<SquadExample> read_squad_file(const std::filesystem::path& path, SquadVersion version);
 
+// At most `max` of the examples spread evenly over the list (0: all), so part of a file still
+// samples all of its articles.
+std::vector<SquadExample> evenly_spaced(std::vector<SquadExample> examples, std::size_t max);
+
 // The official scorer's view of the questions: ids and gold answer texts.
 std::vector<SquadQuestion> squad_questions(const std::vector<SquadExample>& examples);
 

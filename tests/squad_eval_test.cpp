@@ -106,6 +106,29 @@ TEST(SquadEval, AnswersArePiecesOfTheirContextsAndScoreAsTheOfficialRulesSay) {
   }
 }
 
+// pare finetune --task squad from the command line: a short run on the same file writes a model
+// directory (with its vocabulary) that pare eval --task squad reads.
+TEST(SquadEval, FinetuneFromTheCommandLineWritesAModelEvalReads) {
+  const ScratchDir dir;
+  const fs::path model = qa_model(dir);
+  const fs::path file = squad_file(dir, false);
+  const fs::path out = dir.path() / "tuned";
+  testing::CommandOutcome r = testing::run_pare_capturing(
+      "finetune --model '" + model.string() + "' --task squad --train '" + file.string() + "' --dev '" + file.string() +
+      "' --seq 16 --max-query-length 3 --doc-stride 2 --steps 3 --batch 2 --out '" + out.string() + "'");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(fs::exists(out / "best" / "vocab.txt"));
+  r = testing::run_pare_capturing("eval --model '" + (out / "best").string() + "' --task squad --dev '" +
+                                  file.string() + "' --seq 16 --max-query-length 3 --doc-stride 2");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(has(r.output, "\"f1\"")) << r.output;
+  // Only one of --data and the files; both files.
+  r = testing::run_pare_capturing("finetune --model '" + model.string() + "' --task squad --train '" + file.string() +
+                                  "' --out '" + (dir.path() / "x").string() + "' --steps 1");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(has(r.output, "give both --train FILE and --dev FILE")) << r.output;
+}
+
 TEST(SquadEval, AMissingFileAModelWithoutTheHeadAndPredictionsOutsideSquadAreRefused) {
   const ScratchDir dir;
   const fs::path model = qa_model(dir);

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
+#include <map>
 
+#include "models/bert_heads.h"  // BertForQuestionAnswering
 #include "models/checkpoint.h"  // load_pretrained
 #include "models/tokenizers/tokenizer.h"
 #include "runtime/autograd.h"  // NoGradGuard
@@ -36,45 +39,25 @@ BertInputs batch_of(const std::vector<SquadWindow>& windows, std::size_t begin, 
           Tensor::from_vector(types, shape).to(device)};
 }
 
-std::vector<SquadExample> evenly_spaced_examples(std::vector<SquadExample> all, std::size_t max) {
-  if (max == 0 || all.size() <= max) return all;
-  std::vector<SquadExample> out;
-  for (std::size_t i = 0; i < max; ++i) out.push_back(std::move(all[i * all.size() / max]));
-  return out;
-}
-
 }  // namespace
 
-SquadEvaluation evaluate_squad(const SquadEvaluateOptions& o) {
-  // The data first: a malformed file fails before any model work.
-  const std::vector<SquadExample> examples = evenly_spaced_examples(read_squad_file(o.file, o.version), o.max_examples);
-  LoadedBert loaded = load_pretrained(o.model_dir);
-  PARE_CHECK(loaded.model->task() == BertTask::question_answering, o.model_dir.string(), " is a ",
-             architecture_name(loaded.model->task()), "; SQuAD needs a BertForQuestionAnswering model");
-  PARE_CHECK(loaded.report.initialised.empty(), o.model_dir.string(), ": ", loaded.report.summary(),
-             "\nan evaluation of freshly initialised weights would score noise; fine-tune the model first");
-  PARE_CHECK(o.windows.max_length <= static_cast<std::size_t>(loaded.model->config().max_position_embeddings), "--seq ",
-             o.windows.max_length, " exceeds ", o.model_dir.string(), "'s max_position_embeddings ",
-             loaded.model->config().max_position_embeddings);
-  BertTaskModel& model = *loaded.model;
-  model.to(o.device);
-  model.eval();
-  const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(o.model_dir);
-
+SquadEvaluation evaluate_squad_windows(const BertTaskModel& model, std::int64_t pad_id,
+                                       const std::vector<SquadExample>& examples,
+                                       const std::vector<SquadWindow>& windows, SquadVersion version,
+                                       const SquadAnswerOptions& answers, std::size_t batch_size) {
   SquadEvaluation out;
-  auto start = Clock::now();
-  const std::vector<SquadWindow> windows = squad_windows(*tokenizer, examples, o.windows);
-  out.bookkeeping_seconds += seconds_since(start);
   out.windows = windows.size();
-
-  start = Clock::now();
+  auto start = Clock::now();
   std::vector<std::vector<float>> start_logits(windows.size()), end_logits(windows.size());
   {
+    BertTaskModel& mutable_model = const_cast<BertTaskModel&>(model);
+    const bool was_training = model.is_training();
+    mutable_model.eval();
     const NoGradGuard no_grad;
     const ParameterCache weights(model.parameters());
-    for (std::size_t begin = 0; begin < windows.size(); begin += o.batch_size) {
-      const std::size_t end = std::min(windows.size(), begin + o.batch_size);
-      const BertOutputs outputs = model.forward(batch_of(windows, begin, end, tokenizer->pad_id(), o.device));
+    for (std::size_t begin = 0; begin < windows.size(); begin += batch_size) {
+      const std::size_t end = std::min(windows.size(), begin + batch_size);
+      const BertOutputs outputs = model.forward(batch_of(windows, begin, end, pad_id, model.bert().device()));
       const std::vector<float> starts = BertForQuestionAnswering::start_logits(outputs.logits).to_vector<float>();
       const std::vector<float> ends = BertForQuestionAnswering::end_logits(outputs.logits).to_vector<float>();
       const auto cols = static_cast<std::size_t>(outputs.logits.size(1));
@@ -84,12 +67,13 @@ SquadEvaluation evaluate_squad(const SquadEvaluateOptions& o) {
         end_logits[w].assign(ends.begin() + row, ends.begin() + row + static_cast<std::ptrdiff_t>(cols));
       }
     }
+    mutable_model.train(was_training);
   }
   out.model_seconds = seconds_since(start);
 
   start = Clock::now();
   const std::vector<SquadPrediction> predicted =
-      squad_predictions(examples, windows, start_logits, end_logits, o.version, o.answers);
+      squad_predictions(examples, windows, start_logits, end_logits, version, answers);
   std::map<std::string, std::string> texts;
   std::map<std::string, double> no_answer;
   for (std::size_t i = 0; i < examples.size(); ++i) {
@@ -98,14 +82,14 @@ SquadEvaluation evaluate_squad(const SquadEvaluateOptions& o) {
     no_answer.emplace(examples[i].id, predicted[i].no_answer_score);
   }
   const std::vector<SquadQuestion> questions = squad_questions(examples);
-  if (o.version == SquadVersion::v1_1) {
+  if (version == SquadVersion::v1_1) {
     const SquadScores s = squad_v1_scores(questions, texts);
-    out.metrics = {{"exact_match", s.exact_match}, {"f1", s.f1}};
+    out.metrics = {{"f1", s.f1}, {"exact_match", s.exact_match}};
   } else {
     // Every prediction already says "" where its no-answer score passed the threshold, so it is
     // scored as given (threshold above every score); the no-answer scores pick the best thresholds.
     const SquadScores s = squad_v2_scores(questions, texts, no_answer, std::numeric_limits<double>::infinity());
-    out.metrics = {{"exact_match", s.exact_match}, {"f1", s.f1}};
+    out.metrics = {{"f1", s.f1}, {"exact_match", s.exact_match}};
     if (s.has_answer_exact) {
       out.metrics.push_back({"HasAns_exact", *s.has_answer_exact});
       out.metrics.push_back({"HasAns_f1", *s.has_answer_f1});
@@ -122,6 +106,28 @@ SquadEvaluation evaluate_squad(const SquadEvaluateOptions& o) {
     }
   }
   out.bookkeeping_seconds += seconds_since(start);
+  return out;
+}
+
+SquadEvaluation evaluate_squad(const SquadEvaluateOptions& o) {
+  // The data first: a malformed file fails before any model work.
+  const std::vector<SquadExample> examples = evenly_spaced(read_squad_file(o.file, o.version), o.max_examples);
+  LoadedBert loaded = load_pretrained(o.model_dir);
+  PARE_CHECK(loaded.model->task() == BertTask::question_answering, o.model_dir.string(), " is a ",
+             architecture_name(loaded.model->task()), "; SQuAD needs a BertForQuestionAnswering model");
+  PARE_CHECK(loaded.report.initialised.empty(), o.model_dir.string(), ": ", loaded.report.summary(),
+             "\nan evaluation of freshly initialised weights would score noise; fine-tune the model first");
+  PARE_CHECK(o.windows.max_length <= static_cast<std::size_t>(loaded.model->config().max_position_embeddings), "--seq ",
+             o.windows.max_length, " exceeds ", o.model_dir.string(), "'s max_position_embeddings ",
+             loaded.model->config().max_position_embeddings);
+  loaded.model->to(o.device);
+  const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(o.model_dir);
+  const auto start = Clock::now();
+  const std::vector<SquadWindow> windows = squad_windows(*tokenizer, examples, o.windows);
+  const double windowing = seconds_since(start);
+  SquadEvaluation out =
+      evaluate_squad_windows(*loaded.model, tokenizer->pad_id(), examples, windows, o.version, o.answers, o.batch_size);
+  out.bookkeeping_seconds += windowing;
   return out;
 }
 

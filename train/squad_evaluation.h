@@ -14,6 +14,7 @@
 #include "data/metrics.h"  // MetricValue
 #include "data/squad.h"
 #include "data/squad_answers.h"
+#include "models/bert.h"
 #include "runtime/device.h"
 
 namespace pare {
@@ -39,5 +40,12 @@ struct SquadEvaluation {
 };
 
 SquadEvaluation evaluate_squad(const SquadEvaluateOptions& options);
+
+// The same on a loaded model (on its device, in eval mode for the call) and tokenized windows of
+// `examples`: what fine-tuning evaluates on dev after each evaluation interval.
+SquadEvaluation evaluate_squad_windows(const BertTaskModel& model, std::int64_t pad_id,
+                                       const std::vector<SquadExample>& examples,
+                                       const std::vector<SquadWindow>& windows, SquadVersion version,
+                                       const SquadAnswerOptions& answers, std::size_t batch_size);
 
 }  // namespace pare
