@@ -52,6 +52,7 @@ void DistillationHook::on_train_begin(BertTaskModel& student, const TrainingPlan
   const auto* classifier = dynamic_cast<const BertForSequenceClassification*>(&student);
   prediction_kind_ = classifier != nullptr && classifier->is_regression() ? PredictionLossKind::mse
                                                                           : PredictionLossKind::kl_divergence;
+  answer_spans_ = student.task() == BertTask::question_answering;
   PARE_CHECK(student.config().hidden_size == projection_.student_hidden(), "distillation: the student's hidden size ",
              student.config().hidden_size, " differs from the projection's input ", projection_.student_hidden(),
              " (after removing hidden dims, call restrict_student_hidden)");
@@ -136,10 +137,14 @@ Tensor DistillationHook::extra_loss(const MicroBatchView& batch) {
   const auto part = [](const Tensor& loss, double share) { return share == 1.0 ? loss : scale(loss, share); };
   Tensor total;
   if (options_.logit_weight > 0) {
-    const Tensor loss = prediction_distillation_loss(batch.outputs.logits, teacher.logits, batch.inputs.attention_mask,
+    const Tensor loss =
+        answer_spans_ ? answer_span_distillation_loss(batch.outputs.logits, teacher.logits, batch.inputs.attention_mask,
+                                                      options_.temperature)
+                      : prediction_distillation_loss(batch.outputs.logits, teacher.logits, batch.inputs.attention_mask,
                                                      prediction_kind_, options_.temperature);
     terms_.logit_loss = running_mean(terms_.logit_loss, loss, count);
-    const double share = batch.outputs.logits.dim() == 3 ? batch.share.tokens : batch.share.rows;
+    // Means over tokens for token heads; over sequences for sentence heads and answer spans.
+    const double share = batch.outputs.logits.dim() == 3 && !answer_spans_ ? batch.share.tokens : batch.share.rows;
     total = scale(part(loss, share), options_.logit_weight);
   }
   if (options_.hidden_weight > 0) {

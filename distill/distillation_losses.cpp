@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <vector>
 
+#include "models/bert_heads.h"  // BertForQuestionAnswering::start_logits, end_logits
 #include "runtime/error.h"
-#include "runtime/ops/elementwise.h"  // div, mul
+#include "runtime/ops/elementwise.h"  // add, add_scalar, div, mul, scale
 #include "runtime/ops/loss.h"         // kl_div_with_temperature, mse_loss
 #include "runtime/ops/reduce.h"       // mean
 
@@ -60,6 +61,31 @@ Tensor prediction_distillation_loss(const Tensor& student_logits, const Tensor& 
   }
   if (kind == PredictionLossKind::mse) return mse_loss(s, t);
   return kl_div_with_temperature(s, t, temperature);
+}
+
+Tensor answer_span_distillation_loss(const Tensor& student_logits, const Tensor& teacher_logits,
+                                     const Tensor& attention_mask, double temperature) {
+  const char* what = "answer_span_distillation_loss";
+  check_defined(student_logits, what, "student_logits");
+  check_defined(teacher_logits, what, "teacher_logits");
+  PARE_CHECK(student_logits.shape() == teacher_logits.shape() && student_logits.dim() == 3 &&
+                 student_logits.size(2) == 2,
+             what, ": student logits ", shape_str(student_logits.shape()), " and teacher logits ",
+             shape_str(teacher_logits.shape()), " must both be [B, T, 2]");
+  // Padding gets a logit far below every real one in both: no probability, so no KL.
+  Tensor padding;
+  if (attention_mask.defined()) {
+    check_mask(attention_mask, student_logits, what);
+    check_has_token(attention_mask, what);
+    padding = scale(add_scalar(attention_mask.to(DType::f32), -1.0), 1e4);  // 0 on tokens, -1e4 on padding
+  }
+  auto channel = [&](const Tensor& logits, std::int64_t c) {
+    const Tensor x = c == 0 ? BertForQuestionAnswering::start_logits(logits) : BertForQuestionAnswering::end_logits(logits);
+    return padding.defined() ? add(x, padding) : x;
+  };
+  const Tensor start = kl_div_with_temperature(channel(student_logits, 0), channel(teacher_logits, 0), temperature);
+  const Tensor end = kl_div_with_temperature(channel(student_logits, 1), channel(teacher_logits, 1), temperature);
+  return scale(add(start, end), 0.5);
 }
 
 Tensor hidden_state_mse(const Tensor& student, const Tensor& teacher, const Tensor& attention_mask) {

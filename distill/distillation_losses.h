@@ -15,6 +15,14 @@ enum class PredictionLossKind { kl_divergence, mse };
 //   mse            mean((s - t)^2), for regression heads (the temperature is not used).
 // Logits [B, C] are one row per sequence; logits [B, T, C] (token heads) one row per token whose
 // attention_mask entry is non-zero (attention_mask [B, T] i64/i32, or undefined for all tokens).
+// Question answering's prediction-layer term: logits [B, T, 2] are a start and an end distribution
+// over each sequence's tokens, so KL(teacher || student) at temperature T (x T^2) is taken over the
+// tokens of each sequence for the start and for the end, padding left out (attention_mask [B, T],
+// or undefined for all tokens), and the two averaged, as QA distillation in the movement-pruning and
+// CoFi papers does. Averaged over sequences.
+Tensor answer_span_distillation_loss(const Tensor& student_logits, const Tensor& teacher_logits,
+                                     const Tensor& attention_mask, double temperature);
+
 Tensor prediction_distillation_loss(const Tensor& student_logits, const Tensor& teacher_logits,
                                     const Tensor& attention_mask, PredictionLossKind kind, double temperature);
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "distill/hidden_projection.h"
@@ -41,6 +42,43 @@ TEST_F(DistillFixture, SequenceLogitKlMatchesPyTorch) {
   expect_close(loss, load("cls_loss"), kTol, kTol, "loss");
   loss.backward();
   expect_close(s.grad(), load("cls_grad"), kTol, kTol, "grad");
+}
+
+// Question answering: a start and an end distribution over each sequence's real tokens, against the
+// KL written out in double: 0.5 * (KL_start + KL_end), each T^2 * mean over sequences of
+// sum_j p_t(j) (log p_t(j) - log p_s(j)) with p = softmax(logits / T) over the unpadded tokens.
+TEST(AnswerSpanDistillation, KlOverEachSequencesTokensForStartAndEnd) {
+  const std::vector<float> s = {0.3f, -1.2f, 2.0f, 0.7f, 1.1f, 0.0f, -0.4f, 0.9f, 1.5f, -2.0f, 0.2f, 0.8f};
+  const std::vector<float> t = {1.0f, 0.1f, -0.5f, 1.7f, 0.4f, -0.9f, 2.2f, 0.3f, -1.1f, 0.6f, 1.9f, -0.7f};
+  const std::vector<std::int64_t> mask = {1, 1, 1, 1, 1, 0};  // sequence 1's last token is padding
+  const double temperature = 2.0;
+  double expected = 0;
+  for (int c = 0; c < 2; ++c) {
+    for (int b = 0; b < 2; ++b) {
+      const int tokens = b == 0 ? 3 : 2;
+      auto log_softmax = [&](const std::vector<float>& x) {
+        std::vector<double> z;
+        double most = -1e300;
+        for (int j = 0; j < tokens; ++j) most = std::max(most, x[(b * 3 + j) * 2 + c] / temperature);
+        double sum = 0;
+        for (int j = 0; j < tokens; ++j) sum += std::exp(x[(b * 3 + j) * 2 + c] / temperature - most);
+        for (int j = 0; j < tokens; ++j) z.push_back(x[(b * 3 + j) * 2 + c] / temperature - most - std::log(sum));
+        return z;
+      };
+      const std::vector<double> ls = log_softmax(s), lt = log_softmax(t);
+      double kl = 0;
+      for (int j = 0; j < tokens; ++j) kl += std::exp(lt[j]) * (lt[j] - ls[j]);
+      expected += 0.5 * temperature * temperature * kl / 2.0;
+    }
+  }
+  const Tensor got = answer_span_distillation_loss(Tensor::from_vector(s, {2, 3, 2}), Tensor::from_vector(t, {2, 3, 2}),
+                                                   Tensor::from_vector(mask, {2, 3}), temperature);
+  EXPECT_NEAR(got.item(), expected, 1e-5 * expected);
+  // Equal logits: nothing to learn.
+  EXPECT_NEAR(answer_span_distillation_loss(Tensor::from_vector(t, {2, 3, 2}), Tensor::from_vector(t, {2, 3, 2}),
+                                            Tensor::from_vector(mask, {2, 3}), temperature)
+                  .item(),
+              0.0, 1e-6);
 }
 
 TEST_F(DistillFixture, TokenLogitKlCountsOnlyRealTokens) {
