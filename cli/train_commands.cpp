@@ -74,20 +74,12 @@ void add_finetune(CLI::App& app) {
   cmd->add_option("--model", args->model, "model directory (config.json, weights, tokenizer)")->required();
   add_task_flags(cmd, args->task);
   add_train_flags(cmd, args->train);
-  auto squad = std::make_shared<SquadEvalFlags>();
-  add_squad_eval_flags(cmd, *squad, false);
-  CLI::Option* seq = cmd->get_option("--seq");
-  cmd->callback([args, squad, seq] {
-    if (is_squad_task(args->task.task)) {
-      return run_squad_finetune(*squad, args->model, args->task, seq->count() > 0, args->train);
-    }
-    report(finetune(finetune_options(args->model, args->task, args->train)));
-  });
+  cmd->callback([args] { report(finetune(finetune_options(args->model, args->task, args->train))); });
 }
 
 void add_eval(CLI::App& app) {
   struct Args {
-    std::string model, task, data, brown, split = "dev", device = "cpu";
+    std::string model, task, data, brown, split = "dev", device = "cpu", predictions;
     std::size_t seq = 128, batch = 64, max_examples = 0;
     UserDataFiles user;
   };
@@ -108,20 +100,28 @@ void add_eval(CLI::App& app) {
   cmd->add_option("--max-examples", args->max_examples, "at most N examples, evenly spread (0: all)")
       ->check(at_least(0));
   add_device_flag(cmd, args->device);
-  auto squad = std::make_shared<SquadEvalFlags>();
-  add_squad_eval_flags(cmd, *squad);
-  CLI::Option* seq = cmd->get_option("--seq");
+  auto squad = std::make_shared<SquadFlags>();
+  add_squad_flags(cmd, *squad);
+  cmd->add_option("--predictions", args->predictions,
+                  "SQuAD: write every question's answer text here as JSON {id: text}, the official scorer's input");
+  const CLI::Option* seq = cmd->get_option("--seq");
   cmd->callback([args, squad, seq] {
     if (is_squad_task(args->task)) {
       PARE_CHECK(args->split == "dev", "eval --task ", args->task,
                  ": SQuAD's test sets are not public; give the dev file");
-      const std::string json =
-          run_squad_eval(*squad, args->task, args->model, args->data, args->user.dev.string(), args->seq,
-                         seq->count() > 0, args->batch, args->max_examples, args->device);
+      TaskFlags task;
+      task.task = args->task;
+      task.data = args->data;
+      task.user = args->user;
+      task.seq = args->seq;
+      task.seq_option = seq;
+      task.max_eval = args->max_examples;
+      task.squad = *squad;
+      const std::string json = run_squad_eval(task, args->model, args->batch, args->device, args->predictions);
       if (writes_results()) std::cout << json << "\n";
       return;
     }
-    PARE_CHECK(squad->predictions.empty(), "eval: --predictions is for --task squad and squad_v2");
+    PARE_CHECK(args->predictions.empty(), "eval: --predictions is for --task squad and squad_v2");
     EvaluateOptions o;
     o.device = parse_device(args->device);
     o.model_dir = args->model;

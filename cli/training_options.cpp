@@ -83,17 +83,65 @@ TrainerOptions trainer_options(const TrainFlags& f) {
   return o;
 }
 
-void add_task_flags(CLI::App* cmd, TaskFlags& f) {
-  cmd->add_option(
-      "--task", f.task,
-      "brown-genre, brown-pos, brown-order, or a GLUE task (cola, sst2, mrpc, stsb, qqp, mnli, mnli-mm, qnli, rte, "
-      "wnli); or the user's files instead (--train, --dev)");
-  add_user_data_flags(cmd, f.user);
-  cmd->add_option("--data", f.data, "GLUE: the task's directory (train.tsv, dev.tsv)");
-  cmd->add_option("--brown", f.brown, "Brown corpus directory (default corpora/brown)");
-  cmd->add_option("--seq", f.seq, "maximum tokens per example (at most the model's max_position_embeddings)")
-      ->check(at_least(3))
+bool is_squad_task(const std::string& task) { return task == "squad" || task == "squad_v2"; }
+
+void add_squad_flags(CLI::App* cmd, SquadFlags& f) {
+  cmd->add_option("--doc-stride", f.doc_stride, "SQuAD: context tokens consecutive windows share")
+      ->check(at_least(0))
       ->capture_default_str();
+  cmd->add_option("--max-query-length", f.max_query_length, "SQuAD: question tokens kept")
+      ->check(at_least(1))
+      ->capture_default_str();
+  cmd->add_option("--n-best", f.n_best, "SQuAD: start and end candidates per window")
+      ->check(at_least(1))
+      ->capture_default_str();
+  cmd->add_option("--max-answer-length", f.max_answer_length, "SQuAD: longest answer in tokens")
+      ->check(at_least(1))
+      ->capture_default_str();
+  cmd->add_option("--null-threshold", f.null_threshold,
+                  "SQuAD v2.0: answer \"no answer\" when its score beats the best span's by more than this")
+      ->capture_default_str();
+}
+
+SquadTask squad_task(const TaskFlags& f, bool need_train) {
+  SquadTask t;
+  t.version = f.task == "squad_v2" ? SquadVersion::v2_0 : SquadVersion::v1_1;
+  const std::string suffix = t.version == SquadVersion::v2_0 ? "-v2.0.json" : "-v1.1.json";
+  const bool files = !f.user.train.empty() || !f.user.dev.empty();
+  PARE_CHECK(f.data.empty() == files, "--task ", f.task, ": give --data DIR (holding the official ",
+             need_train ? "train" + suffix + " and " : std::string(), "dev", suffix, ") or ",
+             need_train ? "--train FILE and --dev FILE" : "--dev FILE", " in SQuAD's layout");
+  t.train_file = files ? f.user.train : std::filesystem::path(f.data) / ("train" + suffix);
+  t.dev_file = files ? f.user.dev : std::filesystem::path(f.data) / ("dev" + suffix);
+  std::vector<std::filesystem::path> needed{t.dev_file};
+  if (need_train) needed.push_back(t.train_file);
+  for (const auto& file : needed) {
+    PARE_CHECK(!file.empty(), "--task ", f.task, ": give both --train FILE and --dev FILE");
+    PARE_CHECK(std::filesystem::is_regular_file(file), "--task ", f.task, ": ", file.string(), " does not exist");
+  }
+  t.windows.max_length = f.seq_option != nullptr && f.seq_option->count() > 0 ? f.seq : 384;
+  t.windows.doc_stride = f.squad.doc_stride;
+  t.windows.max_query_length = f.squad.max_query_length;
+  t.answers.n_best = f.squad.n_best;
+  t.answers.max_answer_length = f.squad.max_answer_length;
+  t.answers.null_threshold = f.squad.null_threshold;
+  return t;
+}
+
+void add_task_flags(CLI::App* cmd, TaskFlags& f) {
+  cmd->add_option("--task", f.task,
+                  "brown-genre, brown-pos, brown-order, a GLUE task (cola, sst2, mrpc, stsb, qqp, mnli, mnli-mm, "
+                  "qnli, rte, wnli), squad or squad_v2; or the user's files instead (--train, --dev)");
+  add_user_data_flags(cmd, f.user);
+  add_squad_flags(cmd, f.squad);
+  cmd->add_option("--data", f.data,
+                  "GLUE: the task's directory (train.tsv, dev.tsv); SQuAD: the official files' directory");
+  cmd->add_option("--brown", f.brown, "Brown corpus directory (default corpora/brown)");
+  f.seq_option = cmd->add_option("--seq", f.seq,
+                                 "maximum tokens per example (at most the model's max_position_embeddings; "
+                                 "SQuAD: per window, default 384)")
+                     ->check(at_least(3))
+                     ->capture_default_str();
   cmd->add_option("--eval-batch", f.eval_batch, "sequences per evaluation batch")
       ->check(at_least(1))
       ->capture_default_str();
@@ -130,7 +178,11 @@ TaskDataSource data_source(const std::string& task, const std::string& data, con
 FinetuneOptions finetune_options(const std::string& model_dir, const TaskFlags& task, const TrainFlags& train) {
   FinetuneOptions o;
   o.model_dir = model_dir;
-  o.data = data_source(task.task, task.data, task.brown, task.user);
+  if (is_squad_task(task.task)) {
+    o.squad = squad_task(task, true);
+  } else {
+    o.data = data_source(task.task, task.data, task.brown, task.user);
+  }
   o.max_length = task.seq;
   o.eval_batch_size = task.eval_batch;
   o.max_train_examples = task.max_train;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "train/finetune.h"
+#include "train/squad_task.h"
 
 namespace pare::cli {
 
@@ -42,12 +43,27 @@ void add_train_flags(CLI::App* cmd, TrainFlags& flags);
 TrainerOptions trainer_options(const TrainFlags& flags);
 
 // The task and its data, for commands that train on a named task.
+// SQuAD's own settings (--task squad or squad_v2): windows and answer search.
+struct SquadFlags {
+  std::size_t doc_stride = 128, max_query_length = 64, n_best = 20, max_answer_length = 30;
+  double null_threshold = 0.0;
+};
+
 struct TaskFlags {
   std::string task, data, brown;
   UserDataFiles user;
   std::size_t seq = 128, eval_batch = 64, max_train = 0, max_eval = 0;
   bool new_head = false;
+  SquadFlags squad;
+  const CLI::Option* seq_option = nullptr;  // whether --seq was given (SQuAD's default is 384)
 };
+
+bool is_squad_task(const std::string& task);
+// --doc-stride, --max-query-length, --n-best, --max-answer-length, --null-threshold.
+void add_squad_flags(CLI::App* cmd, SquadFlags& flags);
+// The SQuAD files and settings of --task squad|squad_v2: --data DIR (the official train and dev files)
+// or --train/--dev FILE; `need_train` false for evaluation; --seq 384 unless given.
+SquadTask squad_task(const TaskFlags& flags, bool need_train);
 
 // --task (or the user's files), --data, --brown, --seq, --eval-batch, --max-train, --max-eval, --new-head.
 void add_task_flags(CLI::App* cmd, TaskFlags& flags);

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -127,6 +128,42 @@ TEST(SquadEval, FinetuneFromTheCommandLineWritesAModelEvalReads) {
                                   "' --out '" + (dir.path() / "x").string() + "' --steps 1");
   EXPECT_EQ(r.status, 2);
   EXPECT_TRUE(has(r.output, "give both --train FILE and --dev FILE")) << r.output;
+}
+
+// Pruning with the teacher distilled in (start and end KL), surgery, distillation into the smaller
+// model and evaluation, all on SQuAD from the command line: on the CPU and on the host-guarded device,
+// which must give the same bits.
+TEST(SquadEval, PruneSpeedupDistillAndEvalOnQaGiveTheSameBitsOnTheGuardedDevice) {
+  const ScratchDir dir;
+  const fs::path model = qa_model(dir);
+  const fs::path file = squad_file(dir, false);
+  const std::string data = " --task squad --train '" + file.string() + "' --dev '" + file.string() +
+                           "' --seq 16 --max-query-length 3 --doc-stride 2 --batch 2";
+  const std::string config = std::string(PARE_SOURCE_DIR) + "/prune/configs/attention_heads_hard.json";
+  std::map<std::string, std::string> weights;
+  for (const char* device : {"cpu", "guarded"}) {
+    SCOPED_TRACE(device);
+    const fs::path run = dir.path() / device;
+    const std::string on = std::string(" --device ") + device;
+    testing::CommandOutcome r = testing::run_pare_capturing(
+        "prune --model '" + model.string() + "' --teacher '" + model.string() + "'" + data + " --config '" + config +
+        "' --steps 60 --out '" + (run / "pruned").string() + "'" + on);
+    ASSERT_EQ(r.status, 0) << r.output;
+    r = testing::run_pare_capturing("speedup --model '" + (run / "pruned" / "model").string() + "' --masks '" +
+                                    (run / "pruned" / "masks.safetensors").string() + "' --out '" +
+                                    (run / "small").string() + "'");
+    ASSERT_EQ(r.status, 0) << r.output;
+    r = testing::run_pare_capturing("distill --teacher '" + model.string() + "' --student '" +
+                                    (run / "small").string() + "'" + data + " --steps 4 --out '" +
+                                    (run / "kd").string() + "'" + on);
+    ASSERT_EQ(r.status, 0) << r.output;
+    r = testing::run_pare_capturing("eval --model '" + (run / "kd" / "best").string() + "' --task squad --dev '" +
+                                    file.string() + "' --seq 16 --max-query-length 3 --doc-stride 2");
+    ASSERT_EQ(r.status, 0) << r.output;
+    EXPECT_TRUE(has(r.output, "\"exact_match\"")) << r.output;
+    weights[device] = testing::read_bytes(run / "kd" / "best" / "model.safetensors");
+  }
+  EXPECT_EQ(weights["cpu"], weights["guarded"]);
 }
 
 TEST(SquadEval, AMissingFileAModelWithoutTheHeadAndPredictionsOutsideSquadAreRefused) {

@@ -81,26 +81,28 @@ fs::path tiny_model(const fs::path& dir) {
 
 TEST(SquadFinetune, ASmallModelLearnsWhereTheAnswerIs) {
   const testing::ScratchDir dir;
-  SquadFinetuneOptions o;
+  FinetuneOptions o;
   o.model_dir = tiny_model(dir.path() / "model");
-  o.train_file = synthetic_squad(dir.path() / "train.json", 96, 1);
-  o.dev_file = synthetic_squad(dir.path() / "dev.json", 24, 2);
-  o.windows.max_length = 32;
-  o.windows.doc_stride = 8;
-  o.windows.max_query_length = 8;
+  SquadTask squad;
+  squad.train_file = synthetic_squad(dir.path() / "train.json", 96, 1);
+  squad.dev_file = synthetic_squad(dir.path() / "dev.json", 24, 2);
+  squad.windows.max_length = 32;
+  squad.windows.doc_stride = 8;
+  squad.windows.max_query_length = 8;
+  o.squad = squad;
   o.trainer.max_steps = 80;
   o.trainer.batch_size = 16;
   o.trainer.lr = 3e-3;
   o.trainer.warmup_ratio = 0.1;
   o.trainer.output_dir = dir.path() / "out";
   o.trainer.progress_out = nullptr;
-  const TrainResult result = finetune_squad(o);
+  const TrainResult result = finetune(o);  // finetune() takes SQuAD's path when options.squad is set
   (void)result;
 
   SquadEvaluateOptions eval;
   eval.model_dir = dir.path() / "out" / "best";
-  eval.file = o.dev_file;
-  eval.windows = o.windows;
+  eval.file = squad.dev_file;
+  eval.windows = squad.windows;
   const SquadEvaluation scored = evaluate_squad(eval);
   double f1 = -1;
   for (const MetricValue& m : scored.metrics) {
@@ -108,7 +110,7 @@ TEST(SquadFinetune, ASmallModelLearnsWhereTheAnswerIs) {
   }
   EXPECT_GT(f1, 80.0);
   // The trivial answer, the first context word, never overlaps "gold coin".
-  SquadScores trivial = squad_v1_scores(squad_questions(read_squad_file(o.dev_file, SquadVersion::v1_1)), {});
+  SquadScores trivial = squad_v1_scores(squad_questions(read_squad_file(squad.dev_file, SquadVersion::v1_1)), {});
   EXPECT_EQ(trivial.f1, 0.0);
 }
 

@@ -8,6 +8,7 @@
 #include "runtime/error.h"
 #include "train/evaluate.h"
 #include "train/output_folder.h"
+#include "train/squad_finetune.h"
 #include "train/tokenizer_files.h"
 
 namespace pare {
@@ -54,6 +55,7 @@ std::vector<TokenizedExample> tokenized(const Tokenizer& tokenizer, const TaskIn
 }  // namespace
 
 TrainResult finetune(const FinetuneOptions& options, std::shared_ptr<BertTaskModel>* trained) {
+  if (options.squad) return finetune_squad(options, trained);
   std::vector<std::filesystem::path> inputs = options.trainer.inputs;
   for (const auto& path : {options.model_dir, options.data.user.train, options.data.user.dev, options.data.user.test,
                            options.data.glue_dir}) {

@@ -8,9 +8,11 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "data/metrics.h"
+#include "train/squad_task.h"
 #include "train/task_data.h"
 #include "train/trainer.h"
 
@@ -35,6 +37,9 @@ struct FinetuneOptions {
   // checkpoint without the head's weights an error unless new_head.
   bool new_head = false;
   bool require_head = false;
+  // SQuAD instead of `data` (train/squad_finetune.h): windows of every question, the QA head, dev
+  // scored by the official rules; max_length is then unused (squad->windows.max_length).
+  std::optional<SquadTask> squad;
 };
 
 // With `trained` given, it receives the model as training left it (hooks' transforms still on).

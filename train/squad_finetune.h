@@ -9,28 +9,13 @@
 #include <filesystem>
 #include <memory>
 
-#include "data/squad.h"
-#include "data/squad_answers.h"
-#include "train/finetune.h"  // HookFactory
-#include "train/trainer.h"
+#include "data/batching.h"   // TokenizedExample
+#include "train/finetune.h"  // FinetuneOptions
 
 namespace pare {
 
-struct SquadFinetuneOptions {
-  std::filesystem::path model_dir;  // config.json, weights and a tokenizer
-  std::filesystem::path train_file, dev_file;
-  SquadVersion version = SquadVersion::v1_1;
-  SquadWindowOptions windows;
-  SquadAnswerOptions answers;
-  std::size_t eval_batch_size = 64;
-  std::size_t max_train_examples = 0;  // questions (0: all, else evenly spaced over the file)
-  std::size_t max_eval_examples = 0;
-  TrainerOptions trainer;  // metric_for_best defaults to f1
-  HookFactory hooks;       // none when empty
-  bool new_head = false;   // replace a checkpoint's head with a fresh one
-};
-
-TrainResult finetune_squad(const SquadFinetuneOptions& options, std::shared_ptr<BertTaskModel>* trained = nullptr);
+// `options.squad` must be set (finetune() calls this when it is); options.data is unused.
+TrainResult finetune_squad(const FinetuneOptions& options, std::shared_ptr<BertTaskModel>* trained = nullptr);
 
 // The SQuAD training sequences of `examples`: every window, with its answer span.
 std::vector<TokenizedExample> squad_training_sequences(const std::vector<SquadWindow>& windows);
