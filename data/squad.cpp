@@ -116,12 +116,12 @@ std::vector<SquadQuestion> squad_questions(const std::vector<SquadExample>& exam
 
 std::vector<SquadWindow> squad_windows(const Tokenizer& tokenizer, const std::vector<SquadExample>& examples,
                                        const SquadWindowOptions& o) {
-  PARE_CHECK(o.max_length > o.max_query_length + 3, "--max-length ", o.max_length,
+  PARE_CHECK(o.max_length > o.max_query_length + 3, "--seq ", o.max_length,
              " leaves no room for the context after a question of up to --max-query-length ", o.max_query_length,
              " tokens and 3 special tokens");
   const std::size_t least_room = o.max_length - o.max_query_length - 3;
   PARE_CHECK(o.doc_stride < least_room, "--doc-stride ", o.doc_stride,
-             " must be below the context tokens a window holds (", least_room, " at --max-length ", o.max_length,
+             " must be below the context tokens a window holds (", least_room, " at --seq ", o.max_length,
              " with --max-query-length ", o.max_query_length, "): consecutive windows share doc_stride tokens");
   const std::int64_t cls = tokenizer.cls_id(), sep = tokenizer.sep_id();
   std::vector<SquadWindow> out;
