@@ -114,8 +114,7 @@ std::vector<SquadQuestion> squad_questions(const std::vector<SquadExample>& exam
   return out;
 }
 
-std::vector<SquadWindow> squad_windows(const Tokenizer& tokenizer, const std::vector<SquadExample>& examples,
-                                       const SquadWindowOptions& o) {
+void check_squad_window_options(const SquadWindowOptions& o) {
   PARE_CHECK(o.max_length > o.max_query_length + 3, "--seq ", o.max_length,
              " leaves no room for the context after a question of up to --max-query-length ", o.max_query_length,
              " tokens and 3 special tokens");
@@ -123,6 +122,11 @@ std::vector<SquadWindow> squad_windows(const Tokenizer& tokenizer, const std::ve
   PARE_CHECK(o.doc_stride < least_room, "--doc-stride ", o.doc_stride,
              " must be below the context tokens a window holds (", least_room, " at --seq ", o.max_length,
              " with --max-query-length ", o.max_query_length, "): consecutive windows share doc_stride tokens");
+}
+
+std::vector<SquadWindow> squad_windows(const Tokenizer& tokenizer, const std::vector<SquadExample>& examples,
+                                       const SquadWindowOptions& o) {
+  check_squad_window_options(o);
   const std::int64_t cls = tokenizer.cls_id(), sep = tokenizer.sep_id();
   std::vector<SquadWindow> out;
   for (std::size_t i = 0; i < examples.size(); ++i) {

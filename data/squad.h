@@ -66,8 +66,11 @@ struct SquadWindow {
   std::int64_t start_position = 0, end_position = 0;  // training targets; 0 and 0: [CLS], no answer here
 };
 
-// Every window of every example, in order. Throws when max_length leaves no room for the context
-// after the question or when doc_stride is not below that room.
+// Throws, naming the flags, when max_length leaves no room for the context after the question or
+// when doc_stride is not below that room; callers check before loading a model.
+void check_squad_window_options(const SquadWindowOptions& options);
+
+// Every window of every example, in order. Checks the options first (check_squad_window_options).
 std::vector<SquadWindow> squad_windows(const Tokenizer& tokenizer, const std::vector<SquadExample>& examples,
                                        const SquadWindowOptions& options);
 

@@ -175,9 +175,15 @@ TEST(SquadEval, AMissingFileAModelWithoutTheHeadAndPredictionsOutsideSquadAreRef
   EXPECT_TRUE(has(r.output, "dev-v1.1.json does not exist")) << r.output;
   const fs::path file = squad_file(dir, false);
   r = testing::run_pare_capturing("eval --model '" + testing::bert_fixture("token").string() +
-                                  "' --task squad --dev '" + file.string() + "' --seq 16");
+                                  "' --task squad --dev '" + file.string() +
+                                  "' --seq 16 --max-query-length 3 --doc-stride 2");
   EXPECT_EQ(r.status, 2);
   EXPECT_TRUE(has(r.output, "needs a BertForQuestionAnswering model")) << r.output;
+  // Window settings that leave no room are refused before any model is read (this one does not exist).
+  r = testing::run_pare_capturing("eval --model '" + (dir.path() / "absent").string() + "' --task squad --dev '" +
+                                  file.string() + "' --seq 16");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(has(r.output, "--seq 16 leaves no room for the context")) << r.output;
   r = testing::run_pare_capturing("eval --model '" + model.string() + "' --task brown-genre --predictions x.json");
   EXPECT_EQ(r.status, 2);
   EXPECT_TRUE(has(r.output, "--predictions is for --task squad")) << r.output;

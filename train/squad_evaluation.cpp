@@ -110,7 +110,8 @@ SquadEvaluation evaluate_squad_windows(const BertTaskModel& model, std::int64_t 
 }
 
 SquadEvaluation evaluate_squad(const SquadEvaluateOptions& o) {
-  // The data first: a malformed file fails before any model work.
+  // Options and data first: a bad setting or a malformed file fails before any model work.
+  check_squad_window_options(o.windows);
   const std::vector<SquadExample> examples = evenly_spaced(read_squad_file(o.file, o.version), o.max_examples);
   LoadedBert loaded = load_pretrained(o.model_dir);
   PARE_CHECK(loaded.model->task() == BertTask::question_answering, o.model_dir.string(), " is a ",

@@ -29,7 +29,8 @@ TrainResult finetune_squad(const FinetuneOptions& o, std::shared_ptr<BertTaskMod
   std::vector<std::filesystem::path> inputs = {o.model_dir, squad.train_file, squad.dev_file};
   inputs.insert(inputs.end(), o.trainer.inputs.begin(), o.trainer.inputs.end());
   check_output_folder(o.trainer.output_dir, inputs, true, "finetune");
-  // The data first: a malformed file fails before any model work.
+  // Options and data first: a bad setting or a malformed file fails before any model work.
+  check_squad_window_options(squad.windows);
   const std::vector<SquadExample> train_examples =
       evenly_spaced(read_squad_file(squad.train_file, squad.version), o.max_train_examples);
   std::vector<SquadExample> dev_examples =
