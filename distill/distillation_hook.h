@@ -80,7 +80,8 @@ class DistillationHook : public TrainingHook {
   DistillationOptions options_;
   HiddenProjection projection_;
   PredictionLossKind prediction_kind_ = PredictionLossKind::kl_divergence;
-  bool answer_spans_ = false;  // question answering: KL over the tokens of start and end (answer_span_distillation_loss)
+  bool answer_spans_ =
+      false;  // question answering: KL over the tokens of start and end (answer_span_distillation_loss)
   std::vector<bool> student_has_attention_;
   AttentionSource attention_source_;
   bool started_ = false;

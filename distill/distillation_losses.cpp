@@ -68,10 +68,10 @@ Tensor answer_span_distillation_loss(const Tensor& student_logits, const Tensor&
   const char* what = "answer_span_distillation_loss";
   check_defined(student_logits, what, "student_logits");
   check_defined(teacher_logits, what, "teacher_logits");
-  PARE_CHECK(student_logits.shape() == teacher_logits.shape() && student_logits.dim() == 3 &&
-                 student_logits.size(2) == 2,
-             what, ": student logits ", shape_str(student_logits.shape()), " and teacher logits ",
-             shape_str(teacher_logits.shape()), " must both be [B, T, 2]");
+  PARE_CHECK(
+      student_logits.shape() == teacher_logits.shape() && student_logits.dim() == 3 && student_logits.size(2) == 2,
+      what, ": student logits ", shape_str(student_logits.shape()), " and teacher logits ",
+      shape_str(teacher_logits.shape()), " must both be [B, T, 2]");
   // Padding gets a logit far below every real one in both: no probability, so no KL.
   Tensor padding;
   if (attention_mask.defined()) {
@@ -80,7 +80,8 @@ Tensor answer_span_distillation_loss(const Tensor& student_logits, const Tensor&
     padding = scale(add_scalar(attention_mask.to(DType::f32), -1.0), 1e4);  // 0 on tokens, -1e4 on padding
   }
   auto channel = [&](const Tensor& logits, std::int64_t c) {
-    const Tensor x = c == 0 ? BertForQuestionAnswering::start_logits(logits) : BertForQuestionAnswering::end_logits(logits);
+    const Tensor x =
+        c == 0 ? BertForQuestionAnswering::start_logits(logits) : BertForQuestionAnswering::end_logits(logits);
     return padding.defined() ? add(x, padding) : x;
   };
   const Tensor start = kl_div_with_temperature(channel(student_logits, 0), channel(teacher_logits, 0), temperature);
