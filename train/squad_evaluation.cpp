@@ -50,9 +50,6 @@ SquadEvaluation evaluate_squad_windows(const BertTaskModel& model, std::int64_t 
   auto start = Clock::now();
   std::vector<std::vector<float>> start_logits(windows.size()), end_logits(windows.size());
   {
-    BertTaskModel& mutable_model = const_cast<BertTaskModel&>(model);
-    const bool was_training = model.is_training();
-    mutable_model.eval();
     const NoGradGuard no_grad;
     const ParameterCache weights(model.parameters());
     for (std::size_t begin = 0; begin < windows.size(); begin += batch_size) {
@@ -67,7 +64,6 @@ SquadEvaluation evaluate_squad_windows(const BertTaskModel& model, std::int64_t 
         end_logits[w].assign(ends.begin() + row, ends.begin() + row + static_cast<std::ptrdiff_t>(cols));
       }
     }
-    mutable_model.train(was_training);
   }
   out.model_seconds = seconds_since(start);
 
@@ -122,6 +118,7 @@ SquadEvaluation evaluate_squad(const SquadEvaluateOptions& o) {
              o.windows.max_length, " exceeds ", o.model_dir.string(), "'s max_position_embeddings ",
              loaded.model->config().max_position_embeddings);
   loaded.model->to(o.device);
+  loaded.model->eval();
   const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(o.model_dir);
   const auto start = Clock::now();
   const std::vector<SquadWindow> windows = squad_windows(*tokenizer, examples, o.windows);

@@ -41,8 +41,8 @@ struct SquadEvaluation {
 
 SquadEvaluation evaluate_squad(const SquadEvaluateOptions& options);
 
-// The same on a loaded model (on its device, in eval mode for the call) and tokenized windows of
-// `examples`: what fine-tuning evaluates on dev after each evaluation interval.
+// The same on a loaded model in eval mode (on its device; the trainer calls its evaluator so) and
+// the windows of `examples`: what fine-tuning evaluates on dev after each evaluation interval.
 SquadEvaluation evaluate_squad_windows(const BertTaskModel& model, std::int64_t pad_id,
                                        const std::vector<SquadExample>& examples,
                                        const std::vector<SquadWindow>& windows, SquadVersion version,
