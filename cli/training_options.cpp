@@ -117,7 +117,10 @@ SquadTask squad_task(const TaskFlags& f, bool need_train) {
   if (need_train) needed.push_back(t.train_file);
   for (const auto& file : needed) {
     PARE_CHECK(!file.empty(), "--task ", f.task, ": give both --train FILE and --dev FILE");
-    PARE_CHECK(std::filesystem::is_regular_file(file), "--task ", f.task, ": ", file.string(), " does not exist");
+    PARE_CHECK(std::filesystem::exists(file), "--task ", f.task, ": ", file.string(), " does not exist");
+    // A named pipe is read like a file; a folder is not one.
+    PARE_CHECK(!std::filesystem::is_directory(file), "--task ", f.task, ": ", file.string(),
+               " is a folder; give the SQuAD JSON file");
   }
   t.windows.max_length = f.seq_option != nullptr && f.seq_option->count() > 0 ? f.seq : 384;
   t.windows.doc_stride = f.squad.doc_stride;

@@ -173,6 +173,10 @@ TEST(SquadEval, AMissingFileAModelWithoutTheHeadAndPredictionsOutsideSquadAreRef
                                                           "' --task squad --data '" + dir.path().string() + "'");
   EXPECT_EQ(r.status, 2);
   EXPECT_TRUE(has(r.output, "dev-v1.1.json does not exist")) << r.output;
+  r = testing::run_pare_capturing("eval --model '" + model.string() + "' --task squad --dev '" + dir.path().string() +
+                                  "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(has(r.output, "is a folder; give the SQuAD JSON file")) << r.output;
   const fs::path file = squad_file(dir, false);
   r = testing::run_pare_capturing("eval --model '" + testing::bert_fixture("token").string() +
                                   "' --task squad --dev '" + file.string() +
